@@ -1,0 +1,229 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as sns from "@pulumi/aws/sns";
+import type { AlarmSubscriptions } from "../../src/config/types";
+import type { IngressMode } from "../../src/ingress/model";
+import { ALARM_CATALOGUE, HOST_AGENT_METRICS, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { AWS_NAME_LIMITS, autoNamed, metricSafe } from "../../src/naming";
+
+/** One CloudWatch metric. Dimensions may be Outputs (load balancer and target group ARN suffixes). */
+export interface CwMetric {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, pulumi.Input<string>>;
+  /** CloudWatch statistic: Sum, Minimum, Maximum, Average or a percentile such as p95. */
+  readonly stat: string;
+}
+
+/** Where an alarm's number comes from on AWS, for one ingress mode. */
+export type AwsMetricSource =
+  | { readonly kind: "metric"; readonly metric: CwMetric; readonly treatMissingData: "breaching" | "notBreaching" | "missing" }
+  | {
+      readonly kind: "expression";
+      /** CloudWatch metric math over `metrics` (ids m1, m2, ...). */
+      readonly expression: string;
+      readonly label: string;
+      readonly metrics: Readonly<Record<string, CwMetric>>;
+      readonly treatMissingData: "breaching" | "notBreaching" | "missing";
+    }
+  | { readonly kind: "unobservable"; readonly reason: string };
+
+/** The resources alarm sources refer to. */
+export interface AlarmTargets {
+  readonly mode: IngressMode;
+  readonly region: string;
+  readonly fleetName: string;
+  readonly metricNamespace: string;
+  readonly loadBalancerArnSuffix: pulumi.Input<string>;
+  readonly targetGroupArnSuffix: pulumi.Input<string>;
+  /** terminate mode: the /prove target group. */
+  readonly proveTargetGroupArnSuffix?: pulumi.Input<string>;
+  readonly autoScalingGroupName: pulumi.Input<string>;
+  readonly certificateArn?: string;
+}
+
+const L4_BLIND = "passthrough: TLS ends inside the enclave, so the NLB sees TCP only; nobody outside the TEE sees HTTP status codes or per-request latency";
+
+function agent(targets: AlarmTargets, metricName: string, stat: string): CwMetric {
+  return { namespace: targets.metricNamespace, metricName, dimensions: { Fleet: targets.fleetName }, stat };
+}
+
+function alb(targets: AlarmTargets, metricName: string, stat: string, targetGroup?: pulumi.Input<string>): CwMetric {
+  return {
+    namespace: "AWS/ApplicationELB",
+    metricName,
+    dimensions: { LoadBalancer: targets.loadBalancerArnSuffix, ...(targetGroup ? { TargetGroup: targetGroup } : {}) },
+    stat,
+  };
+}
+
+/** Map a catalogue signal onto a real CloudWatch source for the ingress mode, or say why none exists. */
+export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetricSource {
+  const terminate = targets.mode === "terminate";
+  const prove = targets.proveTargetGroupArnSuffix;
+  switch (signal) {
+    case "healthy-hosts":
+      return {
+        kind: "metric",
+        metric: {
+          namespace: terminate ? "AWS/ApplicationELB" : "AWS/NetworkELB",
+          metricName: "HealthyHostCount",
+          dimensions: { LoadBalancer: targets.loadBalancerArnSuffix, TargetGroup: targets.targetGroupArnSuffix },
+          stat: "Minimum",
+        },
+        // No data from the load balancer is itself an outage.
+        treatMissingData: "breaching",
+      };
+    case "attestation-failure-percent":
+      return {
+        kind: "expression",
+        expression: "100 * FILL(m1, 0) / m2",
+        label: "attestation failures %",
+        metrics: { m1: agent(targets, HOST_AGENT_METRICS.attestationFailures, "Sum"), m2: agent(targets, HOST_AGENT_METRICS.attestationChecks, "Sum") },
+        treatMissingData: "missing",
+      };
+    case "proofs-while-requests":
+      if (!terminate || !prove) return { kind: "unobservable", reason: `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE` };
+      return {
+        kind: "expression",
+        // 1 when /prove requests completed in the window but none succeeded.
+        expression: "IF(FILL(m1, 0) > 0 AND FILL(m2, 0) == 0, 1, 0)",
+        label: "proof requests without a successful proof",
+        metrics: { m1: alb(targets, "RequestCount", "Sum", prove), m2: alb(targets, "HTTPCode_Target_2XX_Count", "Sum", prove) },
+        treatMissingData: "notBreaching",
+      };
+    case "tee-running":
+      // A silent agent means a dead host: missing data breaches.
+      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.teeRunning, "Minimum"), treatMissingData: "breaching" };
+    case "http-5xx-percent":
+      if (!terminate) return { kind: "unobservable", reason: L4_BLIND };
+      return {
+        kind: "expression",
+        expression: "100 * (FILL(m1, 0) + FILL(m2, 0)) / m3",
+        label: "5xx %",
+        metrics: {
+          m1: alb(targets, "HTTPCode_Target_5XX_Count", "Sum"),
+          m2: alb(targets, "HTTPCode_ELB_5XX_Count", "Sum"),
+          m3: alb(targets, "RequestCount", "Sum"),
+        },
+        treatMissingData: "notBreaching",
+      };
+    case "proof-latency-p95-seconds":
+      if (!terminate || !prove) return { kind: "unobservable", reason: L4_BLIND };
+      return { kind: "metric", metric: alb(targets, "TargetResponseTime", "p95", prove), treatMissingData: "notBreaching" };
+    case "cpu-percent":
+      return {
+        kind: "metric",
+        metric: { namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: { AutoScalingGroupName: targets.autoScalingGroupName }, stat: "Average" },
+        treatMissingData: "missing",
+      };
+    case "memory-percent":
+      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.memoryPercent, "Maximum"), treatMissingData: "missing" };
+    case "queue-depth":
+      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.jobsPending, "Maximum"), treatMissingData: "missing" };
+    case "tls-cert-days-left":
+      if (terminate) {
+        if (!targets.certificateArn) return { kind: "unobservable", reason: "terminate mode without an ACM certificate ARN" };
+        return {
+          kind: "metric",
+          metric: { namespace: "AWS/CertificateManager", metricName: "DaysToExpiry", dimensions: { CertificateArn: targets.certificateArn }, stat: "Minimum" },
+          treatMissingData: "missing",
+        };
+      }
+      // passthrough: the certificate lives in the enclave; the agent reads it from the TLS handshake.
+      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.tlsCertDaysLeft, "Minimum"), treatMissingData: "missing" };
+  }
+}
+
+export interface AlarmSet {
+  readonly topics: Record<Severity, sns.Topic>;
+  readonly alarms: Record<string, cloudwatch.MetricAlarm>;
+  readonly unobservable: UnobservableAlarm[];
+  readonly dashboard: cloudwatch.Dashboard;
+}
+
+function comparison(spec: AlarmSpec): string {
+  return spec.comparison === "above" ? "GreaterThanThreshold" : "LessThanThreshold";
+}
+
+function statArgs(stat: string): { statistic?: string; extendedStatistic?: string } {
+  return /^p\d/.test(stat) ? { extendedStatistic: stat } : { statistic: stat };
+}
+
+/** One SNS topic per severity (subscriptions from config), the catalogue as alarms, and a dashboard. */
+export function fleetAlarms(
+  name: string,
+  targets: AlarmTargets,
+  subscriptions: Readonly<Record<Severity, AlarmSubscriptions>>,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): AlarmSet {
+  const opts = { parent };
+  const topics = {} as Record<Severity, sns.Topic>;
+  for (const severity of SEVERITIES) {
+    const topic = new sns.Topic(autoNamed(`${name}-${severity.toLowerCase()}`, AWS_NAME_LIMITS.snsTopic), { displayName: `${name} ${severity}`, tags }, opts);
+    topics[severity] = topic;
+    const subs = subscriptions[severity];
+    subs.emails.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${severity.toLowerCase()}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint }, opts));
+    subs.httpsEndpoints.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${severity.toLowerCase()}-https-${i}`, { topic: topic.arn, protocol: "https", endpoint }, opts));
+  }
+
+  const alarms: Record<string, cloudwatch.MetricAlarm> = {};
+  const unobservable: UnobservableAlarm[] = [];
+  const widgets: pulumi.Output<unknown>[] = [];
+  for (const spec of ALARM_CATALOGUE) {
+    const source = awsMetricSource(spec.signal, targets);
+    if (source.kind === "unobservable") {
+      unobservable.push({ alarm: spec, reason: source.reason });
+      continue;
+    }
+    const topicArn = topics[spec.severity].arn;
+    const common = {
+      alarmDescription: `[${spec.severity}] ${spec.description} (${name})`,
+      comparisonOperator: comparison(spec),
+      threshold: spec.threshold,
+      evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.evaluationPeriods,
+      treatMissingData: source.treatMissingData,
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+      tags: { ...tags, Severity: spec.severity },
+    };
+    const logical = autoNamed(`${name}-${spec.severity.toLowerCase()}-${spec.id}`, AWS_NAME_LIMITS.cloudWatchAlarm);
+    if (source.kind === "metric") {
+      alarms[spec.id] = new cloudwatch.MetricAlarm(logical, {
+        ...common,
+        namespace: source.metric.namespace,
+        metricName: source.metric.metricName,
+        dimensions: source.metric.dimensions,
+        period: spec.periodSeconds,
+        ...statArgs(source.metric.stat),
+      }, opts);
+      widgets.push(pulumi.output(source.metric.dimensions).apply((dims) => ({
+        type: "metric",
+        properties: { title: `[${spec.severity}] ${spec.description}`, region: targets.region, stat: source.metric.stat, period: spec.periodSeconds, metrics: [[source.metric.namespace, source.metric.metricName, ...Object.entries(dims).flat()]] },
+      })));
+    } else {
+      alarms[spec.id] = new cloudwatch.MetricAlarm(logical, {
+        ...common,
+        metricQueries: [
+          { id: "e1", expression: source.expression, label: source.label, returnData: true },
+          ...Object.entries(source.metrics).map(([id, m]) => ({
+            id,
+            returnData: false,
+            metric: { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.stat, period: spec.periodSeconds },
+          })),
+        ],
+      }, opts);
+      widgets.push(pulumi.output(Object.entries(source.metrics).map(([id, m]) => pulumi.output(m.dimensions).apply((dims) => [m.namespace, m.metricName, ...Object.entries(dims).flat(), { id, stat: m.stat, visible: false }]))).apply((metrics) => ({
+        type: "metric",
+        properties: { title: `[${spec.severity}] ${spec.description}`, region: targets.region, period: spec.periodSeconds, metrics: [[{ expression: source.expression, label: source.label, id: "e1" }], ...metrics] },
+      })));
+    }
+  }
+  const dashboard = new cloudwatch.Dashboard(`${name}-dashboard`, {
+    dashboardName: metricSafe(`tee-prover-${name}`).slice(0, AWS_NAME_LIMITS.dashboard),
+    dashboardBody: pulumi.all(widgets).apply((ws) => JSON.stringify({ widgets: ws.map((w, i) => ({ ...(w as object), x: (i % 3) * 8, y: Math.floor(i / 3) * 6, width: 8, height: 6 })) })),
+  }, opts);
+  return { topics, alarms, unobservable, dashboard };
+}

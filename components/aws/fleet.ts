@@ -1,0 +1,129 @@
+import { gzipSync } from "node:zlib";
+import * as pulumi from "@pulumi/pulumi";
+import * as autoscaling from "@pulumi/aws/autoscaling";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
+import * as lb from "@pulumi/aws/lb";
+import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH, HOST_AGENT_METRICS } from "../../src/monitoring/catalogue";
+import { AWS_NAME_LIMITS, autoNamed } from "../../src/naming";
+import type { AwsSettings } from "../../src/config/types";
+
+/**
+ * Boot budget of a host: dnf install of the Nitro CLI, EIF download and measurement, enclave start,
+ * then 3 healthy checks. The ASG must not judge (or replace) a host before this.
+ */
+export const HOST_BOOT_GRACE_SECONDS = 900;
+/** EC2 user data limit (raw, before base64). */
+export const USER_DATA_MAX_BYTES = 16384;
+
+/**
+ * User data as EC2 receives it: the `#cloud-config` gzip-compressed (cloud-init recognises gzip by
+ * its magic bytes), because the bootstrap's scripts and units exceed 16 KiB uncompressed. zlib's
+ * gzip header carries no timestamp, so the same document always gives the same bytes and the
+ * launch template does not churn.
+ */
+export function encodeUserData(cloudConfig: string): { base64: string; bytes: number } {
+  const gz = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 });
+  return { base64: gz.toString("base64"), bytes: gz.length };
+}
+
+export interface FleetInputs {
+  readonly settings: AwsSettings;
+  readonly vpcId: pulumi.Input<string>;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  readonly hostSecurityGroup: ec2.SecurityGroup;
+  readonly instanceProfile: iam.InstanceProfile;
+  readonly targetGroups: lb.TargetGroup[];
+  /** Rendered `#cloud-config`; a change creates a new launch template version and rolls the fleet. */
+  readonly userData: string;
+  readonly metricNamespace: string;
+  readonly fleetName: string;
+  readonly tags: Record<string, string>;
+}
+
+export interface Fleet {
+  readonly launchTemplate: ec2.LaunchTemplate;
+  readonly group: autoscaling.Group;
+}
+
+/** The hosts' security group: no inbound rule of its own (6300 from the load balancer is added by ingress), no SSH. */
+export function hostSecurityGroup(name: string, vpcId: pulumi.Input<string>, tags: Record<string, string>, parent: pulumi.Resource): ec2.SecurityGroup {
+  return new ec2.SecurityGroup(`${name}-hosts`, {
+    vpcId,
+    description: `Nitro Enclave parent instances of ${name}; no SSH (SSM Session Manager instead)`,
+    // Egress to S3, KMS, SSM and CloudWatch over HTTPS through the NAT; nothing else.
+    egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs and package repositories over HTTPS" }],
+    tags: { ...tags, Name: `${name}-hosts` },
+  }, { parent });
+}
+
+export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.Resource): Fleet {
+  const opts = { parent };
+  const { settings } = inputs;
+  const userData = encodeUserData(inputs.userData);
+  if (userData.bytes > USER_DATA_MAX_BYTES) {
+    throw new Error(`${name}: the host bootstrap is ${userData.bytes} bytes gzip-compressed; EC2 user data is limited to ${USER_DATA_MAX_BYTES}`);
+  }
+  const launchTemplate = new ec2.LaunchTemplate(autoNamed(`${name}-host`, AWS_NAME_LIMITS.launchTemplate), {
+    description: `Nitro Enclave parent of ${name}`,
+    imageId: settings.amiId,
+    instanceType: settings.instanceType,
+    enclaveOptions: { enabled: true },
+    iamInstanceProfile: { arn: inputs.instanceProfile.arn },
+    // IMDSv2 only, one hop: containers or forwarded traffic cannot reach the instance credentials.
+    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 30, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+    networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: [inputs.hostSecurityGroup.id], deleteOnTermination: "true" }],
+    monitoring: { enabled: true },
+    userData: userData.base64,
+    updateDefaultVersion: true,
+    tagSpecifications: [
+      { resourceType: "instance", tags: { ...inputs.tags, Name: `${name}-host` } },
+      { resourceType: "volume", tags: { ...inputs.tags, Name: `${name}-host` } },
+    ],
+    tags: inputs.tags,
+  }, opts);
+
+  const group = new autoscaling.Group(autoNamed(`${name}-hosts`, AWS_NAME_LIMITS.autoScalingGroup), {
+    vpcZoneIdentifiers: inputs.privateSubnetIds,
+    minSize: settings.fleet.minSize,
+    maxSize: settings.fleet.maxSize,
+    desiredCapacity: settings.fleet.desiredCapacity,
+    launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+    targetGroupArns: inputs.targetGroups.map((tg) => tg.arn),
+    // Replace hosts the load balancer finds unhealthy, not only failed EC2 status checks.
+    healthCheckType: "ELB",
+    healthCheckGracePeriod: HOST_BOOT_GRACE_SECONDS,
+    defaultInstanceWarmup: HOST_BOOT_GRACE_SECONDS,
+    waitForCapacityTimeout: "25m",
+    // Launch before terminate: a rollout never drops below 100% healthy capacity.
+    instanceRefresh: {
+      strategy: "Rolling",
+      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(HOST_BOOT_GRACE_SECONDS), skipMatching: true, autoRollback: true },
+    },
+    enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupPendingInstances", "GroupTerminatingInstances"],
+    tags: Object.entries({ ...inputs.tags, Name: `${name}-host` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+  }, { parent, ignoreChanges: ["desiredCapacity"] });
+
+  new autoscaling.Policy(`${name}-scale-cpu`, {
+    autoscalingGroupName: group.name,
+    policyType: "TargetTrackingScaling",
+    estimatedInstanceWarmup: HOST_BOOT_GRACE_SECONDS,
+    targetTrackingConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" }, targetValue: SCALE_OUT_CPU_PERCENT },
+  }, opts);
+  new autoscaling.Policy(`${name}-scale-queue`, {
+    autoscalingGroupName: group.name,
+    policyType: "TargetTrackingScaling",
+    estimatedInstanceWarmup: HOST_BOOT_GRACE_SECONDS,
+    targetTrackingConfiguration: {
+      customizedMetricSpecification: {
+        namespace: inputs.metricNamespace,
+        metricName: HOST_AGENT_METRICS.jobsPending,
+        metricDimensions: [{ name: "Fleet", value: inputs.fleetName }],
+        statistic: "Average",
+      },
+      targetValue: SCALE_OUT_QUEUE_DEPTH,
+    },
+  }, opts);
+  return { launchTemplate, group };
+}

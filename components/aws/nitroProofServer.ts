@@ -1,0 +1,182 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { warnOnlyPcrs } from "../../src/attestation/pins";
+import { renderNitroCloudInit } from "../../src/bootstrap/nitro";
+import type { AlarmSubscriptions, AwsSettings, Environment, NitroRelease, ProofServerSettings } from "../../src/config/types";
+import { plaintextExposure, PROOF_SERVER_PORT, type IngressSettings, type PlaintextExposure } from "../../src/ingress/model";
+import type { Severity, UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { fleetAlarms } from "./alarms";
+import { enclaveFleet, hostSecurityGroup } from "./fleet";
+import { attestationKey, hostIdentity } from "./identity";
+import { allowLoadBalancerToHosts, fleetIngress } from "./ingress";
+import { fleetNetwork } from "./network";
+
+/** Enclave CID of every host's enclave; fixed so the forwarder and agent can address it. */
+export const ENCLAVE_CID = 16;
+/** Parent-side vsock port of the KMS proxy (AWS's convention). */
+export const KMS_PROXY_VSOCK_PORT = 8000;
+/** Host agent sampling interval. */
+export const AGENT_INTERVAL_SECONDS = 60;
+
+/**
+ * Arguments of NitroProofServer: the validated values of one stack (see `resolveStackConfig`, or
+ * `nitroProofServerArgs` for a platform team's own program). Nothing here is read from Pulumi config.
+ */
+export interface NitroProofServerArgs {
+  /** dev, staging or prod. prod protects the KMS key and load balancer and retains logs; no default. */
+  readonly environment: Environment;
+  /** Build and job timeout of the proof server; the job timeout sizes every request-path timeout. */
+  readonly proofServer: ProofServerSettings;
+  /** Ingress mode, listener, timeouts and plaintext-hop acceptance (DESIGN.md section 3); no default, the choice must be explicit. */
+  readonly ingress: IngressSettings;
+  /** Accepted releases, one or two (rotation); the last is what new hosts boot. */
+  readonly releases: readonly NitroRelease[];
+  /** Subscriptions per severity topic; empty lists create the topics without subscribers. */
+  readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
+  /** Host log retention in days (default per environment: 14 / 90 / 365). */
+  readonly logRetentionDays: number;
+  /** Tags on every taggable child. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** AWS placement and sizing: region, VPC, instance type, enclave allocation, fleet size, key administrators. */
+  readonly aws: AwsSettings;
+}
+
+/** What the offline plan and reviewers need that is not a cloud resource property. */
+export interface NitroReviewFacts {
+  readonly plaintext: PlaintextExposure;
+  readonly activeRelease: string;
+  readonly acceptedReleases: string[];
+  /** PCRs reported but left out of the KMS condition, per release. */
+  readonly warnOnlyPcrs: Record<string, number[]>;
+  readonly unobservableAlarms: UnobservableAlarm[];
+  readonly enclave: { cpuCount: number; memoryMiB: number; cid: number; parentVcpus: number; parentMemoryMiB: number };
+}
+
+/**
+ * The Midnight proof server in AWS Nitro Enclaves behind a load balancer, with attestation-bound
+ * secrets and the alarm catalogue. Type token `tee-prover:aws:NitroProofServer`.
+ */
+export class NitroProofServer extends pulumi.ComponentResource {
+  /** URL clients send proofs to. */
+  public readonly endpoint: pulumi.Output<string>;
+  public readonly loadBalancerDnsName: pulumi.Output<string>;
+  /** Default target group (health and all routes but /prove in terminate mode). */
+  public readonly targetGroupArn: pulumi.Output<string>;
+  public readonly autoScalingGroupName: pulumi.Output<string>;
+  /** The attestation-bound KMS key. */
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  public readonly topicArns: Record<Severity, pulumi.Output<string>>;
+  public readonly review: NitroReviewFacts;
+
+  constructor(name: string, args: NitroProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tee-prover:aws:NitroProofServer", name, {}, opts);
+    const active = args.releases[args.releases.length - 1];
+    if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
+    const prod = args.environment === "prod";
+    const tags = { ...args.tags, "tee-prover:environment": args.environment, "tee-prover:fleet": name, "tee-prover:release": active.version };
+    const metricNamespace = `TeeProver/${name}`;
+    const invoke = { parent: this };
+    const partition = getPartitionOutput({}, invoke).partition;
+    const accountId = getCallerIdentityOutput({}, invoke).accountId;
+
+    const network = fleetNetwork(name, args.aws.vpc, tags, this);
+    const logGroup = new cloudwatch.LogGroup(`${name}-host-logs`, {
+      name: `/tee-prover/${name}/host`,
+      retentionInDays: args.logRetentionDays,
+      // prod logs outlive the stack; they are evidence for incident review.
+      skipDestroy: prod,
+      tags,
+    }, { parent: this, retainOnDelete: prod });
+    const identity = hostIdentity(name, { partition, releases: args.releases, logGroup, metricNamespace, tags }, this);
+    const key = attestationKey(name, {
+      partition,
+      accountId,
+      hostRole: identity.role,
+      keyAdministratorArns: args.aws.keyAdministratorArns,
+      releases: args.releases,
+      deletionWindowDays: args.aws.kmsDeletionWindowDays,
+      protect: prod,
+      tags,
+    }, this);
+
+    const ingress = fleetIngress(name, {
+      settings: args.ingress,
+      network,
+      ...(args.aws.certificateArn ? { certificateArn: args.aws.certificateArn } : {}),
+      tlsPolicy: args.aws.tlsPolicy,
+      deletionProtection: prod,
+      tags,
+    }, this);
+    const hostSg = hostSecurityGroup(name, network.vpcId, tags, this);
+    allowLoadBalancerToHosts(name, ingress.loadBalancerSecurityGroup, hostSg, this);
+
+    const userData = renderNitroCloudInit({
+      fleetName: name,
+      region: args.aws.region,
+      hostPort: PROOF_SERVER_PORT,
+      enclaveVsockPort: PROOF_SERVER_PORT,
+      enclaveCid: ENCLAVE_CID,
+      enclave: args.aws.enclave,
+      release: { version: active.version, eifS3Uri: active.eifS3Uri, pins: active.pins },
+      eifServesTls: active.eifServesTls,
+      kmsProxyVsockPort: KMS_PROXY_VSOCK_PORT,
+      metricNamespace,
+      logGroupName: `/tee-prover/${name}/host`,
+      agentIntervalSeconds: AGENT_INTERVAL_SECONDS,
+    });
+    const fleet = enclaveFleet(name, {
+      settings: args.aws,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      hostSecurityGroup: hostSg,
+      instanceProfile: identity.instanceProfile,
+      targetGroups: ingress.targetGroups,
+      userData,
+      metricNamespace,
+      fleetName: name,
+      tags,
+    }, this);
+
+    const alarmSet = fleetAlarms(name, {
+      mode: args.ingress.mode,
+      region: args.aws.region,
+      fleetName: name,
+      metricNamespace,
+      loadBalancerArnSuffix: ingress.loadBalancer.arnSuffix,
+      targetGroupArnSuffix: ingress.targetGroup.arnSuffix,
+      ...(ingress.proveTargetGroup ? { proveTargetGroupArnSuffix: ingress.proveTargetGroup.arnSuffix } : {}),
+      autoScalingGroupName: fleet.group.name,
+      ...(args.aws.certificateArn ? { certificateArn: args.aws.certificateArn } : {}),
+    }, args.alarms, tags, this);
+
+    this.endpoint = ingress.endpoint;
+    this.loadBalancerDnsName = ingress.loadBalancer.dnsName;
+    this.targetGroupArn = ingress.targetGroup.arn;
+    this.autoScalingGroupName = fleet.group.name;
+    this.kmsKeyArn = key.key.arn;
+    this.topicArns = { P0: alarmSet.topics.P0.arn, P1: alarmSet.topics.P1.arn, P2: alarmSet.topics.P2.arn, P3: alarmSet.topics.P3.arn };
+    this.review = {
+      plaintext: plaintextExposure("aws", args.ingress),
+      activeRelease: active.version,
+      acceptedReleases: args.releases.map((r) => r.version),
+      warnOnlyPcrs: Object.fromEntries(args.releases.map((r) => [r.version, warnOnlyPcrs(r.pins)])),
+      unobservableAlarms: alarmSet.unobservable,
+      enclave: {
+        ...args.aws.enclave,
+        cid: ENCLAVE_CID,
+        parentVcpus: args.aws.instanceShape.vcpus - args.aws.enclave.cpuCount,
+        parentMemoryMiB: args.aws.instanceShape.memoryMiB - args.aws.enclave.memoryMiB,
+      },
+    };
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      loadBalancerDnsName: this.loadBalancerDnsName,
+      targetGroupArn: this.targetGroupArn,
+      autoScalingGroupName: this.autoScalingGroupName,
+      kmsKeyArn: this.kmsKeyArn,
+      topicArns: this.topicArns,
+    });
+  }
+}

@@ -1,0 +1,14 @@
+// The library entry (`import { NitroProofServer } from "tee-prover-infra"`). Importing it declares
+// no resources; the Pulumi program of this repository is index.ts.
+export { NitroProofServer, type NitroProofServerArgs, type NitroReviewFacts, ENCLAVE_CID, KMS_PROXY_VSOCK_PORT } from "./components/aws/nitroProofServer";
+export { nitroProofServerArgs } from "./src/config/library";
+export { resolveStackConfig, type ConfigSource } from "./src/config/resolve";
+export { ConfigError, type ConfigProblem } from "./src/config/errors";
+export { stackConfigSchema, PROJECT } from "./src/config/schema";
+export type * from "./src/config/types";
+export { buildNitroKmsKeyPolicy, type KmsPolicyDocument } from "./src/attestation/aws-kms-policy";
+export { nitroManifestSchema, type NitroManifest } from "./src/attestation/manifest";
+export type { NitroReleasePins, PcrPin } from "./src/attestation/pins";
+export { renderNitroCloudInit } from "./src/bootstrap/nitro";
+export { plaintextExposure, PROOF_SERVER_PORT, HEALTH_PATH, type IngressMode, type IngressSettings } from "./src/ingress/model";
+export { ALARM_CATALOGUE, type AlarmSpec, type Severity } from "./src/monitoring/catalogue";

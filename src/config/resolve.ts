@@ -1,0 +1,292 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { nitroManifestSchema, type NitroManifest } from "../attestation/manifest";
+import { ALL_ZERO_SHA384, SHA384_HEX, type NitroReleasePins, type PcrPin } from "../attestation/pins";
+import { minRequestPathTimeout, type IngressSettings } from "../ingress/model";
+import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
+import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
+import { PROJECT, stackConfigSchema, type RawRelease, type RawStackConfig } from "./schema";
+import { AL2023_SSM_AMI, type AwsStackConfig, type NitroRelease, type StackConfig } from "./types";
+
+/** Range limits of the AWS request-path timeouts (provider types do not check them). */
+export const AWS_LIMITS = {
+  albIdleTimeoutSeconds: { min: 1, max: 4000 },
+  nlbTcpIdleTimeoutSeconds: { min: 60, max: 6000 },
+  deregistrationDelaySeconds: { min: 0, max: 3600 },
+} as const;
+
+/** Configuration as read from Pulumi: keys like `tee-prover-infra:ingress` with parsed values. */
+export interface ConfigSource {
+  /** Every config key of the stack, fully qualified (`namespace:key`), structured values parsed. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Directory that relative paths (release manifests) are resolved against: the Pulumi project. */
+  readonly projectDir: string;
+  /** Reads a file; injectable so tests need no files on disk. */
+  readonly readFile?: (file: string) => string;
+}
+
+/** Known keys of the schema node at `at`, for "did you mean" suggestions. */
+function knownKeysAt(at: ReadonlyArray<PropertyKey>): string[] {
+  let nodes: z.ZodType[] = [stackConfigSchema];
+  for (const part of [...at, null]) {
+    const next: z.ZodType[] = [];
+    for (let node of nodes) {
+      while (node instanceof z.ZodDefault || node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+      if (part === null) {
+        if (node instanceof z.ZodObject) return Object.keys(node.shape);
+        if (node instanceof z.ZodUnion) {
+          return [...new Set((node.options as z.ZodType[]).flatMap((o) => (o instanceof z.ZodObject ? Object.keys(o.shape) : [])))];
+        }
+        continue;
+      }
+      if (node instanceof z.ZodUnion) next.push(...(node.options as z.ZodType[]));
+      else if (node instanceof z.ZodArray && typeof part === "number") next.push(node.element as z.ZodType);
+      else if (node instanceof z.ZodObject && typeof part === "string" && part in node.shape) next.push(node.shape[part] as z.ZodType);
+      else if (node instanceof z.ZodRecord) next.push(node.valueType as z.ZodType);
+    }
+    // Unions: a key is looked up in every option that has it.
+    nodes = next.flatMap((n) => (n instanceof z.ZodObject || n instanceof z.ZodArray || n instanceof z.ZodDefault || n instanceof z.ZodOptional || n instanceof z.ZodUnion || n instanceof z.ZodRecord ? [n] : []));
+  }
+  return [];
+}
+
+/** Strip the project namespace and keep only this project's keys. */
+function projectValues(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (key.startsWith(`${PROJECT}:`)) out[key.slice(PROJECT.length + 1)] = value;
+  }
+  return out;
+}
+
+function readManifest(source: ConfigSource, release: RawRelease, index: number, problems: ConfigProblem[]): { manifest: NitroManifest; manifestPath: string } | undefined {
+  const key = `releases[${index}].manifest`;
+  const manifestPath = path.resolve(source.projectDir, release.manifest);
+  let text: string;
+  try {
+    text = (source.readFile ?? ((f) => fs.readFileSync(f, "utf8")))(manifestPath);
+  } catch {
+    problems.push({ key, message: `cannot read release manifest ${manifestPath}`, fix: "give a path relative to the directory of Pulumi.yaml, e.g. releases/pcr-measurements.v6.3.1.json" });
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    problems.push({ key, message: `${manifestPath} is not JSON (${(e as Error).message})`, fix: "use the manifest file exactly as the proof server's maintainers publish it" });
+    return undefined;
+  }
+  const parsed = nitroManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({
+        key,
+        message: `manifest ${path.basename(manifestPath)}: ${issue.path.join(".")} ${issue.message}`,
+        fix: "pin a published, non-debug release manifest; never edit PCR values by hand",
+      });
+    }
+    return undefined;
+  }
+  return { manifest: parsed.data, manifestPath };
+}
+
+function pinOf(value: string, warnOnly: boolean): PcrPin {
+  return { expected: value.toLowerCase(), warnOnly };
+}
+
+function resolveReleases(source: ConfigSource, raw: RawStackConfig, problems: ConfigProblem[]): NitroRelease[] {
+  const releases: NitroRelease[] = [];
+  raw.releases.forEach((release, index) => {
+    const loaded = readManifest(source, release, index, problems);
+    if (!loaded) return;
+    const { manifest, manifestPath } = loaded;
+    const warnOnly = new Set<number>(release.warnOnlyPcrs);
+    let pcr8: PcrPin | undefined;
+    if (release.pcr8 !== undefined) {
+      const value = release.pcr8.toLowerCase();
+      if (!SHA384_HEX.test(value) || value === ALL_ZERO_SHA384) {
+        problems.push({ key: `releases[${index}].pcr8`, message: "must be 96 hex characters (SHA-384) and not all zeros", fix: "copy PCR8 from `nitro-cli describe-eif` of the signed EIF" });
+        return;
+      }
+      pcr8 = pinOf(value, warnOnly.has(8));
+    } else if (manifest.measurements.pcr8) {
+      pcr8 = pinOf(manifest.measurements.pcr8.value, warnOnly.has(8));
+    } else if (warnOnly.has(8)) {
+      problems.push({ key: `releases[${index}].warnOnlyPcrs`, message: "lists PCR8, which this release does not pin", fix: "remove 8 from warnOnlyPcrs" });
+    }
+    const pins: NitroReleasePins = {
+      version: manifest.version,
+      pcrs: {
+        0: pinOf(manifest.measurements.pcr0.value, false),
+        1: pinOf(manifest.measurements.pcr1.value, warnOnly.has(1)),
+        2: pinOf(manifest.measurements.pcr2.value, warnOnly.has(2)),
+        ...(pcr8 ? { 8: pcr8 } : {}),
+      },
+    };
+    releases.push({ version: manifest.version, manifestPath, manifest, pins, eifS3Uri: release.eif.s3Uri, eifServesTls: release.eif.servesTls });
+  });
+  const versions = releases.map((r) => r.version);
+  const duplicate = versions.find((v, i) => versions.indexOf(v) !== i);
+  if (duplicate) problems.push({ key: "releases", message: `release ${duplicate} is listed twice`, fix: "list each release once: the running one, then the next during a rotation" });
+  return releases;
+}
+
+function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], problems: ConfigProblem[]): IngressSettings {
+  const { ingress, proofServer } = raw;
+  const minTimeout = minRequestPathTimeout(proofServer.jobTimeoutSeconds);
+  const requestTimeoutSeconds = ingress.requestTimeoutSeconds ?? minTimeout;
+  const drainTimeoutSeconds = ingress.drainTimeoutSeconds ?? minTimeout;
+  const lb = ingress.mode === "passthrough" ? { name: "NLB TCP idle timeout", ...AWS_LIMITS.nlbTcpIdleTimeoutSeconds } : { name: "ALB idle timeout", ...AWS_LIMITS.albIdleTimeoutSeconds };
+  if (requestTimeoutSeconds < minTimeout) {
+    problems.push({
+      key: "ingress.requestTimeoutSeconds",
+      message: `${requestTimeoutSeconds} s is shorter than the job timeout (${proofServer.jobTimeoutSeconds} s) + 60 s: the load balancer would cut long proofs`,
+      fix: `set it to at least ${minTimeout}, or remove it to use ${minTimeout}`,
+    });
+  } else if (raw.cloud === "aws" && requestTimeoutSeconds > lb.max) {
+    problems.push({ key: "ingress.requestTimeoutSeconds", message: `${requestTimeoutSeconds} s is beyond the ${lb.name} range ${lb.min}-${lb.max} s`, fix: `set it between ${minTimeout} and ${lb.max}` });
+  }
+  if (drainTimeoutSeconds < minTimeout) {
+    problems.push({
+      key: "ingress.drainTimeoutSeconds",
+      message: `${drainTimeoutSeconds} s is shorter than the job timeout + 60 s: a host leaving the fleet would drop running proofs`,
+      fix: `set it to at least ${minTimeout}, or remove it`,
+    });
+  } else if (raw.cloud === "aws" && drainTimeoutSeconds > AWS_LIMITS.deregistrationDelaySeconds.max) {
+    problems.push({ key: "ingress.drainTimeoutSeconds", message: `${drainTimeoutSeconds} s is beyond the target group deregistration delay range 0-3600 s`, fix: `set it between ${minTimeout} and 3600` });
+  }
+
+  const plainEifs = releases.filter((r) => !r.eifServesTls).map((r) => r.version);
+  const tlsEifs = releases.filter((r) => r.eifServesTls).map((r) => r.version);
+  if (ingress.mode === "passthrough") {
+    if (plainEifs.length > 0) {
+      problems.push({
+        key: "ingress.mode",
+        message: `passthrough needs TLS inside the TEE, but the EIF of ${plainEifs.join(", ")} serves plain HTTP (the published EIF runs with TLS and auth disabled); clients would send their witness in cleartext`,
+        fix: "pin an EIF built with the TEE build's TLS on (releases[].eif.servesTls: true), or use ingress.mode: terminate",
+      });
+    }
+    if (ingress.plaintextHop) {
+      problems.push({ key: "ingress.plaintextHop", message: "applies only to terminate mode; passthrough never has a plaintext hop", fix: "remove ingress.plaintextHop" });
+    }
+  } else {
+    if (ingress.backendProtocol === "HTTP" && !ingress.plaintextHop) {
+      problems.push({
+        key: "ingress.plaintextHop",
+        message: "terminate mode with backendProtocol HTTP sends proof requests in plaintext from the load balancer to the host (on AWS the parent instance, outside the enclave, sees them); this must be accepted explicitly",
+        fix: "set ingress.plaintextHop: {accepted: true, reason: \"...\"}, or use backendProtocol HTTPS with an EIF that serves TLS",
+      });
+    }
+    if (ingress.backendProtocol === "HTTPS" && plainEifs.length > 0) {
+      problems.push({
+        key: "ingress.backendProtocol",
+        message: `HTTPS to the target, but the EIF of ${plainEifs.join(", ")} serves plain HTTP: health checks and requests would fail`,
+        fix: "pin an EIF that serves TLS, or set backendProtocol: HTTP and accept the plaintext hop (ingress.plaintextHop)",
+      });
+    }
+    if (ingress.backendProtocol === "HTTP" && tlsEifs.length > 0) {
+      problems.push({ key: "ingress.backendProtocol", message: `HTTP to the target, but the EIF of ${tlsEifs.join(", ")} serves TLS`, fix: "set backendProtocol: HTTPS" });
+    }
+    if (ingress.backendProtocol === "HTTPS" && ingress.plaintextHop) {
+      problems.push({ key: "ingress.plaintextHop", message: "is set but the backend protocol is HTTPS, so there is no plaintext hop to accept", fix: "remove ingress.plaintextHop" });
+    }
+  }
+  return {
+    mode: ingress.mode,
+    listenerPort: ingress.listenerPort,
+    allowedClientCidrs: ingress.allowedClientCidrs,
+    requestTimeoutSeconds,
+    drainTimeoutSeconds,
+    backendProtocol: ingress.mode === "passthrough" ? "HTTPS" : ingress.backendProtocol,
+    ...(ingress.mode === "terminate" && ingress.plaintextHop ? { plaintextHopAcceptedReason: ingress.plaintextHop.reason } : {}),
+    rateLimitPer5Minutes: ingress.rateLimitPer5Minutes,
+  };
+}
+
+function resolveAws(source: ConfigSource, raw: RawStackConfig, releases: readonly NitroRelease[], ingress: IngressSettings, problems: ConfigProblem[]): AwsStackConfig | undefined {
+  const region = source.values["aws:region"];
+  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    problems.push({ key: "aws:region", message: region === undefined ? "is required for cloud aws" : `"${String(region)}" is not an AWS region`, fix: "pulumi config set aws:region us-east-1" });
+  }
+  const aws = raw.aws;
+  if (!aws) {
+    problems.push({ key: "aws", message: "is required when cloud is aws", fix: "add an aws: section (instanceType, keyAdministratorArns, ...) — see README, Config reference" });
+    return undefined;
+  }
+  const verdict = nitroInstanceShape(aws.instanceType);
+  if (!verdict.ok) {
+    problems.push({ key: "aws.instanceType", message: verdict.reason, fix: "use an enclave-capable, non-burstable type with at least 4 vCPUs, e.g. m6i.xlarge or c6i.2xlarge" });
+  }
+  const minCpu = Math.max(...releases.map((r) => r.manifest.buildInfo.cpuCount), 0);
+  const minMem = Math.max(...releases.map((r) => r.manifest.buildInfo.memoryMB), 0);
+  const cpuCount = aws.enclave.cpuCount ?? minCpu;
+  const memoryMiB = aws.enclave.memoryMiB ?? minMem;
+  if (cpuCount < minCpu) problems.push({ key: "aws.enclave.cpuCount", message: `${cpuCount} is below the release manifest's buildInfo.cpuCount (${minCpu})`, fix: `set it to at least ${minCpu}` });
+  if (memoryMiB < minMem) problems.push({ key: "aws.enclave.memoryMiB", message: `${memoryMiB} MiB is below the release manifest's buildInfo.memoryMB (${minMem})`, fix: `set it to at least ${minMem}` });
+  if (cpuCount % 2 !== 0) problems.push({ key: "aws.enclave.cpuCount", message: `${cpuCount} is odd: the enclave allocator takes whole cores (2 vCPUs each)`, fix: `use ${cpuCount + 1}` });
+  if (verdict.ok) {
+    const { vcpus, memoryMiB: instanceMem } = verdict.shape;
+    if (vcpus - cpuCount < PARENT_MIN_VCPUS) {
+      problems.push({ key: "aws.enclave.cpuCount", message: `${cpuCount} of ${aws.instanceType}'s ${vcpus} vCPUs leaves the parent ${vcpus - cpuCount}; it needs at least ${PARENT_MIN_VCPUS} for the forwarder, KMS proxy and agent`, fix: `use at most ${vcpus - PARENT_MIN_VCPUS} enclave vCPUs or a larger instance type` });
+    }
+    if (instanceMem - memoryMiB < PARENT_MIN_MEMORY_MIB) {
+      problems.push({ key: "aws.enclave.memoryMiB", message: `${memoryMiB} MiB of ${aws.instanceType}'s ${instanceMem} MiB leaves the parent less than ${PARENT_MIN_MEMORY_MIB} MiB`, fix: `use at most ${instanceMem - PARENT_MIN_MEMORY_MIB} MiB or a larger instance type` });
+    }
+  }
+  const desiredCapacity = aws.fleet.desiredCapacity ?? aws.fleet.minSize;
+  if (!(aws.fleet.minSize <= desiredCapacity && desiredCapacity <= aws.fleet.maxSize)) {
+    problems.push({ key: "aws.fleet", message: `needs minSize <= desiredCapacity <= maxSize (got ${aws.fleet.minSize} <= ${desiredCapacity} <= ${aws.fleet.maxSize})`, fix: "adjust aws.fleet.minSize / desiredCapacity / maxSize" });
+  }
+  if (raw.environment === "prod" && aws.fleet.minSize < 2) {
+    problems.push({ key: "aws.fleet.minSize", message: "prod needs at least 2 hosts so one AZ or one rollout never takes the service down", fix: "set aws.fleet.minSize: 2" });
+  }
+  if (ingress.mode === "terminate" && !aws.certificateArn) {
+    problems.push({ key: "aws.certificateArn", message: "is required in terminate mode: the ALB's HTTPS listener needs an ACM certificate", fix: "pulumi config set --path aws.certificateArn arn:aws:acm:<region>:<account>:certificate/<id>" });
+  }
+  if (!verdict.ok || typeof region !== "string") return undefined;
+  return {
+    cloud: "aws",
+    environment: raw.environment,
+    namePrefix: raw.namePrefix,
+    proofServer: raw.proofServer,
+    ingress,
+    releases,
+    alarms: raw.alarms,
+    logRetentionDays: raw.logRetentionDays ?? { dev: 14, staging: 90, prod: 365 }[raw.environment],
+    tags: raw.tags,
+    aws: {
+      region,
+      vpc: aws.vpc,
+      instanceType: aws.instanceType,
+      instanceShape: verdict.shape,
+      amiId: aws.amiId ?? AL2023_SSM_AMI,
+      enclave: { cpuCount, memoryMiB },
+      fleet: { minSize: aws.fleet.minSize, maxSize: aws.fleet.maxSize, desiredCapacity },
+      ...(aws.certificateArn ? { certificateArn: aws.certificateArn } : {}),
+      tlsPolicy: aws.tlsPolicy,
+      keyAdministratorArns: aws.keyAdministratorArns,
+      kmsDeletionWindowDays: aws.kmsDeletionWindowDays,
+    },
+  };
+}
+
+/**
+ * Validate a stack's configuration once, at the edge. Throws a ConfigError listing every problem
+ * (key, what is wrong, how to fix it) before any resource is declared.
+ */
+export function resolveStackConfig(source: ConfigSource): StackConfig {
+  const parsed = stackConfigSchema.safeParse(projectValues(source.values));
+  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, knownKeysAt));
+  const raw = parsed.data;
+  const problems: ConfigProblem[] = [];
+  if (raw.cloud !== "aws") {
+    problems.push({ key: "cloud", message: `"${raw.cloud}" has no component in this version yet (AWS Nitro only)`, fix: "pulumi config set cloud aws" });
+    throw new ConfigError(problems);
+  }
+  const releases = resolveReleases(source, raw, problems);
+  const ingress = resolveIngress(raw, releases, problems);
+  const config = resolveAws(source, raw, releases, ingress, problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
+}

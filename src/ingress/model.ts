@@ -1,0 +1,72 @@
+/**
+ * The ingress model (DESIGN.md section 3): where client TLS ends and who can see a proof request.
+ * Cloud-neutral; each component maps it onto its own load balancers.
+ */
+
+export type IngressMode = "passthrough" | "terminate";
+export type Cloud = "aws" | "gcp" | "azure";
+
+/** The proof server's port inside the TEE and on the host (the load balancer's target port). */
+export const PROOF_SERVER_PORT = 6300;
+/** Health endpoint: answers 200 without an API key on both builds. */
+export const HEALTH_PATH = "/health";
+/** The proof endpoint; routed separately in terminate mode so its latency and errors are measurable. */
+export const PROVE_PATH = "/prove";
+/** Default job timeout of both proof-server builds, in seconds. */
+export const DEFAULT_JOB_TIMEOUT_SECONDS = 600;
+/** Every timeout on the request path must exceed the job timeout by at least this much. */
+export const REQUEST_PATH_MARGIN_SECONDS = 60;
+
+/** The smallest timeout allowed anywhere on the request path for a given job timeout. */
+export function minRequestPathTimeout(jobTimeoutSeconds: number): number {
+  return jobTimeoutSeconds + REQUEST_PATH_MARGIN_SECONDS;
+}
+
+/** Resolved ingress settings the components consume. */
+export interface IngressSettings {
+  readonly mode: IngressMode;
+  /** Client-facing port on the load balancer. */
+  readonly listenerPort: number;
+  /** Client source ranges admitted to the listener. */
+  readonly allowedClientCidrs: readonly string[];
+  /** Idle / request timeout on every hop of the request path, seconds. */
+  readonly requestTimeoutSeconds: number;
+  /** How long a host being removed keeps serving in-flight proofs, seconds. */
+  readonly drainTimeoutSeconds: number;
+  /** Protocol from the load balancer to the host: always TLS in passthrough (bytes pass through). */
+  readonly backendProtocol: "HTTPS" | "HTTP";
+  /** Set only when a terminate-mode plaintext hop was explicitly accepted, with the reason given. */
+  readonly plaintextHopAcceptedReason?: string;
+  /** Per-client request limit at the L7 edge (terminate mode), requests per 5 minutes. */
+  readonly rateLimitPer5Minutes: number;
+}
+
+export interface PlaintextExposure {
+  /** Parties outside the TEE that can read a proof request (the user's private witness). */
+  readonly seenBy: readonly string[];
+  /** One sentence for the plan, README and policy messages. */
+  readonly summary: string;
+}
+
+/** Say in words who can see plaintext for a mode on a cloud. */
+export function plaintextExposure(cloud: Cloud, ingress: Pick<IngressSettings, "mode" | "backendProtocol">): PlaintextExposure {
+  if (ingress.mode === "passthrough") {
+    return {
+      seenBy: [],
+      summary: "passthrough: TLS terminates inside the TEE; the load balancer and the host only ever carry ciphertext.",
+    };
+  }
+  const proxy = { aws: "the AWS Application Load Balancer", gcp: "Google's Application Load Balancer", azure: "the Azure Application Gateway" }[cloud];
+  if (ingress.backendProtocol === "HTTPS") {
+    return {
+      seenBy: [proxy],
+      summary: `terminate: client TLS ends at ${proxy}, which sees plaintext and re-encrypts to the TEE; the host sees only ciphertext.`,
+    };
+  }
+  const host = cloud === "aws" ? ["the parent EC2 instance (outside the enclave)"] : [];
+  const seenBy = [proxy, ...host, "anyone who can capture traffic on the load balancer -> host hop"];
+  return {
+    seenBy,
+    summary: `terminate with an ACCEPTED PLAINTEXT HOP: proof requests are readable by ${seenBy.join(", ")}.`,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The alarm catalogue of DESIGN.md section 6, cloud-neutral. Each cloud maps every entry's
+ * `signal` to a real metric source for the chosen ingress mode, or reports it as not observable.
+ */
+
+export type Severity = "P0" | "P1" | "P2" | "P3";
+export const SEVERITIES: readonly Severity[] = ["P0", "P1", "P2", "P3"];
+
+/** What an alarm watches, independent of where the number comes from. */
+export type Signal =
+  | "healthy-hosts" // hosts passing the load balancer's health check
+  | "attestation-failure-percent" // failed attestation checks / checks
+  | "proofs-while-requests" // proof requests arriving but none completing
+  | "tee-running" // enclave / confidential VM up
+  | "http-5xx-percent" // server errors / requests
+  | "proof-latency-p95-seconds"
+  | "cpu-percent"
+  | "memory-percent"
+  | "queue-depth" // jobsPending from /ready
+  | "tls-cert-days-left";
+
+export interface AlarmSpec {
+  /** Stable identifier, used in resource names and the plan. */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly description: string;
+  readonly signal: Signal;
+  /** Fires when the signal is `comparison` the threshold. */
+  readonly comparison: "above" | "below";
+  readonly threshold: number;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+}
+
+const minute = 60;
+
+export const ALARM_CATALOGUE: readonly AlarmSpec[] = [
+  { id: "no-healthy-host", severity: "P0", description: "No healthy host behind the load balancer", signal: "healthy-hosts", comparison: "below", threshold: 1, periodSeconds: minute, evaluationPeriods: 3 },
+  { id: "attestation-failures", severity: "P0", description: "Attestation failure rate above 1%", signal: "attestation-failure-percent", comparison: "above", threshold: 1, periodSeconds: 5 * minute, evaluationPeriods: 2 },
+  { id: "no-proofs", severity: "P0", description: "No proof generated in 5 minutes while requests arrive", signal: "proofs-while-requests", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
+  { id: "tee-down", severity: "P0", description: "Enclave / confidential VM down", signal: "tee-running", comparison: "below", threshold: 1, periodSeconds: minute, evaluationPeriods: 2 },
+  { id: "error-rate-high", severity: "P1", description: "5xx rate above 1%", signal: "http-5xx-percent", comparison: "above", threshold: 1, periodSeconds: 5 * minute, evaluationPeriods: 3 },
+  { id: "latency-p95-high", severity: "P1", description: "p95 proof latency above 60 s", signal: "proof-latency-p95-seconds", comparison: "above", threshold: 60, periodSeconds: 5 * minute, evaluationPeriods: 3 },
+  { id: "cpu-high", severity: "P1", description: "CPU above 90% for 10 minutes", signal: "cpu-percent", comparison: "above", threshold: 90, periodSeconds: 5 * minute, evaluationPeriods: 2 },
+  { id: "memory-high", severity: "P1", description: "Memory above 95% for 5 minutes", signal: "memory-percent", comparison: "above", threshold: 95, periodSeconds: 5 * minute, evaluationPeriods: 1 },
+  { id: "queue-deep", severity: "P1", description: "Queue depth (jobsPending) above 100 for 5 minutes", signal: "queue-depth", comparison: "above", threshold: 100, periodSeconds: 5 * minute, evaluationPeriods: 1 },
+  { id: "error-rate-elevated", severity: "P2", description: "5xx rate above 0.5%", signal: "http-5xx-percent", comparison: "above", threshold: 0.5, periodSeconds: 5 * minute, evaluationPeriods: 3 },
+  { id: "latency-p95-elevated", severity: "P2", description: "p95 proof latency above 45 s", signal: "proof-latency-p95-seconds", comparison: "above", threshold: 45, periodSeconds: 5 * minute, evaluationPeriods: 3 },
+  { id: "cpu-elevated", severity: "P2", description: "CPU above 85% for 30 minutes", signal: "cpu-percent", comparison: "above", threshold: 85, periodSeconds: 5 * minute, evaluationPeriods: 6 },
+  { id: "tls-cert-expiring", severity: "P2", description: "TLS certificate expires in less than 14 days", signal: "tls-cert-days-left", comparison: "below", threshold: 14, periodSeconds: 60 * minute, evaluationPeriods: 1 },
+  { id: "cpu-sustained", severity: "P3", description: "CPU above 80% for 1 hour", signal: "cpu-percent", comparison: "above", threshold: 80, periodSeconds: 5 * minute, evaluationPeriods: 12 },
+];
+
+/** Scale-out targets shared by every cloud (DESIGN.md section 6). */
+export const SCALE_OUT_CPU_PERCENT = 70;
+export const SCALE_OUT_QUEUE_DEPTH = 10;
+
+/** Custom metrics the host agent publishes (exact names; alarms and dashboards depend on them). */
+export const HOST_AGENT_METRICS = {
+  availability: "Availability",
+  jobsPending: "JobsPending",
+  jobsProcessing: "JobsProcessing",
+  teeRunning: "EnclaveRunning",
+  attestationChecks: "AttestationChecks",
+  attestationFailures: "AttestationFailures",
+  memoryPercent: "MemoryUtilization",
+  tlsCertDaysLeft: "TlsCertDaysToExpiry",
+} as const;
+
+/** An alarm the chosen mode cannot observe: listed by the plan, never faked. */
+export interface UnobservableAlarm {
+  readonly alarm: AlarmSpec;
+  readonly reason: string;
+}

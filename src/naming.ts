@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+
+/** Pulumi auto-naming appends "-" and 7 random characters to the logical name. */
+export const AUTONAME_SUFFIX_LENGTH = 8;
+
+/**
+ * Physical-name limits of the AWS resources whose names are derived from a logical name.
+ * Names are auto-named (logical name + suffix) so replacements can be created before deletion.
+ */
+export const AWS_NAME_LIMITS = {
+  loadBalancer: 32,
+  targetGroup: 32,
+  iamRole: 64,
+  instanceProfile: 128,
+  launchTemplate: 128,
+  securityGroup: 255,
+  autoScalingGroup: 255,
+  snsTopic: 256,
+  wafWebAcl: 128,
+  cloudWatchAlarm: 255,
+  dashboard: 255,
+} as const;
+
+function shortHash(text: string, length: number): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/**
+ * Fit `name` into `max` characters, keeping it unique: a name that is too long is cut and given
+ * a 6-character hash of the whole name, so two long names that share a prefix still differ.
+ */
+export function fitName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = shortHash(name, 6);
+  const head = name.slice(0, max - hash.length - 1).replace(/-+$/, "");
+  return `${head}-${hash}`;
+}
+
+/** A logical name whose auto-generated physical name fits `physicalMax`. */
+export function autoNamed(name: string, physicalMax: number): string {
+  return fitName(name, physicalMax - AUTONAME_SUFFIX_LENGTH);
+}
+
+/** A name made only of characters CloudWatch dashboards and WAF metric names accept. */
+export function metricSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, "-");
+}

@@ -1,0 +1,94 @@
+// `npm run plan -- <stack> [--json FILE]`: the offline plan (DESIGN.md section 7). Reads
+// Pulumi.<stack>.yaml, runs index.ts under the mock runtime and prints what a reviewer needs.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../config/errors";
+import { readStackFile, toPulumiConfigMap } from "../config/load";
+import { resolveStackConfig } from "../config/resolve";
+import { PROJECT } from "../config/schema";
+import { runOffline } from "./engine";
+import { buildPlan, renderText, stableJson, type ReviewOutput } from "./report";
+
+const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR]";
+
+interface CliArgs {
+  stack: string;
+  json?: string;
+  projectDir: string;
+}
+
+function parseArgs(argv: string[]): CliArgs {
+  let stack: string | undefined;
+  let json: string | undefined;
+  let projectDir = process.cwd();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (!v) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === "--json") json = value();
+    else if (arg === "--project-dir") projectDir = path.resolve(value());
+    else if (arg === "--diff" || arg === "--format") throw new UsageError(`${arg} is not available yet (plan diffs and markdown come with the policy-pack work)`);
+    else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
+    else if (!stack) stack = arg;
+    else throw new UsageError(`unexpected argument ${arg}`);
+  }
+  if (!stack) throw new UsageError("name the stack, e.g. dev");
+  return { stack, projectDir, ...(json ? { json } : {}) };
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const stackFile = readStackFile(args.projectDir, args.stack);
+  // Validate first, so bad config is reported as such and never as a failure inside the program.
+  const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
+  const started = Date.now();
+  const run = await runOffline({
+    project: PROJECT,
+    stack: args.stack,
+    region: config.aws.region,
+    config: toPulumiConfigMap(stackFile.values),
+    program: async () => ({ ...(await import(path.join(args.projectDir, "index.ts"))) }),
+  });
+  const plan = buildPlan({
+    stack: args.stack,
+    cloud: config.cloud,
+    environment: config.environment,
+    ingressMode: config.ingress.mode,
+    review: run.outputs["review"] as ReviewOutput,
+    resources: run.resources,
+    secretKeys: stackFile.secretKeys,
+  });
+  process.stdout.write(renderText(plan));
+  process.stdout.write(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
+  if (args.json) {
+    fs.writeFileSync(args.json, stableJson(plan));
+    process.stdout.write(`Wrote ${args.json}\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`offline plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

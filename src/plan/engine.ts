@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RecordingMocks, type MockedResource } from "./mocks";
+
+/** One declared resource with its place in the tree. */
+export interface PlannedResource extends MockedResource {
+  /** `type::name` of the parent resource; undefined for children of the stack itself. */
+  readonly parent?: string;
+}
+
+export interface OfflineRun {
+  readonly resources: PlannedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export function resourceKey(type: string, name: string): string {
+  return `${type}::${name}`;
+}
+
+/**
+ * Run a Pulumi program under the mock runtime: no engine, no providers, no cloud. Resources are
+ * recorded with their resolved inputs and their parent (from a stack transformation, which sees
+ * each resource's options as the program gave them).
+ *
+ * Must run once per process: Pulumi keeps its runtime state on `global`.
+ */
+export async function runOffline(options: {
+  project: string;
+  stack: string;
+  region: string;
+  /** `namespace:key` -> value as Pulumi passes it (structured values JSON-encoded). */
+  config: Record<string, string>;
+  program: () => Promise<Record<string, unknown>>;
+}): Promise<OfflineRun> {
+  const mocks = new RecordingMocks(options.region);
+  await pulumi.runtime.setMocks(mocks, options.project, options.stack, false);
+  pulumi.runtime.setAllConfig(options.config);
+  const keys = new Map<pulumi.Resource, string>();
+  const parents = new Map<string, string | undefined>();
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const key = resourceKey(args.type, args.name);
+      keys.set(args.resource, key);
+      const parent = args.opts.parent;
+      parents.set(key, parent ? keys.get(parent) : undefined);
+      return undefined;
+    });
+    return options.program();
+  });
+  const resources = mocks.resources
+    .filter((r) => r.type !== "pulumi:pulumi:Stack")
+    .map((r): PlannedResource => {
+      const parent = parents.get(resourceKey(r.type, r.name));
+      return parent ? { ...r, parent } : r;
+    });
+  return { resources, outputs: (outputs ?? {}) as Record<string, unknown> };
+}

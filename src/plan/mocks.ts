@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Deterministic mocks for the offline plan and tests: ids and ARNs are hashes of type and name,
+ * shaped like real ones (policy evaluators reject malformed ARNs), so two runs of one stack
+ * produce the same plan.
+ */
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+export interface MockedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly id: string;
+  /** Inputs as the program declared them, resolved. */
+  readonly inputs: Record<string, unknown>;
+  /** Inputs plus the computed properties the mock filled in. */
+  readonly state: Record<string, unknown>;
+}
+
+function hex(seed: string, length: number): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  return out.slice(0, length);
+}
+
+function uuid(seed: string): string {
+  const h = hex(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** What the engine would name an auto-named resource: logical name + "-" + 7 characters. */
+export function mockPhysicalName(logicalName: string): string {
+  return `${logicalName}-${hex(logicalName, 7)}`;
+}
+
+type Computed = (name: string, inputs: Record<string, unknown>, seed: string) => { id: string; state: Record<string, unknown> };
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function awsComputed(region: string): Record<string, Computed> {
+  const acct = MOCK_ACCOUNT_ID;
+  const named = (inputs: Record<string, unknown>, name: string) => str(inputs["name"]) ?? mockPhysicalName(name);
+  return {
+    "aws:ec2/vpc:Vpc": (_n, _i, s) => ({ id: `vpc-${hex(s, 17)}`, state: {} }),
+    "aws:ec2/subnet:Subnet": (_n, _i, s) => ({ id: `subnet-${hex(s, 17)}`, state: {} }),
+    "aws:ec2/securityGroup:SecurityGroup": (_n, _i, s) => ({ id: `sg-${hex(s, 17)}`, state: { arn: `arn:aws:ec2:${region}:${acct}:security-group/sg-${hex(s, 17)}` } }),
+    "aws:ec2/internetGateway:InternetGateway": (_n, _i, s) => ({ id: `igw-${hex(s, 17)}`, state: {} }),
+    "aws:ec2/natGateway:NatGateway": (_n, _i, s) => ({ id: `nat-${hex(s, 17)}`, state: {} }),
+    "aws:ec2/eip:Eip": (_n, _i, s) => ({ id: `eipalloc-${hex(s, 17)}`, state: { publicIp: "203.0.113.10" } }),
+    "aws:ec2/routeTable:RouteTable": (_n, _i, s) => ({ id: `rtb-${hex(s, 17)}`, state: {} }),
+    "aws:ec2/launchTemplate:LaunchTemplate": (n, i, s) => ({ id: `lt-${hex(s, 17)}`, state: { latestVersion: 1, name: named(i, n), arn: `arn:aws:ec2:${region}:${acct}:launch-template/lt-${hex(s, 17)}` } }),
+    "aws:iam/role:Role": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:iam::${acct}:role/${named(i, n)}`, uniqueId: `AROA${hex(n, 16).toUpperCase()}` } }),
+    "aws:iam/instanceProfile:InstanceProfile": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:iam::${acct}:instance-profile/${named(i, n)}` } }),
+    "aws:kms/key:Key": (_n, _i, s) => ({ id: uuid(s), state: { keyId: uuid(s), arn: `arn:aws:kms:${region}:${acct}:key/${uuid(s)}` } }),
+    "aws:kms/alias:Alias": (n, i) => ({ id: named(i, n), state: { arn: `arn:aws:kms:${region}:${acct}:${named(i, n)}` } }),
+    "aws:sns/topic:Topic": (n, i) => ({ id: `arn:aws:sns:${region}:${acct}:${named(i, n)}`, state: { name: named(i, n), arn: `arn:aws:sns:${region}:${acct}:${named(i, n)}` } }),
+    "aws:cloudwatch/logGroup:LogGroup": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:logs:${region}:${acct}:log-group:${named(i, n)}` } }),
+    "aws:autoscaling/group:Group": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:autoscaling:${region}:${acct}:autoScalingGroup:${uuid(n)}:autoScalingGroupName/${named(i, n)}` } }),
+    "aws:lb/loadBalancer:LoadBalancer": (n, i, s) => {
+      const kind = i["loadBalancerType"] === "network" ? "net" : "app";
+      const lbName = named(i, n);
+      const suffix = `${kind}/${lbName}/${hex(s, 16)}`;
+      return { id: `arn:aws:elasticloadbalancing:${region}:${acct}:loadbalancer/${suffix}`, state: { name: lbName, arn: `arn:aws:elasticloadbalancing:${region}:${acct}:loadbalancer/${suffix}`, arnSuffix: suffix, dnsName: `${lbName}-${hex(s, 10)}.elb.${region}.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" } };
+    },
+    "aws:lb/targetGroup:TargetGroup": (n, i, s) => {
+      const suffix = `targetgroup/${named(i, n)}/${hex(s, 16)}`;
+      return { id: `arn:aws:elasticloadbalancing:${region}:${acct}:${suffix}`, state: { name: named(i, n), arn: `arn:aws:elasticloadbalancing:${region}:${acct}:${suffix}`, arnSuffix: suffix } };
+    },
+    "aws:lb/listener:Listener": (_n, _i, s) => ({ id: `arn:aws:elasticloadbalancing:${region}:${acct}:listener/${hex(s, 16)}`, state: { arn: `arn:aws:elasticloadbalancing:${region}:${acct}:listener/${hex(s, 16)}` } }),
+    "aws:wafv2/webAcl:WebAcl": (n, i, s) => ({ id: uuid(s), state: { name: named(i, n), arn: `arn:aws:wafv2:${region}:${acct}:regional/webacl/${named(i, n)}/${uuid(s)}` } }),
+  };
+}
+
+/** Canned answers for the provider functions the components call. */
+function awsCalls(region: string): Record<string, () => Record<string, unknown>> {
+  return {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/plan`, id: MOCK_ACCOUNT_ID, userId: "AROAPLAN" }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" }),
+    "aws:index/getRegion:getRegion": () => ({ name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region }),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ id: region, names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["az1", "az2", "az3"].map((z) => `use1-${z}`), groupNames: [region] }),
+  };
+}
+
+/** pulumi.runtime.Mocks that record every registered resource. */
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly resources: MockedResource[] = [];
+  private readonly computed: Record<string, Computed>;
+  private readonly calls: Record<string, () => Record<string, unknown>>;
+
+  constructor(region: string) {
+    this.computed = awsComputed(region);
+    this.calls = awsCalls(region);
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const seed = `${args.type}::${args.name}`;
+    const compute = this.computed[args.type];
+    const { id, state } = compute ? compute(args.name, inputs, seed) : { id: `${args.name}-${hex(seed, 8)}`, state: {} };
+    const full = { ...inputs, ...state };
+    this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, id, inputs, state: full });
+    return { id, state: full };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const answer = this.calls[args.token];
+    if (!answer) throw new Error(`offline plan: no mock for provider function ${args.token}; add one to src/plan/mocks.ts`);
+    return answer();
+  }
+}

@@ -1,0 +1,187 @@
+import type { PlannedResource } from "./engine";
+
+/**
+ * The offline plan's model and renderers. It shows what the program declares under the mock
+ * runtime, not what the cloud will do: no provider validates these values, computed ids are fake,
+ * and nothing is compared with deployed state.
+ */
+
+export const PLAN_DISCLAIMER =
+  "Offline plan: what the program declares, evaluated under Pulumi's mock runtime. It is not a preview: no provider or cloud validated these values, ids and ARNs are placeholders, and nothing is compared with deployed state.";
+
+export interface PlanTreeNode {
+  readonly type: string;
+  readonly name: string;
+  readonly children: PlanTreeNode[];
+}
+
+export interface KeySetting {
+  readonly resource: string;
+  readonly setting: string;
+  readonly value: unknown;
+}
+
+export interface Plan {
+  readonly stack: string;
+  readonly disclaimer: string;
+  readonly cloud: string;
+  readonly environment: string;
+  readonly ingress: { readonly mode: string; readonly plaintextSeenBy: string[]; readonly summary: string };
+  readonly releases: { readonly active: string; readonly accepted: string[]; readonly warnOnlyPcrs: Record<string, number[]> };
+  readonly pinnedPcrs: Record<string, Record<string, string>>;
+  readonly unobservableAlarms: Array<{ id: string; severity: string; reason: string }>;
+  readonly counts: { readonly total: number; readonly byType: Record<string, number> };
+  readonly tree: PlanTreeNode[];
+  readonly keySettings: KeySetting[];
+  readonly secretKeys: string[];
+  /** Seam for the policy packs: filled once the packs exist. */
+  readonly policy: { readonly evaluated: boolean; readonly note: string };
+}
+
+/** Review facts the stack exports as its `review` output. */
+export interface ReviewOutput {
+  plaintext: { seenBy: string[]; summary: string };
+  activeRelease: string;
+  acceptedReleases: string[];
+  warnOnlyPcrs: Record<string, number[]>;
+  unobservableAlarms: Array<{ alarm: { id: string; severity: string }; reason: string }>;
+}
+
+function get(obj: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+/** The properties a reviewer checks, per resource type (DESIGN.md section 7). */
+const KEY_PROPERTIES: Record<string, string[]> = {
+  "aws:ec2/launchTemplate:LaunchTemplate": ["instanceType", "imageId", "enclaveOptions.enabled", "metadataOptions.httpTokens", "metadataOptions.httpPutResponseHopLimit", "blockDeviceMappings.0.ebs.encrypted", "networkInterfaces.0.associatePublicIpAddress"],
+  "aws:autoscaling/group:Group": ["minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod", "instanceRefresh.strategy", "instanceRefresh.preferences.minHealthyPercentage", "instanceRefresh.preferences.maxHealthyPercentage"],
+  "aws:lb/loadBalancer:LoadBalancer": ["loadBalancerType", "idleTimeout", "dropInvalidHeaderFields", "enableDeletionProtection"],
+  "aws:lb/listener:Listener": ["protocol", "port", "tcpIdleTimeoutSeconds", "sslPolicy"],
+  "aws:lb/targetGroup:TargetGroup": ["protocol", "port", "deregistrationDelay", "healthCheck.protocol", "healthCheck.path", "healthCheck.port", "healthCheck.interval"],
+  "aws:kms/key:Key": ["deletionWindowInDays", "enableKeyRotation"],
+  "aws:wafv2/webAcl:WebAcl": ["rules.0.statement.rateBasedStatement.limit", "rules.0.statement.rateBasedStatement.aggregateKeyType"],
+  "aws:cloudwatch/logGroup:LogGroup": ["name", "retentionInDays"],
+};
+
+function keySettings(resources: readonly PlannedResource[]): KeySetting[] {
+  const out: KeySetting[] = [];
+  for (const r of resources) {
+    for (const setting of KEY_PROPERTIES[r.type] ?? []) {
+      const value = get(r.inputs, setting);
+      if (value !== undefined) out.push({ resource: `${r.type}::${r.name}`, setting, value });
+    }
+  }
+  return out.sort((a, b) => a.resource.localeCompare(b.resource) || a.setting.localeCompare(b.setting));
+}
+
+/** PCR values the KMS key policies actually condition on, per statement. */
+function pinnedPcrs(resources: readonly PlannedResource[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const r of resources.filter((x) => x.type === "aws:kms/key:Key")) {
+    const policy = r.inputs["policy"];
+    if (typeof policy !== "string") continue;
+    const doc = JSON.parse(policy) as { Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, string>> }> };
+    for (const st of doc.Statement) {
+      const cond = st.Condition?.["StringEqualsIgnoreCase"];
+      if (!cond) continue;
+      out[st.Sid ?? "(no sid)"] = Object.fromEntries(Object.entries(cond).filter(([k]) => k.startsWith("kms:RecipientAttestation:")));
+    }
+  }
+  return out;
+}
+
+function buildTree(resources: readonly PlannedResource[]): PlanTreeNode[] {
+  const nodes = new Map<string, PlanTreeNode>();
+  for (const r of resources) nodes.set(`${r.type}::${r.name}`, { type: r.type, name: r.name, children: [] });
+  const roots: PlanTreeNode[] = [];
+  for (const r of resources) {
+    const node = nodes.get(`${r.type}::${r.name}`)!;
+    const parent = r.parent ? nodes.get(r.parent) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  const sort = (list: PlanTreeNode[]): PlanTreeNode[] => {
+    list.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type)));
+    list.forEach((n) => sort(n.children));
+    return list;
+  };
+  return sort(roots);
+}
+
+export function buildPlan(input: {
+  stack: string;
+  cloud: string;
+  environment: string;
+  ingressMode: string;
+  review: ReviewOutput;
+  resources: readonly PlannedResource[];
+  secretKeys: string[];
+}): Plan {
+  const byType: Record<string, number> = {};
+  for (const r of input.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+  return {
+    stack: input.stack,
+    disclaimer: PLAN_DISCLAIMER,
+    cloud: input.cloud,
+    environment: input.environment,
+    ingress: { mode: input.ingressMode, plaintextSeenBy: input.review.plaintext.seenBy, summary: input.review.plaintext.summary },
+    releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs },
+    pinnedPcrs: pinnedPcrs(input.resources),
+    unobservableAlarms: input.review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
+    counts: { total: input.resources.length, byType },
+    tree: buildTree(input.resources),
+    keySettings: keySettings(input.resources),
+    secretKeys: input.secretKeys,
+    policy: { evaluated: false, note: "policy packs are not part of this version; `pulumi preview --policy-pack` is where they will run" },
+  };
+}
+
+/** JSON with object keys sorted at every level, so two plans of one stack diff cleanly. */
+export function stableJson(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+function renderTree(nodes: readonly PlanTreeNode[], indent: string): string[] {
+  return nodes.flatMap((n, i) => {
+    const last = i === nodes.length - 1;
+    const line = `${indent}${last ? "└─ " : "├─ "}${n.type}  ${n.name}`;
+    return [line, ...renderTree(n.children, indent + (last ? "   " : "│  "))];
+  });
+}
+
+export function renderText(plan: Plan): string {
+  const lines: string[] = [];
+  lines.push(`Stack ${plan.stack}: ${plan.cloud}, ${plan.environment}`);
+  lines.push(plan.disclaimer, "");
+  lines.push(`Ingress: ${plan.ingress.mode}`);
+  lines.push(`  ${plan.ingress.summary}`);
+  lines.push(`  plaintext visible to: ${plan.ingress.plaintextSeenBy.length ? plan.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`, "");
+  lines.push(`Releases: new hosts boot ${plan.releases.active}; the KMS key accepts ${plan.releases.accepted.join(", ")}`);
+  for (const [sid, pcrs] of Object.entries(plan.pinnedPcrs)) {
+    lines.push(`  ${sid}:`);
+    for (const [k, v] of Object.entries(pcrs)) lines.push(`    ${k.replace("kms:RecipientAttestation:", "")} = ${v}`);
+  }
+  for (const [version, pcrs] of Object.entries(plan.releases.warnOnlyPcrs)) {
+    if (pcrs.length) lines.push(`  WARN-ONLY (not enforced by KMS) in ${version}: ${pcrs.map((p) => `PCR${p}`).join(", ")}`);
+  }
+  lines.push("");
+  lines.push("Key settings:");
+  for (const s of plan.keySettings) lines.push(`  ${s.resource.split("::")[1]}  ${s.setting} = ${JSON.stringify(s.value)}`);
+  lines.push("");
+  lines.push(`Alarms not observable in ${plan.ingress.mode} mode (listed, not faked):`);
+  if (plan.unobservableAlarms.length === 0) lines.push("  none");
+  for (const u of plan.unobservableAlarms) lines.push(`  [${u.severity}] ${u.id}: ${u.reason}`);
+  lines.push("");
+  lines.push(`Resources (${plan.counts.total}):`);
+  lines.push(...renderTree(plan.tree, "  "));
+  lines.push("");
+  lines.push("Counts by type:");
+  for (const [type, n] of Object.entries(plan.counts.byType).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${String(n).padStart(3)}  ${type}`);
+  if (plan.secretKeys.length) lines.push("", `Secret config (shown as [secret], never decrypted): ${plan.secretKeys.join(", ")}`);
+  lines.push("", `Policy verdict: not evaluated (${plan.policy.note})`);
+  return `${lines.join("\n")}\n`;
+}
