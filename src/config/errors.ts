@@ -79,7 +79,8 @@ export function problemsFromZod(error: z.ZodError, knownKeysAt: (path: ReadonlyA
       });
     }
     const key = keyOf(issue.path);
-    const missing = issue.code === "invalid_type" && issue.input === undefined;
+    // `input` is only on issues parsed with `reportInput: true`; without it, never claim "required".
+    const missing = issue.code === "invalid_type" && "input" in issue && issue.input === undefined;
     return [
       {
         key: key || "(root)",

@@ -147,7 +147,14 @@ function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], 
   } else if (raw.cloud === "aws" && requestTimeoutSeconds > lb.max) {
     problems.push({ key: "ingress.requestTimeoutSeconds", message: `${requestTimeoutSeconds} s is beyond the ${lb.name} range ${lb.min}-${lb.max} s`, fix: `set it between ${minTimeout} and ${lb.max}` });
   }
-  if (drainTimeoutSeconds < minTimeout) {
+  if (raw.cloud === "aws" && minTimeout > AWS_LIMITS.deregistrationDelaySeconds.max) {
+    // No drain timeout can satisfy both rules: say so on the key that causes it.
+    problems.push({
+      key: "proofServer.jobTimeoutSeconds",
+      message: `${proofServer.jobTimeoutSeconds} s + 60 s is beyond the target group deregistration delay maximum (3600 s): no drain timeout could outlast a running proof`,
+      fix: `set it to at most ${AWS_LIMITS.deregistrationDelaySeconds.max - (minTimeout - proofServer.jobTimeoutSeconds)}`,
+    });
+  } else if (drainTimeoutSeconds < minTimeout) {
     problems.push({
       key: "ingress.drainTimeoutSeconds",
       message: `${drainTimeoutSeconds} s is shorter than the job timeout + 60 s: a host leaving the fleet would drop running proofs`,
@@ -276,7 +283,7 @@ function resolveAws(source: ConfigSource, raw: RawStackConfig, releases: readonl
  * (key, what is wrong, how to fix it) before any resource is declared.
  */
 export function resolveStackConfig(source: ConfigSource): StackConfig {
-  const parsed = stackConfigSchema.safeParse(projectValues(source.values));
+  const parsed = stackConfigSchema.safeParse(projectValues(source.values), { reportInput: true });
   if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, knownKeysAt));
   const raw = parsed.data;
   const problems: ConfigProblem[] = [];

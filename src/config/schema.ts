@@ -9,6 +9,9 @@ import { DEFAULT_JOB_TIMEOUT_SECONDS, PROOF_SERVER_PORT } from "../ingress/model
 
 export const PROJECT = "tee-prover-infra";
 
+/** The retention periods (days) CloudWatch Logs accepts (PutRetentionPolicy); anything else fails at deploy time. */
+export const CLOUDWATCH_LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
 const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24");
@@ -39,7 +42,7 @@ export const releaseSchema = z.strictObject({
   /** PCR8 (EIF signing certificate) to pin, for signed EIFs. */
   pcr8: z.string().optional(),
   /** PCRs reported but not enforced (PCR0 can never be warn-only). */
-  warnOnlyPcrs: z.array(z.union([z.literal(1), z.literal(2), z.literal(8)])).default([]),
+  warnOnlyPcrs: z.array(z.union([z.literal(1), z.literal(2), z.literal(8)], { error: "must be 1, 2 or 8: PCR0 (the image itself) is always enforced and can never be warn-only" })).default([]),
 });
 
 const awsVpcSchema = z.discriminatedUnion("mode", [
@@ -124,7 +127,13 @@ export const stackConfigSchema = z.strictObject({
       P3: subscriptions.default({ emails: [], httpsEndpoints: [] }),
     })
     .default({ P0: { emails: [], httpsEndpoints: [] }, P1: { emails: [], httpsEndpoints: [] }, P2: { emails: [], httpsEndpoints: [] }, P3: { emails: [], httpsEndpoints: [] } }),
-  logRetentionDays: z.number().int().positive().optional(),
+  /** Log retention; only the periods CloudWatch Logs accepts. Defaults per environment (14 / 90 / 365). */
+  logRetentionDays: z
+    .number()
+    .refine((d) => (CLOUDWATCH_LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `is not a retention period CloudWatch Logs accepts; use one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")} (days)`,
+    })
+    .optional(),
   tags: z.record(z.string().regex(/^[\w.:/=+@-]{1,128}$/), z.string().max(256)).default({}),
   aws: awsSchema.optional(),
 });

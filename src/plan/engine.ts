@@ -5,6 +5,10 @@ import { RecordingMocks, type MockedResource } from "./mocks";
 export interface PlannedResource extends MockedResource {
   /** `type::name` of the parent resource; undefined for children of the stack itself. */
   readonly parent?: string;
+  /** Resource options a reviewer checks: what survives `pulumi destroy`. */
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly ignoreChanges: string[];
 }
 
 export interface OfflineRun {
@@ -23,7 +27,7 @@ export function resourceKey(type: string, name: string): string {
  *
  * Must run once per process: Pulumi keeps its runtime state on `global`.
  */
-export async function runOffline(options: {
+export async function runOffline(run: {
   project: string;
   stack: string;
   region: string;
@@ -31,26 +35,30 @@ export async function runOffline(options: {
   config: Record<string, string>;
   program: () => Promise<Record<string, unknown>>;
 }): Promise<OfflineRun> {
-  const mocks = new RecordingMocks(options.region);
-  await pulumi.runtime.setMocks(mocks, options.project, options.stack, false);
-  pulumi.runtime.setAllConfig(options.config);
+  const mocks = new RecordingMocks(run.region);
+  await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
+  pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();
+  const options = new Map<string, Pick<PlannedResource, "protect" | "retainOnDelete" | "ignoreChanges">>();
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const key = resourceKey(args.type, args.name);
       keys.set(args.resource, key);
       const parent = args.opts.parent;
       parents.set(key, parent ? keys.get(parent) : undefined);
+      options.set(key, { protect: args.opts.protect === true, retainOnDelete: args.opts.retainOnDelete === true, ignoreChanges: [...(args.opts.ignoreChanges ?? [])] });
       return undefined;
     });
-    return options.program();
+    return run.program();
   });
   const resources = mocks.resources
     .filter((r) => r.type !== "pulumi:pulumi:Stack")
     .map((r): PlannedResource => {
-      const parent = parents.get(resourceKey(r.type, r.name));
-      return parent ? { ...r, parent } : r;
+      const key = resourceKey(r.type, r.name);
+      const parent = parents.get(key);
+      const opts = options.get(key) ?? { protect: false, retainOnDelete: false, ignoreChanges: [] };
+      return parent ? { ...r, ...opts, parent } : { ...r, ...opts };
     });
   return { resources, outputs: (outputs ?? {}) as Record<string, unknown> };
 }

@@ -1,0 +1,63 @@
+import { beforeAll, expect, test } from "vitest";
+import { AUTONAME_SUFFIX_LENGTH } from "../../src/naming";
+import type { PlannedResource } from "../../src/plan/engine";
+import { devValues, ofType, planStack, prop } from "../helpers/offline";
+
+// The longest names the config allows: a 12-character prefix, the longest environment, and a
+// stack name at Pulumi's 100-character limit.
+const LONG_STACK = `staging-${"x".repeat(88)}-eu1`;
+let resources: PlannedResource[];
+
+beforeAll(async () => {
+  resources = (await planStack(devValues({ environment: "staging", namePrefix: "abcdefghijkl" }), LONG_STACK)).resources;
+});
+
+// Physical-name limits of auto-named resources (logical name + "-" + 7 characters).
+const AUTONAMED_LIMITS: Record<string, number> = {
+  "aws:lb/loadBalancer:LoadBalancer": 32,
+  "aws:lb/targetGroup:TargetGroup": 32,
+  "aws:iam/role:Role": 64,
+  "aws:iam/instanceProfile:InstanceProfile": 128,
+  "aws:ec2/launchTemplate:LaunchTemplate": 128,
+  "aws:autoscaling/group:Group": 255,
+  "aws:sns/topic:Topic": 256,
+  "aws:wafv2/webAcl:WebAcl": 128,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 255,
+  "aws:ec2/securityGroup:SecurityGroup": 255,
+};
+
+test("stack name is exercised at full length", () => {
+  expect(LONG_STACK).toHaveLength(100);
+});
+
+test.each(Object.entries(AUTONAMED_LIMITS))("%s names fit %i characters after auto-naming", (type, limit) => {
+  const found = ofType(resources, type);
+  expect(found.length).toBeGreaterThan(0);
+  for (const r of found) expect(r.name.length + AUTONAME_SUFFIX_LENGTH, r.name).toBeLessThanOrEqual(limit);
+});
+
+test("load balancer and target group names start with a letter or digit and hold only [A-Za-z0-9-]", () => {
+  for (const r of [...ofType(resources, "aws:lb/loadBalancer:LoadBalancer"), ...ofType(resources, "aws:lb/targetGroup:TargetGroup")]) {
+    expect(r.name).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]*$/);
+    expect(r.name.startsWith("internal-")).toBe(false);
+  }
+});
+
+test("explicit names fit: log group, KMS alias, dashboard, WAF metric names", () => {
+  const logs = ofType(resources, "aws:cloudwatch/logGroup:LogGroup")[0]!;
+  expect(prop<string>(logs, "name").length).toBeLessThanOrEqual(512);
+  const alias = ofType(resources, "aws:kms/alias:Alias")[0]!;
+  expect(prop<string>(alias, "name")).toMatch(/^alias\/[a-zA-Z0-9/_-]{1,250}$/);
+  const dashboard = ofType(resources, "aws:cloudwatch/dashboard:Dashboard")[0]!;
+  expect(prop<string>(dashboard, "dashboardName")).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
+  const acl = ofType(resources, "aws:wafv2/webAcl:WebAcl")[0]!;
+  expect(prop<string>(acl, "visibilityConfig.metricName")).toMatch(/^[\w#:.\-/]{1,128}$/);
+});
+
+test("the fleet name is cut to 28 characters with a hash, and stays unique per type", () => {
+  const component = ofType(resources, "tee-prover:aws:NitroProofServer")[0]!;
+  expect(component.name.length).toBeLessThanOrEqual(28);
+  expect(component.name.startsWith("abcdefghijkl-staging-")).toBe(true);
+  const keys = resources.map((r) => `${r.type}::${r.name}`);
+  expect(new Set(keys).size).toBe(keys.length);
+});

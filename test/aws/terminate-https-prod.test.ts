@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import type { PlannedResource } from "../../src/plan/engine";
+import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
+
+// prod, terminate mode re-encrypting to a TLS-serving EIF, in an existing VPC: what must survive
+// `pulumi destroy` is protected or retained.
+let resources: PlannedResource[];
+let outputs: Record<string, unknown>;
+
+beforeAll(async () => {
+  const aws = devValues()["tee-prover-infra:aws"] as Record<string, unknown>;
+  const run = await planStack(devValues({
+    environment: "prod",
+    releases: [{ manifest: "test/fixtures/pcr-measurements.v6.4.0-tls.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/v6.4.0.eif", servesTls: true } }],
+    ingress: { mode: "terminate", backendProtocol: "HTTPS", rateLimitPer5Minutes: 2000 },
+    aws: {
+      ...aws,
+      instanceType: "m6i.2xlarge",
+      enclave: {},
+      fleet: { minSize: 2, maxSize: 8, desiredCapacity: 3 },
+      vpc: { mode: "existing", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"] },
+      kmsDeletionWindowDays: 30,
+    },
+  }), "prod");
+  resources = run.resources;
+  outputs = run.outputs;
+});
+
+describe("prod protections", () => {
+  test("the KMS key is protected with a 30-day deletion window", () => {
+    const key = one(resources, "aws:kms/key:Key");
+    expect(key.protect).toBe(true);
+    expect(prop(key, "deletionWindowInDays")).toBe(30);
+  });
+
+  test("host logs are kept for a year and outlive the stack", () => {
+    const logs = one(resources, "aws:cloudwatch/logGroup:LogGroup");
+    expect(prop(logs, "retentionInDays")).toBe(365);
+    expect(prop(logs, "skipDestroy")).toBe(true);
+    expect(logs.retainOnDelete).toBe(true);
+  });
+
+  test("the load balancer has deletion protection", () => {
+    expect(prop(one(resources, "aws:lb/loadBalancer:LoadBalancer"), "enableDeletionProtection")).toBe(true);
+  });
+});
+
+describe("terminate with re-encryption", () => {
+  test("HTTPS to the enclave and HTTPS health checks on both target groups", () => {
+    const tgs = ofType(resources, "aws:lb/targetGroup:TargetGroup");
+    expect(tgs).toHaveLength(2);
+    for (const tg of tgs) {
+      expect(prop(tg, "protocol")).toBe("HTTPS");
+      expect(prop(tg, "healthCheck.protocol")).toBe("HTTPS");
+      expect(prop(tg, "healthCheck.path")).toBe("/health");
+    }
+    expect(outputs["plaintextSeenBy"]).toEqual(["the AWS Application Load Balancer"]);
+    expect(prop(one(resources, "aws:wafv2/webAcl:WebAcl"), "rules.0.statement.rateBasedStatement.limit")).toBe(2000);
+  });
+
+  test("enclave allocation defaults to the manifest's buildInfo (4 vCPUs, 8192 MiB)", () => {
+    const review = outputs["review"] as { enclave: Record<string, number> };
+    expect(review.enclave).toEqual({ cpuCount: 4, memoryMiB: 8192, cid: 16, parentVcpus: 4, parentMemoryMiB: 24576 });
+  });
+});
+
+describe("existing VPC", () => {
+  test("no network resources are created; hosts and load balancer use the given subnets", () => {
+    for (const type of ["aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway"]) {
+      expect(ofType(resources, type)).toHaveLength(0);
+    }
+    expect(prop(one(resources, "aws:autoscaling/group:Group"), "vpcZoneIdentifiers")).toEqual(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]);
+    expect(prop(one(resources, "aws:autoscaling/group:Group"), "desiredCapacity")).toBe(3);
+    expect(prop(one(resources, "aws:lb/loadBalancer:LoadBalancer"), "subnets")).toEqual(["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]);
+    for (const sg of ofType(resources, "aws:ec2/securityGroup:SecurityGroup")) expect(prop(sg, "vpcId")).toBe("vpc-0123456789abcdef0");
+  });
+});

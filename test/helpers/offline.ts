@@ -1,0 +1,49 @@
+import * as path from "node:path";
+import { readStackFile, toPulumiConfigMap } from "../../src/config/load";
+import { resolveStackConfig } from "../../src/config/resolve";
+import { PROJECT } from "../../src/config/schema";
+import type { AwsStackConfig } from "../../src/config/types";
+import { runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
+
+export const PROJECT_DIR = path.resolve(__dirname, "../..");
+
+/** The dev stack's config values, with overrides merged in per top-level key. */
+export function devValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const values = { ...readStackFile(PROJECT_DIR, "dev").values };
+  for (const [key, value] of Object.entries(overrides)) values[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
+  return values;
+}
+
+export function resolve(values: Record<string, unknown>): AwsStackConfig {
+  return resolveStackConfig({ values, projectDir: PROJECT_DIR });
+}
+
+/** Run the stack module under the mock runtime (once per test file: Pulumi state is global). */
+export async function planStack(values: Record<string, unknown>, stack = "test"): Promise<OfflineRun & { config: AwsStackConfig }> {
+  const config = resolve(values);
+  const run = await runOffline({
+    project: PROJECT,
+    stack,
+    region: config.aws.region,
+    config: toPulumiConfigMap(values),
+    program: async () => {
+      const { deployStack } = await import("../../stacks");
+      return { ...deployStack(config, stack) };
+    },
+  });
+  return { ...run, config };
+}
+
+export function ofType(resources: readonly PlannedResource[], type: string): PlannedResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+export function one(resources: readonly PlannedResource[], type: string, nameSuffix?: string): PlannedResource {
+  const matches = ofType(resources, type).filter((r) => (nameSuffix ? r.name.endsWith(nameSuffix) : true));
+  if (matches.length !== 1) throw new Error(`expected exactly one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${matches.map((m) => m.name).join(", ") || "none"}`);
+  return matches[0]!;
+}
+
+export function prop<T = unknown>(r: PlannedResource, pathText: string): T {
+  return pathText.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs) as T;
+}
