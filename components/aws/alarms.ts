@@ -165,7 +165,8 @@ export function fleetAlarms(
     topics[severity] = topic;
     const subs = subscriptions[severity];
     subs.emails.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${severity.toLowerCase()}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint }, opts));
-    subs.httpsEndpoints.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${severity.toLowerCase()}-https-${i}`, { topic: topic.arn, protocol: "https", endpoint }, opts));
+    // Webhook URLs usually embed a token: keep them encrypted in state.
+    subs.httpsEndpoints.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${severity.toLowerCase()}-https-${i}`, { topic: topic.arn, protocol: "https", endpoint: pulumi.secret(endpoint) }, opts));
   }
 
   const alarms: Record<string, cloudwatch.MetricAlarm> = {};

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_JOB_TIMEOUT_SECONDS, PROOF_SERVER_PORT } from "../ingress/model";
+import { nitroInstanceShape } from "../sizing";
 
 /**
  * The stack configuration as written in `Pulumi.<stack>.yaml` under the project namespace.
@@ -26,8 +27,12 @@ const awsRoleOrUserArn = z
 const subscriptions = z.strictObject({
   /** E-mail addresses subscribed to the severity's topic (each must confirm the subscription). */
   emails: z.array(z.email()).default([]),
-  /** HTTPS endpoints (pager or chat webhooks) subscribed to the topic. */
-  httpsEndpoints: z.array(z.url({ protocol: /^https$/ })).default([]),
+  /**
+   * HTTPS endpoints (pager or chat webhooks) subscribed to the topic. Their URLs often carry
+   * tokens: set them with `pulumi config set --secret --path`; the offline plan, which never
+   * decrypts, sees "[secret]" in their place.
+   */
+  httpsEndpoints: z.array(z.union([z.url({ protocol: /^https$/ }), z.literal("[secret]")], { error: "must be an https:// URL" })).default([]),
 });
 
 export const releaseSchema = z.strictObject({
@@ -64,7 +69,14 @@ const awsVpcSchema = z.discriminatedUnion("mode", [
 
 export const awsSchema = z.strictObject({
   vpc: awsVpcSchema.default({ mode: "create", cidrBlock: "10.64.0.0/16", availabilityZoneCount: 2, natGateways: "single" }),
-  instanceType: z.string().default("m6i.xlarge"),
+  /** Checked here rather than after parsing, so it is reported together with any unknown key. */
+  instanceType: z
+    .string()
+    .superRefine((type, ctx) => {
+      const verdict = nitroInstanceShape(type);
+      if (!verdict.ok) ctx.addIssue({ code: "custom", message: `${verdict.reason}; use an enclave-capable, non-burstable type with at least 4 vCPUs, e.g. m6i.xlarge or c6i.2xlarge` });
+    })
+    .default("m6i.xlarge"),
   /** Defaults to the latest Amazon Linux 2023 AMI through SSM; pin an AMI id for reproducible prod hosts. */
   amiId: z.string().regex(/^(ami-[0-9a-f]{8,17}|resolve:ssm:.+)$/).optional(),
   enclave: z

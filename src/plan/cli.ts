@@ -9,6 +9,7 @@ import { PROJECT } from "../config/schema";
 import { runOffline } from "./engine";
 import { buildPlan, renderText, stableJson, type ReviewOutput } from "./report";
 
+const PROGRAM = path.resolve(__dirname, "../../index.ts");
 const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR]";
 
 interface CliArgs {
@@ -61,7 +62,11 @@ async function main(): Promise<number> {
     stack: args.stack,
     region: config.aws.region,
     config: toPulumiConfigMap(stackFile.values),
-    program: async () => ({ ...(await import(path.join(args.projectDir, "index.ts"))) }),
+    // The repository's program, run from the project directory as `pulumi up` runs it.
+    program: async () => {
+      process.chdir(args.projectDir);
+      return { ...(await import(PROGRAM)) };
+    },
   });
   const plan = buildPlan({
     stack: args.stack,
@@ -81,8 +86,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// Set the exit code instead of exiting: the mock runtime still has the stack's output
+// registration in flight, and exiting early makes Pulumi report leaked promises.
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

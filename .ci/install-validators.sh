@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian validators the bootstrap tests run for real (cloud-init schema, shellcheck,
+# systemd-analyze verify, and socat, which a unit's ExecStart names). No-op when all are present.
+set -euo pipefail
+missing=()
+command -v cloud-init >/dev/null 2>&1 || missing+=(cloud-init)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v socat >/dev/null 2>&1 || missing+=(socat)
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
