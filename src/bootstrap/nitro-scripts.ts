@@ -1,0 +1,381 @@
+import { bash } from "./cloud-init";
+
+/**
+ * The parent-instance scripts of the Nitro bootstrap. They are constant text: every value they
+ * need comes from /etc/tee-prover/release.env, which the renderer writes as data. So nothing from
+ * config is ever spliced into shell code, and the scripts can be shellchecked and executed in
+ * tests exactly as they ship.
+ *
+ * Environment overrides (TEE_PROVER_RELEASE_ENV, TEE_PROVER_STATE_DIR, ...) exist only so tests
+ * can run the scripts against stub `aws`/`nitro-cli` binaries; on the host the defaults apply.
+ */
+
+export const NITRO_LIBEXEC_DIR = "/usr/local/libexec/tee-prover";
+export const RELEASE_ENV_PATH = "/etc/tee-prover/release.env";
+export const STATE_DIR = "/var/lib/tee-prover";
+export const LOG_DIR = "/var/log/tee-prover";
+export const VSOCK_PROXY_CONFIG_PATH = "/etc/nitro_enclaves/vsock-proxy.yaml";
+
+export const NITRO_SCRIPT_PATHS = {
+  fetchAndVerifyEif: `${NITRO_LIBEXEC_DIR}/fetch-and-verify-eif.sh`,
+  runEnclave: `${NITRO_LIBEXEC_DIR}/run-enclave.sh`,
+  forwarder: `${NITRO_LIBEXEC_DIR}/forwarder.sh`,
+  kmsProxy: `${NITRO_LIBEXEC_DIR}/kms-proxy.sh`,
+  hostAgent: `${NITRO_LIBEXEC_DIR}/host-agent.sh`,
+} as const;
+
+export const FETCH_AND_VERIFY_EIF_SH = bash`#!/usr/bin/env bash
+# Downloads the release's EIF and admits it only if the measurements nitro-cli computes equal the
+# pinned PCRs. The EIF reaches its final path only after the check, so run-enclave.sh can never
+# start an unverified image.
+set -euo pipefail
+
+release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
+# shellcheck source=/dev/null
+. "$release_env"
+state_dir="\${TEE_PROVER_STATE_DIR:-/var/lib/tee-prover}"
+: "\${TEE_PROVER_RELEASE_VERSION:?missing from release.env}" "\${TEE_PROVER_EIF_S3_URI:?missing from release.env}"
+: "\${TEE_PROVER_PINNED_PCRS:?missing from release.env}" "\${TEE_PROVER_REGION:?missing from release.env}"
+
+log() {
+  printf '%s\n' "$*" >&2
+  logger -t tee-prover-eif -- "$*" 2>/dev/null || true
+}
+fail() {
+  log "ERROR: $*"
+  exit 1
+}
+
+eif_path="$state_dir/$TEE_PROVER_RELEASE_VERSION.eif"
+download="$eif_path.download"
+install -d -m 0700 "$state_dir"
+rm -f "$download"
+trap 'rm -f "$download"' EXIT
+
+attempt=1
+until aws s3 cp --only-show-errors --region "$TEE_PROVER_REGION" "$TEE_PROVER_EIF_S3_URI" "$download"; do
+  if ((attempt >= 5)); then
+    fail "could not download $TEE_PROVER_EIF_S3_URI after $attempt attempts"
+  fi
+  log "download attempt $attempt of $TEE_PROVER_EIF_S3_URI failed; retrying"
+  sleep "$((attempt * 5))"
+  attempt=$((attempt + 1))
+done
+
+if ! description="$(nitro-cli describe-eif --eif-path "$download")"; then
+  fail "nitro-cli describe-eif failed for $download"
+fi
+# The -n check first: jq 1.6 -e exits 0 when it reads no input at all.
+if [[ -z "\${description//[[:space:]]/}" ]] || ! jq -e '.Measurements | type == "object"' >/dev/null 2>&1 <<<"$description"; then
+  fail "nitro-cli describe-eif printed no Measurements object"
+fi
+
+# All zeros is what a debug-mode enclave reports: never accepted, not even for a warnOnly PCR.
+printf -v all_zero '%096d' 0
+failures=0
+for index in $TEE_PROVER_PINNED_PCRS; do
+  expected_var="TEE_PROVER_PCR\${index}_EXPECTED"
+  warn_only_var="TEE_PROVER_PCR\${index}_WARN_ONLY"
+  expected="\${!expected_var:?missing from release.env}"
+  expected="\${expected,,}"
+  warn_only="\${!warn_only_var:-false}"
+  actual="$(jq -r --arg key "PCR$index" '(.Measurements[$key] // "") | ascii_downcase' <<<"$description")"
+  if [[ "$actual" == "$all_zero" || "$expected" == "$all_zero" ]]; then
+    log "ERROR: PCR$index is all zeros (a debug-mode measurement); refusing the EIF"
+    failures=$((failures + 1))
+  elif [[ "$actual" == "$expected" ]]; then
+    log "PCR$index matches the pin"
+  elif [[ "$warn_only" == "true" ]]; then
+    log "WARNING: PCR$index mismatch (warnOnly, not enforced): expected $expected, actual \${actual:-<missing>}"
+  else
+    log "ERROR: PCR$index mismatch: expected $expected, actual \${actual:-<missing>}"
+    failures=$((failures + 1))
+  fi
+done
+if ((failures > 0)); then
+  fail "$failures PCR check(s) failed; refusing to run release $TEE_PROVER_RELEASE_VERSION"
+fi
+
+mv -f "$download" "$eif_path"
+trap - EXIT
+# Older releases' images only take disk space once this one is verified.
+find "$state_dir" -maxdepth 1 -name '*.eif' ! -name "$TEE_PROVER_RELEASE_VERSION.eif" -delete
+log "verified $eif_path against the pins of release $TEE_PROVER_RELEASE_VERSION"
+`;
+
+export const RUN_ENCLAVE_SH = bash`#!/usr/bin/env bash
+# Starts the verified EIF in production mode and supervises it: the loop exits non-zero when the
+# enclave is gone, so systemd (Restart=always) starts it again. Upstream ships no such unit.
+# "run-enclave.sh stop" (ExecStop) terminates the enclave.
+set -euo pipefail
+
+release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
+# shellcheck source=/dev/null
+. "$release_env"
+state_dir="\${TEE_PROVER_STATE_DIR:-/var/lib/tee-prover}"
+run_dir="\${TEE_PROVER_RUN_DIR:-/run/tee-prover-enclave}"
+poll_seconds="\${TEE_PROVER_POLL_SECONDS:-10}"
+: "\${TEE_PROVER_RELEASE_VERSION:?missing from release.env}" "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}"
+: "\${TEE_PROVER_ENCLAVE_CPU_COUNT:?missing from release.env}" "\${TEE_PROVER_ENCLAVE_MEMORY_MIB:?missing from release.env}"
+
+log() {
+  printf '%s\n' "$*" >&2
+  logger -t tee-prover-enclave -- "$*" 2>/dev/null || true
+}
+
+eif_path="$state_dir/$TEE_PROVER_RELEASE_VERSION.eif"
+stop_marker="$run_dir/stopping"
+
+terminate_enclaves() {
+  if ! nitro-cli terminate-enclave --all >&2; then
+    log "nitro-cli terminate-enclave --all failed"
+  fi
+}
+
+# Returns 0 when our enclave (matched by CID) runs in production mode, 1 when it is absent or not
+# running, 2 when describe-enclaves itself failed.
+check_enclave() {
+  local enclaves entry state flags
+  if ! enclaves="$(nitro-cli describe-enclaves)"; then
+    log "nitro-cli describe-enclaves failed"
+    return 2
+  fi
+  entry="$(jq -c --argjson cid "$TEE_PROVER_ENCLAVE_CID" 'map(select(.EnclaveCID == $cid)) | first // empty' <<<"$enclaves")"
+  if [[ -z "$entry" ]]; then
+    log "no enclave with CID $TEE_PROVER_ENCLAVE_CID is running"
+    return 1
+  fi
+  state="$(jq -r '.State' <<<"$entry")"
+  flags="$(jq -r '.Flags' <<<"$entry")"
+  if [[ "$flags" == *DEBUG_MODE* ]]; then
+    log "ERROR: enclave CID $TEE_PROVER_ENCLAVE_CID runs in debug mode (its PCRs read as zeros); terminating it"
+    terminate_enclaves
+    return 1
+  fi
+  if [[ "$state" != "RUNNING" ]]; then
+    log "enclave CID $TEE_PROVER_ENCLAVE_CID is in state $state"
+    return 1
+  fi
+  return 0
+}
+
+if [[ "\${1:-}" == "stop" ]]; then
+  mkdir -p "$run_dir"
+  touch "$stop_marker"
+  log "stop requested: terminating the enclave"
+  terminate_enclaves
+  exit 0
+fi
+
+if [[ ! -f "$eif_path" ]]; then
+  log "ERROR: verified EIF $eif_path is missing; tee-prover-eif.service must succeed first"
+  exit 1
+fi
+mkdir -p "$run_dir"
+rm -f "$stop_marker"
+# An enclave left over from a previous run holds the CPUs, the memory and the CID.
+terminate_enclaves
+
+log "starting release $TEE_PROVER_RELEASE_VERSION: $TEE_PROVER_ENCLAVE_CPU_COUNT vCPUs, $TEE_PROVER_ENCLAVE_MEMORY_MIB MiB, CID $TEE_PROVER_ENCLAVE_CID"
+# Production mode only. Debug mode would zero the PCRs (so KMS refuses it anyway) and open a console.
+nitro-cli run-enclave \
+  --eif-path "$eif_path" \
+  --cpu-count "$TEE_PROVER_ENCLAVE_CPU_COUNT" \
+  --memory "$TEE_PROVER_ENCLAVE_MEMORY_MIB" \
+  --enclave-cid "$TEE_PROVER_ENCLAVE_CID"
+
+if ! check_enclave; then
+  log "ERROR: the enclave did not come up in production mode"
+  terminate_enclaves
+  exit 1
+fi
+log "enclave CID $TEE_PROVER_ENCLAVE_CID is RUNNING; supervising every $poll_seconds s"
+
+# A failing nitro-cli call is tolerated a few times (restarting would kill running proofs); a
+# missing enclave is not.
+cli_failures=0
+while true; do
+  sleep "$poll_seconds"
+  status=0
+  check_enclave || status=$?
+  if ((status == 0)); then
+    cli_failures=0
+    continue
+  fi
+  if [[ -e "$stop_marker" ]]; then
+    log "enclave stopped on request"
+    exit 0
+  fi
+  if ((status == 2)); then
+    cli_failures=$((cli_failures + 1))
+    if ((cli_failures < 3)); then
+      continue
+    fi
+  fi
+  log "ERROR: the enclave is gone or unhealthy; exiting so systemd restarts it"
+  exit 1
+done
+`;
+
+export const FORWARDER_SH = bash`#!/usr/bin/env bash
+# Forwards the load balancer's TCP connections to the enclave's vsock port. A byte forwarder
+# only: it never terminates TLS, so with a TLS-serving EIF the parent only ever sees ciphertext.
+set -euo pipefail
+
+release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
+# shellcheck source=/dev/null
+. "$release_env"
+: "\${TEE_PROVER_HOST_PORT:?missing from release.env}" "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}"
+: "\${TEE_PROVER_ENCLAVE_VSOCK_PORT:?missing from release.env}"
+
+exec socat "TCP-LISTEN:$TEE_PROVER_HOST_PORT,fork,reuseaddr" "VSOCK-CONNECT:$TEE_PROVER_ENCLAVE_CID:$TEE_PROVER_ENCLAVE_VSOCK_PORT"
+`;
+
+export const KMS_PROXY_SH = bash`#!/usr/bin/env bash
+# Lets the enclave reach the region's KMS endpoint, and nothing else (vsock-proxy.yaml allow-list).
+# The enclave sends its attestation document with each KMS request; the parent relays TLS it
+# cannot read.
+set -euo pipefail
+
+release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
+# shellcheck source=/dev/null
+. "$release_env"
+: "\${TEE_PROVER_KMS_PROXY_VSOCK_PORT:?missing from release.env}" "\${TEE_PROVER_KMS_ENDPOINT:?missing from release.env}"
+
+exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/nitro_enclaves/vsock-proxy.yaml
+`;
+
+export const HOST_AGENT_SH = bash`#!/usr/bin/env bash
+# One sample of the host's view of the prover, published as CloudWatch custom metrics with the
+# Fleet dimension only (DESIGN.md section 6). Every probe tolerates failure: an unreachable server
+# is published as Availability 0, never as a script that died before publishing. Its three
+# requests per sample count against the server's own rate limit, which covers every route.
+set -euo pipefail
+
+release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
+# shellcheck source=/dev/null
+. "$release_env"
+meminfo="\${TEE_PROVER_MEMINFO:-/proc/meminfo}"
+: "\${TEE_PROVER_HOST_PORT:?missing from release.env}" "\${TEE_PROVER_EIF_SERVES_TLS:?missing from release.env}"
+: "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}" "\${TEE_PROVER_PCR0_EXPECTED:?missing from release.env}"
+: "\${TEE_PROVER_PCR0_WARN_ONLY:?missing from release.env}" "\${TEE_PROVER_FLEET_NAME:?missing from release.env}"
+: "\${TEE_PROVER_METRIC_NAMESPACE:?missing from release.env}" "\${TEE_PROVER_REGION:?missing from release.env}"
+
+log() {
+  printf '%s\n' "$*" >&2
+  logger -t tee-prover-agent -- "$*" 2>/dev/null || true
+}
+
+curl_options=(--silent --max-time 5)
+if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
+  base_url="https://127.0.0.1:$TEE_PROVER_HOST_PORT"
+  # -k: this probe checks liveness through the local forwarder, not the server's identity; the
+  # certificate names the public endpoint (or is generated in the enclave). Attestation and the
+  # KMS key policy establish identity.
+  curl_options+=(-k)
+else
+  base_url="http://127.0.0.1:$TEE_PROVER_HOST_PORT"
+fi
+
+# Sets response_status (000 when unreachable) and response_body.
+request() {
+  local out
+  out="$(curl "\${curl_options[@]}" --write-out '\n%{http_code}' "$1" 2>/dev/null)" || true
+  if [[ "$out" == *$'\n'* ]]; then
+    response_status="\${out##*$'\n'}"
+    response_body="\${out%$'\n'*}"
+  else
+    response_status="000"
+    response_body=""
+  fi
+  [[ "$response_status" =~ ^[0-9]{3}$ ]] || response_status="000"
+}
+
+# True when $2 is JSON for which the jq filter $1 holds (further jq options follow). Blank text
+# is false: jq 1.6 -e exits 0 when it reads no input at all.
+json_test() {
+  local filter="$1" text="$2"
+  shift 2
+  [[ -n "\${text//[[:space:]]/}" ]] && jq -e "$@" "$filter" >/dev/null 2>&1 <<<"$text"
+}
+
+metrics='[]'
+add_metric() {
+  metrics="$(jq -c --arg name "$1" --argjson value "$2" --arg unit "$3" --arg fleet "$TEE_PROVER_FLEET_NAME" \
+    '. + [{MetricName: $name, Value: $value, Unit: $unit, Dimensions: [{Name: "Fleet", Value: $fleet}]}]' <<<"$metrics")"
+}
+
+request "$base_url/health"
+availability=0
+if [[ "$response_status" == "200" ]]; then
+  availability=1
+fi
+add_metric Availability "$availability" None
+
+request "$base_url/ready"
+if json_test '(.jobsPending | type == "number") and (.jobsProcessing | type == "number")' "$response_body"; then
+  add_metric JobsPending "$(jq '.jobsPending' <<<"$response_body")" Count
+  add_metric JobsProcessing "$(jq '.jobsProcessing' <<<"$response_body")" Count
+else
+  log "/ready gave no job counts (HTTP $response_status); JobsPending and JobsProcessing not published"
+fi
+
+# Running, production mode, and (when PCR0 is enforced and reported) the pinned image.
+enclave_running=0
+# shellcheck disable=SC2016 # $cid, $pcr0 and $warn_only are jq variables
+if enclaves="$(nitro-cli describe-enclaves 2>/dev/null)" &&
+  json_test 'any(.[]; .EnclaveCID == $cid and .State == "RUNNING"
+      and ((.Flags // "") | tostring | contains("DEBUG_MODE") | not)
+      and ($warn_only == "true" or ((.Measurements.PCR0 // $pcr0) | ascii_downcase) == $pcr0))' "$enclaves" \
+    --argjson cid "$TEE_PROVER_ENCLAVE_CID" --arg pcr0 "\${TEE_PROVER_PCR0_EXPECTED,,}" --arg warn_only "$TEE_PROVER_PCR0_WARN_ONLY"; then
+  enclave_running=1
+fi
+add_metric EnclaveRunning "$enclave_running" None
+
+# A fresh document: the server must echo our nonce and return a non-empty attestation. This is a
+# liveness check of the attestation path; trust decisions are KMS's, on the PCRs.
+nonce="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+request "$base_url/attestation?nonce=$nonce"
+attestation_failures=1
+# shellcheck disable=SC2016 # $nonce is a jq variable
+if [[ "$response_status" == "200" ]] &&
+  json_test '.nonce == $nonce and (.attestation | type == "string" and length > 0)' "$response_body" --arg nonce "$nonce"; then
+  attestation_failures=0
+else
+  log "attestation check failed (HTTP $response_status)"
+fi
+add_metric AttestationChecks 1 Count
+add_metric AttestationFailures "$attestation_failures" Count
+
+# The allocator reserves the enclave's memory as hugepages: count only what the parent can use.
+if memory_percent="$(awk '
+  /^MemTotal:/ { total = $2 }
+  /^MemAvailable:/ { available = $2; seen = 1 }
+  /^Hugetlb:/ { hugetlb = $2 }
+  END {
+    usable = total - hugetlb
+    if (!seen || usable <= 0) exit 1
+    printf "%.1f", (usable - available) * 100 / usable
+  }' "$meminfo")"; then
+  add_metric MemoryUtilization "$memory_percent" Percent
+else
+  log "could not read memory usage from $meminfo"
+fi
+
+if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
+  if end_date="$(timeout 10 openssl s_client -connect "127.0.0.1:$TEE_PROVER_HOST_PORT" </dev/null 2>/dev/null |
+    openssl x509 -noout -enddate 2>/dev/null)" &&
+    expires_at="$(date -d "\${end_date#notAfter=}" +%s 2>/dev/null)"; then
+    add_metric TlsCertDaysToExpiry "$(((expires_at - $(date +%s)) / 86400))" None
+  else
+    log "could not read the served TLS certificate"
+  fi
+fi
+
+if ! aws cloudwatch put-metric-data --cli-connect-timeout 5 --cli-read-timeout 10 \
+  --namespace "$TEE_PROVER_METRIC_NAMESPACE" --region "$TEE_PROVER_REGION" --metric-data "$metrics"; then
+  log "ERROR: put-metric-data failed"
+  exit 1
+fi
+log "published availability=$availability enclave_running=$enclave_running attestation_failures=$attestation_failures"
+`;

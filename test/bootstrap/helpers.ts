@@ -1,0 +1,288 @@
+import { execFile, spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import type { NitroPcrIndex, NitroReleasePins, PcrPin } from "../../src/attestation/pins";
+import { nitroManifestSchema } from "../../src/attestation/manifest";
+import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
+
+/** The real published manifest; its pins are what the bootstrap tests check against. */
+export const MANIFEST = nitroManifestSchema.parse(
+  JSON.parse(readFileSync(join(__dirname, "../../releases/pcr-measurements.v6.3.1.json"), "utf8")),
+);
+
+export const PCR0 = MANIFEST.measurements.pcr0.value;
+export const PCR1 = MANIFEST.measurements.pcr1.value;
+export const PCR2 = MANIFEST.measurements.pcr2.value;
+export const ALL_ZERO = "0".repeat(96);
+
+export interface TestInputOptions {
+  readonly warnOnly?: readonly NitroPcrIndex[];
+  readonly pcr8?: string;
+  readonly hostPort?: number;
+  readonly eifServesTls?: boolean;
+  readonly region?: string;
+}
+
+/** A NitroBootstrapInput for the v6.3.1 release with the values the tests assert on. */
+export function nitroTestInput(options: TestInputOptions = {}): NitroBootstrapInput {
+  const pin = (index: NitroPcrIndex, expected: string): PcrPin => ({
+    expected,
+    warnOnly: options.warnOnly?.includes(index) ?? false,
+  });
+  const pins: NitroReleasePins = {
+    version: MANIFEST.version,
+    pcrs: {
+      0: pin(0, PCR0),
+      1: pin(1, PCR1),
+      2: pin(2, PCR2),
+      ...(options.pcr8 === undefined ? {} : { 8: pin(8, options.pcr8) }),
+    },
+  };
+  return {
+    fleetName: "prover-dev",
+    region: options.region ?? "us-east-1",
+    hostPort: options.hostPort ?? 6300,
+    enclaveVsockPort: 6300,
+    enclaveCid: 16,
+    enclave: { cpuCount: 2, memoryMiB: 4096 },
+    release: {
+      version: MANIFEST.version,
+      eifS3Uri: `s3://tee-prover-releases/${MANIFEST.version}/${MANIFEST.buildInfo.eifFile}`,
+      pins,
+    },
+    eifServesTls: options.eifServesTls ?? false,
+    kmsProxyVsockPort: 8000,
+    metricNamespace: "TeeProver/prover-dev",
+    logGroupName: "/tee-prover/prover-dev/host",
+    agentIntervalSeconds: 60,
+  };
+}
+
+/**
+ * Fails (never skips) when a tool the tests rely on is missing, naming the Debian package to
+ * install, so a CI image without it cannot pass by silence.
+ */
+export function requireTool(command: string, aptPackage: string): string {
+  const found = spawnSync("bash", ["-c", 'command -v -- "$1"', "_", command], { encoding: "utf8" });
+  const path = found.stdout.trim();
+  if (found.status !== 0 || path === "") {
+    throw new Error(`"${command}" is not installed: install it with "apt-get install -y ${aptPackage}" (Debian package ${aptPackage})`);
+  }
+  return path;
+}
+
+/** The interpreter the cloud-init command runs with, which has cloud-init's modules and PyYAML. */
+export function cloudInitPython(): string {
+  const cloudInit = requireTool("cloud-init", "cloud-init");
+  return /^#!(\S+)/.exec(readFileSync(cloudInit, "utf8"))?.[1] ?? "python3";
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `tee-prover-${prefix}-`));
+}
+
+export function writeExecutable(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  chmodSync(path, 0o755);
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Synchronous run, for tools that need nothing from this process while they work. */
+export function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): RunResult {
+  const result = spawnSync(command, args, { encoding: "utf8", env: options.env, cwd: options.cwd, input: options.input });
+  if (result.error !== undefined) throw result.error;
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Asynchronous run: required when the child talks to a server running in this process. */
+export function runAsync(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * A minimal environment for running the host scripts: no proxy variables (curl would send
+ * 127.0.0.1 traffic to a proxy) and stub binaries first on PATH.
+ */
+export function scriptEnv(stubBin: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: `${stubBin}${delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C",
+    ...extra,
+  };
+}
+
+/**
+ * Stub `aws`, `nitro-cli`, `socat` and `vsock-proxy`: each records its argv as one JSON line in
+ * $STUB_STATE/calls.jsonl. `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
+ * `describe-enclaves` prints $STUB_STATE/describe-enclaves.<n>.json for its n-th call (1-based),
+ * falling back to describe-enclaves.json, and exits 1 if the chosen file holds "FAIL"; when
+ * describe-enclaves.<n>.touch exists, the path it names is touched first (to simulate ExecStop).
+ */
+export function writeStubs(stubBin: string): void {
+  const record = `jq -cn --arg cmd "$(basename "$0")" '{cmd: $cmd, args: $ARGS.positional}' --args -- "$@" >>"$STUB_STATE/calls.jsonl"`;
+  writeExecutable(
+    join(stubBin, "aws"),
+    `#!/usr/bin/env bash
+set -euo pipefail
+${record}
+if [[ "$1 $2" == "s3 cp" ]]; then
+  printf 'EIF-BYTES' >"\${!#}"
+fi
+`,
+  );
+  writeExecutable(
+    join(stubBin, "nitro-cli"),
+    `#!/usr/bin/env bash
+set -euo pipefail
+${record}
+case "$1" in
+  describe-eif) cat "$STUB_STATE/describe-eif.json" ;;
+  describe-enclaves)
+    count_file="$STUB_STATE/describe-enclaves.count"
+    n=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
+    echo "$n" >"$count_file"
+    if [[ -f "$STUB_STATE/describe-enclaves.$n.touch" ]]; then touch "$(cat "$STUB_STATE/describe-enclaves.$n.touch")"; fi
+    file="$STUB_STATE/describe-enclaves.$n.json"
+    [[ -f "$file" ]] || file="$STUB_STATE/describe-enclaves.json"
+    if [[ "$(cat "$file")" == "FAIL" ]]; then echo "stub: describe-enclaves failed" >&2; exit 1; fi
+    cat "$file" ;;
+  run-enclave) echo '{"EnclaveID":"i-stub-enc1","EnclaveCID":16,"Flags":"NONE"}' ;;
+  terminate-enclave) echo '{"Terminated":true}' ;;
+  *) echo "stub nitro-cli: unexpected $1" >&2; exit 2 ;;
+esac
+`,
+  );
+  for (const name of ["socat", "vsock-proxy"]) {
+    writeExecutable(join(stubBin, name), `#!/usr/bin/env bash\nset -euo pipefail\n${record}\n`);
+  }
+}
+
+export interface StubCall {
+  readonly cmd: string;
+  readonly args: string[];
+}
+
+export function readStubCalls(stubState: string): StubCall[] {
+  const file = join(stubState, "calls.jsonl");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as StubCall);
+}
+
+/** describe-eif output in nitro-cli's shape. */
+export function describeEifJson(pcrs: Partial<Record<`PCR${number}`, string>>): string {
+  return JSON.stringify({
+    EifVersion: 4,
+    Measurements: { HashAlgorithm: "Sha384 { ... }", ...pcrs },
+    IsSigned: false,
+    CheckCRC: true,
+    ImageName: "proof-server",
+  });
+}
+
+/** describe-enclaves output in nitro-cli's shape (one enclave). */
+export function describeEnclavesJson(enclave: { state?: string; flags?: string; pcr0?: string; cid?: number }): string {
+  return JSON.stringify([
+    {
+      EnclaveName: "proof-server",
+      EnclaveID: "i-0123456789abcdef0-enc0123456789abcdef",
+      ProcessID: 4242,
+      EnclaveCID: enclave.cid ?? 16,
+      NumberOfCPUs: 2,
+      CPUIDs: [1, 3],
+      MemoryMiB: 4096,
+      State: enclave.state ?? "RUNNING",
+      Flags: enclave.flags ?? "NONE",
+      Measurements: { HashAlgorithm: "Sha384 { ... }", PCR0: enclave.pcr0 ?? PCR0, PCR1, PCR2 },
+    },
+  ]);
+}
+
+/** Writes each extracted file under `root` at its absolute path, with its mode. */
+export function materialise(root: string, files: ReadonlyArray<{ path: string; content: string; permissions: string }>): void {
+  for (const file of files) {
+    const target = join(root, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+    chmodSync(target, Number.parseInt(file.permissions, 8));
+  }
+}
+
+/** The installed systemd's own unit directory (targets such as sysinit.target live there). */
+export function hostSystemdUnitDir(): string {
+  const candidates = ["/usr/lib/systemd/system", "/lib/systemd/system"];
+  const dir = candidates.find((d) => existsSync(join(d, "sysinit.target")));
+  if (dir === undefined) {
+    throw new Error('systemd\'s unit directory (sysinit.target) is missing: install it with "apt-get install -y systemd"');
+  }
+  return dir;
+}
+
+/**
+ * Prepares a root for `systemd-analyze verify --root=`: our units and scripts at their real
+ * paths, the host's *.target units (verify resolves sysinit.target and friends inside the root),
+ * and stubs for the units the aws-nitro-enclaves-cli package provides on the real host, which
+ * this machine does not have: without them `Requires=nitro-enclaves-allocator.service` fails.
+ */
+export function systemdVerifyRoot(
+  files: ReadonlyArray<{ path: string; content: string; permissions: string }>,
+  packageUnits: readonly string[],
+): string {
+  const root = tempDir("systemd-root");
+  materialise(root, files);
+  const unitDir = hostSystemdUnitDir();
+  const targetDir = join(root, "usr/lib/systemd/system");
+  mkdirSync(targetDir, { recursive: true });
+  for (const name of readdirSync(unitDir).filter((n) => n.endsWith(".target"))) {
+    cpSync(join(unitDir, name), join(targetDir, name), { dereference: true });
+  }
+  for (const name of packageUnits) {
+    writeFileSync(
+      join(root, "etc/systemd/system", name),
+      `[Unit]\nDescription=stub of ${name} (shipped by aws-nitro-enclaves-cli on the real host)\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n`,
+    );
+  }
+  return root;
+}
+
+/** Parses a unit file into section -> directive -> values (repeated directives keep order). */
+export function parseUnit(content: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | undefined;
+  for (const line of content.split("\n")) {
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header?.[1] !== undefined) {
+      current = new Map();
+      sections.set(header[1], current);
+      continue;
+    }
+    const directive = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (directive?.[1] !== undefined && directive[2] !== undefined && current !== undefined) {
+      current.set(directive[1], [...(current.get(directive[1]) ?? []), directive[2]]);
+    }
+  }
+  return sections;
+}
+
+export function directive(unit: Map<string, Map<string, string[]>>, section: string, key: string): string | undefined {
+  return unit.get(section)?.get(key)?.at(-1);
+}
+
+export function removeDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}

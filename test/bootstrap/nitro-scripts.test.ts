@@ -1,0 +1,432 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOST_AGENT_METRIC_NAMES } from "../../src/bootstrap/host-agent-metrics";
+import { extractNitroArtifacts, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
+import {
+  ALL_ZERO,
+  PCR0,
+  PCR1,
+  PCR2,
+  describeEifJson,
+  describeEnclavesJson,
+  nitroTestInput,
+  readStubCalls,
+  removeDir,
+  requireTool,
+  run,
+  runAsync,
+  scriptEnv,
+  tempDir,
+  writeStubs,
+  type RunResult,
+  type StubCall,
+  type TestInputOptions,
+} from "./helpers";
+
+/**
+ * The host scripts, exactly as rendered, executed with bash on this machine. `aws`, `nitro-cli`,
+ * `socat` and `vsock-proxy` are stubs that record their arguments; jq, curl, openssl, awk and
+ * date are the real tools.
+ */
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+
+beforeAll(() => {
+  requireTool("bash", "bash");
+  requireTool("jq", "jq");
+  requireTool("curl", "curl");
+  requireTool("openssl", "openssl");
+});
+
+interface Host {
+  readonly dir: string;
+  readonly stubBin: string;
+  readonly stubState: string;
+  readonly stateDir: string;
+  readonly runDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  script(path: string): string;
+  calls(): StubCall[];
+}
+
+/** A fake host: the rendered scripts and release.env in a temp dir, stubs first on PATH. */
+function host(options: TestInputOptions = {}): Host {
+  const dir = tempDir("host");
+  dirs.push(dir);
+  const artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput(options)));
+  const releaseEnv = join(dir, "release.env");
+  writeFileSync(releaseEnv, artifacts.files.find((f) => f.path === "/etc/tee-prover/release.env")?.content ?? "");
+  const scripts = new Map<string, string>();
+  for (const script of artifacts.scripts) {
+    const local = join(dir, script.path.split("/").at(-1) ?? "script.sh");
+    writeFileSync(local, script.content);
+    scripts.set(script.path, local);
+  }
+  const stubBin = join(dir, "bin");
+  const stubState = join(dir, "stub-state");
+  const stateDir = join(dir, "var-lib");
+  const runDir = join(dir, "run");
+  writeStubs(stubBin);
+  mkdirSync(stubState, { recursive: true });
+  return {
+    dir,
+    stubBin,
+    stubState,
+    stateDir,
+    runDir,
+    env: scriptEnv(stubBin, {
+      STUB_STATE: stubState,
+      TEE_PROVER_RELEASE_ENV: releaseEnv,
+      TEE_PROVER_STATE_DIR: stateDir,
+      TEE_PROVER_RUN_DIR: runDir,
+      TEE_PROVER_POLL_SECONDS: "0",
+    }),
+    script: (path) => {
+      const local = scripts.get(path);
+      if (local === undefined) throw new Error(`no script ${path}`);
+      return local;
+    },
+    calls: () => readStubCalls(stubState),
+  };
+}
+
+// ---- fetch-and-verify-eif.sh ----------------------------------------------------------------
+
+function verifyEif(h: Host, pcrs: Partial<Record<`PCR${number}`, string>>): RunResult {
+  writeFileSync(join(h.stubState, "describe-eif.json"), describeEifJson(pcrs));
+  return run("bash", [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
+}
+
+describe("fetch-and-verify-eif.sh", () => {
+  it("admits an EIF whose PCRs match the pins (compared lowercased) and clears older releases", () => {
+    const h = host();
+    mkdirSync(h.stateDir, { recursive: true });
+    writeFileSync(join(h.stateDir, "v6.2.0.eif"), "old");
+    const result = verifyEif(h, { PCR0: PCR0.toUpperCase(), PCR1, PCR2 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("PCR0 matches the pin");
+    expect(readdirSync(h.stateDir)).toEqual(["v6.3.1.eif"]);
+    expect(h.calls().slice(0, 2)).toEqual([
+      {
+        cmd: "aws",
+        args: [
+          "s3",
+          "cp",
+          "--only-show-errors",
+          "--region",
+          "us-east-1",
+          "s3://tee-prover-releases/v6.3.1/proof-server-v6.3.1.eif",
+          join(h.stateDir, "v6.3.1.eif.download"),
+        ],
+      },
+      { cmd: "nitro-cli", args: ["describe-eif", "--eif-path", join(h.stateDir, "v6.3.1.eif.download")] },
+    ]);
+  });
+
+  it("refuses a wrong PCR1, naming the PCR, the expected and the actual value", () => {
+    const h = host();
+    const wrong = "1".repeat(96);
+    const result = verifyEif(h, { PCR0, PCR1: wrong, PCR2 });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`ERROR: PCR1 mismatch: expected ${PCR1}, actual ${wrong}`);
+    expect(existsSync(join(h.stateDir, "v6.3.1.eif"))).toBe(false);
+    expect(existsSync(join(h.stateDir, "v6.3.1.eif.download"))).toBe(false);
+  });
+
+  it("refuses all-zero PCRs (a debug-mode image)", () => {
+    const result = verifyEif(host(), { PCR0: ALL_ZERO, PCR1: ALL_ZERO, PCR2: ALL_ZERO });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("ERROR: PCR0 is all zeros");
+  });
+
+  it("refuses an all-zero PCR even when that PCR is warnOnly", () => {
+    const result = verifyEif(host({ warnOnly: [2] }), { PCR0, PCR1, PCR2: ALL_ZERO });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("ERROR: PCR2 is all zeros");
+  });
+
+  it("only warns about a warnOnly PCR that differs", () => {
+    const h = host({ warnOnly: [2] });
+    const other = "2".repeat(96);
+    const result = verifyEif(h, { PCR0, PCR1, PCR2: other });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`WARNING: PCR2 mismatch (warnOnly, not enforced): expected ${PCR2}, actual ${other}`);
+    expect(existsSync(join(h.stateDir, "v6.3.1.eif"))).toBe(true);
+  });
+
+  it("refuses an EIF that lacks a pinned PCR8 (unsigned image)", () => {
+    const result = verifyEif(host({ pcr8: "ab".repeat(48) }), { PCR0, PCR1, PCR2 });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`ERROR: PCR8 mismatch: expected ${"ab".repeat(48)}, actual <missing>`);
+  });
+
+  it.each([
+    ["no Measurements object", "{}"],
+    ["no output at all, even with every PCR warnOnly", ""],
+  ])("refuses describe-eif output with %s", (_, output) => {
+    const h = host({ warnOnly: [0, 1, 2] });
+    writeFileSync(join(h.stubState, "describe-eif.json"), output);
+    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("printed no Measurements object");
+  });
+});
+
+// ---- run-enclave.sh -------------------------------------------------------------------------
+
+function runEnclave(h: Host, describeSequence: readonly string[], args: readonly string[] = []): RunResult {
+  describeSequence.forEach((json, i) => writeFileSync(join(h.stubState, `describe-enclaves.${i + 1}.json`), json));
+  writeFileSync(join(h.stubState, "describe-enclaves.json"), "[]");
+  return run("bash", [h.script(NITRO_SCRIPT_PATHS.runEnclave), ...args], { env: h.env });
+}
+
+function withVerifiedEif(h: Host): Host {
+  mkdirSync(h.stateDir, { recursive: true });
+  writeFileSync(join(h.stateDir, "v6.3.1.eif"), "EIF");
+  return h;
+}
+
+describe("run-enclave.sh", () => {
+  const running = describeEnclavesJson({});
+
+  it("starts the enclave in production mode with the pinned resources, and exits 1 when it disappears", () => {
+    const h = withVerifiedEif(host());
+    const result = runEnclave(h, [running, running, running, "[]"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("exiting so systemd restarts it");
+    const nitro = h.calls().filter((c) => c.cmd === "nitro-cli");
+    expect(nitro.map((c) => c.args)).toEqual([
+      ["terminate-enclave", "--all"],
+      ["run-enclave", "--eif-path", join(h.stateDir, "v6.3.1.eif"), "--cpu-count", "2", "--memory", "4096", "--enclave-cid", "16"],
+      ["describe-enclaves"],
+      ["describe-enclaves"],
+      ["describe-enclaves"],
+      ["describe-enclaves"],
+    ]);
+    expect(JSON.stringify(h.calls())).not.toContain("debug");
+  });
+
+  it("terminates an enclave that reports DEBUG_MODE", () => {
+    const h = withVerifiedEif(host());
+    const result = runEnclave(h, [describeEnclavesJson({ flags: "DEBUG_MODE" })]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("runs in debug mode");
+    expect(h.calls().at(-1)).toEqual({ cmd: "nitro-cli", args: ["terminate-enclave", "--all"] });
+  });
+
+  it("does not start without a verified EIF", () => {
+    const h = host();
+    const result = runEnclave(h, [running]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("tee-prover-eif.service must succeed first");
+    expect(h.calls().some((c) => c.args[0] === "run-enclave")).toBe(false);
+  });
+
+  it("tolerates two failed describe-enclaves calls without restarting the enclave", () => {
+    const h = withVerifiedEif(host());
+    const result = runEnclave(h, [running, "FAIL", "FAIL", running, "[]"]);
+    expect(result.code).toBe(1);
+    expect(h.calls().filter((c) => c.args[0] === "describe-enclaves")).toHaveLength(5);
+    expect(h.calls().filter((c) => c.args[0] === "run-enclave")).toHaveLength(1);
+  });
+
+  it("stop terminates the enclave, and the supervisor then exits 0", () => {
+    const h = withVerifiedEif(host());
+    const stop = run("bash", [h.script(NITRO_SCRIPT_PATHS.runEnclave), "stop"], { env: h.env });
+    expect(stop.code).toBe(0);
+    expect(h.calls()).toEqual([{ cmd: "nitro-cli", args: ["terminate-enclave", "--all"] }]);
+
+    // ExecStop runs while the supervisor sleeps: the stub plays it by touching the marker.
+    const h2 = withVerifiedEif(host());
+    writeFileSync(join(h2.stubState, "describe-enclaves.2.touch"), join(h2.runDir, "stopping"));
+    const result = runEnclave(h2, [running, "[]"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("enclave stopped on request");
+  });
+});
+
+// ---- forwarder.sh and kms-proxy.sh ------------------------------------------------------------
+
+describe("forwarder.sh and kms-proxy.sh", () => {
+  it("forwarder runs socat from the host port to the enclave's vsock CID and port", () => {
+    const h = host();
+    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.forwarder)], { env: h.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(h.calls()).toEqual([{ cmd: "socat", args: ["TCP-LISTEN:6300,fork,reuseaddr", "VSOCK-CONNECT:16:6300"] }]);
+  });
+
+  it("kms-proxy runs vsock-proxy to the region's KMS endpoint only", () => {
+    const h = host();
+    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.kmsProxy)], { env: h.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(h.calls()).toEqual([
+      {
+        cmd: "vsock-proxy",
+        args: ["8000", "kms.us-east-1.amazonaws.com", "443", "--config", "/etc/nitro_enclaves/vsock-proxy.yaml"],
+      },
+    ]);
+  });
+});
+
+// ---- host-agent.sh ----------------------------------------------------------------------------
+
+interface ProverBehaviour {
+  echoNonce: boolean;
+}
+
+/** A stand-in for the proof server's /health, /ready and /attestation. */
+function proverHandler(behaviour: ProverBehaviour) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const json = (status: number, body: unknown): void => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(body));
+    };
+    if (url.pathname === "/health") return json(200, { status: "ok", timestamp: "2026-01-07T23:30:00Z" });
+    if (url.pathname === "/ready") {
+      return json(200, { status: "ok", jobsProcessing: 2, jobsPending: 5, jobCapacity: 0, timestamp: "2026-01-07T23:30:00Z" });
+    }
+    if (url.pathname === "/attestation") {
+      const nonce = behaviour.echoNonce ? url.searchParams.get("nonce") : "0123";
+      return json(200, { platform: "AWS Nitro Enclaves", format: "CBOR", nonce, attestation: "hEShATgioFkQ6qVpbW9kdWxlX2lk" });
+    }
+    json(404, { error: "not found" });
+  };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+interface Datum {
+  MetricName: string;
+  Value: number;
+  Unit: string;
+  Dimensions: Array<{ Name: string; Value: string }>;
+}
+
+interface AgentRun {
+  readonly result: RunResult;
+  readonly putArgs: string[];
+  readonly metrics: Map<string, number>;
+  readonly data: Datum[];
+}
+
+const MEMINFO = ["MemTotal:       16000000 kB", "MemFree:         2000000 kB", "MemAvailable:    6000000 kB", "Hugetlb:         4194304 kB", ""].join("\n");
+
+async function runAgent(h: Host, enclaves: string): Promise<AgentRun> {
+  writeFileSync(join(h.stubState, "describe-enclaves.json"), enclaves);
+  writeFileSync(join(h.dir, "meminfo"), MEMINFO);
+  // Async: the agent talks to a server in this process, which must keep serving meanwhile.
+  const result = await runAsync("bash", [h.script(NITRO_SCRIPT_PATHS.hostAgent)], { ...h.env, TEE_PROVER_MEMINFO: join(h.dir, "meminfo") });
+  const put = h.calls().find((c) => c.cmd === "aws" && c.args[0] === "cloudwatch");
+  const putArgs = put?.args ?? [];
+  const data = JSON.parse(putArgs[putArgs.indexOf("--metric-data") + 1] ?? "[]") as Datum[];
+  return { result, putArgs, data, metrics: new Map(data.map((d) => [d.MetricName, d.Value])) };
+}
+
+describe("host-agent.sh", () => {
+  it("publishes one sample of every metric with the Fleet dimension only", async () => {
+    const server = createHttpServer(proverHandler({ echoNonce: true }));
+    const port = await listen(server);
+    try {
+      const h = host({ hostPort: port });
+      const { result, putArgs, data, metrics } = await runAgent(h, describeEnclavesJson({}));
+      expect(result.code, result.stderr).toBe(0);
+      expect(putArgs.slice(0, 2)).toEqual(["cloudwatch", "put-metric-data"]);
+      expect(putArgs[putArgs.indexOf("--namespace") + 1]).toBe("TeeProver/prover-dev");
+      expect(putArgs[putArgs.indexOf("--region") + 1]).toBe("us-east-1");
+      expect(Object.fromEntries(metrics)).toEqual({
+        Availability: 1,
+        JobsPending: 5,
+        JobsProcessing: 2,
+        EnclaveRunning: 1,
+        AttestationChecks: 1,
+        AttestationFailures: 0,
+        MemoryUtilization: 49.2,
+      });
+      for (const datum of data) expect(datum.Dimensions).toEqual([{ Name: "Fleet", Value: "prover-dev" }]);
+      expect(data.find((d) => d.MetricName === "MemoryUtilization")?.Unit).toBe("Percent");
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("reports a debug-mode or unpinned enclave as not running, and a stale nonce as an attestation failure", async () => {
+    const server = createHttpServer(proverHandler({ echoNonce: false }));
+    const port = await listen(server);
+    try {
+      const debug = await runAgent(host({ hostPort: port }), describeEnclavesJson({ flags: "DEBUG_MODE" }));
+      expect(debug.metrics.get("EnclaveRunning")).toBe(0);
+      expect(debug.metrics.get("AttestationFailures")).toBe(1);
+      const unpinned = await runAgent(host({ hostPort: port }), describeEnclavesJson({ pcr0: "3".repeat(96) }));
+      expect(unpinned.metrics.get("EnclaveRunning")).toBe(0);
+      const otherCid = await runAgent(host({ hostPort: port }), describeEnclavesJson({ cid: 17 }));
+      expect(otherCid.metrics.get("EnclaveRunning")).toBe(0);
+      const warnOnlyPcr0 = await runAgent(host({ hostPort: port, warnOnly: [0] }), describeEnclavesJson({ pcr0: "3".repeat(96) }));
+      expect(warnOnlyPcr0.metrics.get("EnclaveRunning")).toBe(1);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("still publishes Availability 0 when nothing answers on the host port", async () => {
+    const server = createHttpServer();
+    const port = await listen(server);
+    await close(server);
+    const h = host({ hostPort: port });
+    const { result, metrics } = await runAgent(h, "[]");
+    expect(result.code, result.stderr).toBe(0);
+    expect(Object.fromEntries(metrics)).toEqual({
+      Availability: 0,
+      EnclaveRunning: 0,
+      AttestationChecks: 1,
+      AttestationFailures: 1,
+      MemoryUtilization: 49.2,
+    });
+    expect(result.stderr).toContain("JobsPending and JobsProcessing not published");
+  });
+
+  it("with a TLS-serving EIF, probes over HTTPS and reports the certificate's days to expiry", async () => {
+    const dir = tempDir("tls");
+    dirs.push(dir);
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    const generated = run("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+      "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=prover.example",
+    ]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, proverHandler({ echoNonce: true }));
+    const port = await listen(server);
+    try {
+      const { result, metrics } = await runAgent(host({ hostPort: port, eifServesTls: true }), describeEnclavesJson({}));
+      expect(result.code, result.stderr).toBe(0);
+      expect([...metrics.keys()].sort()).toEqual([...HOST_AGENT_METRIC_NAMES].sort());
+      expect(metrics.get("Availability")).toBe(1);
+      expect(metrics.get("AttestationFailures")).toBe(0);
+      // Issued for 30 days a moment ago: 29 whole days remain (30 only if no second has passed).
+      expect([29, 30]).toContain(metrics.get("TlsCertDaysToExpiry"));
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("exits non-zero when publishing itself fails", async () => {
+    const h = host({ hostPort: 1 });
+    // An aws stub that records, then fails like a throttled or unauthorised call.
+    writeFileSync(join(h.stubBin, "aws"), '#!/usr/bin/env bash\necho "AccessDenied" >&2\nexit 255\n');
+    const { result } = await runAgent(h, "[]");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("ERROR: put-metric-data failed");
+  });
+});
