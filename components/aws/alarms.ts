@@ -3,7 +3,8 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as sns from "@pulumi/aws/sns";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { IngressMode } from "../../src/ingress/model";
-import { ALARM_CATALOGUE, HOST_AGENT_METRICS, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
+import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
+import { ALARM_CATALOGUE, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
 import { AWS_NAME_LIMITS, autoNamed, metricSafe } from "../../src/naming";
 
 /** One CloudWatch metric. Dimensions may be Outputs (load balancer and target group ARN suffixes). */
@@ -44,7 +45,7 @@ export interface AlarmTargets {
 
 const L4_BLIND = "passthrough: TLS ends inside the enclave, so the NLB sees TCP only; nobody outside the TEE sees HTTP status codes or per-request latency";
 
-function agent(targets: AlarmTargets, metricName: string, stat: string): CwMetric {
+function agent(targets: AlarmTargets, metricName: HostAgentMetricName, stat: string): CwMetric {
   return { namespace: targets.metricNamespace, metricName, dimensions: { Fleet: targets.fleetName }, stat };
 }
 
@@ -79,7 +80,7 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
         kind: "expression",
         expression: "100 * FILL(m1, 0) / m2",
         label: "attestation failures %",
-        metrics: { m1: agent(targets, HOST_AGENT_METRICS.attestationFailures, "Sum"), m2: agent(targets, HOST_AGENT_METRICS.attestationChecks, "Sum") },
+        metrics: { m1: agent(targets, "AttestationFailures", "Sum"), m2: agent(targets, "AttestationChecks", "Sum") },
         treatMissingData: "missing",
       };
     case "proofs-while-requests":
@@ -94,7 +95,7 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
       };
     case "tee-running":
       // A silent agent means a dead host: missing data breaches.
-      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.teeRunning, "Minimum"), treatMissingData: "breaching" };
+      return { kind: "metric", metric: agent(targets, "EnclaveRunning", "Minimum"), treatMissingData: "breaching" };
     case "http-5xx-percent":
       if (!terminate) return { kind: "unobservable", reason: L4_BLIND };
       return {
@@ -118,9 +119,9 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
         treatMissingData: "missing",
       };
     case "memory-percent":
-      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.memoryPercent, "Maximum"), treatMissingData: "missing" };
+      return { kind: "metric", metric: agent(targets, "MemoryUtilization", "Maximum"), treatMissingData: "missing" };
     case "queue-depth":
-      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.jobsPending, "Maximum"), treatMissingData: "missing" };
+      return { kind: "metric", metric: agent(targets, "JobsPending", "Maximum"), treatMissingData: "missing" };
     case "tls-cert-days-left":
       if (terminate) {
         if (!targets.certificateArn) return { kind: "unobservable", reason: "terminate mode without an ACM certificate ARN" };
@@ -131,7 +132,7 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
         };
       }
       // passthrough: the certificate lives in the enclave; the agent reads it from the TLS handshake.
-      return { kind: "metric", metric: agent(targets, HOST_AGENT_METRICS.tlsCertDaysLeft, "Minimum"), treatMissingData: "missing" };
+      return { kind: "metric", metric: agent(targets, "TlsCertDaysToExpiry", "Minimum"), treatMissingData: "missing" };
   }
 }
 

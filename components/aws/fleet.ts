@@ -1,10 +1,10 @@
-import { gzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as autoscaling from "@pulumi/aws/autoscaling";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as lb from "@pulumi/aws/lb";
-import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH, HOST_AGENT_METRICS } from "../../src/monitoring/catalogue";
+import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
+import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../../src/monitoring/catalogue";
 import { AWS_NAME_LIMITS, autoNamed } from "../../src/naming";
 import type { AwsSettings } from "../../src/config/types";
 
@@ -13,19 +13,6 @@ import type { AwsSettings } from "../../src/config/types";
  * then 3 healthy checks. The ASG must not judge (or replace) a host before this.
  */
 export const HOST_BOOT_GRACE_SECONDS = 900;
-/** EC2 user data limit (raw, before base64). */
-export const USER_DATA_MAX_BYTES = 16384;
-
-/**
- * User data as EC2 receives it: the `#cloud-config` gzip-compressed (cloud-init recognises gzip by
- * its magic bytes), because the bootstrap's scripts and units exceed 16 KiB uncompressed. zlib's
- * gzip header carries no timestamp, so the same document always gives the same bytes and the
- * launch template does not churn.
- */
-export function encodeUserData(cloudConfig: string): { base64: string; bytes: number } {
-  const gz = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 });
-  return { base64: gz.toString("base64"), bytes: gz.length };
-}
 
 export interface FleetInputs {
   readonly settings: AwsSettings;
@@ -34,8 +21,11 @@ export interface FleetInputs {
   readonly hostSecurityGroup: ec2.SecurityGroup;
   readonly instanceProfile: iam.InstanceProfile;
   readonly targetGroups: lb.TargetGroup[];
-  /** Rendered `#cloud-config`; a change creates a new launch template version and rolls the fleet. */
-  readonly userData: string;
+  /**
+   * Base64 user data (the gzip-compressed `#cloud-config`, see encodeNitroUserData); a change creates
+   * a new launch template version and rolls the fleet.
+   */
+  readonly userDataBase64: string;
   readonly metricNamespace: string;
   readonly fleetName: string;
   readonly tags: Record<string, string>;
@@ -60,10 +50,6 @@ export function hostSecurityGroup(name: string, vpcId: pulumi.Input<string>, tag
 export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.Resource): Fleet {
   const opts = { parent };
   const { settings } = inputs;
-  const userData = encodeUserData(inputs.userData);
-  if (userData.bytes > USER_DATA_MAX_BYTES) {
-    throw new Error(`${name}: the host bootstrap is ${userData.bytes} bytes gzip-compressed; EC2 user data is limited to ${USER_DATA_MAX_BYTES}`);
-  }
   const launchTemplate = new ec2.LaunchTemplate(autoNamed(`${name}-host`, AWS_NAME_LIMITS.launchTemplate), {
     description: `Nitro Enclave parent of ${name}`,
     imageId: settings.amiId,
@@ -75,7 +61,7 @@ export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.R
     blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 30, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
     networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: [inputs.hostSecurityGroup.id], deleteOnTermination: "true" }],
     monitoring: { enabled: true },
-    userData: userData.base64,
+    userData: inputs.userDataBase64,
     updateDefaultVersion: true,
     tagSpecifications: [
       { resourceType: "instance", tags: { ...inputs.tags, Name: `${name}-host` } },
@@ -118,7 +104,7 @@ export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.R
     targetTrackingConfiguration: {
       customizedMetricSpecification: {
         namespace: inputs.metricNamespace,
-        metricName: HOST_AGENT_METRICS.jobsPending,
+        metricName: "JobsPending" satisfies HostAgentMetricName,
         metricDimensions: [{ name: "Fleet", value: inputs.fleetName }],
         statistic: "Average",
       },

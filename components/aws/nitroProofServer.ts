@@ -3,7 +3,7 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { warnOnlyPcrs } from "../../src/attestation/pins";
-import { renderNitroCloudInit } from "../../src/bootstrap/nitro";
+import { encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import type { AlarmSubscriptions, AwsSettings, Environment, NitroRelease, ProofServerSettings } from "../../src/config/types";
 import { plaintextExposure, PROOF_SERVER_PORT, type IngressSettings, type PlaintextExposure } from "../../src/ingress/model";
 import type { Severity, UnobservableAlarm } from "../../src/monitoring/catalogue";
@@ -112,7 +112,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
     const hostSg = hostSecurityGroup(name, network.vpcId, tags, this);
     allowLoadBalancerToHosts(name, ingress.loadBalancerSecurityGroup, hostSg, this);
 
-    const userData = renderNitroCloudInit({
+    const cloudConfig = renderNitroCloudInit({
       fleetName: name,
       region: args.aws.region,
       hostPort: PROOF_SERVER_PORT,
@@ -133,7 +133,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
       hostSecurityGroup: hostSg,
       instanceProfile: identity.instanceProfile,
       targetGroups: ingress.targetGroups,
-      userData,
+      // gzip: the scripts and units exceed EC2's 16 KiB user-data limit uncompressed.
+      userDataBase64: encodeNitroUserData(cloudConfig),
       metricNamespace,
       fleetName: name,
       tags,

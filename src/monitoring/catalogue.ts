@@ -55,17 +55,6 @@ export const ALARM_CATALOGUE: readonly AlarmSpec[] = [
 export const SCALE_OUT_CPU_PERCENT = 70;
 export const SCALE_OUT_QUEUE_DEPTH = 10;
 
-/** Custom metrics the host agent publishes (exact names; alarms and dashboards depend on them). */
-export const HOST_AGENT_METRICS = {
-  availability: "Availability",
-  jobsPending: "JobsPending",
-  jobsProcessing: "JobsProcessing",
-  teeRunning: "EnclaveRunning",
-  attestationChecks: "AttestationChecks",
-  attestationFailures: "AttestationFailures",
-  memoryPercent: "MemoryUtilization",
-  tlsCertDaysLeft: "TlsCertDaysToExpiry",
-} as const;
 
 /** An alarm the chosen mode cannot observe: listed by the plan, never faked. */
 export interface UnobservableAlarm {
