@@ -6,22 +6,28 @@
 export interface InstanceShape {
   readonly vcpus: number;
   readonly memoryMiB: number;
+  /** Hardware threads per core: the enclave allocator hands out whole cores. */
+  readonly threadsPerCore: number;
 }
 
 /** x86_64 Nitro families that support enclaves, with memory per vCPU in GiB. The published EIF is x86_64. */
 const NITRO_ENCLAVE_FAMILIES: Readonly<Record<string, number>> = {
-  m5: 4, m5a: 4, m5n: 4, m5zn: 4, m6i: 4, m6a: 4, m6in: 4, m7i: 4, m7a: 4,
+  m5: 4, m5a: 4, m5n: 4, m6i: 4, m6a: 4, m6in: 4, m7i: 4, m7a: 4,
   c5: 2, c5a: 2, c5n: 2.625, c6i: 2, c6a: 2, c6in: 2, c7i: 2, c7a: 2,
   r5: 8, r5a: 8, r5n: 8, r6i: 8, r6a: 8, r6in: 8, r7i: 8, r7a: 8,
 };
 
-/** vCPUs per size suffix; `large` (2 vCPUs) is deliberately absent: enclave + parent need >= 4. */
-const SIZE_VCPUS: Readonly<Record<string, number>> = {
-  xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96,
-};
+/** AMD Genoa (7a) families run one thread per core; the others two. */
+const ONE_THREAD_PER_CORE = new Set(["m7a", "c7a", "r7a"]);
+
+/**
+ * `Nxlarge` has 4N vCPUs on every x86_64 family here; `large` (2 vCPUs) is too small, since
+ * enclave and parent need >= 4 together, and metal sizes do not run enclaves. Whether a family
+ * offers a given N is left to EC2, which refuses an unknown type at launch.
+ */
+const SIZE = /^(\d*)xlarge$/;
 
 export const ENCLAVE_FAMILIES = Object.keys(NITRO_ENCLAVE_FAMILIES);
-export const ENCLAVE_SIZES = Object.keys(SIZE_VCPUS);
 
 /** Burstable families share CPU credits and do not support enclaves. */
 const BURSTABLE = /^t\d[a-z]*$/;
@@ -49,14 +55,16 @@ export function nitroInstanceShape(instanceType: string): InstanceTypeVerdict {
       reason: `family "${family}" is not a supported x86_64 Nitro Enclave family (supported: ${ENCLAVE_FAMILIES.join(", ")})`,
     };
   }
-  const vcpus = SIZE_VCPUS[size];
-  if (vcpus === undefined) {
+  const match = SIZE.exec(size);
+  const multiple = match ? Number(match[1] || "1") : 0;
+  if (!match || multiple < 1) {
     return {
       ok: false,
-      reason: `size "${size}" is too small or unknown: enclave hosts need at least 4 vCPUs (sizes: ${ENCLAVE_SIZES.join(", ")})`,
+      reason: `size "${size}" is too small or unknown: enclave hosts need at least 4 vCPUs (xlarge, 2xlarge, 4xlarge, ...; not large or metal)`,
     };
   }
-  return { ok: true, shape: { vcpus, memoryMiB: Math.round(vcpus * gibPerVcpu * 1024) } };
+  const vcpus = 4 * multiple;
+  return { ok: true, shape: { vcpus, memoryMiB: Math.round(vcpus * gibPerVcpu * 1024), threadsPerCore: ONE_THREAD_PER_CORE.has(family) ? 1 : 2 } };
 }
 
 /** The parent instance keeps at least this many vCPUs for the forwarder, agent and OS (DESIGN.md section 2). */

@@ -167,6 +167,9 @@ function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], 
   const plainEifs = releases.filter((r) => !r.eifServesTls).map((r) => r.version);
   const tlsEifs = releases.filter((r) => r.eifServesTls).map((r) => r.version);
   if (ingress.mode === "passthrough") {
+    if (ingress.backendProtocol === "HTTP") {
+      problems.push({ key: "ingress.backendProtocol", message: "HTTP makes no sense in passthrough: the load balancer forwards TCP and TLS ends inside the TEE", fix: "remove ingress.backendProtocol, or use ingress.mode: terminate" });
+    }
     if (plainEifs.length > 0) {
       problems.push({
         key: "ingress.mode",
@@ -231,7 +234,8 @@ function resolveAws(source: ConfigSource, raw: RawStackConfig, releases: readonl
   const memoryMiB = aws.enclave.memoryMiB ?? minMem;
   if (cpuCount < minCpu) problems.push({ key: "aws.enclave.cpuCount", message: `${cpuCount} is below the release manifest's buildInfo.cpuCount (${minCpu})`, fix: `set it to at least ${minCpu}` });
   if (memoryMiB < minMem) problems.push({ key: "aws.enclave.memoryMiB", message: `${memoryMiB} MiB is below the release manifest's buildInfo.memoryMB (${minMem})`, fix: `set it to at least ${minMem}` });
-  if (cpuCount % 2 !== 0) problems.push({ key: "aws.enclave.cpuCount", message: `${cpuCount} is odd: the enclave allocator takes whole cores (2 vCPUs each)`, fix: `use ${cpuCount + 1}` });
+  const threads = verdict.ok ? verdict.shape.threadsPerCore : 2;
+  if (cpuCount % threads !== 0) problems.push({ key: "aws.enclave.cpuCount", message: `${cpuCount} is odd: the enclave allocator takes whole cores (${threads} vCPUs each on ${aws.instanceType})`, fix: `use ${cpuCount + 1}` });
   if (verdict.ok) {
     const { vcpus, memoryMiB: instanceMem } = verdict.shape;
     if (vcpus - cpuCount < PARENT_MIN_VCPUS) {

@@ -44,7 +44,7 @@ describe("aws.instanceType", () => {
   it("resolves the shape of an accepted type", () => {
     const config = resolveOk(devWith((_v, p) => (p("aws").instanceType = "c6i.2xlarge")));
     expect(config.aws.instanceType).toBe("c6i.2xlarge");
-    expect(config.aws.instanceShape).toEqual({ vcpus: 8, memoryMiB: 16384 });
+    expect(config.aws.instanceShape).toEqual({ vcpus: 8, memoryMiB: 16384, threadsPerCore: 2 });
   });
 });
 
@@ -58,7 +58,7 @@ describe("aws.enclave allocation", () => {
     const problems = problemsOf(devWith((_v, p) => (p("aws").enclave.cpuCount = 1)));
     expect(problems.map((p) => [p.key, p.message, p.fix])).toEqual([
       ["aws.enclave.cpuCount", "1 is below the release manifest's buildInfo.cpuCount (2)", "set it to at least 2"],
-      ["aws.enclave.cpuCount", "1 is odd: the enclave allocator takes whole cores (2 vCPUs each)", "use 2"],
+      ["aws.enclave.cpuCount", "1 is odd: the enclave allocator takes whole cores (2 vCPUs each on m6i.xlarge)", "use 2"],
     ]);
   });
 
@@ -92,7 +92,7 @@ describe("aws.enclave allocation", () => {
       p("aws").instanceType = "m6i.2xlarge";
       p("aws").enclave.cpuCount = 3;
     });
-    expectOnlyProblem(values, "aws.enclave.cpuCount", "3 is odd: the enclave allocator takes whole cores (2 vCPUs each)", "use 4");
+    expectOnlyProblem(values, "aws.enclave.cpuCount", "3 is odd: the enclave allocator takes whole cores (2 vCPUs each on m6i.2xlarge)", "use 4");
   });
 
   it("accepts 6 of m6i.2xlarge's 8 vCPUs", () => {
@@ -101,7 +101,7 @@ describe("aws.enclave allocation", () => {
       p("aws").enclave.cpuCount = 6;
     }));
     expect(config.aws.enclave).toEqual({ cpuCount: 6, memoryMiB: 4096 });
-    expect(config.aws.instanceShape).toEqual({ vcpus: 8, memoryMiB: 32768 });
+    expect(config.aws.instanceShape).toEqual({ vcpus: 8, memoryMiB: 32768, threadsPerCore: 2 });
   });
 
   it("refuses a zero cpuCount in the schema", () => {
@@ -203,5 +203,25 @@ describe("aws.vpc", () => {
   it("refuses an existing VPC with private subnets in one AZ only", () => {
     const values = devWith((_v, p) => (p("aws").vpc = { mode: "existing", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"], publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"] }));
     expectOnlyProblem(values, "aws.vpc.privateSubnetIds", "needs subnets in at least 2 AZs", "pulumi config set --path 'aws.vpc.privateSubnetIds'");
+  });
+});
+
+describe("instance sizes and cores", () => {
+  it("accepts any Nxlarge size with 4N vCPUs (c5.9xlarge: 36 vCPUs, 72 GiB)", () => {
+    const config = resolveOk(devWith((_v, p) => (p("aws").instanceType = "c5.9xlarge")));
+    expect(config.aws.instanceShape).toEqual({ vcpus: 36, memoryMiB: 73728, threadsPerCore: 2 });
+  });
+
+  it("refuses metal sizes", () => {
+    expectOnlyProblem(devWith((_v, p) => (p("aws").instanceType = "m6i.metal")), "aws.instanceType", 'size "metal" is too small or unknown');
+  });
+
+  it("allows an odd enclave cpuCount on one-thread-per-core AMD 7a families (3 of m7a.2xlarge's 8)", () => {
+    const config = resolveOk(devWith((_v, p) => {
+      p("aws").instanceType = "m7a.2xlarge";
+      p("aws").enclave.cpuCount = 3;
+    }));
+    expect(config.aws.enclave.cpuCount).toBe(3);
+    expect(config.aws.instanceShape.threadsPerCore).toBe(1);
   });
 });

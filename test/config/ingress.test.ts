@@ -146,6 +146,10 @@ describe("passthrough", () => {
     expect(config.aws.certificateArn).toBeUndefined();
   });
 
+  it("refuses backendProtocol HTTP, which passthrough cannot have (TLS ends in the TEE)", () => {
+    expectOnlyProblem(passthrough((_v, p) => (p("ingress").backendProtocol = "HTTP")), "ingress.backendProtocol", "HTTP makes no sense in passthrough", "remove ingress.backendProtocol");
+  });
+
   it("refuses a plaintextHop, which only terminate mode can have", () => {
     const values = passthrough((_v, p) => (p("ingress").plaintextHop = { accepted: true, reason: "copied from the dev stack, should not matter" }));
     expectOnlyProblem(values, "ingress.plaintextHop", "applies only to terminate mode; passthrough never has a plaintext hop", "remove ingress.plaintextHop");

@@ -21,7 +21,7 @@ describe("the dev config (Pulumi.dev.yaml)", () => {
       region: "us-east-1",
       vpc: { mode: "create", cidrBlock: "10.64.0.0/16", availabilityZoneCount: 2, natGateways: "single" },
       instanceType: "m6i.xlarge",
-      instanceShape: { vcpus: 4, memoryMiB: 16384 },
+      instanceShape: { vcpus: 4, memoryMiB: 16384, threadsPerCore: 2 },
       amiId: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
       enclave: { cpuCount: 2, memoryMiB: 4096 },
       fleet: { minSize: 1, maxSize: 2, desiredCapacity: 1 },
