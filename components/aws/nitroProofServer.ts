@@ -4,8 +4,8 @@ import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { warnOnlyPcrs } from "../../src/attestation/pins";
 import { encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
-import type { AlarmSubscriptions, AwsSettings, Environment, NitroRelease, ProofServerSettings } from "../../src/config/types";
-import { plaintextExposure, PROOF_SERVER_PORT, type IngressSettings, type PlaintextExposure } from "../../src/ingress/model";
+import type { AwsStackConfig } from "../../src/config/types";
+import { plaintextExposure, PROOF_SERVER_PORT, type PlaintextExposure } from "../../src/ingress/model";
 import type { Severity, UnobservableAlarm } from "../../src/monitoring/catalogue";
 import { fleetAlarms } from "./alarms";
 import { enclaveFleet, hostSecurityGroup } from "./fleet";
@@ -21,27 +21,11 @@ export const KMS_PROXY_VSOCK_PORT = 8000;
 export const AGENT_INTERVAL_SECONDS = 60;
 
 /**
- * Arguments of NitroProofServer: the validated values of one stack (see `resolveStackConfig`, or
- * `nitroProofServerArgs` for a platform team's own program). Nothing here is read from Pulumi config.
+ * Arguments of NitroProofServer: the validated values of one stack, each field documented on
+ * AwsStackConfig (build them with `nitroProofServerArgs` or `resolveStackConfig`, so the checks
+ * always run). Nothing here is read from Pulumi config.
  */
-export interface NitroProofServerArgs {
-  /** dev, staging or prod. prod protects the KMS key and load balancer and retains logs; no default. */
-  readonly environment: Environment;
-  /** Build and job timeout of the proof server; the job timeout sizes every request-path timeout. */
-  readonly proofServer: ProofServerSettings;
-  /** Ingress mode, listener, timeouts and plaintext-hop acceptance (DESIGN.md section 3); no default, the choice must be explicit. */
-  readonly ingress: IngressSettings;
-  /** Accepted releases, one or two (rotation); the last is what new hosts boot. */
-  readonly releases: readonly NitroRelease[];
-  /** Subscriptions per severity topic; empty lists create the topics without subscribers. */
-  readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
-  /** Host log retention in days (default per environment: 14 / 90 / 365). */
-  readonly logRetentionDays: number;
-  /** Tags on every taggable child. */
-  readonly tags: Readonly<Record<string, string>>;
-  /** AWS placement and sizing: region, VPC, instance type, enclave allocation, fleet size, key administrators. */
-  readonly aws: AwsSettings;
-}
+export type NitroProofServerArgs = Omit<AwsStackConfig, "cloud" | "namePrefix">;
 
 /** What the offline plan and reviewers need that is not a cloud resource property. */
 export interface NitroReviewFacts {

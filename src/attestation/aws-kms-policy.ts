@@ -7,7 +7,7 @@
  *   account cannot grant anything on the key (KMS only honours IAM policies when the key policy
  *   delegates to the account);
  * - the host role is named directly, so it needs no IAM identity policy for KMS. We deliberately
- *   export no identity statements for it: any identity policy granting kms:Decrypt would be dead
+ *   export no identity statements for it; an identity policy granting kms:Decrypt would be dead
  *   weight here, and on a key that did delegate to the root it would be a bypass;
  * - the administrators can manage the key and encrypt to it, never decrypt or delegate.
  *

@@ -48,17 +48,26 @@ export interface AwsSettings {
   readonly kmsDeletionWindowDays: number;
 }
 
+/** A validated AWS stack; also the arguments of NitroProofServer (everything but cloud and namePrefix). */
 export interface AwsStackConfig {
   readonly cloud: "aws";
+  /** dev, staging or prod; no default. prod protects the KMS key and load balancer and retains logs. */
   readonly environment: Environment;
+  /** Prefix of the fleet name (default "prover"); the stack name follows it. */
   readonly namePrefix: string;
+  /** Build and job timeout (default 600 s) of the proof server; the job timeout sizes every request-path timeout. */
   readonly proofServer: ProofServerSettings;
+  /** Ingress mode, listener, timeouts (default job + 60 s) and plaintext-hop acceptance; no default mode: the choice must be explicit. */
   readonly ingress: IngressSettings;
   /** All accepted releases (two during a rotation); the last one is what new hosts boot. */
   readonly releases: readonly NitroRelease[];
+  /** Subscriptions per severity topic (default none: topics without subscribers). */
   readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
+  /** Host log retention in days (default per environment: 14 / 90 / 365). */
   readonly logRetentionDays: number;
+  /** Tags on every taggable child (default none). */
   readonly tags: Readonly<Record<string, string>>;
+  /** AWS placement and sizing: region, VPC, instance type, enclave allocation, fleet size, key administrators. */
   readonly aws: AwsSettings;
 }
 

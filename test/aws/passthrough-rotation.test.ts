@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
-import { devValues, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
+import { devValues, named, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
 
 // Staging, passthrough: TLS ends inside the enclave. Two TLS-serving releases during a rotation,
 // three AZs with a NAT gateway each, and a request timeout above the minimum.
@@ -36,11 +36,7 @@ beforeAll(async () => {
   outputs = run.outputs;
 });
 
-const byName = (type: string, name: string) => {
-  const r = ofType(resources, type).find((x) => x.name === name);
-  if (!r) throw new Error(`no ${type} named ${name}`);
-  return r;
-};
+const byName = (type: string, name: string) => named(resources, type, name);
 
 describe("passthrough ingress", () => {
   test("NLB with a security group, TCP listener whose idle timeout covers the job", () => {

@@ -4,7 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
-import { devValues, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
+import { devValues, named, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
 
 // The dev stack as committed: terminate mode, the published (plain-HTTP) EIF, plaintext hop accepted.
 let resources: PlannedResource[];
@@ -17,11 +17,7 @@ beforeAll(async () => {
   outputs = run.outputs;
 });
 
-const byName = (type: string, name: string) => {
-  const r = ofType(resources, type).find((x) => x.name === name);
-  if (!r) throw new Error(`no ${type} named ${name}`);
-  return r;
-};
+const byName = (type: string, name: string) => named(resources, type, name);
 
 describe("hosts", () => {
   test("launch template: enclave enabled, IMDSv2 only, encrypted root, no public IP", () => {

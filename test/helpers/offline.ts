@@ -47,3 +47,10 @@ export function one(resources: readonly PlannedResource[], type: string, nameSuf
 export function prop<T = unknown>(r: PlannedResource, pathText: string): T {
   return pathText.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs) as T;
 }
+
+/** The resource of `type` with exactly this logical name. */
+export function named(resources: readonly PlannedResource[], type: string, name: string): PlannedResource {
+  const r = ofType(resources, type).find((x) => x.name === name);
+  if (!r) throw new Error(`no ${type} named ${name}`);
+  return r;
+}
