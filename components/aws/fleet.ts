@@ -3,6 +3,7 @@ import * as autoscaling from "@pulumi/aws/autoscaling";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as lb from "@pulumi/aws/lb";
+import * as vpc from "@pulumi/aws/vpc";
 import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
 import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../../src/monitoring/catalogue";
 import { AWS_NAME_LIMITS, autoNamed } from "../../src/naming";
@@ -36,15 +37,27 @@ export interface Fleet {
   readonly group: autoscaling.Group;
 }
 
-/** The hosts' security group: no inbound rule of its own (6300 from the load balancer is added by ingress), no SSH. */
+/**
+ * The hosts' security group: 6300 from the load balancer (added by ingress) and HTTPS out, nothing
+ * else; no SSH (SSM Session Manager instead). Rules are standalone resources only: mixing inline
+ * rules with rule resources on one group makes the provider fight over them.
+ */
 export function hostSecurityGroup(name: string, vpcId: pulumi.Input<string>, tags: Record<string, string>, parent: pulumi.Resource): ec2.SecurityGroup {
-  return new ec2.SecurityGroup(`${name}-hosts`, {
+  const sg = new ec2.SecurityGroup(`${name}-hosts`, {
     vpcId,
     description: `Nitro Enclave parent instances of ${name}; no SSH (SSM Session Manager instead)`,
-    // Egress to S3, KMS, SSM and CloudWatch over HTTPS through the NAT; nothing else.
-    egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs and package repositories over HTTPS" }],
     tags: { ...tags, Name: `${name}-hosts` },
   }, { parent });
+  // S3 (EIF), KMS (vsock-proxy), SSM, CloudWatch and the package repositories, through the NAT.
+  new vpc.SecurityGroupEgressRule(`${name}-hosts-out-https`, {
+    securityGroupId: sg.id,
+    ipProtocol: "tcp",
+    fromPort: 443,
+    toPort: 443,
+    cidrIpv4: "0.0.0.0/0",
+    description: "AWS APIs and package repositories over HTTPS",
+  }, { parent });
+  return sg;
 }
 
 export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.Resource): Fleet {

@@ -80,6 +80,11 @@ describe("hosts", () => {
     const hostIngress = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => prop(r, "securityGroupId") === hostSg.id);
     expect(hostIngress.map((r) => [prop(r, "fromPort"), prop(r, "toPort"), prop(r, "referencedSecurityGroupId"), prop(r, "cidrIpv4")])).toEqual([[6300, 6300, lbSg.id, undefined]]);
     expect(prop(hostSg, "ingress")).toBeUndefined();
+    expect(prop(hostSg, "egress")).toBeUndefined();
+    const hostEgress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => prop(r, "securityGroupId") === hostSg.id);
+    expect(hostEgress.map((r) => [prop(r, "ipProtocol"), prop(r, "fromPort"), prop(r, "toPort"), prop(r, "cidrIpv4")])).toEqual([["tcp", 443, 443, "0.0.0.0/0"]]);
+    const lbEgress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => prop(r, "securityGroupId") === lbSg.id);
+    expect(lbEgress.map((r) => [prop(r, "fromPort"), prop(r, "toPort"), prop(r, "referencedSecurityGroupId")])).toEqual([[6300, 6300, hostSg.id]]);
     const allRules = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     expect(allRules.some((r) => Number(prop(r, "fromPort")) <= 22 && Number(prop(r, "toPort")) >= 22)).toBe(false);
     const lbIngress = allRules.filter((r) => prop(r, "securityGroupId") === lbSg.id).map((r) => [prop(r, "fromPort"), prop(r, "cidrIpv4")]);
