@@ -5,15 +5,6 @@ import { configFromPulumiRuntime } from "./src/config/load";
 import { resolveStackConfig } from "./src/config/resolve";
 import { deployStack } from "./stacks";
 
-const outputs = deployStack(resolveStackConfig(configFromPulumiRuntime(process.cwd())));
-
-export const endpoint = outputs.endpoint;
-export const loadBalancerDnsName = outputs.loadBalancerDnsName;
-export const targetGroupArn = outputs.targetGroupArn;
-export const autoScalingGroupName = outputs.autoScalingGroupName;
-export const kmsKeyArn = outputs.kmsKeyArn;
-export const topicArns = outputs.topicArns;
-export const ingressMode = outputs.ingressMode;
-export const plaintextSeenBy = outputs.plaintextSeenBy;
-/** Review facts (who sees plaintext, accepted releases, warn-only PCRs, unobservable alarms). */
-export const review = outputs.review;
+// The stack outputs: endpoint, ingressMode, plaintextSeenBy, review (who sees plaintext, accepted
+// releases, alarms not observable in the mode) and the cloud's own resource outputs.
+export = deployStack(resolveStackConfig(configFromPulumiRuntime(process.cwd())));

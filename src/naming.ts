@@ -21,6 +21,10 @@ export const AWS_NAME_LIMITS = {
   dashboard: 255,
 } as const;
 
+/** GCP resource names: `[a-z]([-a-z0-9]{0,61}[a-z0-9])?`, at most 63 characters. */
+export const GCP_NAME_MAX = 63;
+export const GCP_NAME_PATTERN = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 function shortHash(text: string, length: number): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }

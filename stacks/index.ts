@@ -1,46 +1,74 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NitroProofServer } from "../components/aws/nitroProofServer";
+import { ConfidentialSpaceProofServer, type ConfidentialSpaceReviewFacts } from "../components/gcp/confidentialSpaceProofServer";
+import { NitroProofServer, type NitroReviewFacts } from "../components/aws/nitroProofServer";
 import type { StackConfig } from "../src/config/types";
-import type { NitroReviewFacts } from "../components/aws/nitroProofServer";
 import { fitName } from "../src/naming";
 
-/** What every stack exports, whatever the cloud. */
-export interface StackOutputs {
+/** What every stack exports, whatever the cloud; each cloud adds its own resource outputs. */
+interface CommonOutputs {
   readonly endpoint: pulumi.Output<string>;
+  readonly ingressMode: string;
+  readonly plaintextSeenBy: string[];
+}
+
+export interface AwsStackOutputs extends CommonOutputs {
   readonly loadBalancerDnsName: pulumi.Output<string>;
   readonly targetGroupArn: pulumi.Output<string>;
   readonly autoScalingGroupName: pulumi.Output<string>;
   readonly kmsKeyArn: pulumi.Output<string>;
   readonly topicArns: Record<string, pulumi.Output<string>>;
-  readonly ingressMode: string;
-  readonly plaintextSeenBy: string[];
   readonly review: NitroReviewFacts;
 }
 
+export interface GcpStackOutputs extends CommonOutputs {
+  readonly ipAddress: pulumi.Output<string>;
+  readonly backendServiceName: pulumi.Output<string>;
+  readonly instanceGroupManagerName: pulumi.Output<string>;
+  readonly workloadIdentityProviderName: pulumi.Output<string>;
+  readonly serviceAccountEmail: pulumi.Output<string>;
+  readonly secretIds: Record<string, pulumi.Output<string>>;
+  readonly review: ConfidentialSpaceReviewFacts;
+}
+
+export type StackOutputs = AwsStackOutputs | GcpStackOutputs;
+
 /**
  * The fleet's name: prefix and stack, so two stacks of one environment in one account never
- * collide on the few resources that carry explicit names (log group, KMS alias, dashboard).
+ * collide on the few resources that carry explicit names (log group, KMS alias, pool ids).
  */
 export function fleetName(namePrefix: string, stack: string): string {
-  return fitName(`${namePrefix}-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, 28);
+  return fitName(`${namePrefix}-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, 28).replace(/-+$/, "");
 }
 
 /** Compose the environment's components for its cloud. */
 export function deployStack(config: StackConfig, stack: string = pulumi.getStack()): StackOutputs {
-  switch (config.cloud) {
-    case "aws": {
-      const server = new NitroProofServer(fleetName(config.namePrefix, stack), config);
-      return {
-        endpoint: server.endpoint,
-        loadBalancerDnsName: server.loadBalancerDnsName,
-        targetGroupArn: server.targetGroupArn,
-        autoScalingGroupName: server.autoScalingGroupName,
-        kmsKeyArn: server.kmsKeyArn,
-        topicArns: server.topicArns,
-        ingressMode: config.ingress.mode,
-        plaintextSeenBy: server.review.plaintext.seenBy.slice(),
-        review: server.review,
-      };
-    }
+  const name = fleetName(config.namePrefix, stack);
+  const common = { ingressMode: config.ingress.mode };
+  if (config.cloud === "aws") {
+    const server = new NitroProofServer(name, config);
+    return {
+      ...common,
+      endpoint: server.endpoint,
+      plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+      loadBalancerDnsName: server.loadBalancerDnsName,
+      targetGroupArn: server.targetGroupArn,
+      autoScalingGroupName: server.autoScalingGroupName,
+      kmsKeyArn: server.kmsKeyArn,
+      topicArns: server.topicArns,
+      review: server.review,
+    };
   }
+  const server = new ConfidentialSpaceProofServer(name, config);
+  return {
+    ...common,
+    endpoint: server.endpoint,
+    plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+    ipAddress: server.ipAddress,
+    backendServiceName: server.backendServiceName,
+    instanceGroupManagerName: server.instanceGroupManagerName,
+    workloadIdentityProviderName: server.workloadIdentityProviderName,
+    serviceAccountEmail: server.serviceAccountEmail,
+    secretIds: server.secretIds,
+    review: server.review,
+  };
 }

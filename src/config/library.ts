@@ -10,5 +10,7 @@ import type { AwsStackConfig } from "./types";
 export function nitroProofServerArgs(settings: Readonly<Record<string, unknown>>, options: { region: string; projectDir?: string }): AwsStackConfig {
   const values: Record<string, unknown> = { "aws:region": options.region, [`${PROJECT}:cloud`]: "aws" };
   for (const [key, value] of Object.entries(settings)) values[`${PROJECT}:${key}`] = value;
-  return resolveStackConfig({ values, projectDir: options.projectDir ?? process.cwd() });
+  const config = resolveStackConfig({ values, projectDir: options.projectDir ?? process.cwd() });
+  if (config.cloud !== "aws") throw new Error("unreachable: cloud was set to aws");
+  return config;
 }

@@ -3,13 +3,19 @@ import * as path from "node:path";
 import { z } from "zod";
 import { nitroManifestSchema, type NitroManifest } from "../attestation/manifest";
 import { ALL_ZERO_SHA384, SHA384_HEX, type NitroReleasePins, type PcrPin } from "../attestation/pins";
-import { minRequestPathTimeout, type IngressSettings } from "../ingress/model";
+import { minRequestPathTimeout, type IngressMode, type IngressSettings } from "../ingress/model";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
-import { PROJECT, stackConfigSchema, type RawRelease, type RawStackConfig } from "./schema";
-import { AL2023_SSM_AMI, type AwsStackConfig, type NitroRelease, type StackConfig } from "./types";
+import { awsStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
+import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type StackConfig } from "./types";
 
 /** Range limits of the AWS request-path timeouts (provider types do not check them). */
+export const GCP_LIMITS = {
+  /** Global external load balancers' backend service timeout (default 30 s). */
+  backendServiceTimeoutSeconds: { min: 1, max: 86400 },
+  connectionDrainingSeconds: { min: 0, max: 3600 },
+} as const;
+
 export const AWS_LIMITS = {
   albIdleTimeoutSeconds: { min: 1, max: 4000 },
   nlbTcpIdleTimeoutSeconds: { min: 60, max: 6000 },
@@ -27,8 +33,8 @@ export interface ConfigSource {
 }
 
 /** Known keys of the schema node at `at`, for "did you mean" suggestions. */
-function knownKeysAt(at: ReadonlyArray<PropertyKey>): string[] {
-  let nodes: z.ZodType[] = [stackConfigSchema];
+function knownKeysAt(root: z.ZodType, at: ReadonlyArray<PropertyKey>): string[] {
+  let nodes: z.ZodType[] = [root];
   for (const part of [...at, null]) {
     const next: z.ZodType[] = [];
     for (let node of nodes) {
@@ -95,7 +101,7 @@ function pinOf(value: string, warnOnly: boolean): PcrPin {
   return { expected: value.toLowerCase(), warnOnly };
 }
 
-function resolveReleases(source: ConfigSource, raw: RawStackConfig, problems: ConfigProblem[]): NitroRelease[] {
+function resolveReleases(source: ConfigSource, raw: RawAwsStackConfig, problems: ConfigProblem[]): NitroRelease[] {
   const releases: NitroRelease[] = [];
   raw.releases.forEach((release, index) => {
     const loaded = readManifest(source, release, index, problems);
@@ -132,27 +138,62 @@ function resolveReleases(source: ConfigSource, raw: RawStackConfig, problems: Co
   return releases;
 }
 
-function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], problems: ConfigProblem[]): IngressSettings {
+/** What a cloud's request path allows, and how its TEE artifact is named in messages. */
+interface IngressRules {
+  /** The load balancer timeout that bounds a request, for the chosen mode. */
+  readonly requestTimeout: { readonly name: string; readonly min: number; readonly max: number };
+  /** The connection-draining setting and its maximum. */
+  readonly drain: { readonly name: string; readonly max: number };
+  /** "EIF" (AWS) or "image" (GCP). */
+  readonly artifact: string;
+  /** How to pin an artifact that serves TLS. */
+  readonly tlsFix: string;
+}
+
+function awsIngressRules(mode: IngressMode): IngressRules {
+  return {
+    requestTimeout: mode === "passthrough" ? { name: "NLB TCP idle timeout", ...AWS_LIMITS.nlbTcpIdleTimeoutSeconds } : { name: "ALB idle timeout", ...AWS_LIMITS.albIdleTimeoutSeconds },
+    drain: { name: "target group deregistration delay", max: AWS_LIMITS.deregistrationDelaySeconds.max },
+    artifact: "EIF",
+    tlsFix: "pin an EIF built with the TEE build's TLS on (releases[].eif.servesTls: true)",
+  };
+}
+
+function gcpIngressRules(): IngressRules {
+  return {
+    requestTimeout: { name: "backend service timeoutSec", ...GCP_LIMITS.backendServiceTimeoutSeconds },
+    drain: { name: "backend service connection draining", max: GCP_LIMITS.connectionDrainingSeconds.max },
+    artifact: "image",
+    tlsFix: "pin an image that serves TLS with this stack's environment (releases[].servesTls: true)",
+  };
+}
+
+function resolveIngress(
+  raw: { ingress: RawStackConfig["ingress"]; proofServer: RawStackConfig["proofServer"] },
+  releases: ReadonlyArray<{ version: string; servesTls: boolean }>,
+  rules: IngressRules,
+  problems: ConfigProblem[],
+): IngressSettings {
   const { ingress, proofServer } = raw;
   const minTimeout = minRequestPathTimeout(proofServer.jobTimeoutSeconds);
   const requestTimeoutSeconds = ingress.requestTimeoutSeconds ?? minTimeout;
   const drainTimeoutSeconds = ingress.drainTimeoutSeconds ?? minTimeout;
-  const lb = ingress.mode === "passthrough" ? { name: "NLB TCP idle timeout", ...AWS_LIMITS.nlbTcpIdleTimeoutSeconds } : { name: "ALB idle timeout", ...AWS_LIMITS.albIdleTimeoutSeconds };
+  const lb = rules.requestTimeout;
   if (requestTimeoutSeconds < minTimeout) {
     problems.push({
       key: "ingress.requestTimeoutSeconds",
       message: `${requestTimeoutSeconds} s is shorter than the job timeout (${proofServer.jobTimeoutSeconds} s) + 60 s: the load balancer would cut long proofs`,
       fix: `set it to at least ${minTimeout}, or remove it to use ${minTimeout}`,
     });
-  } else if (raw.cloud === "aws" && requestTimeoutSeconds > lb.max) {
+  } else if (requestTimeoutSeconds > lb.max) {
     problems.push({ key: "ingress.requestTimeoutSeconds", message: `${requestTimeoutSeconds} s is beyond the ${lb.name} range ${lb.min}-${lb.max} s`, fix: `set it between ${minTimeout} and ${lb.max}` });
   }
-  if (raw.cloud === "aws" && minTimeout > AWS_LIMITS.deregistrationDelaySeconds.max) {
+  if (minTimeout > rules.drain.max) {
     // No drain timeout can satisfy both rules: say so on the key that causes it.
     problems.push({
       key: "proofServer.jobTimeoutSeconds",
-      message: `${proofServer.jobTimeoutSeconds} s + 60 s is beyond the target group deregistration delay maximum (3600 s): no drain timeout could outlast a running proof`,
-      fix: `set it to at most ${AWS_LIMITS.deregistrationDelaySeconds.max - (minTimeout - proofServer.jobTimeoutSeconds)}`,
+      message: `${proofServer.jobTimeoutSeconds} s + 60 s is beyond the ${rules.drain.name} maximum (${rules.drain.max} s): no drain timeout could outlast a running proof`,
+      fix: `set it to at most ${rules.drain.max - (minTimeout - proofServer.jobTimeoutSeconds)}`,
     });
   } else if (drainTimeoutSeconds < minTimeout) {
     problems.push({
@@ -160,12 +201,13 @@ function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], 
       message: `${drainTimeoutSeconds} s is shorter than the job timeout + 60 s: a host leaving the fleet would drop running proofs`,
       fix: `set it to at least ${minTimeout}, or remove it`,
     });
-  } else if (raw.cloud === "aws" && drainTimeoutSeconds > AWS_LIMITS.deregistrationDelaySeconds.max) {
-    problems.push({ key: "ingress.drainTimeoutSeconds", message: `${drainTimeoutSeconds} s is beyond the target group deregistration delay range 0-3600 s`, fix: `set it between ${minTimeout} and 3600` });
+  } else if (drainTimeoutSeconds > rules.drain.max) {
+    problems.push({ key: "ingress.drainTimeoutSeconds", message: `${drainTimeoutSeconds} s is beyond the ${rules.drain.name} range 0-${rules.drain.max} s`, fix: `set it between ${minTimeout} and ${rules.drain.max}` });
   }
 
-  const plainEifs = releases.filter((r) => !r.eifServesTls).map((r) => r.version);
-  const tlsEifs = releases.filter((r) => r.eifServesTls).map((r) => r.version);
+  const plainEifs = releases.filter((r) => !r.servesTls).map((r) => r.version);
+  const tlsEifs = releases.filter((r) => r.servesTls).map((r) => r.version);
+  const artifact = rules.artifact;
   if (ingress.mode === "passthrough") {
     if (ingress.backendProtocol === "HTTP") {
       problems.push({ key: "ingress.backendProtocol", message: "HTTP makes no sense in passthrough: the load balancer forwards TCP and TLS ends inside the TEE", fix: "remove ingress.backendProtocol, or use ingress.mode: terminate" });
@@ -173,8 +215,8 @@ function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], 
     if (plainEifs.length > 0) {
       problems.push({
         key: "ingress.mode",
-        message: `passthrough needs TLS inside the TEE, but the EIF of ${plainEifs.join(", ")} serves plain HTTP (the published EIF runs with TLS and auth disabled); clients would send their witness in cleartext`,
-        fix: "pin an EIF built with the TEE build's TLS on (releases[].eif.servesTls: true), or use ingress.mode: terminate",
+        message: `passthrough needs TLS inside the TEE, but the ${artifact} of ${plainEifs.join(", ")} serves plain HTTP${artifact === "EIF" ? " (the published EIF runs with TLS and auth disabled)" : ""}; clients would send their witness in cleartext`,
+        fix: `${rules.tlsFix}, or use ingress.mode: terminate`,
       });
     }
     if (ingress.plaintextHop) {
@@ -185,18 +227,18 @@ function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], 
       problems.push({
         key: "ingress.plaintextHop",
         message: "terminate mode with backendProtocol HTTP sends proof requests in plaintext from the load balancer to the host (on AWS the parent instance, outside the enclave, sees them); this must be accepted explicitly",
-        fix: "set ingress.plaintextHop: {accepted: true, reason: \"...\"}, or use backendProtocol HTTPS with an EIF that serves TLS",
+        fix: `set ingress.plaintextHop: {accepted: true, reason: "..."}, or use backendProtocol HTTPS with an ${artifact} that serves TLS`,
       });
     }
     if (ingress.backendProtocol === "HTTPS" && plainEifs.length > 0) {
       problems.push({
         key: "ingress.backendProtocol",
-        message: `HTTPS to the target, but the EIF of ${plainEifs.join(", ")} serves plain HTTP: health checks and requests would fail`,
-        fix: "pin an EIF that serves TLS, or set backendProtocol: HTTP and accept the plaintext hop (ingress.plaintextHop)",
+        message: `HTTPS to the target, but the ${artifact} of ${plainEifs.join(", ")} serves plain HTTP: health checks and requests would fail`,
+        fix: `pin an ${artifact} that serves TLS, or set backendProtocol: HTTP and accept the plaintext hop (ingress.plaintextHop)`,
       });
     }
     if (ingress.backendProtocol === "HTTP" && tlsEifs.length > 0) {
-      problems.push({ key: "ingress.backendProtocol", message: `HTTP to the target, but the EIF of ${tlsEifs.join(", ")} serves TLS`, fix: "set backendProtocol: HTTPS" });
+      problems.push({ key: "ingress.backendProtocol", message: `HTTP to the target, but the ${artifact} of ${tlsEifs.join(", ")} serves TLS`, fix: "set backendProtocol: HTTPS" });
     }
     if (ingress.backendProtocol === "HTTPS" && ingress.plaintextHop) {
       problems.push({ key: "ingress.plaintextHop", message: "is set but the backend protocol is HTTPS, so there is no plaintext hop to accept", fix: "remove ingress.plaintextHop" });
@@ -214,7 +256,7 @@ function resolveIngress(raw: RawStackConfig, releases: readonly NitroRelease[], 
   };
 }
 
-function resolveAws(source: ConfigSource, raw: RawStackConfig, releases: readonly NitroRelease[], ingress: IngressSettings, problems: ConfigProblem[]): AwsStackConfig | undefined {
+function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: readonly NitroRelease[], ingress: IngressSettings, problems: ConfigProblem[]): AwsStackConfig | undefined {
   const region = source.values["aws:region"];
   if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
     problems.push({ key: "aws:region", message: region === undefined ? "is required for cloud aws" : `"${String(region)}" is not an AWS region`, fix: "pulumi config set aws:region us-east-1" });
@@ -282,22 +324,147 @@ function resolveAws(source: ConfigSource, raw: RawStackConfig, releases: readonl
   };
 }
 
+/** Machine families each confidential type runs on (DESIGN.md section 4). */
+const CONFIDENTIAL_FAMILIES: Record<"SEV_SNP" | "TDX", { family: string; minCpuPlatform?: string }> = {
+  SEV_SNP: { family: "n2d", minCpuPlatform: "AMD Milan" },
+  TDX: { family: "c3" },
+};
+
+function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: ConfigProblem[]): GcpStackConfig | undefined {
+  const project = source.values["gcp:project"];
+  const region = source.values["gcp:region"];
+  if (typeof project !== "string" || !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
+    problems.push({ key: "gcp:project", message: project === undefined ? "is required for cloud gcp" : `"${String(project)}" is not a GCP project id`, fix: "pulumi config set gcp:project <project-id>" });
+  }
+  if (typeof region !== "string" || !/^[a-z]+-[a-z]+\d+$/.test(region)) {
+    problems.push({ key: "gcp:region", message: region === undefined ? "is required for cloud gcp" : `"${String(region)}" is not a GCP region`, fix: "pulumi config set gcp:region us-central1" });
+  }
+  const gcp = raw.gcp;
+  const expected = CONFIDENTIAL_FAMILIES[gcp.confidentialInstanceType];
+  const family = gcp.machineType.split("-")[0];
+  if (family !== expected.family) {
+    problems.push({
+      key: "gcp.machineType",
+      message: `${gcp.confidentialInstanceType} runs on ${expected.family} machines, not ${family} ("${gcp.machineType}")`,
+      fix: gcp.confidentialInstanceType === "SEV_SNP" ? "use an n2d machine type (e.g. n2d-standard-8), or confidentialInstanceType: TDX with c3" : "use a c3 machine type (e.g. c3-standard-8), or confidentialInstanceType: SEV_SNP with n2d",
+    });
+  }
+  if (/debug/i.test(gcp.image.family) || gcp.image.project !== "confidential-space-images") {
+    problems.push({
+      key: "gcp.image",
+      message: `${gcp.image.project}/${gcp.image.family} is not the production Confidential Space image: the debug image allows SSH and reports dbgstat "enabled", so no pinned secret would be released to it`,
+      fix: "remove gcp.image (defaults to confidential-space-images/confidential-space)",
+    });
+  }
+  if (typeof region === "string") {
+    gcp.zones.forEach((zone, i) => {
+      if (!zone.startsWith(`${region}-`)) problems.push({ key: `gcp.zones[${i}]`, message: `${zone} is not in gcp:region ${region}`, fix: `use zones of ${region}, e.g. ${region}-a` });
+    });
+  }
+  if (new Set(gcp.zones).size !== gcp.zones.length) problems.push({ key: "gcp.zones", message: "lists a zone twice", fix: "list each zone once" });
+  if (gcp.fleet.minSize > gcp.fleet.maxSize) problems.push({ key: "gcp.fleet", message: `needs minSize <= maxSize (got ${gcp.fleet.minSize} > ${gcp.fleet.maxSize})`, fix: "adjust gcp.fleet" });
+  if (raw.environment === "prod" && gcp.fleet.minSize < 2) {
+    problems.push({ key: "gcp.fleet.minSize", message: "prod needs at least 2 instances so one zone or one rollout never takes the service down", fix: "set gcp.fleet.minSize: 2" });
+  }
+
+  const releases: ContainerRelease[] = raw.releases.map((r) => ({ ...r, digest: r.image.slice(r.image.indexOf("@") + 1) }));
+  const versions = releases.map((r) => r.version);
+  const digests = releases.map((r) => r.digest);
+  if (new Set(versions).size !== versions.length || new Set(digests).size !== digests.length) {
+    problems.push({ key: "releases", message: "lists a release (version or image digest) twice", fix: "list each release once: the running one, then the next during a rotation" });
+  }
+  // The launcher silently ignores what the launch policy does not allow: refuse it here instead.
+  for (const name of Object.keys(raw.proofServer.env)) {
+    const refusing = releases.filter((r) => !r.launchPolicy.allowEnvOverride.includes(name)).map((r) => r.version);
+    if (refusing.length > 0) {
+      problems.push({
+        key: `proofServer.env.${name}`,
+        message: `the launch policy of ${refusing.join(", ")} does not allow overriding ${name} (tee.launch_policy.allow_env_override); the launcher would silently run the image's default instead`,
+        fix: `remove it, or pin an image whose launch policy lists ${name} and say so in releases[].launchPolicy.allowEnvOverride`,
+      });
+    }
+  }
+  if (gcp.logRedirect) {
+    const refusing = releases.filter((r) => r.launchPolicy.logRedirect !== "always").map((r) => r.version);
+    if (refusing.length > 0) {
+      problems.push({
+        key: "gcp.logRedirect",
+        message: `the production image of ${refusing.join(", ")} redirects logs only when its launch policy says "always" (tee.launch_policy.log_redirect); the setting would be ignored`,
+        fix: "set gcp.logRedirect: false, or pin an image whose launch policy allows log redirect",
+      });
+    }
+  }
+  const ingress = resolveIngress(raw, releases, gcpIngressRules(), problems);
+  if (ingress.mode === "passthrough" && !ingress.allowedClientCidrs.includes("0.0.0.0/0")) {
+    problems.push({
+      key: "ingress.allowedClientCidrs",
+      message: "cannot be enforced in passthrough on GCP: the proxy load balancer hides client addresses from the firewall and carries no Cloud Armor policy in this component, so the restriction would be silently ignored",
+      fix: "remove ingress.allowedClientCidrs, or use terminate mode, where Cloud Armor enforces it",
+    });
+  }
+  if (ingress.mode === "terminate" && !gcp.certificate) {
+    problems.push({ key: "gcp.certificate", message: "is required in terminate mode: the HTTPS proxy needs a certificate", fix: "set gcp.certificate: {managedDomains: [prover.example.com]} or {sslCertificates: [<self link>]}" });
+  }
+  if (typeof project !== "string" || typeof region !== "string") return undefined;
+  return {
+    cloud: "gcp",
+    environment: raw.environment,
+    namePrefix: raw.namePrefix,
+    proofServer: raw.proofServer,
+    ingress,
+    releases,
+    alarms: raw.alarms,
+    tags: raw.tags,
+    gcp: {
+      project,
+      region,
+      zones: gcp.zones,
+      confidentialInstanceType: gcp.confidentialInstanceType,
+      machineType: gcp.machineType,
+      ...(expected.minCpuPlatform ? { minCpuPlatform: expected.minCpuPlatform } : {}),
+      image: gcp.image,
+      restartPolicy: gcp.restartPolicy,
+      logRedirect: gcp.logRedirect,
+      fleet: gcp.fleet,
+      bootDiskGb: gcp.bootDiskGb,
+      network: gcp.network,
+      ...(gcp.certificate ? { certificate: gcp.certificate } : {}),
+    },
+  };
+}
+
 /**
  * Validate a stack's configuration once, at the edge. Throws a ConfigError listing every problem
  * (key, what is wrong, how to fix it) before any resource is declared.
  */
 export function resolveStackConfig(source: ConfigSource): StackConfig {
-  const parsed = stackConfigSchema.safeParse(projectValues(source.values), { reportInput: true });
-  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, knownKeysAt));
+  const values = projectValues(source.values);
+  const cloud = z.enum(CLOUDS).safeParse(values["cloud"]);
+  if (!cloud.success) {
+    throw new ConfigError([{ key: "cloud", message: values["cloud"] === undefined ? "is required" : `"${String(values["cloud"])}" is not a cloud; allowed: ${CLOUDS.join(", ")}`, fix: "pulumi config set cloud aws (or gcp)" }]);
+  }
+  if (cloud.data === "azure") {
+    throw new ConfigError([{ key: "cloud", message: `"azure" has no component in this version yet (AWS Nitro Enclaves and GCP Confidential Space)`, fix: "pulumi config set cloud aws (or gcp)" }]);
+  }
+  const schema = cloud.data === "aws" ? awsStackSchema : gcpStackSchema;
+  const parsed = schema.safeParse(values, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at)));
   const raw = parsed.data;
   const problems: ConfigProblem[] = [];
-  if (raw.cloud !== "aws") {
-    problems.push({ key: "cloud", message: `"${raw.cloud}" has no component in this version yet (AWS Nitro only)`, fix: "pulumi config set cloud aws" });
-    throw new ConfigError(problems);
-  }
-  const releases = resolveReleases(source, raw, problems);
-  const ingress = resolveIngress(raw, releases, problems);
-  const config = resolveAws(source, raw, releases, ingress, problems);
+  const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : resolveGcp(source, raw, problems);
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config;
+}
+
+function resolveAwsStack(source: ConfigSource, raw: RawAwsStackConfig, problems: ConfigProblem[]): AwsStackConfig | undefined {
+  if (Object.keys(raw.proofServer.env).length > 0) {
+    problems.push({
+      key: "proofServer.env",
+      message: "nothing can be passed into a Nitro Enclave at run time: the server's settings are baked into the EIF",
+      fix: "remove proofServer.env and build the EIF with the settings you need",
+    });
+  }
+  const releases = resolveReleases(source, raw, problems);
+  const ingress = resolveIngress(raw, releases.map((r) => ({ version: r.version, servesTls: r.eifServesTls })), awsIngressRules(raw.ingress.mode), problems);
+  return resolveAws(source, raw, releases, ingress, problems);
 }

@@ -101,6 +101,84 @@ export const awsSchema = z.strictObject({
   kmsDeletionWindowDays: z.number().int().min(7).max(30).default(30),
 });
 
+
+/**
+ * A container release for Confidential Space: the image pinned by digest and what its launch
+ * policy (image labels `tee.launch_policy.*`) allows. The launcher silently ignores overrides the
+ * policy does not list, so config must state the policy and we refuse what it would ignore.
+ */
+export const containerReleaseSchema = z.strictObject({
+  /** Release version, e.g. v6.3.1; a label for people and the plan. */
+  version: z.string().min(1),
+  /** `<registry>/<path>@sha256:<64 hex>`. A tag can be moved to another image, so it is refused. */
+  image: z
+    .string()
+    .superRefine((ref, ctx) => {
+      if (/^[a-z0-9][a-z0-9.-]*(:\d+)?\/[a-z0-9._\/-]+@sha256:[0-9a-f]{64}$/.test(ref)) return;
+      const tagged = /^[^@]+:[\w][\w.-]{0,127}$/.test(ref.replace(/^[^/]*\//, ""));
+      ctx.addIssue({
+        code: "custom",
+        message: tagged
+          ? `"${ref}" is referenced by tag; pin it by digest (<image>@sha256:<64 hex>), since a tag can be moved to another image`
+          : `"${ref}" is not an image reference pinned by digest (<registry>/<path>@sha256:<64 hex>)`,
+      });
+    }),
+  /** Whether the server in this image serves TLS with the environment this stack sets (TEE build: on by default). */
+  servesTls: z.boolean(),
+  launchPolicy: z
+    .strictObject({
+      /** `tee.launch_policy.allow_env_override`: variables `tee-env-*` may set. The upstream image lists none. */
+      allowEnvOverride: z.array(z.string()).default([]),
+      /** `tee.launch_policy.allow_cmd_override`. */
+      allowCmdOverride: z.boolean().default(false),
+      /** `tee.launch_policy.log_redirect`: when the production image may send the container's logs to Cloud Logging. */
+      logRedirect: z.enum(["always", "debugonly", "never"]).default("debugonly"),
+    })
+    .default({ allowEnvOverride: [], allowCmdOverride: false, logRedirect: "debugonly" }),
+});
+
+const gcpZone = z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a zone such as us-central1-a");
+
+export const gcpSchema = z.strictObject({
+  /** SEV_SNP (n2d, AMD Milan or later) or TDX (c3). */
+  confidentialInstanceType: z.enum(["SEV_SNP", "TDX"]),
+  /** Must belong to the family of the confidential type (checked with the type). */
+  machineType: z.string().regex(/^[a-z0-9]+-[a-z]+-\d+$/, "must be a machine type such as n2d-standard-8"),
+  /** Zones of the regional instance group; at least 2, all in gcp:region, each offering the confidential type. */
+  zones: z.array(gcpZone).min(2, "needs at least 2 zones so one zone's outage leaves capacity"),
+  /** The Confidential Space image; only the production (non-debug) family is accepted. */
+  image: z
+    .strictObject({ project: z.string().default("confidential-space-images"), family: z.string().default("confidential-space") })
+    .default({ project: "confidential-space-images", family: "confidential-space" }),
+  /** `tee-restart-policy` of the launcher. */
+  restartPolicy: z.enum(["Always", "OnFailure", "Never"]).default("Always"),
+  /** `tee-container-log-redirect`; only if every image's launch policy says "always". */
+  logRedirect: z.boolean().default(false),
+  fleet: z
+    .strictObject({ minSize: z.number().int().min(1).default(2), maxSize: z.number().int().min(1).default(4) })
+    .default({ minSize: 2, maxSize: 4 }),
+  bootDiskGb: z.number().int().min(11).max(2048).default(20),
+  network: z
+    .discriminatedUnion("mode", [
+      z.strictObject({ mode: z.literal("create"), cidrBlock: cidr.default("10.80.0.0/20") }),
+      z.strictObject({
+        mode: z.literal("existing"),
+        /** Self link or `projects/<p>/global/networks/<n>`. */
+        network: z.string().min(1),
+        /** Self link or `projects/<p>/regions/<r>/subnetworks/<s>`, in gcp:region. */
+        subnetwork: z.string().min(1),
+      }),
+    ])
+    .default({ mode: "create", cidrBlock: "10.80.0.0/20" }),
+  /** terminate mode: Google-managed certificate for these domains, or existing certificates. */
+  certificate: z
+    .union([
+      z.strictObject({ managedDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, "must be a DNS name")).min(1) }),
+      z.strictObject({ sslCertificates: z.array(z.string().min(1)).min(1) }),
+    ])
+    .optional(),
+});
+
 const ingressSchema = z.strictObject({
   mode: z.enum(["passthrough", "terminate"]),
   listenerPort: z.number().int().min(1).max(65535).default(443),
@@ -117,28 +195,45 @@ const ingressSchema = z.strictObject({
   rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(1000),
 });
 
-export const stackConfigSchema = z.strictObject({
+const proofServerSchema = z
+  .strictObject({
+    build: z.enum(["tee", "reference"]).default("tee"),
+    port: z.literal(PROOF_SERVER_PORT).default(PROOF_SERVER_PORT),
+    jobTimeoutSeconds: z.number().int().min(60).max(3600).default(DEFAULT_JOB_TIMEOUT_SECONDS),
+    /**
+     * Environment for the server (`MIDNIGHT_PROOF_SERVER_*`). GCP: passed as `tee-env-*`, and only
+     * for variables the pinned image's launch policy allows. AWS: refused, because nothing can be
+     * passed into an enclave at run time; such settings are baked into the EIF.
+     */
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name (A-Z, 0-9, _)"), z.string()).default({}),
+  })
+  .default({ build: "tee", port: PROOF_SERVER_PORT, jobTimeoutSeconds: DEFAULT_JOB_TIMEOUT_SECONDS, env: {} });
+
+const alarmsSchema = z
+  .strictObject({
+    P0: subscriptions.default({ emails: [], httpsEndpoints: [] }),
+    P1: subscriptions.default({ emails: [], httpsEndpoints: [] }),
+    P2: subscriptions.default({ emails: [], httpsEndpoints: [] }),
+    P3: subscriptions.default({ emails: [], httpsEndpoints: [] }),
+  })
+  .default({ P0: { emails: [], httpsEndpoints: [] }, P1: { emails: [], httpsEndpoints: [] }, P2: { emails: [], httpsEndpoints: [] }, P3: { emails: [], httpsEndpoints: [] } });
+
+/** Keys every cloud shares. */
+const sharedShape = {
   environment: z.enum(["dev", "staging", "prod"]),
-  cloud: z.enum(["aws", "gcp", "azure"]),
   /** Short prefix of every resource name; lower-case letters, digits and hyphens. */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, "1-12 characters: a lower-case letter, then lower-case letters, digits or hyphens").default("prover"),
-  proofServer: z
-    .strictObject({
-      build: z.enum(["tee", "reference"]).default("tee"),
-      port: z.literal(PROOF_SERVER_PORT).default(PROOF_SERVER_PORT),
-      jobTimeoutSeconds: z.number().int().min(60).max(3600).default(DEFAULT_JOB_TIMEOUT_SECONDS),
-    })
-    .default({ build: "tee", port: PROOF_SERVER_PORT, jobTimeoutSeconds: DEFAULT_JOB_TIMEOUT_SECONDS }),
-  releases: z.array(releaseSchema).min(1, "pin at least one release").max(2, "at most two releases: the running one and the next during a rotation"),
+  proofServer: proofServerSchema,
   ingress: ingressSchema,
-  alarms: z
-    .strictObject({
-      P0: subscriptions.default({ emails: [], httpsEndpoints: [] }),
-      P1: subscriptions.default({ emails: [], httpsEndpoints: [] }),
-      P2: subscriptions.default({ emails: [], httpsEndpoints: [] }),
-      P3: subscriptions.default({ emails: [], httpsEndpoints: [] }),
-    })
-    .default({ P0: { emails: [], httpsEndpoints: [] }, P1: { emails: [], httpsEndpoints: [] }, P2: { emails: [], httpsEndpoints: [] }, P3: { emails: [], httpsEndpoints: [] } }),
+  alarms: alarmsSchema,
+};
+
+const releaseCount = { min: "pin at least one release", max: "at most two releases: the running one and the next during a rotation" };
+
+export const awsStackSchema = z.strictObject({
+  cloud: z.literal("aws"),
+  ...sharedShape,
+  releases: z.array(releaseSchema).min(1, releaseCount.min).max(2, releaseCount.max),
   /** Log retention; only the periods CloudWatch Logs accepts. Defaults per environment (14 / 90 / 365). */
   logRetentionDays: z
     .number()
@@ -150,6 +245,23 @@ export const stackConfigSchema = z.strictObject({
   aws: awsSchema.optional(),
 });
 
+export const gcpStackSchema = z.strictObject({
+  cloud: z.literal("gcp"),
+  ...sharedShape,
+  releases: z.array(containerReleaseSchema).min(1, releaseCount.min).max(2, releaseCount.max),
+  /** Applied as GCP labels: lower-case keys and values, at most 63 characters. */
+  tags: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "GCP label keys: a lower-case letter, then up to 62 of a-z, 0-9, _ or -"), z.string().regex(/^[a-z0-9_-]{0,63}$/, "GCP label values: up to 63 of a-z, 0-9, _ or -")).default({}),
+  gcp: gcpSchema,
+});
+
+/** One schema per cloud, chosen by `cloud`; each is strict, so a key of another cloud is an unknown key. */
+export const stackConfigSchema = z.discriminatedUnion("cloud", [awsStackSchema, gcpStackSchema]);
+
+export const CLOUDS = ["aws", "gcp", "azure"] as const;
+
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
+export type RawAwsStackConfig = z.infer<typeof awsStackSchema>;
+export type RawGcpStackConfig = z.infer<typeof gcpStackSchema>;
+export type RawContainerRelease = z.infer<typeof containerReleaseSchema>;
 export type RawRelease = z.infer<typeof releaseSchema>;
 export type AwsRawConfig = z.infer<typeof awsSchema>;

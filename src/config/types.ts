@@ -18,6 +18,8 @@ export interface ProofServerSettings {
   readonly build: "tee" | "reference";
   readonly port: number;
   readonly jobTimeoutSeconds: number;
+  /** `MIDNIGHT_PROOF_SERVER_*` settings; GCP passes them as `tee-env-*` (AWS: always empty). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** One pinned Nitro release: its manifest, its EIF and the pins derived from them. */
@@ -71,7 +73,62 @@ export interface AwsStackConfig {
   readonly aws: AwsSettings;
 }
 
-export type StackConfig = AwsStackConfig;
+export type StackConfig = AwsStackConfig | GcpStackConfig;
 
 /** Latest Amazon Linux 2023 through SSM, resolved by EC2 at launch. */
 export const AL2023_SSM_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+/** One pinned Confidential Space release: the container image by digest and its launch policy. */
+export interface ContainerRelease {
+  readonly version: string;
+  /** `<registry>/<path>@sha256:<hex>`: what `tee-image-reference` names. */
+  readonly image: string;
+  /** `sha256:<hex>`: what the Workload Identity condition pins. */
+  readonly digest: string;
+  readonly servesTls: boolean;
+  readonly launchPolicy: { readonly allowEnvOverride: readonly string[]; readonly allowCmdOverride: boolean; readonly logRedirect: "always" | "debugonly" | "never" };
+}
+
+export type GcpNetworkSettings =
+  | { readonly mode: "create"; readonly cidrBlock: string }
+  | { readonly mode: "existing"; readonly network: string; readonly subnetwork: string };
+
+export type GcpCertificateSettings = { readonly managedDomains: readonly string[] } | { readonly sslCertificates: readonly string[] };
+
+export interface GcpSettings {
+  readonly project: string;
+  readonly region: string;
+  readonly zones: readonly string[];
+  readonly confidentialInstanceType: "SEV_SNP" | "TDX";
+  readonly machineType: string;
+  /** AMD Milan for SEV_SNP (required by SEV-SNP on n2d); none for TDX. */
+  readonly minCpuPlatform?: string;
+  readonly image: { readonly project: string; readonly family: string };
+  readonly restartPolicy: "Always" | "OnFailure" | "Never";
+  readonly logRedirect: boolean;
+  readonly fleet: { readonly minSize: number; readonly maxSize: number };
+  readonly bootDiskGb: number;
+  readonly network: GcpNetworkSettings;
+  readonly certificate?: GcpCertificateSettings;
+}
+
+/** A validated GCP stack; also the arguments of ConfidentialSpaceProofServer (everything but cloud and namePrefix). */
+export interface GcpStackConfig {
+  readonly cloud: "gcp";
+  /** dev, staging or prod; no default. */
+  readonly environment: Environment;
+  /** Prefix of the fleet name (default "prover"); the stack name follows it. */
+  readonly namePrefix: string;
+  /** Build, job timeout (default 600 s) and `tee-env-*` environment (only what the images' launch policy allows). */
+  readonly proofServer: ProofServerSettings;
+  /** Ingress mode, listener, timeouts (default job + 60 s) and plaintext-hop acceptance; no default mode. */
+  readonly ingress: IngressSettings;
+  /** Accepted releases (two during a rotation); the last is what the instance template runs. */
+  readonly releases: readonly ContainerRelease[];
+  /** Notification channels per severity (default none). */
+  readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
+  /** Labels on every labelable child (default none). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** GCP placement and sizing: project, region, zones, confidential type, machine type, fleet, network, certificate. */
+  readonly gcp: GcpSettings;
+}

@@ -22,6 +22,9 @@ export function minRequestPathTimeout(jobTimeoutSeconds: number): number {
   return jobTimeoutSeconds + REQUEST_PATH_MARGIN_SECONDS;
 }
 
+/** Source ranges of Google's front ends (proxy load balancers) and health checkers (DESIGN.md section 3). */
+export const GCP_PROXY_AND_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"] as const;
+
 /** Resolved ingress settings the components consume. */
 export interface IngressSettings {
   readonly mode: IngressMode;

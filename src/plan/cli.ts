@@ -60,12 +60,14 @@ async function main(): Promise<number> {
   const run = await runOffline({
     project: PROJECT,
     stack: args.stack,
-    region: config.aws.region,
+    ...(config.cloud === "aws" ? { region: config.aws.region } : { region: config.gcp.region, gcpProject: config.gcp.project }),
     config: toPulumiConfigMap(stackFile.values),
     // The repository's program, run from the project directory as `pulumi up` runs it.
     program: async () => {
       process.chdir(args.projectDir);
-      return { ...(await import(PROGRAM)) };
+      // index.ts assigns its outputs to module.exports; under ESM interop they arrive as `default`.
+      const program = (await import(PROGRAM)) as { default?: Record<string, unknown> };
+      return { ...(program.default ?? program) };
     },
   });
   const plan = buildPlan({

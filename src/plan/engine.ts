@@ -31,11 +31,13 @@ export async function runOffline(run: {
   project: string;
   stack: string;
   region: string;
+  /** GCP project the mocks put in ids and self links. */
+  gcpProject?: string;
   /** `namespace:key` -> value as Pulumi passes it (structured values JSON-encoded). */
   config: Record<string, string>;
   program: () => Promise<Record<string, unknown>>;
 }): Promise<OfflineRun> {
-  const mocks = new RecordingMocks(run.region);
+  const mocks = new RecordingMocks(run.region, run.gcpProject);
   await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
   pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();

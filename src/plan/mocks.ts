@@ -76,6 +76,57 @@ function awsComputed(region: string): Record<string, Computed> {
   };
 }
 
+export const MOCK_GCP_PROJECT_NUMBER = "123456789012";
+
+/** GCP resources: names as auto-naming makes them, self links and ids shaped like the real ones. */
+function gcpComputed(project: string): Computed {
+  return (name, inputs, seed) => {
+    const type = /^gcp:([a-zA-Z]+)\/([a-zA-Z]+):/.exec(seed)?.[2] ?? "resource";
+    const own = str(inputs["name"]) ?? mockPhysicalName(name);
+    const proj = str(inputs["project"]) ?? project;
+    const region = str(inputs["region"]);
+    const scope = region ? `regions/${region}` : "global";
+    const kind = `${type.charAt(0).toLowerCase()}${type.slice(1)}s`;
+    const selfLink = `https://www.googleapis.com/compute/v1/projects/${proj}/${scope}/${kind}/${own}`;
+    const state: Record<string, unknown> = { name: own, selfLink, project: proj };
+    let id = `projects/${proj}/${scope}/${kind}/${own}`;
+    if (seed.startsWith("gcp:compute/instanceTemplate:")) state["selfLinkUnique"] = `${selfLink}?uniqueId=${BigInt(`0x${hex(seed, 12)}`).toString()}`;
+    if (seed.startsWith("gcp:compute/regionInstanceGroupManager:")) state["instanceGroup"] = `https://www.googleapis.com/compute/v1/projects/${proj}/regions/${region}/instanceGroups/${own}`;
+    if (seed.startsWith("gcp:compute/globalAddress:")) state["address"] = `203.0.113.${parseInt(hex(seed, 2), 16) % 250 + 1}`;
+    if (seed.startsWith("gcp:serviceaccount/account:")) {
+      const email = `${str(inputs["accountId"])}@${proj}.iam.gserviceaccount.com`;
+      Object.assign(state, { email, name: `projects/${proj}/serviceAccounts/${email}`, member: `serviceAccount:${email}` });
+      id = `projects/${proj}/serviceAccounts/${email}`;
+    }
+    if (seed.startsWith("gcp:iam/workloadIdentityPool:")) {
+      state["name"] = `projects/${MOCK_GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${str(inputs["workloadIdentityPoolId"])}`;
+      id = `projects/${proj}/locations/global/workloadIdentityPools/${str(inputs["workloadIdentityPoolId"])}`;
+    }
+    if (seed.startsWith("gcp:iam/workloadIdentityPoolProvider:")) {
+      state["name"] = `projects/${MOCK_GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${str(inputs["workloadIdentityPoolId"])}/providers/${str(inputs["workloadIdentityPoolProviderId"])}`;
+      id = String(state["name"]);
+    }
+    if (seed.startsWith("gcp:secretmanager/secret:")) {
+      state["name"] = `projects/${MOCK_GCP_PROJECT_NUMBER}/secrets/${str(inputs["secretId"])}`;
+      id = `projects/${proj}/secrets/${str(inputs["secretId"])}`;
+    }
+    if (seed.startsWith("gcp:monitoring/notificationChannel:")) {
+      state["name"] = `projects/${proj}/notificationChannels/${BigInt(`0x${hex(seed, 12)}`).toString()}`;
+      id = String(state["name"]);
+    }
+    if (seed.startsWith("gcp:monitoring/uptimeCheckConfig:")) {
+      const checkId = `${own}-${hex(seed, 6)}`;
+      Object.assign(state, { uptimeCheckId: checkId, name: `projects/${proj}/uptimeCheckConfigs/${checkId}` });
+      id = String(state["name"]);
+    }
+    if (seed.startsWith("gcp:monitoring/alertPolicy:")) {
+      state["name"] = `projects/${proj}/alertPolicies/${BigInt(`0x${hex(seed, 12)}`).toString()}`;
+      id = String(state["name"]);
+    }
+    return { id, state };
+  };
+}
+
 /** Canned answers for the provider functions the components call. */
 function awsCalls(region: string): Record<string, () => Record<string, unknown>> {
   return {
@@ -92,15 +143,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private readonly computed: Record<string, Computed>;
   private readonly calls: Record<string, () => Record<string, unknown>>;
 
-  constructor(region: string) {
+  private readonly gcp: Computed;
+
+  constructor(region: string, gcpProject = "example-project") {
     this.computed = awsComputed(region);
     this.calls = awsCalls(region);
+    this.gcp = gcpComputed(gcpProject);
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     const seed = `${args.type}::${args.name}`;
-    const compute = this.computed[args.type];
+    const compute = this.computed[args.type] ?? (args.type.startsWith("gcp:") ? this.gcp : undefined);
     const { id, state } = compute ? compute(args.name, inputs, seed) : { id: `${args.name}-${hex(seed, 8)}`, state: {} };
     const full = { ...inputs, ...state };
     this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, id, inputs, state: full });

@@ -27,8 +27,17 @@ export interface Plan {
   readonly cloud: string;
   readonly environment: string;
   readonly ingress: { readonly mode: string; readonly plaintextSeenBy: string[]; readonly summary: string };
-  readonly releases: { readonly active: string; readonly accepted: string[]; readonly warnOnlyPcrs: Record<string, number[]> };
+  readonly releases: {
+    readonly active: string;
+    readonly accepted: string[];
+    /** AWS: PCRs reported but not enforced, per release. */
+    readonly warnOnlyPcrs: Record<string, number[]>;
+    /** GCP: the pinned container image digest per release. */
+    readonly imageDigests: Record<string, string>;
+  };
+  /** What the enforcement points actually check, read back from the declared resources. */
   readonly pinnedPcrs: Record<string, Record<string, string>>;
+  readonly workloadIdentityConditions: string[];
   readonly unobservableAlarms: Array<{ id: string; severity: string; reason: string }>;
   readonly counts: { readonly total: number; readonly byType: Record<string, number> };
   readonly tree: PlanTreeNode[];
@@ -43,7 +52,8 @@ export interface ReviewOutput {
   plaintext: { seenBy: string[]; summary: string };
   activeRelease: string;
   acceptedReleases: string[];
-  warnOnlyPcrs: Record<string, number[]>;
+  warnOnlyPcrs?: Record<string, number[]>;
+  imageDigests?: Record<string, string>;
   unobservableAlarms: Array<{ alarm: { id: string; severity: string }; reason: string }>;
 }
 
@@ -61,6 +71,15 @@ const KEY_PROPERTIES: Record<string, string[]> = {
   "aws:kms/key:Key": ["deletionWindowInDays", "enableKeyRotation"],
   "aws:wafv2/webAcl:WebAcl": ["rules.0.statement.rateBasedStatement.limit", "rules.0.statement.rateBasedStatement.aggregateKeyType"],
   "aws:cloudwatch/logGroup:LogGroup": ["name", "retentionInDays"],
+  "gcp:compute/instanceTemplate:InstanceTemplate": ["machineType", "minCpuPlatform", "confidentialInstanceConfig.confidentialInstanceType", "scheduling.onHostMaintenance", "shieldedInstanceConfig.enableSecureBoot", "shieldedInstanceConfig.enableVtpm", "shieldedInstanceConfig.enableIntegrityMonitoring", "disks.0.sourceImage", "metadata.tee-image-reference", "metadata.tee-restart-policy", "metadata.tee-container-log-redirect", "networkInterfaces.0.accessConfigs"],
+  "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": ["distributionPolicyZones", "namedPorts", "autoHealingPolicies.initialDelaySec", "updatePolicy.maxSurgeFixed", "updatePolicy.maxUnavailableFixed"],
+  "gcp:compute/regionAutoscaler:RegionAutoscaler": ["autoscalingPolicy.minReplicas", "autoscalingPolicy.maxReplicas", "autoscalingPolicy.cpuUtilization.target"],
+  "gcp:compute/backendService:BackendService": ["protocol", "loadBalancingScheme", "portName", "timeoutSec", "connectionDrainingTimeoutSec"],
+  "gcp:compute/healthCheck:HealthCheck": ["httpsHealthCheck.port", "httpsHealthCheck.requestPath", "httpHealthCheck.port", "httpHealthCheck.requestPath", "checkIntervalSec"],
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule": ["portRange", "loadBalancingScheme"],
+  "gcp:compute/sSLPolicy:SSLPolicy": ["profile", "minTlsVersion"],
+  "gcp:compute/securityPolicy:SecurityPolicy": ["rules.0.rateLimitOptions.rateLimitThreshold.count", "rules.0.rateLimitOptions.enforceOnKey"],
+  "gcp:compute/firewall:Firewall": ["sourceRanges", "allows"],
 };
 
 function keySettings(resources: readonly PlannedResource[]): KeySetting[] {
@@ -88,6 +107,11 @@ function pinnedPcrs(resources: readonly PlannedResource[]): Record<string, Recor
     }
   }
   return out;
+}
+
+/** The attribute conditions the Workload Identity providers enforce. */
+function workloadIdentityConditions(resources: readonly PlannedResource[]): string[] {
+  return resources.filter((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider").map((r) => String(r.inputs["attributeCondition"]));
 }
 
 function buildTree(resources: readonly PlannedResource[]): PlanTreeNode[] {
@@ -124,8 +148,9 @@ export function buildPlan(input: {
     cloud: input.cloud,
     environment: input.environment,
     ingress: { mode: input.ingressMode, plaintextSeenBy: input.review.plaintext.seenBy, summary: input.review.plaintext.summary },
-    releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs },
+    releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
     pinnedPcrs: pinnedPcrs(input.resources),
+    workloadIdentityConditions: workloadIdentityConditions(input.resources),
     unobservableAlarms: input.review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
     counts: { total: input.resources.length, byType },
     tree: buildTree(input.resources),
@@ -160,7 +185,9 @@ export function renderText(plan: Plan): string {
   lines.push(`Ingress: ${plan.ingress.mode}`);
   lines.push(`  ${plan.ingress.summary}`);
   lines.push(`  plaintext visible to: ${plan.ingress.plaintextSeenBy.length ? plan.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`, "");
-  lines.push(`Releases: new hosts boot ${plan.releases.active}; the KMS key accepts ${plan.releases.accepted.join(", ")}`);
+  lines.push(`Releases: new hosts boot ${plan.releases.active}; attestation accepts ${plan.releases.accepted.join(", ")}`);
+  for (const [version, digest] of Object.entries(plan.releases.imageDigests)) lines.push(`  ${version}: image ${digest}`);
+  for (const condition of plan.workloadIdentityConditions) lines.push(`  Workload Identity condition (secrets are released only when it holds):`, `    ${condition}`);
   for (const [sid, pcrs] of Object.entries(plan.pinnedPcrs)) {
     lines.push(`  ${sid}:`);
     for (const [k, v] of Object.entries(pcrs)) lines.push(`    ${k.replace("kms:RecipientAttestation:", "")} = ${v}`);

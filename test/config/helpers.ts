@@ -11,7 +11,7 @@ import { ConfigError, type ConfigProblem } from "../../src/config/errors";
 import { readStackFile } from "../../src/config/load";
 import { resolveStackConfig, type ConfigSource } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
-import type { StackConfig } from "../../src/config/types";
+import type { AwsStackConfig } from "../../src/config/types";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const REAL_MANIFEST_REL = "releases/pcr-measurements.v6.3.1.json";
@@ -89,9 +89,11 @@ export function source(values: Record<string, Json>, extraFiles: Record<string, 
 }
 
 /** Resolve; fails the test with the problems if the config is rejected. */
-export function resolveOk(values: Record<string, Json>, extraFiles: Record<string, string> = {}): StackConfig {
+export function resolveOk(values: Record<string, Json>, extraFiles: Record<string, string> = {}): AwsStackConfig {
   try {
-    return resolveStackConfig(source(values, extraFiles));
+    const config = resolveStackConfig(source(values, extraFiles));
+    if (config.cloud !== "aws") expect.fail(`expected an aws config, got ${config.cloud}`);
+    return config;
   } catch (e) {
     if (e instanceof ConfigError) expect.fail(`expected the config to resolve, got:\n${e.message}`);
     throw e;

@@ -14,7 +14,7 @@ describe("the dev config (Pulumi.dev.yaml)", () => {
     expect(config.cloud).toBe("aws");
     expect(config.environment).toBe("dev");
     expect(config.namePrefix).toBe("prover");
-    expect(config.proofServer).toEqual({ build: "tee", port: 6300, jobTimeoutSeconds: 600 });
+    expect(config.proofServer).toEqual({ build: "tee", port: 6300, jobTimeoutSeconds: 600, env: {} });
     expect(config.logRetentionDays).toBe(14);
     expect(config.tags).toEqual({});
     expect(config.aws).toEqual({
@@ -81,7 +81,7 @@ describe("unknown keys", () => {
       values,
       "ingres",
       ['unknown key "ingres" (did you mean "ingress"?)', "a mistyped key would otherwise be silently ignored"],
-      ['remove it or rename it to "ingress"', "known keys here: environment, cloud, namePrefix, proofServer, releases, ingress, alarms, logRetentionDays, tags, aws"],
+      ['remove it or rename it to "ingress"', "known keys here: cloud, environment, namePrefix, proofServer, ingress, alarms, releases, logRetentionDays, tags, aws"],
     );
   });
 
@@ -140,25 +140,28 @@ describe("unknown keys", () => {
 
   it("a key like nothing known gets no suggestion, only the list of known keys", () => {
     const values = devWith((v) => (v["tee-prover-infra:favouriteColour"] = "teal"));
-    const problem = expectOnlyProblem(values, "favouriteColour", 'unknown key "favouriteColour"', "remove it; known keys here: environment, cloud");
+    const problem = expectOnlyProblem(values, "favouriteColour", 'unknown key "favouriteColour"', "remove it; known keys here: cloud, environment");
     expect(problem.message).not.toContain("did you mean");
   });
 });
 
 describe("cloud", () => {
-  it("gcp is refused with a clear 'no component yet'", () => {
+  it("an AWS config switched to gcp is judged by the GCP schema: AWS keys are unknown there", () => {
     const values = devWith((v) => (v["tee-prover-infra:cloud"] = "gcp"));
-    expectOnlyProblem(values, "cloud", '"gcp" has no component in this version yet (AWS Nitro only)', "pulumi config set cloud aws");
+    const keys = problemsOf(values).map((p) => p.key);
+    expect(keys).toContain("aws");
+    expect(keys).toContain("gcp");
+    expect(keys).toContain("releases[0].image");
   });
 
-  it("azure is refused the same way", () => {
+  it("azure is refused with a clear 'no component yet'", () => {
     const values = devWith((v) => (v["tee-prover-infra:cloud"] = "azure"));
-    expectOnlyProblem(values, "cloud", '"azure" has no component in this version yet (AWS Nitro only)', "pulumi config set cloud aws");
+    expectOnlyProblem(values, "cloud", '"azure" has no component in this version yet (AWS Nitro Enclaves and GCP Confidential Space)', "pulumi config set cloud aws (or gcp)");
   });
 
   it("an unknown cloud lists the allowed ones", () => {
     const values = devWith((v) => (v["tee-prover-infra:cloud"] = "oracle"));
-    expectOnlyProblem(values, "cloud", 'expected one of "aws"|"gcp"|"azure"', "pulumi config set --path 'cloud'");
+    expectOnlyProblem(values, "cloud", '"oracle" is not a cloud; allowed: aws, gcp, azure', "pulumi config set cloud aws (or gcp)");
   });
 });
 
@@ -253,5 +256,12 @@ describe("several problems at once", () => {
     expect(error.message).not.toContain("tee-prover-infra:aws:region");
     // Each fix is printed under its problem.
     expect(error.message).toContain("      fix: pulumi config set aws:region us-east-1");
+  });
+});
+
+describe("proofServer.env on AWS", () => {
+  it("is refused: nothing can be passed into an enclave at run time", () => {
+    const values = devWith((_v, p) => (p("proofServer").env = { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "4" }));
+    expectOnlyProblem(values, "proofServer.env", "nothing can be passed into a Nitro Enclave at run time", "build the EIF with the settings you need");
   });
 });

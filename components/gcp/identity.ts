@@ -1,0 +1,107 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as iam from "@pulumi/gcp/iam";
+import * as projects from "@pulumi/gcp/projects";
+import * as secretmanager from "@pulumi/gcp/secretmanager";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import {
+  buildConfidentialSpaceAttributeCondition,
+  CONFIDENTIAL_SPACE_AUDIENCE,
+  CONFIDENTIAL_SPACE_ISSUER,
+  confidentialSpaceAttributeMapping,
+} from "../../src/attestation/gcp-workload-identity";
+import type { ContainerRelease } from "../../src/config/types";
+import { fitName } from "../../src/naming";
+
+/**
+ * What the workload VM runs as: only what the workload needs to run and be observed. It can NOT
+ * read the secrets: those go to the attested principal set (the pool), not to this account.
+ */
+export function workloadServiceAccount(name: string, project: string, parent: pulumi.Resource): serviceaccount.Account {
+  const opts = { parent };
+  // Service account ids: 6-30 characters, [a-z][a-z0-9-]*[a-z0-9].
+  const account = new serviceaccount.Account(`${name}-workload`, {
+    accountId: fitName(`${name}-wl`, 30).replace(/-+$/, ""),
+    displayName: `Confidential Space workload of ${name}`,
+    project,
+  }, opts);
+  const roles = [
+    // Lets the launcher obtain attestation tokens for the workload.
+    "roles/confidentialcomputing.workloadUser",
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+  ];
+  for (const role of roles) {
+    new projects.IAMMember(`${name}-workload-${role.split("/")[1]!.replace(/\./g, "-")}`, { project, role, member: pulumi.interpolate`serviceAccount:${account.email}` }, opts);
+  }
+  return account;
+}
+
+export interface AttestedSecretsInputs {
+  readonly project: string;
+  readonly releases: readonly ContainerRelease[];
+  readonly workloadServiceAccountEmail: pulumi.Output<string>;
+  /** prod: protect the secrets so `pulumi destroy` cannot delete the keys. */
+  readonly protect: boolean;
+  readonly labels: Record<string, string>;
+}
+
+export interface AttestedSecrets {
+  readonly pool: iam.WorkloadIdentityPool;
+  readonly provider: iam.WorkloadIdentityPoolProvider;
+  readonly attributeCondition: pulumi.Output<string>;
+  readonly secrets: Record<"apiKeys" | "tlsKey", secretmanager.Secret>;
+}
+
+/** Identity pool ids: 4-32 characters, [a-z0-9-], not starting with "gcp-". */
+function poolId(name: string, suffix: string): string {
+  return fitName(`${name}-${suffix}`, 32).replace(/^gcp-/, "g-").replace(/-+$/, "");
+}
+
+/**
+ * Workload Identity Pool + OIDC provider for Confidential Space whose attribute condition pins the
+ * releases' image digests, the production image (dbgstat, STABLE), this project and the workload's
+ * service account; and the API-key and TLS-key secrets, readable only by that principal set.
+ */
+export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, parent: pulumi.Resource): AttestedSecrets {
+  const opts = { parent };
+  const pool = new iam.WorkloadIdentityPool(`${name}-attested`, {
+    project: inputs.project,
+    // Pool ids are kept 30 days after deletion: derive them from the fleet name, never reuse by hand.
+    workloadIdentityPoolId: poolId(name, "pool"),
+    displayName: fitName(`${name} attested`, 32),
+    description: `Confidential Space workloads of ${name} running ${inputs.releases.map((r) => r.version).join(" or ")}`,
+  }, opts);
+  const attributeCondition = inputs.workloadServiceAccountEmail.apply((serviceAccountEmail) =>
+    buildConfidentialSpaceAttributeCondition({ imageDigests: inputs.releases.map((r) => r.digest), projectId: inputs.project, serviceAccountEmail }),
+  );
+  const provider = new iam.WorkloadIdentityPoolProvider(`${name}-attested`, {
+    project: inputs.project,
+    workloadIdentityPoolId: pool.workloadIdentityPoolId,
+    workloadIdentityPoolProviderId: poolId(name, "cs"),
+    displayName: "Confidential Space",
+    attributeMapping: confidentialSpaceAttributeMapping(),
+    attributeCondition,
+    oidc: { issuerUri: CONFIDENTIAL_SPACE_ISSUER, allowedAudiences: [CONFIDENTIAL_SPACE_AUDIENCE] },
+  }, opts);
+  const secret = (key: "api-keys" | "tls-key") =>
+    new secretmanager.Secret(`${name}-${key}`, {
+      project: inputs.project,
+      secretId: fitName(`${name}-${key}`, 255),
+      replication: { auto: {} },
+      labels: inputs.labels,
+      // Values are added out of band (`gcloud secrets versions add`); only the TEE reads them.
+      deletionProtection: inputs.protect,
+    }, { parent, protect: inputs.protect });
+  const secrets = { apiKeys: secret("api-keys"), tlsKey: secret("tls-key") };
+  // The whole pool: its provider admits only attested tokens of the pinned images in this project
+  // under the workload account, so every identity in it is a pinned TEE.
+  for (const [key, s] of Object.entries(secrets)) {
+    new secretmanager.SecretIamMember(`${name}-${key}-reader`, {
+      project: inputs.project,
+      secretId: s.secretId,
+      role: "roles/secretmanager.secretAccessor",
+      member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/*`,
+    }, { parent, dependsOn: [provider] });
+  }
+  return { pool, provider, attributeCondition, secrets };
+}

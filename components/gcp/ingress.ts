@@ -1,0 +1,170 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/gcp/compute";
+import type { GcpCertificateSettings } from "../../src/config/types";
+import { HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
+import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
+
+/** Named port of the instance group that backend services send to. */
+export const GCP_NAMED_PORT = "proof-server";
+/** Health check cadence: 3 failures x 10 s marks an instance unhealthy well inside the P0 window. */
+export const GCP_HEALTH_CHECK = { checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3 } as const;
+/** URL-map path rule whose metrics are the proof requests' own (label matched_url_path_rule). */
+export const PROVE_PATH_RULE = [PROVE_PATH, `${PROVE_PATH}/*`] as const;
+
+export interface GcpIngressInputs {
+  readonly settings: IngressSettings;
+  readonly project: string;
+  readonly instanceGroup: pulumi.Input<string>;
+  readonly healthCheck: compute.HealthCheck;
+  readonly certificate?: GcpCertificateSettings;
+  readonly labels: Record<string, string>;
+}
+
+export interface GcpIngress {
+  readonly backendService: compute.BackendService;
+  readonly address: compute.GlobalAddress;
+  readonly forwardingRules: compute.GlobalForwardingRule[];
+  readonly urlMap?: compute.URLMap;
+  readonly securityPolicy?: compute.SecurityPolicy;
+  readonly endpoint: pulumi.Output<string>;
+}
+
+/** The instance health check both the load balancer and autohealing use: HTTPS (or HTTP) /health on 6300. */
+export function gcpHealthCheck(name: string, protocol: "HTTPS" | "HTTP", parent: pulumi.Resource): compute.HealthCheck {
+  const check = { port: PROOF_SERVER_PORT, requestPath: HEALTH_PATH };
+  return new compute.HealthCheck(autoNamed(`${name}-health`, GCP_NAME_MAX), {
+    description: `${protocol} ${HEALTH_PATH} on ${PROOF_SERVER_PORT}, answered by the server inside the TEE`,
+    ...GCP_HEALTH_CHECK,
+    ...(protocol === "HTTPS" ? { httpsHealthCheck: check } : { httpHealthCheck: check }),
+    logConfig: { enable: true },
+  }, { parent });
+}
+
+function backendService(name: string, inputs: GcpIngressInputs, protocol: "TCP" | "HTTPS" | "HTTP", securityPolicy: pulumi.Input<string> | undefined, parent: pulumi.Resource): compute.BackendService {
+  return new compute.BackendService(autoNamed(`${name}-backend`, GCP_NAME_MAX), {
+    project: inputs.project,
+    protocol,
+    loadBalancingScheme: "EXTERNAL_MANAGED",
+    portName: GCP_NAMED_PORT,
+    // Default 30 s would cut every proof; this must outlast the job timeout + 60 s.
+    timeoutSec: inputs.settings.requestTimeoutSeconds,
+    connectionDrainingTimeoutSec: inputs.settings.drainTimeoutSeconds,
+    healthChecks: inputs.healthCheck.id,
+    backends: [{ group: inputs.instanceGroup, balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }],
+    ...(securityPolicy ? { securityPolicy } : {}),
+    // Request logs carry paths and status codes, never bodies (L7 only).
+    ...(protocol === "TCP" ? {} : { logConfig: { enable: true, sampleRate: 1 } }),
+  }, { parent });
+}
+
+/**
+ * passthrough: global external proxy Network Load Balancer (target TCP proxy, backend protocol
+ * TCP); TLS ends inside the TEE, so Google's front end only carries ciphertext.
+ */
+function passthrough(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {
+  const opts = { parent };
+  const backend = backendService(name, inputs, "TCP", undefined, parent);
+  const proxy = new compute.TargetTCPProxy(autoNamed(`${name}-tcp`, GCP_NAME_MAX), { project: inputs.project, backendService: backend.id, proxyHeader: "NONE" }, opts);
+  const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
+  const rule = new compute.GlobalForwardingRule(autoNamed(`${name}-tcp-${inputs.settings.listenerPort}`, GCP_NAME_MAX), {
+    project: inputs.project,
+    target: proxy.id,
+    ipAddress: address.address,
+    ipProtocol: "TCP",
+    portRange: String(inputs.settings.listenerPort),
+    loadBalancingScheme: "EXTERNAL_MANAGED",
+    labels: inputs.labels,
+  }, opts);
+  const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
+  return { backendService: backend, address, forwardingRules: [rule], endpoint: pulumi.interpolate`https://${address.address}${port}` };
+}
+
+/** Cloud Armor: a per-client-IP rate limit, and the client ranges from config. */
+function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): compute.SecurityPolicy {
+  const openToAll = inputs.settings.allowedClientCidrs.includes("0.0.0.0/0");
+  return new compute.SecurityPolicy(autoNamed(`${name}-armor`, GCP_NAME_MAX), {
+    project: inputs.project,
+    type: "CLOUD_ARMOR",
+    description: `Per-client rate limit in front of ${name}`,
+    rules: [
+      {
+        priority: 1000,
+        description: "per-client rate limit",
+        action: "throttle",
+        match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: openToAll ? ["*"] : [...inputs.settings.allowedClientCidrs] } },
+        rateLimitOptions: {
+          conformAction: "allow",
+          exceedAction: "deny(429)",
+          enforceOnKey: "IP",
+          rateLimitThreshold: { count: inputs.settings.rateLimitPer5Minutes, intervalSec: 300 },
+        },
+      },
+      {
+        priority: 2147483647,
+        description: openToAll ? "default: allow" : "default: deny clients outside ingress.allowedClientCidrs",
+        action: openToAll ? "allow" : "deny(403)",
+        match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+      },
+    ],
+  }, { parent });
+}
+
+/**
+ * terminate: global external Application Load Balancer with a managed or given certificate, a
+ * modern TLS policy, HTTP redirected to HTTPS, HTTPS to the TEE unless a plaintext hop was
+ * accepted, and Cloud Armor limiting each client's request rate.
+ */
+function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {
+  const opts = { parent };
+  if (!inputs.certificate) throw new Error(`${name}: terminate mode needs gcp.certificate`);
+  const armor = securityPolicy(name, inputs, parent);
+  const backend = backendService(name, inputs, inputs.settings.backendProtocol, armor.id, parent);
+  const urlMap = new compute.URLMap(autoNamed(`${name}-urls`, GCP_NAME_MAX), {
+    project: inputs.project,
+    defaultService: backend.id,
+    hostRules: [{ hosts: ["*"], pathMatcher: "prover" }],
+    // A path rule of its own so the load balancer's metrics single out proof requests.
+    pathMatchers: [{ name: "prover", defaultService: backend.id, pathRules: [{ paths: [...PROVE_PATH_RULE], service: backend.id }] }],
+  }, opts);
+  const certificates = "managedDomains" in inputs.certificate
+    ? [new compute.ManagedSslCertificate(autoNamed(`${name}-cert`, GCP_NAME_MAX), { project: inputs.project, managed: { domains: [...inputs.certificate.managedDomains] } }, opts).id]
+    : [...inputs.certificate.sslCertificates];
+  const sslPolicy = new compute.SSLPolicy(autoNamed(`${name}-tls`, GCP_NAME_MAX), { project: inputs.project, profile: "MODERN", minTlsVersion: "TLS_1_2" }, opts);
+  const httpsProxy = new compute.TargetHttpsProxy(autoNamed(`${name}-https`, GCP_NAME_MAX), {
+    project: inputs.project,
+    urlMap: urlMap.id,
+    sslCertificates: certificates,
+    sslPolicy: sslPolicy.id,
+  }, opts);
+  const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
+  const httpsRule = new compute.GlobalForwardingRule(autoNamed(`${name}-https-${inputs.settings.listenerPort}`, GCP_NAME_MAX), {
+    project: inputs.project,
+    target: httpsProxy.id,
+    ipAddress: address.address,
+    ipProtocol: "TCP",
+    portRange: String(inputs.settings.listenerPort),
+    loadBalancingScheme: "EXTERNAL_MANAGED",
+    labels: inputs.labels,
+  }, opts);
+  const redirectMap = new compute.URLMap(autoNamed(`${name}-redirect`, GCP_NAME_MAX), {
+    project: inputs.project,
+    defaultUrlRedirect: { httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" },
+  }, opts);
+  const httpProxy = new compute.TargetHttpProxy(autoNamed(`${name}-http`, GCP_NAME_MAX), { project: inputs.project, urlMap: redirectMap.id }, opts);
+  const httpRule = new compute.GlobalForwardingRule(autoNamed(`${name}-http-80`, GCP_NAME_MAX), {
+    project: inputs.project,
+    target: httpProxy.id,
+    ipAddress: address.address,
+    ipProtocol: "TCP",
+    portRange: "80",
+    loadBalancingScheme: "EXTERNAL_MANAGED",
+    labels: inputs.labels,
+  }, opts);
+  const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
+  const host = "managedDomains" in inputs.certificate ? pulumi.output(inputs.certificate.managedDomains[0]!) : address.address;
+  return { backendService: backend, address, forwardingRules: [httpsRule, httpRule], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}` };
+}
+
+export function gcpIngress(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {
+  return inputs.settings.mode === "passthrough" ? passthrough(name, inputs, parent) : terminate(name, inputs, parent);
+}

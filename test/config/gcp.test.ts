@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { readStackFile } from "../../src/config/load";
+import { resolveStackConfig } from "../../src/config/resolve";
+import { PROJECT } from "../../src/config/schema";
+import type { GcpStackConfig } from "../../src/config/types";
+import { PROJECT_DIR, expectOnlyProblem, problemsOf, type Json } from "./helpers";
+
+// The GCP dev stack (Pulumi.dev-gcp.yaml) as the valid base; each case changes one thing.
+const DIGEST_A = `sha256:${"a".repeat(64)}`;
+const DIGEST_B = `sha256:${"b".repeat(64)}`;
+
+function gcpValues(): Record<string, Json> {
+  return structuredClone(readStackFile(PROJECT_DIR, "dev-gcp").values) as Record<string, Json>;
+}
+function gcpWith(mutate: (v: Record<string, Json>, p: (name: string) => Json) => void): Record<string, Json> {
+  const values = gcpValues();
+  mutate(values, (name) => values[`${PROJECT}:${name}`]);
+  return values;
+}
+function resolveGcp(values: Record<string, Json>): GcpStackConfig {
+  const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
+  if (config.cloud !== "gcp") expect.fail(`expected a gcp config, got ${config.cloud}`);
+  return config;
+}
+/** A release whose image serves TLS and whose launch policy allows the given variables. */
+function tlsRelease(version: string, digest: string, allowEnvOverride: string[] = []): Json {
+  return { version, image: `us-docker.pkg.dev/example/prover/proof-server@${digest}`, servesTls: true, launchPolicy: { allowEnvOverride, allowCmdOverride: false, logRedirect: "debugonly" } };
+}
+
+describe("the GCP dev stack", () => {
+  it("resolves to exact values", () => {
+    const config = resolveGcp(gcpValues());
+    expect(config.gcp).toEqual({
+      project: "example-tee-prover-dev",
+      region: "us-central1",
+      zones: ["us-central1-a", "us-central1-b"],
+      confidentialInstanceType: "SEV_SNP",
+      machineType: "n2d-standard-8",
+      minCpuPlatform: "AMD Milan",
+      image: { project: "confidential-space-images", family: "confidential-space" },
+      restartPolicy: "Always",
+      logRedirect: false,
+      fleet: { minSize: 1, maxSize: 2 },
+      bootDiskGb: 20,
+      network: { mode: "create", cidrBlock: "10.80.0.0/20" },
+      certificate: { managedDomains: ["prover-dev.example.com"] },
+    });
+    expect(config.releases).toEqual([{
+      version: "v6.3.1",
+      image: `docker.io/midnightntwrk/proof-server@sha256:${"0".repeat(64)}`,
+      digest: `sha256:${"0".repeat(64)}`,
+      servesTls: false,
+      launchPolicy: { allowEnvOverride: [], allowCmdOverride: false, logRedirect: "debugonly" },
+    }]);
+    expect(config.ingress).toMatchObject({ mode: "terminate", backendProtocol: "HTTP", requestTimeoutSeconds: 660, drainTimeoutSeconds: 660 });
+  });
+
+  it("TDX on c3 resolves without a minimum CPU platform", () => {
+    const config = resolveGcp(gcpWith((_v, p) => {
+      p("gcp").confidentialInstanceType = "TDX";
+      p("gcp").machineType = "c3-standard-8";
+    }));
+    expect(config.gcp.minCpuPlatform).toBeUndefined();
+  });
+});
+
+describe("confidential type and machine family", () => {
+  it("refuses SEV_SNP on c3", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").machineType = "c3-standard-8")), "gcp.machineType", 'SEV_SNP runs on n2d machines, not c3 ("c3-standard-8")', "use an n2d machine type");
+  });
+  it("refuses TDX on n2d", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").confidentialInstanceType = "TDX")), "gcp.machineType", 'TDX runs on c3 machines, not n2d ("n2d-standard-8")', "use a c3 machine type");
+  });
+});
+
+describe("image pinning", () => {
+  it("refuses the debug image family", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").image = { family: "confidential-space-debug" })), "gcp.image", ["confidential-space-images/confidential-space-debug is not the production Confidential Space image", 'dbgstat "enabled"'], "remove gcp.image");
+  });
+  it("refuses an image from another project", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").image = { project: "my-images", family: "confidential-space" })), "gcp.image", "is not the production Confidential Space image");
+  });
+  it("refuses an image referenced by tag", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("releases")[0].image = "docker.io/midnightntwrk/proof-server:6.3.1")), "releases[0].image", ['"docker.io/midnightntwrk/proof-server:6.3.1" is referenced by tag', "pin it by digest"]);
+  });
+  it("refuses a malformed digest", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("releases")[0].image = "docker.io/midnightntwrk/proof-server@sha256:ABC")), "releases[0].image", "is not an image reference pinned by digest");
+  });
+  it("refuses the same digest twice", () => {
+    const values = gcpWith((_v, p) => p("releases").push({ ...p("releases")[0], version: "v6.3.2" }));
+    expectOnlyProblem(values, "releases", "lists a release (version or image digest) twice");
+  });
+});
+
+describe("launch policy", () => {
+  function passthroughWith(env: Record<string, string>, releases: Json[]): Record<string, Json> {
+    return gcpWith((_v, p) => {
+      p("ingress").mode = "passthrough";
+      delete p("ingress").backendProtocol;
+      delete p("ingress").plaintextHop;
+      p("releases").splice(0, 1, ...releases);
+      p("proofServer").env = env;
+      p("proofServer").build = "tee";
+    });
+  }
+
+  it("refuses an env override the image's launch policy does not allow, naming the release", () => {
+    const values = passthroughWith({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" }, [tlsRelease("v6.3.1", DIGEST_A)]);
+    expectOnlyProblem(values, "proofServer.env.MIDNIGHT_PROOF_SERVER_NUM_WORKERS", ["the launch policy of v6.3.1 does not allow overriding MIDNIGHT_PROOF_SERVER_NUM_WORKERS", "would silently run the image's default"], "releases[].launchPolicy.allowEnvOverride");
+  });
+
+  it("accepts an allowed override and refuses it when only one release of a rotation allows it", () => {
+    const ok = resolveGcp(passthroughWith({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" }, [tlsRelease("v6.3.1", DIGEST_A, ["MIDNIGHT_PROOF_SERVER_NUM_WORKERS"])]));
+    expect(ok.proofServer.env).toEqual({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" });
+    const rotation = passthroughWith({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" }, [tlsRelease("v6.3.1", DIGEST_A, ["MIDNIGHT_PROOF_SERVER_NUM_WORKERS"]), tlsRelease("v6.4.0", DIGEST_B)]);
+    expectOnlyProblem(rotation, "proofServer.env.MIDNIGHT_PROOF_SERVER_NUM_WORKERS", "the launch policy of v6.4.0 does not allow");
+  });
+
+  it("refuses log redirect the production image would ignore", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").logRedirect = true)), "gcp.logRedirect", 'redirects logs only when its launch policy says "always"');
+  });
+
+  it("passthrough with a plain-HTTP image is refused; with a TLS image it resolves to HTTPS", () => {
+    expectOnlyProblem(passthroughWith({}, [{ ...tlsRelease("v6.3.1", DIGEST_A), servesTls: false }]), "ingress.mode", "but the image of v6.3.1 serves plain HTTP", "releases[].servesTls: true");
+    const config = resolveGcp(passthroughWith({}, [tlsRelease("v6.3.1", DIGEST_A)]));
+    expect(config.ingress.backendProtocol).toBe("HTTPS");
+  });
+
+  it("passthrough cannot restrict client ranges on GCP: refused rather than ignored", () => {
+    const values = passthroughWith({}, [tlsRelease("v6.3.1", DIGEST_A)]);
+    values[`${PROJECT}:ingress`].allowedClientCidrs = ["198.51.100.0/24"];
+    expectOnlyProblem(values, "ingress.allowedClientCidrs", "cannot be enforced in passthrough on GCP");
+  });
+});
+
+describe("timeouts, zones, placement", () => {
+  it("refuses a backend timeout shorter than job + 60 s and beyond 86400 s", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("ingress").requestTimeoutSeconds = 30)), "ingress.requestTimeoutSeconds", "30 s is shorter than the job timeout (600 s) + 60 s");
+    expectOnlyProblem(gcpWith((_v, p) => (p("ingress").requestTimeoutSeconds = 86401)), "ingress.requestTimeoutSeconds", "beyond the backend service timeoutSec range 1-86400 s");
+  });
+  it("refuses connection draining beyond 3600 s", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("ingress").drainTimeoutSeconds = 3601)), "ingress.drainTimeoutSeconds", "beyond the backend service connection draining range 0-3600 s");
+  });
+  it("needs two zones, all in the region, each once", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").zones = ["us-central1-a"])), "gcp.zones", "needs at least 2 zones");
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").zones = ["us-central1-a", "europe-west4-b"])), "gcp.zones[1]", "europe-west4-b is not in gcp:region us-central1");
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").zones = ["us-central1-a", "us-central1-a"])), "gcp.zones", "lists a zone twice");
+  });
+  it("needs gcp:project and gcp:region", () => {
+    expectOnlyProblem(gcpWith((v) => delete v["gcp:project"]), "gcp:project", "is required for cloud gcp", "pulumi config set gcp:project");
+    expectOnlyProblem(gcpWith((v) => delete v["gcp:region"]), "gcp:region", "is required for cloud gcp", "pulumi config set gcp:region");
+  });
+  it("terminate needs a certificate", () => {
+    expectOnlyProblem(gcpWith((_v, p) => delete p("gcp").certificate), "gcp.certificate", "is required in terminate mode");
+  });
+  it("prod needs two instances", () => {
+    expectOnlyProblem(gcpWith((v) => (v[`${PROJECT}:environment`] = "prod")), "gcp.fleet.minSize", "prod needs at least 2 instances");
+  });
+  it("an AWS key in a GCP stack is an unknown key, and GCP labels must be lower-case", () => {
+    const keys = problemsOf(gcpWith((v) => {
+      v[`${PROJECT}:logRetentionDays`] = 14;
+      v[`${PROJECT}:tags`] = { CostCenter: "x" };
+    })).map((p) => p.key);
+    expect(keys.sort()).toEqual(["logRetentionDays", "tags.CostCenter"]);
+  });
+  it("a mistyped GCP key gets a suggestion, and the key it meant is reported missing", () => {
+    const problems = problemsOf(gcpWith((_v, p) => {
+      p("gcp").machinetype = p("gcp").machineType;
+      delete p("gcp").machineType;
+    }));
+    expect(problems.map((p) => p.key).sort()).toEqual(["gcp.machineType", "gcp.machinetype"]);
+    expect(problems.find((p) => p.key === "gcp.machinetype")!.message).toBe('unknown key "machinetype" (did you mean "machineType"?); a mistyped key would otherwise be silently ignored');
+  });
+});
