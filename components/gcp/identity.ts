@@ -47,6 +47,8 @@ export interface AttestedSecretsInputs {
 
 export interface AttestedSecrets {
   readonly pool: iam.WorkloadIdentityPool;
+  /** The pool's id, known before deployment (it is derived from the fleet name). */
+  readonly poolId: string;
   readonly provider: iam.WorkloadIdentityPoolProvider;
   readonly attributeCondition: pulumi.Output<string>;
   readonly secrets: Record<"apiKeys" | "tlsKey", secretmanager.Secret>;
@@ -103,5 +105,12 @@ export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, par
       member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/*`,
     }, { parent, dependsOn: [provider] });
   }
-  return { pool, provider, attributeCondition, secrets };
+  // STS token exchanges are Data Access logs, off by default; the attestation-failure alarm counts
+  // them. This config is authoritative for sts.googleapis.com only, in this project.
+  new projects.IAMAuditConfig(`${name}-sts-audit`, {
+    project: inputs.project,
+    service: "sts.googleapis.com",
+    auditLogConfigs: [{ logType: "ADMIN_READ" }],
+  }, opts);
+  return { pool, provider, poolId: poolId(name, "pool"), attributeCondition, secrets };
 }

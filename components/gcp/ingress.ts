@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/gcp/compute";
+import { getUptimeCheckIPsOutput } from "@pulumi/gcp/monitoring/getUptimeCheckIPs";
 import type { GcpCertificateSettings } from "../../src/config/types";
 import { HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
@@ -27,6 +28,10 @@ export interface GcpIngress {
   readonly urlMap?: compute.URLMap;
   readonly securityPolicy?: compute.SecurityPolicy;
   readonly endpoint: pulumi.Output<string>;
+  /** Host the uptime check probes: the certificate's name when known (so it can be validated), else the address. */
+  readonly checkHost: pulumi.Output<string>;
+  /** Whether that host's certificate can be validated. */
+  readonly checkValidatesSsl: boolean;
 }
 
 /** The instance health check both the load balancer and autohealing use: HTTPS (or HTTP) /health on 6300. */
@@ -76,36 +81,53 @@ function passthrough(name: string, inputs: GcpIngressInputs, parent: pulumi.Reso
     labels: inputs.labels,
   }, opts);
   const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
-  return { backendService: backend, address, forwardingRules: [rule], endpoint: pulumi.interpolate`https://${address.address}${port}` };
+  // The TEE's own certificate (often self-signed) answers; its expiry is still read.
+  return { backendService: backend, address, forwardingRules: [rule], endpoint: pulumi.interpolate`https://${address.address}${port}`, checkHost: address.address, checkValidatesSsl: false };
 }
 
-/** Cloud Armor: a per-client-IP rate limit, and the client ranges from config. */
+/** Cloud Armor takes at most 10 ranges per rule. */
+const ARMOR_RANGES_PER_RULE = 10;
+
+/**
+ * Cloud Armor: a per-client-IP rate limit, and the client ranges from config. When the ranges are
+ * restricted, Cloud Monitoring's uptime checkers are allowed too, or the no-healthy-host alarm
+ * would fire forever.
+ */
 function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): compute.SecurityPolicy {
   const openToAll = inputs.settings.allowedClientCidrs.includes("0.0.0.0/0");
+  const throttle = {
+    priority: 1000,
+    description: "per-client rate limit",
+    action: "throttle",
+    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: openToAll ? ["*"] : [...inputs.settings.allowedClientCidrs] } },
+    rateLimitOptions: {
+      conformAction: "allow",
+      exceedAction: "deny(429)",
+      enforceOnKey: "IP",
+      rateLimitThreshold: { count: inputs.settings.rateLimitPer5Minutes, intervalSec: 300 },
+    },
+  };
+  const fallback = {
+    priority: 2147483647,
+    description: openToAll ? "default: allow" : "default: deny clients outside ingress.allowedClientCidrs",
+    action: openToAll ? "allow" : "deny(403)",
+    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+  };
+  const rules = openToAll
+    ? pulumi.output([throttle, fallback])
+    : getUptimeCheckIPsOutput({ parent }).uptimeCheckIps.apply((ips) => {
+        const ranges = ips.map((ip) => (ip.ipAddress.includes(":") ? `${ip.ipAddress}/128` : `${ip.ipAddress}/32`)).sort();
+        const uptime = [];
+        for (let i = 0; i < ranges.length; i += ARMOR_RANGES_PER_RULE) {
+          uptime.push({ priority: 900 + i / ARMOR_RANGES_PER_RULE, description: "Cloud Monitoring uptime checkers", action: "allow", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ranges.slice(i, i + ARMOR_RANGES_PER_RULE) } } });
+        }
+        return [...uptime, throttle, fallback];
+      });
   return new compute.SecurityPolicy(autoNamed(`${name}-armor`, GCP_NAME_MAX), {
     project: inputs.project,
     type: "CLOUD_ARMOR",
     description: `Per-client rate limit in front of ${name}`,
-    rules: [
-      {
-        priority: 1000,
-        description: "per-client rate limit",
-        action: "throttle",
-        match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: openToAll ? ["*"] : [...inputs.settings.allowedClientCidrs] } },
-        rateLimitOptions: {
-          conformAction: "allow",
-          exceedAction: "deny(429)",
-          enforceOnKey: "IP",
-          rateLimitThreshold: { count: inputs.settings.rateLimitPer5Minutes, intervalSec: 300 },
-        },
-      },
-      {
-        priority: 2147483647,
-        description: openToAll ? "default: allow" : "default: deny clients outside ingress.allowedClientCidrs",
-        action: openToAll ? "allow" : "deny(403)",
-        match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
-      },
-    ],
+    rules,
   }, { parent });
 }
 
@@ -162,7 +184,8 @@ function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resour
   }, opts);
   const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
   const host = "managedDomains" in inputs.certificate ? pulumi.output(inputs.certificate.managedDomains[0]!) : address.address;
-  return { backendService: backend, address, forwardingRules: [httpsRule, httpRule], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}` };
+  const named = "managedDomains" in inputs.certificate;
+  return { backendService: backend, address, forwardingRules: [httpsRule, httpRule], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}`, checkHost: host, checkValidatesSsl: named };
 }
 
 export function gcpIngress(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {

@@ -38,7 +38,7 @@ export interface StackFile {
 export function readStackFile(projectDir: string, stack: string): StackFile {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    const known = fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+    const known = fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort();
     throw new ConfigError([{ key: "(stack)", message: `no ${path.basename(file)} in ${projectDir}`, fix: `use one of: ${known.join(", ") || "(none)"}` }]);
   }
   const doc: unknown = parseYaml(fs.readFileSync(file, "utf8"));

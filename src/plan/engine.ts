@@ -54,6 +54,9 @@ export async function runOffline(run: {
     });
     return run.program();
   });
+  // The stack's outputs can resolve before every resource has registered (a resource whose inputs
+  // wait on a long chain of others): drain the RPC queue so the record is complete.
+  await pulumi.runtime.disconnect();
   const resources = mocks.resources
     .filter((r) => r.type !== "pulumi:pulumi:Stack")
     .map((r): PlannedResource => {

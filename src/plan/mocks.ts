@@ -137,6 +137,15 @@ function awsCalls(region: string): Record<string, () => Record<string, unknown>>
   };
 }
 
+/** Canned answers for the GCP provider functions the components call. */
+const GCP_CALLS: Record<string, () => Record<string, unknown>> = {
+  // A few of Cloud Monitoring's uptime checker addresses (documentation ranges).
+  "gcp:monitoring/getUptimeCheckIPs:getUptimeCheckIPs": () => ({
+    id: "uptime-check-ips",
+    uptimeCheckIps: Array.from({ length: 12 }, (_, i) => ({ ipAddress: `192.0.2.${i + 1}`, location: "Iowa", region: "USA" })),
+  }),
+};
+
 /** pulumi.runtime.Mocks that record every registered resource. */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: MockedResource[] = [];
@@ -147,7 +156,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   constructor(region: string, gcpProject = "example-project") {
     this.computed = awsComputed(region);
-    this.calls = awsCalls(region);
+    this.calls = { ...awsCalls(region), ...GCP_CALLS };
     this.gcp = gcpComputed(gcpProject);
   }
 

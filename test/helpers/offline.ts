@@ -2,29 +2,41 @@ import * as path from "node:path";
 import { readStackFile, toPulumiConfigMap } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
-import type { AwsStackConfig } from "../../src/config/types";
+import type { AwsStackConfig, StackConfig } from "../../src/config/types";
 import { runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
-/** The dev stack's config values, with overrides merged in per top-level key. */
-export function devValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const values = { ...readStackFile(PROJECT_DIR, "dev").values };
+/** A stack file's config values, with overrides merged in per top-level key. */
+export function stackValues(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const values = { ...readStackFile(PROJECT_DIR, stack).values };
   for (const [key, value] of Object.entries(overrides)) values[key.includes(":") ? key : `${PROJECT}:${key}`] = value;
   return values;
 }
 
+/** The AWS dev stack's config values, with overrides. */
+export function devValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return stackValues("dev", overrides);
+}
+
+/** The GCP dev stack's config values, with overrides. */
+export function gcpDevValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return stackValues("dev-gcp", overrides);
+}
+
 export function resolve(values: Record<string, unknown>): AwsStackConfig {
-  return resolveStackConfig({ values, projectDir: PROJECT_DIR });
+  const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
+  if (config.cloud !== "aws") throw new Error(`expected an aws stack, got ${config.cloud}`);
+  return config;
 }
 
 /** Run the stack module under the mock runtime (once per test file: Pulumi state is global). */
-export async function planStack(values: Record<string, unknown>, stack = "test"): Promise<OfflineRun & { config: AwsStackConfig }> {
-  const config = resolve(values);
+export async function planStack(values: Record<string, unknown>, stack = "test"): Promise<OfflineRun & { config: StackConfig }> {
+  const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
   const run = await runOffline({
     project: PROJECT,
     stack,
-    region: config.aws.region,
+    ...(config.cloud === "aws" ? { region: config.aws.region } : { region: config.gcp.region, gcpProject: config.gcp.project }),
     config: toPulumiConfigMap(values),
     program: async () => {
       const { deployStack } = await import("../../stacks");

@@ -59,6 +59,22 @@ describe("dev stack", () => {
   }, 60_000);
 });
 
+describe("GCP dev stack", () => {
+  test("plans offline: confidential settings, the Workload Identity condition, what is not observable", () => {
+    const r = plan(["dev-gcp", "--json", path.join(tmp, "gcp.json")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Stack dev-gcp: gcp, dev");
+    expect(r.stdout).toContain("prover-dev-gcp-tpl  confidentialInstanceConfig.confidentialInstanceType = \"SEV_SNP\"");
+    expect(r.stdout).toContain("prover-dev-gcp-backend  timeoutSec = 660");
+    expect(r.stdout).toMatch(/Workload Identity condition \(secrets are released only when it holds\):\n {4}assertion\.swname == "CONFIDENTIAL_SPACE" && assertion\.dbgstat == "disabled-since-boot"/);
+    expect(r.stdout).toContain("[P1] queue-deep: Confidential Space runs only the workload container");
+    const gcpPlan = JSON.parse(fs.readFileSync(path.join(tmp, "gcp.json"), "utf8")) as { cloud: string; releases: { imageDigests: Record<string, string> }; workloadIdentityConditions: string[] };
+    expect(gcpPlan.cloud).toBe("gcp");
+    expect(gcpPlan.releases.imageDigests).toEqual({ "v6.3.1": `sha256:${"0".repeat(64)}` });
+    expect(gcpPlan.workloadIdentityConditions).toHaveLength(1);
+  }, 60_000);
+});
+
 describe("failures", () => {
   function projectWith(stack: string, mutate: (config: Record<string, unknown>) => void): string {
     const dir = fs.mkdtempSync(path.join(tmp, "proj-"));
@@ -98,7 +114,7 @@ describe("failures", () => {
     const r = plan(["nope"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no Pulumi.nope.yaml");
-    expect(r.stderr).toContain("use one of: dev");
+    expect(r.stderr).toContain("use one of: dev, dev-gcp");
   });
 
   test("usage errors exit 2; --diff is a declared seam, not silently ignored", () => {

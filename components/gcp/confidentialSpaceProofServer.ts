@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { GcpStackConfig } from "../../src/config/types";
+import { plaintextExposure, PROOF_SERVER_PORT, type PlaintextExposure } from "../../src/ingress/model";
+import type { UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { confidentialFleet } from "./fleet";
+import { attestedSecrets, workloadServiceAccount } from "./identity";
+import { gcpHealthCheck, gcpIngress } from "./ingress";
+import { gcpMonitoring } from "./monitoring";
+import { gcpFleetNetwork } from "./network";
+
+/**
+ * Arguments of ConfidentialSpaceProofServer: the validated values of one GCP stack, each field
+ * documented on GcpStackConfig (build them with `resolveStackConfig`, so the checks always run).
+ */
+export type ConfidentialSpaceProofServerArgs = Omit<GcpStackConfig, "cloud" | "namePrefix">;
+
+/** What the offline plan and reviewers need that is not a cloud resource property. */
+export interface ConfidentialSpaceReviewFacts {
+  readonly plaintext: PlaintextExposure;
+  readonly activeRelease: string;
+  readonly acceptedReleases: string[];
+  /** Pinned image digests per release. */
+  readonly imageDigests: Record<string, string>;
+  readonly unobservableAlarms: UnobservableAlarm[];
+}
+
+/**
+ * The Midnight proof server on GCP Confidential VMs (SEV-SNP or TDX) running Confidential Space,
+ * behind a global load balancer, with secrets released only to attested, pinned workloads.
+ * Type token `tee-prover:gcp:ConfidentialSpaceProofServer`.
+ */
+export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
+  /** URL clients send proofs to. */
+  public readonly endpoint: pulumi.Output<string>;
+  public readonly ipAddress: pulumi.Output<string>;
+  public readonly backendServiceName: pulumi.Output<string>;
+  public readonly instanceGroupManagerName: pulumi.Output<string>;
+  public readonly workloadIdentityProviderName: pulumi.Output<string>;
+  public readonly serviceAccountEmail: pulumi.Output<string>;
+  /** Secret Manager ids of the API-key and TLS-key secrets. */
+  public readonly secretIds: Record<"apiKeys" | "tlsKey", pulumi.Output<string>>;
+  public readonly review: ConfidentialSpaceReviewFacts;
+
+  constructor(name: string, args: ConfidentialSpaceProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tee-prover:gcp:ConfidentialSpaceProofServer", name, {}, opts);
+    const active = args.releases[args.releases.length - 1];
+    if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
+    const { gcp } = args;
+    const labels = { ...args.tags, "tee-prover-environment": args.environment, "tee-prover-fleet": name };
+    const targetTag = `${name}-prover`;
+
+    const network = gcpFleetNetwork(name, gcp.network, gcp.region, targetTag, PROOF_SERVER_PORT, this);
+    const account = workloadServiceAccount(name, gcp.project, this);
+    const attested = attestedSecrets(name, {
+      project: gcp.project,
+      releases: args.releases,
+      workloadServiceAccountEmail: account.email,
+      protect: args.environment === "prod",
+      labels,
+    }, this);
+    const healthCheck = gcpHealthCheck(name, args.ingress.backendProtocol, this);
+    const fleet = confidentialFleet(name, {
+      settings: gcp,
+      release: active,
+      env: args.proofServer.env,
+      subnetwork: network.subnetwork,
+      serviceAccountEmail: account.email,
+      healthCheck,
+      targetTag,
+      labels,
+    }, this);
+    const ingress = gcpIngress(name, {
+      settings: args.ingress,
+      project: gcp.project,
+      instanceGroup: fleet.group.instanceGroup,
+      healthCheck,
+      ...(gcp.certificate ? { certificate: gcp.certificate } : {}),
+      labels,
+    }, this);
+    const monitoring = gcpMonitoring(name, {
+      mode: args.ingress.mode,
+      project: gcp.project,
+      region: gcp.region,
+      fleetName: name,
+      backendServiceName: ingress.backendService.name,
+      ...(ingress.urlMap ? { urlMapName: ingress.urlMap.name } : {}),
+      instanceGroupManagerName: fleet.group.name,
+      endpointHost: ingress.checkHost,
+      validateSsl: ingress.checkValidatesSsl,
+      listenerPort: args.ingress.listenerPort,
+      workloadIdentityPoolId: attested.poolId,
+    }, args.alarms, labels, this);
+
+    this.endpoint = ingress.endpoint;
+    this.ipAddress = ingress.address.address;
+    this.backendServiceName = ingress.backendService.name;
+    this.instanceGroupManagerName = fleet.group.name;
+    this.workloadIdentityProviderName = attested.provider.name;
+    this.serviceAccountEmail = account.email;
+    this.secretIds = { apiKeys: attested.secrets.apiKeys.secretId, tlsKey: attested.secrets.tlsKey.secretId };
+    this.review = {
+      plaintext: plaintextExposure("gcp", args.ingress),
+      activeRelease: active.version,
+      acceptedReleases: args.releases.map((r) => r.version),
+      imageDigests: Object.fromEntries(args.releases.map((r) => [r.version, r.digest])),
+      unobservableAlarms: monitoring.unobservable,
+    };
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      ipAddress: this.ipAddress,
+      backendServiceName: this.backendServiceName,
+      instanceGroupManagerName: this.instanceGroupManagerName,
+      workloadIdentityProviderName: this.workloadIdentityProviderName,
+      serviceAccountEmail: this.serviceAccountEmail,
+      secretIds: this.secretIds,
+    });
+  }
+}

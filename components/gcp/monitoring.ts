@@ -1,0 +1,488 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as logging from "@pulumi/gcp/logging";
+import * as monitoring from "@pulumi/gcp/monitoring";
+import type { AlarmSubscriptions } from "../../src/config/types";
+import { HEALTH_PATH, PROVE_PATH, type IngressMode } from "../../src/ingress/model";
+import { ALARM_CATALOGUE, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
+
+/**
+ * Cloud Monitoring for a Confidential Space fleet: the cloud-neutral alarm catalogue mapped onto real
+ * Google Cloud metrics per ingress mode (or reported as not observable, never faked), one set of
+ * notification channels per severity, an HTTPS uptime check on /health and a dashboard.
+ *
+ * Metric sources (see the report in the pull request for the documentation behind each one):
+ * - Application Load Balancer (terminate): `loadbalancing.googleapis.com/https/request_count` and
+ *   `.../https/backend_latencies` on the `https_lb_rule` resource.
+ * - Proxy Network Load Balancer (passthrough): only connection and byte counts (`l4_proxy/...`), so
+ *   nothing about HTTP status or latency: TLS ends inside the TEE.
+ * - Uptime check (both modes): `monitoring.googleapis.com/uptime_check/check_passed` and
+ *   `.../time_until_ssl_cert_expires` on the `uptime_url` resource.
+ * - Compute Engine: `compute.googleapis.com/instance/cpu/utilization` and `.../instance/uptime`
+ *   (hypervisor metrics, no agent); `compute.googleapis.com/guest/memory/bytes_used` only when the
+ *   Confidential Space launcher is allowed to report memory.
+ * - Security Token Service audit logs (log-based metrics) for attestation token exchanges.
+ */
+
+export interface GcpAlarmTargets {
+  readonly mode: IngressMode;
+  readonly project: string;
+  readonly region: string;
+  /** Fleet name: labels, display names and the names of the log-based metrics. */
+  readonly fleetName: string;
+  /** Global backend service behind the load balancer (its `name`). */
+  readonly backendServiceName: pulumi.Input<string>;
+  /** terminate mode: the URL map's name (request metrics of the Application LB are labelled by it). */
+  readonly urlMapName?: pulumi.Input<string>;
+  /** Regional managed instance group (its `name`): the instances' `instance_group` system label. */
+  readonly instanceGroupManagerName: pulumi.Input<string>;
+  /** Host (LB IP address or DNS name) and port the uptime check probes over HTTPS on /health. */
+  readonly endpointHost: pulumi.Input<string>;
+  readonly listenerPort: number;
+  /**
+   * Whether the uptime check validates the served certificate. Default: true in terminate mode (the
+   * load balancer serves a managed or given certificate; then `endpointHost` must be a name the
+   * certificate covers, not the bare IP), false in passthrough (the TEE's own certificate, typically
+   * `--auto-generate-cert`, is self-signed; the check still reads its expiry).
+   */
+  readonly validateSsl?: boolean;
+  /**
+   * True only when the pinned image's launch policy allows memory monitoring on the production
+   * (hardened) image (`tee.launch_policy.hardened_monitoring=memoryonly|all`, or the deprecated
+   * `tee.launch_policy.monitoring_memory_allow=always`) AND the instance template sets the metadata
+   * `tee-monitoring-memory-enable=true`. The launcher refuses to start the workload when the
+   * metadata asks for monitoring the image does not allow, so never set one without the other.
+   * Default false: memory is then not observable.
+   */
+  readonly memoryMonitoring?: boolean;
+  /**
+   * Workload Identity pool (its id) whose provider checks the Confidential Space attestation token.
+   * When given, attestation failures are counted from the Security Token Service's ExchangeToken
+   * Data Access audit logs, which are OFF by default: the project must enable ADMIN_READ audit logs
+   * for `sts.googleapis.com`. Without a pool nothing exchanges an attestation token: not observable.
+   */
+  readonly workloadIdentityPoolId?: string;
+}
+
+/** One time series selection with its aggregation; the alignment period comes from the alarm. */
+export interface GcpSeries {
+  readonly metricType: string;
+  readonly resourceType: string;
+  /** Complete Monitoring filter: metric type, resource type and label restrictions. */
+  readonly filter: pulumi.Output<string>;
+  readonly perSeriesAligner: string;
+  readonly crossSeriesReducer?: string;
+  readonly groupByFields?: readonly string[];
+}
+
+/** How the catalogue's threshold (percent, seconds, count, days) maps onto the metric's unit. */
+export type ThresholdUnit = "as-is" | "percent-to-fraction" | "seconds-to-milliseconds";
+
+/** A log-based counter metric an alarm needs (created by `gcpMonitoring`). */
+export interface LogCounter {
+  /** Suffix of the Pulumi logical name. */
+  readonly key: string;
+  /** The metric's name; its metric type is `logging.googleapis.com/user/<name>`. */
+  readonly name: string;
+  readonly filter: string;
+  readonly description: string;
+}
+
+/** Where an alarm's number comes from on Google Cloud, for one ingress mode. */
+export type GcpMetricSource =
+  | {
+      readonly kind: "threshold";
+      /** The series compared with the threshold, or the numerator of a ratio. */
+      readonly series: GcpSeries;
+      /** Present for ratios (numerator / denominator, a fraction). */
+      readonly denominator?: GcpSeries;
+      readonly unit: ThresholdUnit;
+      /** Whether an absence of data is itself a violation (as for a dead fleet). */
+      readonly missingData: "EVALUATION_MISSING_DATA_ACTIVE" | "EVALUATION_MISSING_DATA_INACTIVE";
+      readonly logCounters?: readonly LogCounter[];
+    }
+  | {
+      readonly kind: "promql";
+      readonly metricTypes: readonly string[];
+      /** The PromQL expression; its window is the alarm's period, its comparison the alarm's. */
+      readonly query: (windowSeconds: number, comparison: ">" | "<", threshold: number) => pulumi.Output<string>;
+    }
+  | { readonly kind: "unobservable"; readonly reason: string };
+
+export const METRIC = {
+  requestCount: "loadbalancing.googleapis.com/https/request_count",
+  backendLatencies: "loadbalancing.googleapis.com/https/backend_latencies",
+  checkPassed: "monitoring.googleapis.com/uptime_check/check_passed",
+  certDaysLeft: "monitoring.googleapis.com/uptime_check/time_until_ssl_cert_expires",
+  cpuUtilization: "compute.googleapis.com/instance/cpu/utilization",
+  instanceUptime: "compute.googleapis.com/instance/uptime",
+  memoryBytesUsed: "compute.googleapis.com/guest/memory/bytes_used",
+} as const;
+
+/** PromQL name of the Application LB's request counter (first "/" -> ":", other specials -> "_"). */
+const PROMQL_REQUEST_COUNT = "loadbalancing_googleapis_com:https_request_count";
+
+/**
+ * Values the LB's `matched_url_path_rule` label takes for the /prove path rule: the rule's paths
+ * ("/prove", "/prove/*") or their prefix form ("/prove/"), depending on which one matched.
+ */
+export const PROVE_PATH_RULE_VALUES = [PROVE_PATH, `${PROVE_PATH}/`, `${PROVE_PATH}/*`] as const;
+
+export const L4_BLIND =
+  "passthrough: TLS ends inside the TEE, so the proxy Network Load Balancer sees TCP only (its l4_proxy metrics count connections and bytes); nobody outside the TEE sees HTTP status codes or per-request latency";
+export const QUEUE_DEPTH_REASON = "Confidential Space runs only the workload container; no host agent polls /ready";
+export const MEMORY_REASON =
+  "Confidential Space runs no Ops Agent; the launcher reports compute.googleapis.com/guest/memory/bytes_used only when the image's launch policy allows monitoring on the production image (tee.launch_policy.hardened_monitoring) and the VM sets tee-monitoring-memory-enable=true, which this fleet does not";
+export const NO_POOL_REASON =
+  "no Workload Identity pool: the workload exchanges no attestation token with the Security Token Service, so there are no attestation checks to count";
+
+/** Log filter of STS token exchanges against the fleet's Workload Identity pool. */
+export function stsExchangeLogFilter(poolId: string, failuresOnly: boolean): string {
+  return [
+    'protoPayload.serviceName="sts.googleapis.com"',
+    // v1 and v1beta
+    'protoPayload.methodName:"SecurityTokenService.ExchangeToken"',
+    `protoPayload.resourceName:"/workloadIdentityPools/${poolId}/providers/"`,
+    ...(failuresOnly ? ["protoPayload.status.code>0"] : []),
+  ].join(" AND ");
+}
+
+function quoted(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** `metric.type="..." AND resource.type="..." AND <clauses>`, resolving Output label values. */
+function filterOf(metricType: string, resourceType: string, clauses: ReadonlyArray<readonly [string, pulumi.Input<string>]>, raw: readonly string[] = []): pulumi.Output<string> {
+  return pulumi.all(clauses.map(([, value]) => value)).apply((values) =>
+    [`metric.type=${quoted(metricType)}`, `resource.type=${quoted(resourceType)}`, ...clauses.map(([key], i) => `${key}=${quoted(values[i]!)}`), ...raw].join(" AND "),
+  );
+}
+
+function series(metricType: string, resourceType: string, clauses: ReadonlyArray<readonly [string, pulumi.Input<string>]>, agg: Omit<GcpSeries, "metricType" | "resourceType" | "filter">, raw: readonly string[] = []): GcpSeries {
+  return { metricType, resourceType, filter: filterOf(metricType, resourceType, clauses, raw), ...agg };
+}
+
+function uptimeCheckSeries(targets: GcpAlarmTargets, metricType: string, agg: Omit<GcpSeries, "metricType" | "resourceType" | "filter">): GcpSeries {
+  // The check's own metrics are written against the uptime_url resource (project_id, host).
+  return series(metricType, "uptime_url", [["resource.label.project_id", targets.project], ["resource.label.host", targets.endpointHost]], agg);
+}
+
+function fleetInstances(targets: GcpAlarmTargets): Array<readonly [string, pulumi.Input<string>]> {
+  // Every VM a managed instance group creates carries its group in the `instance_group` system label.
+  return [["resource.label.project_id", targets.project], ["metadata.system_labels.instance_group", targets.instanceGroupManagerName]];
+}
+
+function logCounterNames(targets: GcpAlarmTargets): { all: string; failed: string } {
+  return { all: `tee-prover-${targets.fleetName}-sts-exchanges`, failed: `tee-prover-${targets.fleetName}-sts-exchange-failures` };
+}
+
+/** Map a catalogue signal onto a real Cloud Monitoring source for the ingress mode, or say why none exists. */
+export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMetricSource {
+  const urlMap = targets.mode === "terminate" ? targets.urlMapName : undefined;
+  const noUrlMap = targets.mode === "terminate" ? "terminate mode without the URL map's name: the Application Load Balancer's request metrics cannot be selected" : L4_BLIND;
+  switch (signal) {
+    case "healthy-hosts":
+      // The load balancer publishes no healthy-backend count; an HTTPS check through its front end
+      // fails when no backend is healthy (502 in terminate mode, a reset connection in passthrough).
+      // Value: how many checker locations saw /health answer 200.
+      return {
+        kind: "threshold",
+        series: uptimeCheckSeries(targets, METRIC.checkPassed, { perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_COUNT_TRUE" }),
+        unit: "as-is",
+        missingData: "EVALUATION_MISSING_DATA_ACTIVE",
+      };
+    case "attestation-failure-percent": {
+      if (!targets.workloadIdentityPoolId) return { kind: "unobservable", reason: NO_POOL_REASON };
+      const names = logCounterNames(targets);
+      const counter = (name: string): GcpSeries =>
+        series(`logging.googleapis.com/user/${name}`, "audited_resource", [], { perSeriesAligner: "ALIGN_DELTA", crossSeriesReducer: "REDUCE_SUM" });
+      return {
+        kind: "threshold",
+        // Failed exchanges / exchanges: the pool provider's attribute condition is where the pins are checked.
+        series: counter(names.failed),
+        denominator: counter(names.all),
+        unit: "percent-to-fraction",
+        missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+        logCounters: [
+          { key: "sts-exchanges", name: names.all, filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, false), description: `STS token exchanges against the Workload Identity pool of ${targets.fleetName}` },
+          { key: "sts-exchange-failures", name: names.failed, filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, true), description: `Failed STS token exchanges (attestation rejected) for ${targets.fleetName}` },
+        ],
+      };
+    }
+    case "proofs-while-requests": {
+      if (!urlMap) return { kind: "unobservable", reason: targets.mode === "terminate" ? noUrlMap : `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE` };
+      const rule = `matched_url_path_rule=~"${PROVE_PATH}(/.*)?"`;
+      return {
+        kind: "promql",
+        metricTypes: [METRIC.requestCount],
+        // Value: /prove requests in the window when none of them succeeded (2xx); no series otherwise.
+        query: (window, comparison, threshold) =>
+          pulumi.output(urlMap).apply((map) => {
+            const selector = (extra: string) => `${PROMQL_REQUEST_COUNT}{monitored_resource="https_lb_rule",url_map_name="${map}",${rule}${extra}}`;
+            return `(sum(increase(${selector("")}[${window}s])) unless (sum(increase(${selector(',response_code_class="200"')}[${window}s])) > 0)) ${comparison} ${threshold}`;
+          }),
+      };
+    }
+    case "tee-running":
+      // Running VM-seconds per second summed over the group = VMs running. A Confidential Space VM is
+      // the TEE: the production image stops the VM when the workload exits (restart policy Never), a
+      // hung workload is replaced by autohealing. No data at all (every VM gone) is itself an outage.
+      return {
+        kind: "threshold",
+        series: series(METRIC.instanceUptime, "gce_instance", fleetInstances(targets), { perSeriesAligner: "ALIGN_RATE", crossSeriesReducer: "REDUCE_SUM" }),
+        unit: "as-is",
+        missingData: "EVALUATION_MISSING_DATA_ACTIVE",
+      };
+    case "http-5xx-percent": {
+      if (!urlMap) return { kind: "unobservable", reason: noUrlMap };
+      const requests = (raw: string[]) =>
+        series(METRIC.requestCount, "https_lb_rule", [["resource.label.url_map_name", urlMap]], { perSeriesAligner: "ALIGN_DELTA", crossSeriesReducer: "REDUCE_SUM" }, raw);
+      // Load-balancer-generated 5xx (no healthy backend, timeouts) count as well as the server's own.
+      return { kind: "threshold", series: requests(["metric.label.response_code_class=500"]), denominator: requests([]), unit: "percent-to-fraction", missingData: "EVALUATION_MISSING_DATA_INACTIVE" };
+    }
+    case "proof-latency-p95-seconds":
+      if (!urlMap) return { kind: "unobservable", reason: noUrlMap };
+      // One distribution for all /prove responses of our backend service, then its 95th percentile (ms).
+      return {
+        kind: "threshold",
+        series: series(
+          METRIC.backendLatencies,
+          "https_lb_rule",
+          [["resource.label.url_map_name", urlMap], ["resource.label.backend_target_name", targets.backendServiceName]],
+          { perSeriesAligner: "ALIGN_DELTA", crossSeriesReducer: "REDUCE_PERCENTILE_95" },
+          [`resource.label.matched_url_path_rule=one_of(${PROVE_PATH_RULE_VALUES.map(quoted).join(", ")})`],
+        ),
+        unit: "seconds-to-milliseconds",
+        missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+      };
+    case "cpu-percent":
+      return {
+        kind: "threshold",
+        series: series(METRIC.cpuUtilization, "gce_instance", fleetInstances(targets), { perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_MEAN" }),
+        unit: "percent-to-fraction",
+        missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+      };
+    case "memory-percent": {
+      if (!targets.memoryMonitoring) return { kind: "unobservable", reason: MEMORY_REASON };
+      // bytes_used has one series per state (used, free, buffered, cached, slab); their sum is the VM's memory.
+      const bytes = (raw: string[]) =>
+        series(METRIC.memoryBytesUsed, "gce_instance", fleetInstances(targets), { perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_SUM", groupByFields: ["resource.label.instance_id"] }, raw);
+      return { kind: "threshold", series: bytes(['metric.label.state="used"']), denominator: bytes([]), unit: "percent-to-fraction", missingData: "EVALUATION_MISSING_DATA_INACTIVE" };
+    }
+    case "queue-depth":
+      return { kind: "unobservable", reason: QUEUE_DEPTH_REASON };
+    case "tls-cert-days-left":
+      // terminate: the load balancer's certificate; passthrough: the TEE's own, seen in the handshake.
+      return {
+        kind: "threshold",
+        series: uptimeCheckSeries(targets, METRIC.certDaysLeft, { perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_MIN" }),
+        unit: "as-is",
+        missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+      };
+  }
+}
+
+/** P0 pages, P3 is advisory. Cloud Monitoring knows CRITICAL, ERROR and WARNING. */
+export const GCP_SEVERITY: Readonly<Record<Severity, "CRITICAL" | "ERROR" | "WARNING">> = { P0: "CRITICAL", P1: "ERROR", P2: "WARNING", P3: "WARNING" };
+
+export function thresholdValue(spec: AlarmSpec, unit: ThresholdUnit): number {
+  switch (unit) {
+    case "as-is":
+      return spec.threshold;
+    case "percent-to-fraction":
+      return spec.threshold / 100;
+    case "seconds-to-milliseconds":
+      return spec.threshold * 1000;
+  }
+}
+
+export function conditionDuration(spec: AlarmSpec): string {
+  return `${spec.periodSeconds * spec.evaluationPeriods}s`;
+}
+
+function aggregation(s: GcpSeries, spec: AlarmSpec) {
+  return {
+    alignmentPeriod: `${spec.periodSeconds}s`,
+    perSeriesAligner: s.perSeriesAligner,
+    ...(s.crossSeriesReducer ? { crossSeriesReducer: s.crossSeriesReducer } : {}),
+    ...(s.groupByFields ? { groupByFields: [...s.groupByFields] } : {}),
+  };
+}
+
+export interface GcpMonitoring {
+  readonly channels: Record<Severity, monitoring.NotificationChannel[]>;
+  readonly policies: Record<string, monitoring.AlertPolicy>;
+  readonly unobservable: UnobservableAlarm[];
+  readonly uptimeCheck: monitoring.UptimeCheckConfig;
+  readonly dashboard: monitoring.Dashboard;
+  /** Log-based metrics the policies count (attestation exchanges), if any. */
+  readonly logMetrics: logging.Metric[];
+}
+
+function documentation(spec: AlarmSpec, targets: GcpAlarmTargets, source: GcpMetricSource, subscribed: boolean): string {
+  const metrics = source.kind === "threshold" ? [source.series.metricType, ...(source.denominator ? [source.denominator.metricType] : [])] : source.kind === "promql" ? source.metricTypes : [];
+  return [
+    `**Severity:** ${spec.severity} (${GCP_SEVERITY[spec.severity]})`,
+    "",
+    `**Alarm:** ${spec.description} (\`${spec.id}\`)`,
+    "",
+    `**Fleet:** ${targets.fleetName} (project ${targets.project}, ${targets.region}, ingress ${targets.mode})`,
+    "",
+    `**Source:** ${[...new Set(metrics)].map((m) => `\`${m}\``).join(", ")}`,
+    ...(subscribed ? [] : ["", `**No subscriber:** no notification channel is configured for ${spec.severity}; incidents open in Cloud Monitoring only.`]),
+  ].join("\n");
+}
+
+/** Notification channels per severity, the catalogue as alert policies, an uptime check and a dashboard. */
+export function gcpMonitoring(
+  name: string,
+  targets: GcpAlarmTargets,
+  subscriptions: Readonly<Record<Severity, AlarmSubscriptions>>,
+  labels: Record<string, string>,
+  parent: pulumi.Resource,
+): GcpMonitoring {
+  if (!GCP_NAME_PATTERN.test(targets.fleetName)) throw new Error(`fleet name ${JSON.stringify(targets.fleetName)} must match ${GCP_NAME_PATTERN}`);
+  const opts = { parent };
+  const project = targets.project;
+  const logical = (suffix: string) => autoNamed(`${name}-${suffix}`, GCP_NAME_MAX);
+
+  const channels = {} as Record<Severity, monitoring.NotificationChannel[]>;
+  for (const severity of SEVERITIES) {
+    const sev = severity.toLowerCase();
+    const subs = subscriptions[severity];
+    const userLabels = { ...labels, severity: sev };
+    channels[severity] = [
+      ...subs.emails.map((email, i) => new monitoring.NotificationChannel(logical(`${sev}-email-${i}`), {
+        project,
+        type: "email",
+        displayName: `${name} ${severity} email ${i + 1}`,
+        labels: { email_address: email },
+        userLabels,
+      }, opts)),
+      // Webhook URLs carry their token. sensitiveLabels only has authToken/password/serviceKey (slack,
+      // basic auth, PagerDuty), not `url`, so the labels are a secret: encrypted in state, hidden in diffs.
+      ...subs.httpsEndpoints.map((url, i) => new monitoring.NotificationChannel(logical(`${sev}-webhook-${i}`), {
+        project,
+        type: "webhook_tokenauth",
+        displayName: `${name} ${severity} webhook ${i + 1}`,
+        labels: pulumi.secret({ url }),
+        userLabels,
+      }, opts)),
+    ];
+  }
+
+  const validateSsl = targets.validateSsl ?? targets.mode === "terminate";
+  const uptimeCheck = new monitoring.UptimeCheckConfig(logical("health"), {
+    project,
+    displayName: `${name} ${HEALTH_PATH}`,
+    period: "60s",
+    timeout: "10s",
+    checkerType: "STATIC_IP_CHECKERS",
+    monitoredResource: { type: "uptime_url", labels: { project_id: project, host: targets.endpointHost } },
+    httpCheck: {
+      requestMethod: "GET",
+      path: HEALTH_PATH,
+      port: targets.listenerPort,
+      useSsl: true,
+      // passthrough: the TEE's certificate is usually self-signed (--auto-generate-cert).
+      validateSsl,
+      acceptedResponseStatusCodes: [{ statusValue: 200 }],
+    },
+    userLabels: labels,
+  }, opts);
+
+  const logMetrics = new Map<string, logging.Metric>();
+  const policies: Record<string, monitoring.AlertPolicy> = {};
+  const unobservable: UnobservableAlarm[] = [];
+  const widgets: pulumi.Output<unknown>[] = [];
+  for (const spec of ALARM_CATALOGUE) {
+    const source = gcpMetricSource(spec.signal, targets);
+    if (source.kind === "unobservable") {
+      unobservable.push({ alarm: spec, reason: source.reason });
+      continue;
+    }
+    const dependsOn: logging.Metric[] = [];
+    if (source.kind === "threshold") {
+      for (const counter of source.logCounters ?? []) {
+        let metric = logMetrics.get(counter.name);
+        if (!metric) {
+          metric = new logging.Metric(logical(counter.key), {
+            project,
+            name: counter.name,
+            description: counter.description,
+            filter: counter.filter,
+            metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1", displayName: counter.description },
+          }, opts);
+          logMetrics.set(counter.name, metric);
+        }
+        dependsOn.push(metric);
+      }
+    }
+    const severityChannels = channels[spec.severity];
+    const comparison = spec.comparison === "above" ? "COMPARISON_GT" : "COMPARISON_LT";
+    const title = `[${spec.severity}] ${spec.description}`;
+    const condition = source.kind === "threshold"
+      ? {
+          displayName: spec.description,
+          conditionThreshold: {
+            filter: source.series.filter,
+            aggregations: [aggregation(source.series, spec)],
+            ...(source.denominator ? { denominatorFilter: source.denominator.filter, denominatorAggregations: [aggregation(source.denominator, spec)] } : {}),
+            comparison,
+            thresholdValue: thresholdValue(spec, source.unit),
+            duration: conditionDuration(spec),
+            evaluationMissingData: source.missingData,
+            trigger: { count: 1 },
+          },
+        }
+      : {
+          displayName: spec.description,
+          conditionPrometheusQueryLanguage: {
+            query: source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold),
+            duration: conditionDuration(spec),
+            evaluationInterval: "60s",
+          },
+        };
+    policies[spec.id] = new monitoring.AlertPolicy(logical(`${spec.severity.toLowerCase()}-${spec.id}`), {
+      project,
+      displayName: `${title} (${targets.fleetName})`,
+      combiner: "OR",
+      severity: GCP_SEVERITY[spec.severity],
+      conditions: [condition],
+      // A channel's provider id is its full name, projects/P/notificationChannels/ID.
+      notificationChannels: severityChannels.map((c) => c.id),
+      documentation: {
+        mimeType: "text/markdown",
+        subject: `${title} (${targets.fleetName})`,
+        content: documentation(spec, targets, source, severityChannels.length > 0),
+      },
+      userLabels: { ...labels, severity: spec.severity.toLowerCase(), alarm: spec.id },
+    }, dependsOn.length ? { ...opts, dependsOn } : opts);
+
+    const threshold = source.kind === "threshold" ? thresholdValue(spec, source.unit) : undefined;
+    const query: pulumi.Output<object> = source.kind === "promql"
+      ? source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold).apply((q) => ({ prometheusQuery: q }))
+      : source.denominator
+        ? pulumi.all([source.series.filter, source.denominator.filter]).apply(([n, d]) => ({
+            timeSeriesFilterRatio: { numerator: { filter: n, aggregation: aggregation(source.series, spec) }, denominator: { filter: d, aggregation: aggregation(source.denominator!, spec) } },
+          }))
+        : source.series.filter.apply((f) => ({ timeSeriesFilter: { filter: f, aggregation: aggregation(source.series, spec) } }));
+    widgets.push(query.apply((timeSeriesQuery) => ({
+      title,
+      xyChart: {
+        dataSets: [{ timeSeriesQuery, plotType: "LINE" }],
+        ...(threshold === undefined ? {} : { thresholds: [{ value: threshold, label: `${spec.comparison} ${spec.threshold}` }] }),
+      },
+    })));
+  }
+
+  const dashboard = new monitoring.Dashboard(logical("dashboard"), {
+    project,
+    dashboardJson: pulumi.all(widgets).apply((ws) => JSON.stringify({
+      displayName: `tee-prover ${name}`,
+      mosaicLayout: { columns: 12, tiles: ws.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
+    })),
+  }, opts);
+
+  return { channels, policies, unobservable, uptimeCheck, dashboard, logMetrics: [...logMetrics.values()] };
+}

@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import type { PlannedResource } from "../../src/plan/engine";
+import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
+
+// prod, passthrough on TDX: TLS ends inside the TEE. Two TLS-serving releases during a rotation,
+// a setting the images' launch policy allows, an existing network.
+const DIGEST_OLD = `sha256:${"a".repeat(64)}`;
+const DIGEST_NEW = `sha256:${"b".repeat(64)}`;
+const release = (version: string, digest: string) => ({
+  version,
+  image: `us-docker.pkg.dev/example/prover/proof-server@${digest}`,
+  servesTls: true,
+  launchPolicy: { allowEnvOverride: ["MIDNIGHT_PROOF_SERVER_NUM_WORKERS"], allowCmdOverride: false, logRedirect: "always" },
+});
+
+let resources: PlannedResource[];
+let outputs: Record<string, unknown>;
+
+beforeAll(async () => {
+  const base = gcpDevValues();
+  const gcp = base["tee-prover-infra:gcp"] as Record<string, unknown>;
+  const run = await planStack(gcpDevValues({
+    environment: "prod",
+    proofServer: { build: "tee", jobTimeoutSeconds: 600, env: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" } },
+    releases: [release("v6.4.0", DIGEST_OLD), release("v6.5.0", DIGEST_NEW)],
+    ingress: { mode: "passthrough", requestTimeoutSeconds: 900 },
+    gcp: {
+      ...gcp,
+      confidentialInstanceType: "TDX",
+      machineType: "c3-standard-8",
+      zones: ["us-central1-a", "us-central1-b", "us-central1-c"],
+      fleet: { minSize: 2, maxSize: 6 },
+      logRedirect: true,
+      network: { mode: "existing", network: "projects/example-tee-prover-dev/global/networks/shared", subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" },
+      certificate: undefined,
+    },
+  }), "prod-gcp");
+  resources = run.resources;
+  outputs = run.outputs;
+});
+
+describe("passthrough ingress (global external proxy Network LB)", () => {
+  test("target TCP proxy to a TCP backend service whose timeout covers the job; no URL map, certificate or Cloud Armor", () => {
+    const bs = one(resources, "gcp:compute/backendService:BackendService");
+    expect(prop(bs, "protocol")).toBe("TCP");
+    expect(prop(bs, "loadBalancingScheme")).toBe("EXTERNAL_MANAGED");
+    expect(prop(bs, "timeoutSec")).toBe(900);
+    expect(prop(bs, "connectionDrainingTimeoutSec")).toBe(660);
+    expect(prop(bs, "securityPolicy")).toBeUndefined();
+    const proxy = one(resources, "gcp:compute/targetTCPProxy:TargetTCPProxy");
+    expect(prop(proxy, "backendService")).toBe(bs.id);
+    expect(prop(proxy, "proxyHeader")).toBe("NONE");
+    for (const type of ["gcp:compute/uRLMap:URLMap", "gcp:compute/managedSslCertificate:ManagedSslCertificate", "gcp:compute/securityPolicy:SecurityPolicy", "gcp:compute/targetHttpsProxy:TargetHttpsProxy"]) {
+      expect(ofType(resources, type)).toHaveLength(0);
+    }
+    const rules = ofType(resources, "gcp:compute/globalForwardingRule:GlobalForwardingRule");
+    expect(rules.map((r) => [prop(r, "portRange"), prop(r, "target"), prop(r, "ipProtocol")])).toEqual([["443", proxy.id, "TCP"]]);
+  });
+
+  test("HTTPS health check on /health:6300, answered by the TEE's own TLS", () => {
+    const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
+    expect(prop(hc, "httpsHealthCheck")).toEqual({ port: 6300, requestPath: "/health" });
+    expect(prop(hc, "httpHealthCheck")).toBeUndefined();
+  });
+
+  test("nobody outside the TEE sees plaintext; the endpoint is the global address", () => {
+    expect(outputs["plaintextSeenBy"]).toEqual([]);
+    expect(outputs["endpoint"]).toBe(`https://${String(one(resources, "gcp:compute/globalAddress:GlobalAddress").state["address"])}`);
+  });
+
+  test("HTTP-level alarms are listed as not observable, and no policy pretends otherwise", () => {
+    const review = outputs["review"] as { unobservableAlarms: Array<{ alarm: { id: string } }> };
+    const ids = review.unobservableAlarms.map((u) => u.alarm.id);
+    for (const id of ["no-proofs", "error-rate-high", "error-rate-elevated", "latency-p95-high", "latency-p95-elevated"]) expect(ids).toContain(id);
+    const policies = ofType(resources, "gcp:monitoring/alertPolicy:AlertPolicy").map((p) => p.name);
+    for (const id of ids) expect(policies.some((n) => n.endsWith(id))).toBe(false);
+  });
+});
+
+describe("TDX instances running the rollout target", () => {
+  test("c3 with TDX, no minimum CPU platform; three zones; surge of three", () => {
+    const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
+    expect(prop(tpl, "confidentialInstanceConfig")).toEqual({ confidentialInstanceType: "TDX" });
+    expect(prop(tpl, "machineType")).toBe("c3-standard-8");
+    expect(prop(tpl, "minCpuPlatform")).toBeUndefined();
+    const mig = one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    expect(prop(mig, "distributionPolicyZones")).toEqual(["us-central1-a", "us-central1-b", "us-central1-c"]);
+    expect(prop(mig, "updatePolicy.maxSurgeFixed")).toBe(3);
+    expect(prop(mig, "updatePolicy.maxUnavailableFixed")).toBe(0);
+  });
+
+  test("metadata: the newer image, the allowed env override, log redirect the policy allows", () => {
+    expect(prop(one(resources, "gcp:compute/instanceTemplate:InstanceTemplate"), "metadata")).toEqual({
+      "tee-image-reference": `us-docker.pkg.dev/example/prover/proof-server@${DIGEST_NEW}`,
+      "tee-restart-policy": "Always",
+      "tee-container-log-redirect": "true",
+      "tee-env-MIDNIGHT_PROOF_SERVER_NUM_WORKERS": "8",
+    });
+  });
+
+  test("the attribute condition accepts both digests during the rotation", () => {
+    const condition = prop<string>(one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), "attributeCondition");
+    expect(condition.endsWith(`assertion.submods.container.image_digest in ["${DIGEST_OLD}", "${DIGEST_NEW}"]`)).toBe(true);
+    const review = outputs["review"] as { activeRelease: string; imageDigests: Record<string, string> };
+    expect(review.activeRelease).toBe("v6.5.0");
+    expect(review.imageDigests).toEqual({ "v6.4.0": DIGEST_OLD, "v6.5.0": DIGEST_NEW });
+  });
+});
+
+describe("prod and the existing network", () => {
+  test("secrets are protected and have deletion protection", () => {
+    const secrets = ofType(resources, "gcp:secretmanager/secret:Secret");
+    expect(secrets).toHaveLength(2);
+    for (const s of secrets) {
+      expect(s.protect).toBe(true);
+      expect(prop(s, "deletionProtection")).toBe(true);
+    }
+  });
+
+  test("no network or subnet is created; the firewall, router and instances use the given ones", () => {
+    expect(ofType(resources, "gcp:compute/network:Network")).toHaveLength(0);
+    expect(ofType(resources, "gcp:compute/subnetwork:Subnetwork")).toHaveLength(0);
+    expect(prop(one(resources, "gcp:compute/firewall:Firewall"), "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
+    expect(prop(one(resources, "gcp:compute/router:Router"), "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
+    expect(prop(one(resources, "gcp:compute/instanceTemplate:InstanceTemplate"), "networkInterfaces")).toEqual([{ subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" }]);
+  });
+});

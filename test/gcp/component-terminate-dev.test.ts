@@ -1,0 +1,180 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import { GCP_NAME_PATTERN, AUTONAME_SUFFIX_LENGTH } from "../../src/naming";
+import type { PlannedResource } from "../../src/plan/engine";
+import { gcpDevValues, named, ofType, one, planStack, prop } from "../helpers/offline";
+
+// The GCP dev stack as committed: SEV-SNP on n2d, terminate mode, reference image over HTTP with the
+// plaintext hop accepted, a managed certificate.
+let resources: PlannedResource[];
+let outputs: Record<string, unknown>;
+const DIGEST = `sha256:${"0".repeat(64)}`;
+
+beforeAll(async () => {
+  const run = await planStack(gcpDevValues(), "dev-gcp");
+  resources = run.resources;
+  outputs = run.outputs;
+});
+
+const byName = (type: string, name: string) => named(resources, type, name);
+const sa = () => one(resources, "gcp:serviceaccount/account:Account");
+
+describe("confidential instances", () => {
+  test("instance template: SEV-SNP on AMD Milan, TERMINATE on maintenance, shielded VM, production image", () => {
+    const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
+    expect(prop(tpl, "machineType")).toBe("n2d-standard-8");
+    expect(prop(tpl, "minCpuPlatform")).toBe("AMD Milan");
+    expect(prop(tpl, "confidentialInstanceConfig")).toEqual({ confidentialInstanceType: "SEV_SNP" });
+    expect(prop(tpl, "scheduling")).toEqual({ onHostMaintenance: "TERMINATE", automaticRestart: true });
+    expect(prop(tpl, "shieldedInstanceConfig")).toEqual({ enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true });
+    expect(prop(tpl, "disks.0.sourceImage")).toBe("projects/confidential-space-images/global/images/family/confidential-space");
+    expect(prop(tpl, "disks.0.boot")).toBe(true);
+  });
+
+  test("launcher metadata: image pinned by digest, restart policy, no log redirect, no env the image would ignore", () => {
+    const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
+    expect(prop(tpl, "metadata")).toEqual({
+      "tee-image-reference": `docker.io/midnightntwrk/proof-server@${DIGEST}`,
+      "tee-restart-policy": "Always",
+      "tee-container-log-redirect": "false",
+    });
+  });
+
+  test("no external IP, the workload account with the cloud-platform scope, the firewall tag", () => {
+    const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
+    const nics = prop<Array<Record<string, unknown>>>(tpl, "networkInterfaces");
+    expect(nics).toHaveLength(1);
+    expect(nics[0]!["accessConfigs"]).toBeUndefined();
+    expect(nics[0]!["subnetwork"]).toBe(one(resources, "gcp:compute/subnetwork:Subnetwork").id);
+    expect(prop(tpl, "serviceAccount")).toEqual({ email: sa().state["email"], scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
+    expect(prop(tpl, "tags")).toEqual(["prover-dev-gcp-prover"]);
+  });
+
+  test("regional MIG over both zones, named port 6300, autohealing on /health, surge-only updates", () => {
+    const mig = one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
+    const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
+    expect(prop(mig, "region")).toBe("us-central1");
+    expect(prop(mig, "distributionPolicyZones")).toEqual(["us-central1-a", "us-central1-b"]);
+    expect(prop(mig, "namedPorts")).toEqual([{ name: "proof-server", port: 6300 }]);
+    expect(prop(mig, "autoHealingPolicies")).toEqual({ healthCheck: hc.id, initialDelaySec: 600 });
+    expect(prop(mig, "versions")).toEqual([{ name: "v6.3.1", instanceTemplate: tpl.state["selfLinkUnique"] }]);
+    expect(prop(mig, "updatePolicy")).toEqual({ type: "PROACTIVE", minimalAction: "REPLACE", replacementMethod: "SUBSTITUTE", maxSurgeFixed: 2, maxUnavailableFixed: 0, minReadySec: 60, instanceRedistributionType: "PROACTIVE" });
+    expect(mig.ignoreChanges).toEqual(["targetSize"]);
+    const scaler = one(resources, "gcp:compute/regionAutoscaler:RegionAutoscaler");
+    expect(prop(scaler, "target")).toBe(mig.id);
+    expect(prop(scaler, "autoscalingPolicy")).toEqual({ minReplicas: 1, maxReplicas: 2, cooldownPeriod: 600, cpuUtilization: { target: 0.7 } });
+  });
+});
+
+describe("terminate ingress (global external Application LB)", () => {
+  test("health check: HTTP /health on 6300 (the accepted plaintext hop)", () => {
+    const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
+    expect(prop(hc, "httpHealthCheck")).toEqual({ port: 6300, requestPath: "/health" });
+    expect(prop(hc, "httpsHealthCheck")).toBeUndefined();
+    expect([prop(hc, "checkIntervalSec"), prop(hc, "timeoutSec"), prop(hc, "healthyThreshold"), prop(hc, "unhealthyThreshold")]).toEqual([10, 5, 2, 3]);
+  });
+
+  test("backend service: timeoutSec and draining = job + 60 s, Cloud Armor attached, the MIG as backend", () => {
+    const bs = one(resources, "gcp:compute/backendService:BackendService");
+    expect(prop(bs, "protocol")).toBe("HTTP");
+    expect(prop(bs, "loadBalancingScheme")).toBe("EXTERNAL_MANAGED");
+    expect(prop(bs, "portName")).toBe("proof-server");
+    expect(prop(bs, "timeoutSec")).toBe(660);
+    expect(prop(bs, "connectionDrainingTimeoutSec")).toBe(660);
+    expect(prop(bs, "healthChecks")).toBe(one(resources, "gcp:compute/healthCheck:HealthCheck").id);
+    expect(prop(bs, "securityPolicy")).toBe(one(resources, "gcp:compute/securityPolicy:SecurityPolicy").id);
+    expect(prop(bs, "backends")).toEqual([{ group: one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").state["instanceGroup"], balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }]);
+  });
+
+  test("URL map routes /prove through its own path rule; HTTP redirects to HTTPS", () => {
+    const bs = one(resources, "gcp:compute/backendService:BackendService");
+    const urls = byName("gcp:compute/uRLMap:URLMap", "prover-dev-gcp-urls");
+    expect(prop(urls, "pathMatchers")).toEqual([{ name: "prover", defaultService: bs.id, pathRules: [{ paths: ["/prove", "/prove/*"], service: bs.id }] }]);
+    const redirect = byName("gcp:compute/uRLMap:URLMap", "prover-dev-gcp-redirect");
+    expect(prop(redirect, "defaultUrlRedirect")).toEqual({ httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" });
+  });
+
+  test("HTTPS proxy: the managed certificate and a MODERN TLS 1.2+ policy; forwarding rules 443 and 80 on one address", () => {
+    const proxy = one(resources, "gcp:compute/targetHttpsProxy:TargetHttpsProxy");
+    const cert = one(resources, "gcp:compute/managedSslCertificate:ManagedSslCertificate");
+    expect(prop(cert, "managed")).toEqual({ domains: ["prover-dev.example.com"] });
+    expect(prop(proxy, "sslCertificates")).toEqual([cert.id]);
+    const policy = one(resources, "gcp:compute/sSLPolicy:SSLPolicy");
+    expect([prop(policy, "profile"), prop(policy, "minTlsVersion")]).toEqual(["MODERN", "TLS_1_2"]);
+    expect(prop(proxy, "sslPolicy")).toBe(policy.id);
+    const address = one(resources, "gcp:compute/globalAddress:GlobalAddress").state["address"];
+    const rules = ofType(resources, "gcp:compute/globalForwardingRule:GlobalForwardingRule").map((r) => [prop(r, "portRange"), prop(r, "ipAddress"), prop(r, "loadBalancingScheme")]);
+    expect(rules.sort()).toEqual([["443", address, "EXTERNAL_MANAGED"], ["80", address, "EXTERNAL_MANAGED"]]);
+  });
+
+  test("Cloud Armor throttles each client IP at the configured rate per 5 minutes", () => {
+    const armor = one(resources, "gcp:compute/securityPolicy:SecurityPolicy");
+    expect(prop(armor, "rules")).toEqual([
+      {
+        priority: 1000,
+        description: "per-client rate limit",
+        action: "throttle",
+        match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+        rateLimitOptions: { conformAction: "allow", exceedAction: "deny(429)", enforceOnKey: "IP", rateLimitThreshold: { count: 600, intervalSec: 300 } },
+      },
+      { priority: 2147483647, description: "default: allow", action: "allow", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
+    ]);
+  });
+
+  test("only Google's proxy and health-check ranges reach 6300; no other firewall rule", () => {
+    const fw = one(resources, "gcp:compute/firewall:Firewall");
+    expect(prop(fw, "sourceRanges")).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
+    expect(prop(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["6300"] }]);
+    expect(prop(fw, "targetTags")).toEqual(["prover-dev-gcp-prover"]);
+    expect(prop(fw, "direction")).toBe("INGRESS");
+    const nat = one(resources, "gcp:compute/routerNat:RouterNat");
+    expect(prop(nat, "sourceSubnetworkIpRangesToNat")).toBe("ALL_SUBNETWORKS_ALL_IP_RANGES");
+    expect(prop(one(resources, "gcp:compute/subnetwork:Subnetwork"), "privateIpGoogleAccess")).toBe(true);
+  });
+
+  test("outputs: the managed domain as endpoint, plaintext exposure stated", () => {
+    expect(outputs["endpoint"]).toBe("https://prover-dev.example.com");
+    expect(outputs["ingressMode"]).toBe("terminate");
+    expect(outputs["plaintextSeenBy"]).toEqual(["Google's Application Load Balancer", "anyone who can capture traffic on the load balancer -> host hop"]);
+  });
+});
+
+describe("attestation-bound secrets", () => {
+  test("OIDC provider for Confidential Space pins digest, production image, project and workload account", () => {
+    const provider = one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(prop(provider, "oidc")).toEqual({ issuerUri: "https://confidentialcomputing.googleapis.com/", allowedAudiences: ["https://sts.googleapis.com"] });
+    expect(prop(provider, "attributeCondition")).toBe(
+      `assertion.swname == "CONFIDENTIAL_SPACE" && assertion.dbgstat == "disabled-since-boot" && "STABLE" in assertion.submods.confidential_space.support_attributes && assertion.submods.gce.project_id == "example-tee-prover-dev" && "${String(sa().state["email"])}" in assertion.google_service_accounts && assertion.submods.container.image_digest in ["${DIGEST}"]`,
+    );
+    expect(prop(provider, "workloadIdentityPoolId")).toBe(prop(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId"));
+  });
+
+  test("the API-key and TLS-key secrets are readable by the attested principal set only, not by the VM's account", () => {
+    const pool = one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool");
+    const secrets = ofType(resources, "gcp:secretmanager/secret:Secret");
+    expect(secrets.map((s) => prop(s, "secretId")).sort()).toEqual(["prover-dev-gcp-api-keys", "prover-dev-gcp-tls-key"]);
+    const bindings = ofType(resources, "gcp:secretmanager/secretIamMember:SecretIamMember").map((b) => [prop(b, "secretId"), prop(b, "role"), prop(b, "member")]);
+    expect(bindings.sort()).toEqual([
+      ["prover-dev-gcp-api-keys", "roles/secretmanager.secretAccessor", `principalSet://iam.googleapis.com/${String(pool.state["name"])}/*`],
+      ["prover-dev-gcp-tls-key", "roles/secretmanager.secretAccessor", `principalSet://iam.googleapis.com/${String(pool.state["name"])}/*`],
+    ]);
+    const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => [prop(m, "role"), prop(m, "member")]);
+    expect(roles.sort()).toEqual([
+      ["roles/confidentialcomputing.workloadUser", `serviceAccount:${String(sa().state["email"])}`],
+      ["roles/logging.logWriter", `serviceAccount:${String(sa().state["email"])}`],
+      ["roles/monitoring.metricWriter", `serviceAccount:${String(sa().state["email"])}`],
+    ]);
+    expect(secrets.every((s) => s.protect === false && prop(s, "deletionProtection") === false)).toBe(true);
+  });
+});
+
+test("every child is parented by the component; names fit GCP's rules after auto-naming", () => {
+  const component = one(resources, "tee-prover:gcp:ConfidentialSpaceProofServer");
+  expect(resources.filter((r) => r !== component).every((r) => r.parent === "tee-prover:gcp:ConfidentialSpaceProofServer::prover-dev-gcp")).toBe(true);
+  const keys = resources.map((r) => `${r.type}::${r.name}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const r of ofType(resources, "gcp:compute/backendService:BackendService").concat(ofType(resources, "gcp:compute/instanceTemplate:InstanceTemplate"), ofType(resources, "gcp:compute/firewall:Firewall"))) {
+    expect(`${r.name}-abcdefg`).toMatch(GCP_NAME_PATTERN);
+    expect(r.name.length + AUTONAME_SUFFIX_LENGTH).toBeLessThanOrEqual(63);
+  }
+});

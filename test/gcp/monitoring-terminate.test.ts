@@ -1,0 +1,262 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, test } from "vitest";
+import type { GcpAlarmTargets } from "../../components/gcp/monitoring";
+import type { AlarmSubscriptions } from "../../src/config/types";
+import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
+import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
+import { runOffline, type PlannedResource } from "../../src/plan/engine";
+
+// terminate mode, every optional source configured: all alarms but queue depth become policies.
+
+const NAME = "prover-prod";
+const PARENT = "test:gcp:Parent::p";
+const T = {
+  policy: "gcp:monitoring/alertPolicy:AlertPolicy",
+  channel: "gcp:monitoring/notificationChannel:NotificationChannel",
+  uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+  dashboard: "gcp:monitoring/dashboard:Dashboard",
+  logMetric: "gcp:logging/metric:Metric",
+};
+const SECRET = { sig: "4dabf18193072939515e22adb298388d", secret: "1b47061264138c4ac30d75fd1eb44270" };
+const HOOK_P0 = "https://hooks.example.com/p0?token=s3cr3t-p0";
+const HOOK_P3 = "https://hooks.example.com/p3?token=s3cr3t-p3";
+
+const targets: GcpAlarmTargets = {
+  mode: "terminate",
+  project: "tee-prj",
+  region: "europe-west4",
+  fleetName: NAME,
+  backendServiceName: pulumi.output("prover-prod-backend"),
+  urlMapName: pulumi.output("prover-prod-urls"),
+  instanceGroupManagerName: pulumi.output("prover-prod-mig"),
+  endpointHost: pulumi.output("prover.example.com"),
+  listenerPort: 443,
+  workloadIdentityPoolId: "prover-prod-pool",
+  memoryMonitoring: true,
+};
+const none: AlarmSubscriptions = { emails: [], httpsEndpoints: [] };
+const subscriptions: Record<Severity, AlarmSubscriptions> = {
+  P0: { emails: ["oncall@example.com", "lead@example.com"], httpsEndpoints: [HOOK_P0] },
+  P1: { emails: ["oncall@example.com"], httpsEndpoints: [] },
+  P2: none,
+  P3: { emails: [], httpsEndpoints: [HOOK_P3] },
+};
+
+let resources: PlannedResource[];
+let outputs: Record<string, unknown>;
+
+beforeAll(async () => {
+  const run = await runOffline({
+    project: "tee-prover-infra",
+    stack: "test",
+    region: "europe-west4",
+    config: {},
+    program: async () => {
+      const { gcpMonitoring } = await import("../../components/gcp/monitoring");
+      const parent = new pulumi.ComponentResource("test:gcp:Parent", "p");
+      const m = gcpMonitoring(NAME, targets, subscriptions, { environment: "prod" }, parent);
+      const all: pulumi.Resource[] = [parent, ...Object.values(m.channels).flat(), ...Object.values(m.policies), m.uptimeCheck, m.dashboard, ...m.logMetrics];
+      return {
+        unobservable: m.unobservable.map((u) => ({ id: u.alarm.id, reason: u.reason })),
+        policyIds: Object.keys(m.policies),
+        logMetrics: m.logMetrics.length,
+        // The mock runtime only waits for registrations the stack's outputs depend on.
+        urns: pulumi.all(all.map((r) => r.urn)),
+      };
+    },
+  });
+  resources = run.resources;
+  outputs = run.outputs;
+});
+
+const ofType = (type: string) => resources.filter((r) => r.type === type);
+const byName = (type: string, name: string) => {
+  const r = ofType(type).find((x) => x.name === name);
+  if (!r) throw new Error(`no ${type} named ${name}; have ${ofType(type).map((x) => x.name).join(", ")}`);
+  return r;
+};
+const logical = (suffix: string) => autoNamed(`${NAME}-${suffix}`, GCP_NAME_MAX);
+const policy = (id: string) => byName(T.policy, logical(`${ALARM_CATALOGUE.find((a) => a.id === id)!.severity.toLowerCase()}-${id}`));
+const channelIds = (sev: string) => ofType(T.channel).filter((c) => c.name.startsWith(`${NAME}-${sev}-`)).map((c) => c.id);
+
+interface Agg { alignmentPeriod: string; perSeriesAligner: string; crossSeriesReducer?: string; groupByFields?: string[] }
+interface Condition {
+  displayName: string;
+  conditionThreshold?: { filter: string; aggregations: Agg[]; denominatorFilter?: string; denominatorAggregations?: Agg[]; comparison: string; thresholdValue: number; duration: string; evaluationMissingData: string; trigger: { count: number } };
+  conditionPrometheusQueryLanguage?: { query: string; duration: string; evaluationInterval: string };
+}
+const condition = (id: string): Condition => {
+  const conditions = policy(id).inputs["conditions"] as Condition[];
+  expect(conditions).toHaveLength(1);
+  return conditions[0]!;
+};
+const metricType = (filter: string) => /^metric\.type="([^"]+)"/.exec(filter)?.[1];
+
+// [id, metric type, denominator metric type, aligner, reducer, comparison, threshold, alignment, duration, missing data]
+const thresholdPolicies: Array<[string, string, string | null, string, string, string, number, string, string, string]> = [
+  ["no-healthy-host", "monitoring.googleapis.com/uptime_check/check_passed", null, "ALIGN_NEXT_OLDER", "REDUCE_COUNT_TRUE", "COMPARISON_LT", 1, "60s", "180s", "EVALUATION_MISSING_DATA_ACTIVE"],
+  ["attestation-failures", "logging.googleapis.com/user/tee-prover-prover-prod-sts-exchange-failures", "logging.googleapis.com/user/tee-prover-prover-prod-sts-exchanges", "ALIGN_DELTA", "REDUCE_SUM", "COMPARISON_GT", 0.01, "300s", "600s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["tee-down", "compute.googleapis.com/instance/uptime", null, "ALIGN_RATE", "REDUCE_SUM", "COMPARISON_LT", 1, "60s", "120s", "EVALUATION_MISSING_DATA_ACTIVE"],
+  ["error-rate-high", "loadbalancing.googleapis.com/https/request_count", "loadbalancing.googleapis.com/https/request_count", "ALIGN_DELTA", "REDUCE_SUM", "COMPARISON_GT", 0.01, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["latency-p95-high", "loadbalancing.googleapis.com/https/backend_latencies", null, "ALIGN_DELTA", "REDUCE_PERCENTILE_95", "COMPARISON_GT", 60000, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["cpu-high", "compute.googleapis.com/instance/cpu/utilization", null, "ALIGN_MEAN", "REDUCE_MEAN", "COMPARISON_GT", 0.9, "300s", "600s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["memory-high", "compute.googleapis.com/guest/memory/bytes_used", "compute.googleapis.com/guest/memory/bytes_used", "ALIGN_MEAN", "REDUCE_SUM", "COMPARISON_GT", 0.95, "300s", "300s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["error-rate-elevated", "loadbalancing.googleapis.com/https/request_count", "loadbalancing.googleapis.com/https/request_count", "ALIGN_DELTA", "REDUCE_SUM", "COMPARISON_GT", 0.005, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["latency-p95-elevated", "loadbalancing.googleapis.com/https/backend_latencies", null, "ALIGN_DELTA", "REDUCE_PERCENTILE_95", "COMPARISON_GT", 45000, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["cpu-elevated", "compute.googleapis.com/instance/cpu/utilization", null, "ALIGN_MEAN", "REDUCE_MEAN", "COMPARISON_GT", 0.85, "300s", "1800s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["tls-cert-expiring", "monitoring.googleapis.com/uptime_check/time_until_ssl_cert_expires", null, "ALIGN_NEXT_OLDER", "REDUCE_MIN", "COMPARISON_LT", 14, "3600s", "3600s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["cpu-sustained", "compute.googleapis.com/instance/cpu/utilization", null, "ALIGN_MEAN", "REDUCE_MEAN", "COMPARISON_GT", 0.8, "300s", "3600s", "EVALUATION_MISSING_DATA_INACTIVE"],
+];
+
+describe("alert policies (terminate)", () => {
+  test("13 policies, one per observable alarm; only queue depth is unobservable", () => {
+    expect(ofType(T.policy)).toHaveLength(13);
+    expect(outputs["policyIds"]).toEqual(ALARM_CATALOGUE.map((a) => a.id).filter((id) => id !== "queue-deep"));
+    expect(outputs["unobservable"]).toEqual([{ id: "queue-deep", reason: "Confidential Space runs only the workload container; no host agent polls /ready" }]);
+  });
+
+  test.each(thresholdPolicies)("%s: %s (/ %s) %s %s, %s %s, alignment %s, duration %s, %s", (id, metric, denominator, aligner, reducer, comparison, threshold, alignment, duration, missing) => {
+    const c = condition(id).conditionThreshold!;
+    expect(metricType(c.filter)).toBe(metric);
+    expect(c.comparison).toBe(comparison);
+    expect(c.thresholdValue).toBe(threshold);
+    expect(c.duration).toBe(duration);
+    expect(c.evaluationMissingData).toBe(missing);
+    expect(c.trigger).toEqual({ count: 1 });
+    expect(c.aggregations).toHaveLength(1);
+    expect(c.aggregations[0]).toMatchObject({ alignmentPeriod: alignment, perSeriesAligner: aligner, crossSeriesReducer: reducer });
+    if (denominator) {
+      expect(metricType(c.denominatorFilter!)).toBe(denominator);
+      expect(c.denominatorAggregations).toEqual(c.aggregations);
+    } else {
+      expect(c.denominatorFilter).toBeUndefined();
+    }
+  });
+
+  test("filters point at this fleet's URL map, backend, instance group and endpoint", () => {
+    const lb = 'resource.type="https_lb_rule" AND resource.label.url_map_name="prover-prod-urls"';
+    expect(condition("error-rate-high").conditionThreshold!.filter).toBe(`metric.type="loadbalancing.googleapis.com/https/request_count" AND ${lb} AND metric.label.response_code_class=500`);
+    expect(condition("error-rate-high").conditionThreshold!.denominatorFilter).toBe(`metric.type="loadbalancing.googleapis.com/https/request_count" AND ${lb}`);
+    expect(condition("latency-p95-high").conditionThreshold!.filter).toContain('resource.label.backend_target_name="prover-prod-backend" AND resource.label.matched_url_path_rule=one_of("/prove", "/prove/", "/prove/*")');
+    for (const id of ["tee-down", "cpu-high", "memory-high"]) expect(condition(id).conditionThreshold!.filter).toContain('resource.type="gce_instance" AND resource.label.project_id="tee-prj" AND metadata.system_labels.instance_group="prover-prod-mig"');
+    for (const id of ["no-healthy-host", "tls-cert-expiring"]) expect(condition(id).conditionThreshold!.filter).toContain('resource.type="uptime_url" AND resource.label.project_id="tee-prj" AND resource.label.host="prover.example.com"');
+    expect(condition("memory-high").conditionThreshold!.filter).toMatch(/ AND metric\.label\.state="used"$/);
+    expect(condition("memory-high").conditionThreshold!.aggregations[0]!.groupByFields).toEqual(["resource.label.instance_id"]);
+  });
+
+  test("no-proofs: PromQL over the /prove path rule, window = period, duration = period", () => {
+    const c = condition("no-proofs");
+    expect(c.conditionThreshold).toBeUndefined();
+    const q = c.conditionPrometheusQueryLanguage!;
+    expect(q.duration).toBe("300s");
+    expect(q.evaluationInterval).toBe("60s");
+    expect(q.query).toContain('loadbalancing_googleapis_com:https_request_count{monitored_resource="https_lb_rule",url_map_name="prover-prod-urls",matched_url_path_rule=~"/prove(/.*)?"');
+    expect(q.query).toMatch(/^\(sum\(increase\(.*\[300s\]\)\) unless \(sum\(increase\(.*response_code_class="200"\}\[300s\]\)\) > 0\)\) > 0$/);
+  });
+
+  test("every policy: OR of one condition, severity, markdown documentation naming fleet and severity", () => {
+    for (const spec of ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep")) {
+      const p = policy(spec.id);
+      expect(p.inputs["combiner"]).toBe("OR");
+      expect(p.inputs["severity"]).toBe({ P0: "CRITICAL", P1: "ERROR", P2: "WARNING", P3: "WARNING" }[spec.severity]);
+      expect(p.inputs["project"]).toBe("tee-prj");
+      expect(p.inputs["displayName"]).toBe(`[${spec.severity}] ${spec.description} (prover-prod)`);
+      const doc = p.inputs["documentation"] as { mimeType: string; content: string; subject: string };
+      expect(doc.mimeType).toBe("text/markdown");
+      expect(doc.content).toContain(`**Severity:** ${spec.severity}`);
+      expect(doc.content).toContain(spec.description);
+      expect(doc.content).toContain("**Fleet:** prover-prod");
+      expect(p.inputs["userLabels"]).toEqual({ environment: "prod", severity: spec.severity.toLowerCase(), alarm: spec.id });
+      expect(p.parent).toBe(PARENT);
+    }
+  });
+});
+
+describe("notification channels", () => {
+  test("each policy notifies exactly its severity's channels; P2 has none and says so", () => {
+    expect(channelIds("p0")).toHaveLength(3);
+    expect(channelIds("p1")).toHaveLength(1);
+    expect(channelIds("p2")).toEqual([]);
+    expect(channelIds("p3")).toHaveLength(1);
+    for (const spec of ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep")) {
+      const p = policy(spec.id);
+      expect(p.inputs["notificationChannels"]).toEqual(channelIds(spec.severity.toLowerCase()));
+      const doc = (p.inputs["documentation"] as { content: string }).content;
+      expect(doc.includes("**No subscriber:**")).toBe(spec.severity === "P2");
+    }
+  });
+
+  test("emails are plain email channels", () => {
+    const emails = ofType(T.channel).filter((c) => c.inputs["type"] === "email").map((c) => [c.name, c.inputs["labels"]]);
+    expect(emails).toEqual([
+      [`${NAME}-p0-email-0`, { email_address: "oncall@example.com" }],
+      [`${NAME}-p0-email-1`, { email_address: "lead@example.com" }],
+      [`${NAME}-p1-email-0`, { email_address: "oncall@example.com" }],
+    ]);
+  });
+
+  test("webhook URLs carry tokens: their labels are a secret, and the URL appears nowhere in plain text", () => {
+    const hooks = ofType(T.channel).filter((c) => c.inputs["type"] === "webhook_tokenauth");
+    expect(hooks.map((c) => [c.name, c.inputs["labels"]])).toEqual([
+      [`${NAME}-p0-webhook-0`, { [SECRET.sig]: SECRET.secret, value: { url: HOOK_P0 } }],
+      [`${NAME}-p3-webhook-0`, { [SECRET.sig]: SECRET.secret, value: { url: HOOK_P3 } }],
+    ]);
+    const plain = (v: unknown): string[] =>
+      v && typeof v === "object"
+        ? (v as Record<string, unknown>)[SECRET.sig] === SECRET.secret ? [] : Object.values(v as object).flatMap(plain)
+        : typeof v === "string" ? [v] : [];
+    const strings = resources.flatMap((r) => plain(r.inputs));
+    expect(strings.some((s) => s.includes("s3cr3t"))).toBe(false);
+  });
+});
+
+describe("uptime check, log-based metrics, dashboard", () => {
+  test("HTTPS GET /health on the endpoint, every 60 s, 10 s timeout, certificate validated in terminate mode", () => {
+    const checks = ofType(T.uptime);
+    expect(checks).toHaveLength(1);
+    const u = checks[0]!;
+    expect(u.name).toBe(`${NAME}-health`);
+    expect(u.inputs["period"]).toBe("60s");
+    expect(u.inputs["timeout"]).toBe("10s");
+    expect(u.inputs["monitoredResource"]).toEqual({ type: "uptime_url", labels: { project_id: "tee-prj", host: "prover.example.com" } });
+    expect(u.inputs["httpCheck"]).toEqual({ requestMethod: "GET", path: "/health", port: 443, useSsl: true, validateSsl: true, acceptedResponseStatusCodes: [{ statusValue: 200 }] });
+  });
+
+  test("attestation counters: two log-based DELTA counters on STS exchanges for the pool", () => {
+    expect(outputs["logMetrics"]).toBe(2);
+    const metrics = ofType(T.logMetric).map((m) => [m.name, m.inputs["name"], m.inputs["filter"], m.inputs["metricDescriptor"]]);
+    const base = 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/"';
+    expect(metrics).toEqual([
+      [`${NAME}-sts-exchanges`, "tee-prover-prover-prod-sts-exchanges", base, { metricKind: "DELTA", valueType: "INT64", unit: "1", displayName: "STS token exchanges against the Workload Identity pool of prover-prod" }],
+      [`${NAME}-sts-exchange-failures`, "tee-prover-prover-prod-sts-exchange-failures", `${base} AND protoPayload.status.code>0`, { metricKind: "DELTA", valueType: "INT64", unit: "1", displayName: "Failed STS token exchanges (attestation rejected) for prover-prod" }],
+    ]);
+  });
+
+  test("dashboard: one chart per policy, each with the policy's own query", () => {
+    const d = JSON.parse(ofType(T.dashboard)[0]!.inputs["dashboardJson"] as string) as {
+      displayName: string;
+      mosaicLayout: { columns: number; tiles: Array<{ width: number; widget: { title: string; xyChart: { dataSets: Array<{ timeSeriesQuery: Record<string, { filter?: string; numerator?: { filter: string } } | string> }>; thresholds?: Array<{ value: number }> } } }> };
+    };
+    expect(d.displayName).toBe("tee-prover prover-prod");
+    const tiles = d.mosaicLayout.tiles;
+    expect(tiles.map((t) => t.widget.title)).toEqual(ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep").map((a) => `[${a.severity}] ${a.description}`));
+    expect(tiles.every((t) => t.width <= d.mosaicLayout.columns)).toBe(true);
+    const tile = (id: string) => tiles.find((t) => t.widget.title.endsWith(ALARM_CATALOGUE.find((a) => a.id === id)!.description))!.widget.xyChart;
+    expect((tile("cpu-high").dataSets[0]!.timeSeriesQuery["timeSeriesFilter"] as { filter: string }).filter).toBe(condition("cpu-high").conditionThreshold!.filter);
+    expect((tile("error-rate-high").dataSets[0]!.timeSeriesQuery["timeSeriesFilterRatio"] as { numerator: { filter: string } }).numerator.filter).toBe(condition("error-rate-high").conditionThreshold!.filter);
+    expect(tile("no-proofs").dataSets[0]!.timeSeriesQuery["prometheusQuery"]).toBe(condition("no-proofs").conditionPrometheusQueryLanguage!.query);
+    expect(tile("latency-p95-high").thresholds).toEqual([{ value: 60000, label: "above 60" }]);
+  });
+
+  test("every child is parented, uniquely named, and its logical name leaves room for auto-naming", () => {
+    const children = resources.filter((r) => r.type !== "test:gcp:Parent");
+    expect(children.length).toBe(13 + 5 + 1 + 1 + 2);
+    expect(children.every((r) => r.parent === PARENT)).toBe(true);
+    const keys = resources.map((r) => `${r.type}::${r.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const r of children) {
+      expect(r.name.length).toBeLessThanOrEqual(55);
+      expect(r.name).toMatch(GCP_NAME_PATTERN);
+    }
+  });
+});

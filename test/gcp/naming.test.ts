@@ -1,0 +1,50 @@
+import { beforeAll, expect, test } from "vitest";
+import { AUTONAME_SUFFIX_LENGTH, GCP_NAME_PATTERN } from "../../src/naming";
+import type { PlannedResource } from "../../src/plan/engine";
+import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
+
+// The longest names the config allows on GCP: a 12-character prefix and a 100-character stack name.
+const LONG_STACK = `staging-${"y".repeat(88)}-us1`;
+let resources: PlannedResource[];
+
+beforeAll(async () => {
+  resources = (await planStack(gcpDevValues({ environment: "staging", namePrefix: "abcdefghijkl" }), LONG_STACK)).resources;
+});
+
+test("the stack name is exercised at Pulumi's 100-character limit", () => {
+  expect(LONG_STACK).toHaveLength(100);
+});
+
+test("every auto-named GCP resource gets a valid name of at most 63 characters", () => {
+  const autoNamed = resources.filter((r) => r.type.startsWith("gcp:compute/"));
+  expect(autoNamed.length).toBeGreaterThan(15);
+  for (const r of autoNamed) {
+    const physical = `${r.name}-abc1234`;
+    expect(physical.length, r.name).toBeLessThanOrEqual(63);
+    expect(physical, r.name).toMatch(GCP_NAME_PATTERN);
+  }
+  expect(Math.max(...autoNamed.map((r) => r.name.length)) + AUTONAME_SUFFIX_LENGTH).toBeLessThanOrEqual(63);
+});
+
+test("explicit ids fit their own rules: service account 6-30, pool and provider 4-32, secrets, base instance name", () => {
+  const accountId = prop<string>(one(resources, "gcp:serviceaccount/account:Account"), "accountId");
+  expect(accountId).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+  const poolId = prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId");
+  const providerId = prop<string>(one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), "workloadIdentityPoolProviderId");
+  for (const id of [poolId, providerId]) {
+    expect(id).toMatch(/^[a-z0-9-]{4,32}$/);
+    expect(id.startsWith("gcp-")).toBe(false);
+  }
+  expect(poolId).not.toBe(providerId);
+  expect(prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "displayName").length).toBeLessThanOrEqual(32);
+  for (const s of ofType(resources, "gcp:secretmanager/secret:Secret")) expect(prop<string>(s, "secretId")).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
+  expect(prop<string>(one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager"), "baseInstanceName")).toMatch(/^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/);
+});
+
+test("labels fit GCP's label rules", () => {
+  const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
+  for (const [k, v] of Object.entries(prop<Record<string, string>>(tpl, "labels"))) {
+    expect(k).toMatch(/^[a-z][a-z0-9_-]{0,62}$/);
+    expect(v).toMatch(/^[a-z0-9_-]{0,63}$/);
+  }
+});
