@@ -1,7 +1,8 @@
 // The library entry (`import { NitroProofServer } from "tee-prover-infra"`). Importing it declares
 // no resources; the Pulumi program of this repository is index.ts.
 export { NitroProofServer, type NitroProofServerArgs, type NitroReviewFacts, ENCLAVE_CID, KMS_PROXY_VSOCK_PORT } from "./components/aws/nitroProofServer";
-export { nitroProofServerArgs } from "./src/config/library";
+export { ConfidentialSpaceProofServer, type ConfidentialSpaceProofServerArgs, type ConfidentialSpaceReviewFacts } from "./components/gcp/confidentialSpaceProofServer";
+export { confidentialSpaceProofServerArgs, nitroProofServerArgs } from "./src/config/library";
 export { resolveStackConfig, type ConfigSource } from "./src/config/resolve";
 export { ConfigError, type ConfigProblem } from "./src/config/errors";
 export { stackConfigSchema, PROJECT } from "./src/config/schema";
@@ -10,5 +11,6 @@ export { buildNitroKmsKeyPolicy, type KmsPolicyDocument } from "./src/attestatio
 export { nitroManifestSchema, type NitroManifest } from "./src/attestation/manifest";
 export type { NitroReleasePins, PcrPin } from "./src/attestation/pins";
 export { renderNitroCloudInit } from "./src/bootstrap/nitro";
+export { buildConfidentialSpaceAttributeCondition, confidentialSpaceAttributeMapping, type ConfidentialSpacePins } from "./src/attestation/gcp-workload-identity";
 export { plaintextExposure, PROOF_SERVER_PORT, HEALTH_PATH, type IngressMode, type IngressSettings } from "./src/ingress/model";
 export { ALARM_CATALOGUE, type AlarmSpec, type Severity } from "./src/monitoring/catalogue";

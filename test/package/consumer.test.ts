@@ -25,7 +25,7 @@ afterAll(() => {
 });
 
 test("the tarball ships compiled JavaScript and declarations only", () => {
-  for (const f of ["package.json", "README.md", "dist/lib.js", "dist/lib.d.ts", "dist/components/aws/nitroProofServer.js", "dist/components/aws/nitroProofServer.d.ts", "dist/src/config/resolve.js"]) {
+  for (const f of ["package.json", "README.md", "dist/lib.js", "dist/lib.d.ts", "dist/components/aws/nitroProofServer.js", "dist/components/aws/nitroProofServer.d.ts", "dist/components/gcp/confidentialSpaceProofServer.js", "dist/components/gcp/confidentialSpaceProofServer.d.ts", "dist/src/config/resolve.js"]) {
     expect(packedFiles).toContain(f);
   }
   const stray = packedFiles.filter((f) => /^(test|stacks|policy)\//.test(f) || /^Pulumi\./.test(f) || f === "index.ts" || f === "dist/index.js" || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.includes("plan/cli"));
@@ -35,10 +35,10 @@ test("the tarball ships compiled JavaScript and declarations only", () => {
 test("require('tee-prover-infra') loads the compiled entry and exposes the component and its helpers", () => {
   const script = `
     const lib = require("tee-prover-infra");
-    console.log(JSON.stringify({ component: typeof lib.NitroProofServer, args: typeof lib.nitroProofServerArgs, cid: lib.ENCLAVE_CID, port: lib.PROOF_SERVER_PORT }));
+    console.log(JSON.stringify({ component: typeof lib.NitroProofServer, args: typeof lib.nitroProofServerArgs, gcp: typeof lib.ConfidentialSpaceProofServer, gcpArgs: typeof lib.confidentialSpaceProofServerArgs, cid: lib.ENCLAVE_CID, port: lib.PROOF_SERVER_PORT }));
   `;
   const out = execFileSync(process.execPath, ["-e", script], { cwd: consumerDir, encoding: "utf8" });
-  expect(JSON.parse(out)).toEqual({ component: "function", args: "function", cid: 16, port: 6300 });
+  expect(JSON.parse(out)).toEqual({ component: "function", args: "function", gcp: "function", gcpArgs: "function", cid: 16, port: 6300 });
 });
 
 test("a consumer's program deploys the component from the package (mock runtime)", () => {
