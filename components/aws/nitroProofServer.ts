@@ -5,8 +5,9 @@ import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { warnOnlyPcrs } from "../../src/attestation/pins";
 import { encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import type { AwsStackConfig } from "../../src/config/types";
-import { plaintextExposure, PROOF_SERVER_PORT, type PlaintextExposure } from "../../src/ingress/model";
-import type { Severity, UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
+import type { ReviewFacts } from "../../src/review";
+import type { Severity } from "../../src/monitoring/catalogue";
 import { fleetAlarms } from "./alarms";
 import { enclaveFleet, hostSecurityGroup } from "./fleet";
 import { attestationKey, hostIdentity } from "./identity";
@@ -28,13 +29,9 @@ export const AGENT_INTERVAL_SECONDS = 60;
 export type NitroProofServerArgs = Omit<AwsStackConfig, "cloud" | "namePrefix">;
 
 /** What the offline plan and reviewers need that is not a cloud resource property. */
-export interface NitroReviewFacts {
-  readonly plaintext: PlaintextExposure;
-  readonly activeRelease: string;
-  readonly acceptedReleases: string[];
+export interface NitroReviewFacts extends ReviewFacts {
   /** PCRs reported but left out of the KMS condition, per release. */
   readonly warnOnlyPcrs: Record<string, number[]>;
-  readonly unobservableAlarms: UnobservableAlarm[];
   readonly enclave: { cpuCount: number; memoryMiB: number; cid: number; parentVcpus: number; parentMemoryMiB: number };
 }
 

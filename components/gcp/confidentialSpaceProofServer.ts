@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GcpStackConfig } from "../../src/config/types";
-import { plaintextExposure, PROOF_SERVER_PORT, type PlaintextExposure } from "../../src/ingress/model";
-import type { UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
+import type { ReviewFacts } from "../../src/review";
 import { confidentialFleet } from "./fleet";
 import { attestedSecrets, workloadServiceAccount } from "./identity";
 import { gcpHealthCheck, gcpIngress } from "./ingress";
@@ -15,13 +15,9 @@ import { gcpFleetNetwork } from "./network";
 export type ConfidentialSpaceProofServerArgs = Omit<GcpStackConfig, "cloud" | "namePrefix">;
 
 /** What the offline plan and reviewers need that is not a cloud resource property. */
-export interface ConfidentialSpaceReviewFacts {
-  readonly plaintext: PlaintextExposure;
-  readonly activeRelease: string;
-  readonly acceptedReleases: string[];
+export interface ConfidentialSpaceReviewFacts extends ReviewFacts {
   /** Pinned image digests per release. */
   readonly imageDigests: Record<string, string>;
-  readonly unobservableAlarms: UnobservableAlarm[];
 }
 
 /**

@@ -34,6 +34,19 @@ export interface GcpIngress {
   readonly checkValidatesSsl: boolean;
 }
 
+/** A global forwarding rule of the load balancer's address on one port. */
+function forwardingRule(name: string, inputs: GcpIngressInputs, address: compute.GlobalAddress, target: pulumi.Input<string>, port: number, parent: pulumi.Resource): compute.GlobalForwardingRule {
+  return new compute.GlobalForwardingRule(autoNamed(name, GCP_NAME_MAX), {
+    project: inputs.project,
+    target,
+    ipAddress: address.address,
+    ipProtocol: "TCP",
+    portRange: String(port),
+    loadBalancingScheme: "EXTERNAL_MANAGED",
+    labels: inputs.labels,
+  }, { parent });
+}
+
 /** The instance health check both the load balancer and autohealing use: HTTPS (or HTTP) /health on 6300. */
 export function gcpHealthCheck(name: string, protocol: "HTTPS" | "HTTP", parent: pulumi.Resource): compute.HealthCheck {
   const check = { port: PROOF_SERVER_PORT, requestPath: HEALTH_PATH };
@@ -71,15 +84,7 @@ function passthrough(name: string, inputs: GcpIngressInputs, parent: pulumi.Reso
   const backend = backendService(name, inputs, "TCP", undefined, parent);
   const proxy = new compute.TargetTCPProxy(autoNamed(`${name}-tcp`, GCP_NAME_MAX), { project: inputs.project, backendService: backend.id, proxyHeader: "NONE" }, opts);
   const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
-  const rule = new compute.GlobalForwardingRule(autoNamed(`${name}-tcp-${inputs.settings.listenerPort}`, GCP_NAME_MAX), {
-    project: inputs.project,
-    target: proxy.id,
-    ipAddress: address.address,
-    ipProtocol: "TCP",
-    portRange: String(inputs.settings.listenerPort),
-    loadBalancingScheme: "EXTERNAL_MANAGED",
-    labels: inputs.labels,
-  }, opts);
+  const rule = forwardingRule(`${name}-tcp-${inputs.settings.listenerPort}`, inputs, address, proxy.id, inputs.settings.listenerPort, parent);
   const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
   // The TEE's own certificate (often self-signed) answers; its expiry is still read.
   return { backendService: backend, address, forwardingRules: [rule], endpoint: pulumi.interpolate`https://${address.address}${port}`, checkHost: address.address, checkValidatesSsl: false };
@@ -159,29 +164,13 @@ function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resour
     sslPolicy: sslPolicy.id,
   }, opts);
   const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
-  const httpsRule = new compute.GlobalForwardingRule(autoNamed(`${name}-https-${inputs.settings.listenerPort}`, GCP_NAME_MAX), {
-    project: inputs.project,
-    target: httpsProxy.id,
-    ipAddress: address.address,
-    ipProtocol: "TCP",
-    portRange: String(inputs.settings.listenerPort),
-    loadBalancingScheme: "EXTERNAL_MANAGED",
-    labels: inputs.labels,
-  }, opts);
+  const httpsRule = forwardingRule(`${name}-https-${inputs.settings.listenerPort}`, inputs, address, httpsProxy.id, inputs.settings.listenerPort, parent);
   const redirectMap = new compute.URLMap(autoNamed(`${name}-redirect`, GCP_NAME_MAX), {
     project: inputs.project,
     defaultUrlRedirect: { httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" },
   }, opts);
   const httpProxy = new compute.TargetHttpProxy(autoNamed(`${name}-http`, GCP_NAME_MAX), { project: inputs.project, urlMap: redirectMap.id }, opts);
-  const httpRule = new compute.GlobalForwardingRule(autoNamed(`${name}-http-80`, GCP_NAME_MAX), {
-    project: inputs.project,
-    target: httpProxy.id,
-    ipAddress: address.address,
-    ipProtocol: "TCP",
-    portRange: "80",
-    loadBalancingScheme: "EXTERNAL_MANAGED",
-    labels: inputs.labels,
-  }, opts);
+  const httpRule = forwardingRule(`${name}-http-80`, inputs, address, httpProxy.id, 80, parent);
   const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
   const host = "managedDomains" in inputs.certificate ? pulumi.output(inputs.certificate.managedDomains[0]!) : address.address;
   const named = "managedDomains" in inputs.certificate;

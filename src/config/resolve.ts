@@ -7,7 +7,7 @@ import { minRequestPathTimeout, type IngressMode, type IngressSettings } from ".
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
 import { awsStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
-import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type StackConfig } from "./types";
+import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
 
 /** Range limits of the AWS request-path timeouts (provider types do not check them). */
 export const GCP_LIMITS = {
@@ -300,14 +300,9 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
   if (!verdict.ok || typeof region !== "string") return undefined;
   return {
     cloud: "aws",
-    environment: raw.environment,
-    namePrefix: raw.namePrefix,
-    proofServer: raw.proofServer,
-    ingress,
+    ...sharedSettings(raw, ingress),
     releases,
-    alarms: raw.alarms,
     logRetentionDays: raw.logRetentionDays ?? { dev: 14, staging: 90, prod: 365 }[raw.environment],
-    tags: raw.tags,
     aws: {
       region,
       vpc: aws.vpc,
@@ -322,6 +317,11 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
       kmsDeletionWindowDays: aws.kmsDeletionWindowDays,
     },
   };
+}
+
+/** The settings every cloud's resolved config carries as parsed. */
+function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
+  return { environment: raw.environment, namePrefix: raw.namePrefix, proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
 }
 
 /** Machine families each confidential type runs on (DESIGN.md section 4). */
@@ -408,13 +408,8 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
   if (typeof project !== "string" || typeof region !== "string") return undefined;
   return {
     cloud: "gcp",
-    environment: raw.environment,
-    namePrefix: raw.namePrefix,
-    proofServer: raw.proofServer,
-    ingress,
+    ...sharedSettings(raw, ingress),
     releases,
-    alarms: raw.alarms,
-    tags: raw.tags,
     gcp: {
       project,
       region,

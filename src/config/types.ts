@@ -50,25 +50,29 @@ export interface AwsSettings {
   readonly kmsDeletionWindowDays: number;
 }
 
-/** A validated AWS stack; also the arguments of NitroProofServer (everything but cloud and namePrefix). */
-export interface AwsStackConfig {
-  readonly cloud: "aws";
-  /** dev, staging or prod; no default. prod protects the KMS key and load balancer and retains logs. */
+/** What every cloud's validated stack carries. */
+export interface SharedStackConfig {
+  /** dev, staging or prod; no default. prod protects keys and secrets, the load balancer, and retains logs. */
   readonly environment: Environment;
   /** Prefix of the fleet name (default "prover"); the stack name follows it. */
   readonly namePrefix: string;
-  /** Build and job timeout (default 600 s) of the proof server; the job timeout sizes every request-path timeout. */
+  /** Build, job timeout (default 600 s; it sizes every request-path timeout) and environment (GCP only) of the proof server. */
   readonly proofServer: ProofServerSettings;
   /** Ingress mode, listener, timeouts (default job + 60 s) and plaintext-hop acceptance; no default mode: the choice must be explicit. */
   readonly ingress: IngressSettings;
+  /** Subscriptions per severity (default none: topics / policies without subscribers). */
+  readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
+  /** Tags (AWS) or labels (GCP) on every child that takes them (default none). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A validated AWS stack; also the arguments of NitroProofServer (everything but cloud and namePrefix). */
+export interface AwsStackConfig extends SharedStackConfig {
+  readonly cloud: "aws";
   /** All accepted releases (two during a rotation); the last one is what new hosts boot. */
   readonly releases: readonly NitroRelease[];
-  /** Subscriptions per severity topic (default none: topics without subscribers). */
-  readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
   /** Host log retention in days (default per environment: 14 / 90 / 365). */
   readonly logRetentionDays: number;
-  /** Tags on every taggable child (default none). */
-  readonly tags: Readonly<Record<string, string>>;
   /** AWS placement and sizing: region, VPC, instance type, enclave allocation, fleet size, key administrators. */
   readonly aws: AwsSettings;
 }
@@ -113,22 +117,10 @@ export interface GcpSettings {
 }
 
 /** A validated GCP stack; also the arguments of ConfidentialSpaceProofServer (everything but cloud and namePrefix). */
-export interface GcpStackConfig {
+export interface GcpStackConfig extends SharedStackConfig {
   readonly cloud: "gcp";
-  /** dev, staging or prod; no default. */
-  readonly environment: Environment;
-  /** Prefix of the fleet name (default "prover"); the stack name follows it. */
-  readonly namePrefix: string;
-  /** Build, job timeout (default 600 s) and `tee-env-*` environment (only what the images' launch policy allows). */
-  readonly proofServer: ProofServerSettings;
-  /** Ingress mode, listener, timeouts (default job + 60 s) and plaintext-hop acceptance; no default mode. */
-  readonly ingress: IngressSettings;
   /** Accepted releases (two during a rotation); the last is what the instance template runs. */
   readonly releases: readonly ContainerRelease[];
-  /** Notification channels per severity (default none). */
-  readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
-  /** Labels on every labelable child (default none). */
-  readonly tags: Readonly<Record<string, string>>;
   /** GCP placement and sizing: project, region, zones, confidential type, machine type, fleet, network, certificate. */
   readonly gcp: GcpSettings;
 }

@@ -1,3 +1,4 @@
+import type { ReviewFacts } from "../review";
 import type { PlannedResource } from "./engine";
 
 /**
@@ -47,15 +48,11 @@ export interface Plan {
   readonly policy: { readonly evaluated: boolean; readonly note: string };
 }
 
-/** Review facts the stack exports as its `review` output. */
-export interface ReviewOutput {
-  plaintext: { seenBy: string[]; summary: string };
-  activeRelease: string;
-  acceptedReleases: string[];
+/** Review facts the stack exports as its `review` output (see src/review.ts), as JSON. */
+export type ReviewOutput = ReviewFacts & {
   warnOnlyPcrs?: Record<string, number[]>;
   imageDigests?: Record<string, string>;
-  unobservableAlarms: Array<{ alarm: { id: string; severity: string }; reason: string }>;
-}
+};
 
 function get(obj: unknown, path: string): unknown {
   return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
@@ -147,7 +144,7 @@ export function buildPlan(input: {
     disclaimer: PLAN_DISCLAIMER,
     cloud: input.cloud,
     environment: input.environment,
-    ingress: { mode: input.ingressMode, plaintextSeenBy: input.review.plaintext.seenBy, summary: input.review.plaintext.summary },
+    ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], summary: input.review.plaintext.summary },
     releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
     pinnedPcrs: pinnedPcrs(input.resources),
     workloadIdentityConditions: workloadIdentityConditions(input.resources),
