@@ -98,7 +98,8 @@ export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.R
     // Launch before terminate: a rollout never drops below 100% healthy capacity.
     instanceRefresh: {
       strategy: "Rolling",
-      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(HOST_BOOT_GRACE_SECONDS), skipMatching: true, autoRollback: true },
+      // No autoRollback: AWS refuses it without a desired configuration and with an SSM-parameter AMI.
+      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(HOST_BOOT_GRACE_SECONDS), skipMatching: true },
     },
     enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupPendingInstances", "GroupTerminatingInstances"],
     tags: Object.entries({ ...inputs.tags, Name: `${name}-host` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),

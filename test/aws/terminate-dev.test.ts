@@ -51,7 +51,7 @@ describe("hosts", () => {
     expect(prop(asg, "maxSize")).toBe(2);
     expect(prop(asg, "instanceRefresh")).toEqual({
       strategy: "Rolling",
-      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "900", skipMatching: true, autoRollback: true },
+      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "900", skipMatching: true },
     });
     // A new launch template version (new release or config) is what the refresh rolls out.
     const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate");
