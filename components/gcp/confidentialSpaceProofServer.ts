@@ -7,6 +7,7 @@ import { attestedSecrets, workloadServiceAccount } from "./identity";
 import { gcpHealthCheck, gcpIngress } from "./ingress";
 import { gcpMonitoring } from "./monitoring";
 import { gcpFleetNetwork } from "./network";
+import { gcpFleetProber, GCP_PROBER_METRIC_PREFIX } from "./prober";
 
 /**
  * Arguments of ConfidentialSpaceProofServer: the validated values of one GCP stack, each field
@@ -73,6 +74,18 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       ...(gcp.certificate ? { certificate: gcp.certificate } : {}),
       labels,
     }, this);
+    gcpFleetProber(name, {
+      project: gcp.project,
+      region: gcp.region,
+      zone: gcp.zones[0]!,
+      network: network.network,
+      subnetwork: network.subnetwork,
+      instanceGroupManagerName: fleet.group.name,
+      targetTag,
+      port: PROOF_SERVER_PORT,
+      serverTls: active.servesTls,
+      labels,
+    }, this);
     const monitoring = gcpMonitoring(name, {
       mode: args.ingress.mode,
       project: gcp.project,
@@ -85,6 +98,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       validateSsl: ingress.checkValidatesSsl,
       listenerPort: args.ingress.listenerPort,
       workloadIdentityPoolId: attested.poolId,
+      proberMetricPrefix: GCP_PROBER_METRIC_PREFIX,
     }, args.alarms, labels, this);
 
     this.endpoint = ingress.endpoint;

@@ -62,6 +62,11 @@ export interface GcpAlarmTargets {
    * for `sts.googleapis.com`. Without a pool nothing exchanges an attestation token: not observable.
    */
   readonly workloadIdentityPoolId?: string;
+  /**
+   * Custom metric prefix of the fleet prober (src/bootstrap/gcp-prober.ts), which polls each
+   * instance's /ready. Without it queue depth is not observable.
+   */
+  readonly proberMetricPrefix?: string;
 }
 
 /** One time series selection with its aggregation; the alignment period comes from the alarm. */
@@ -270,7 +275,14 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
       return { kind: "threshold", series: bytes(['metric.label.state="used"']), denominator: bytes([]), unit: "percent-to-fraction", missingData: "EVALUATION_MISSING_DATA_INACTIVE" };
     }
     case "queue-depth":
-      return { kind: "unobservable", reason: QUEUE_DEPTH_REASON };
+      if (!targets.proberMetricPrefix) return { kind: "unobservable", reason: QUEUE_DEPTH_REASON };
+      // The prober's largest jobsPending over the fleet's instances in each sample.
+      return {
+        kind: "threshold",
+        series: series(`${targets.proberMetricPrefix}/jobs_pending_max`, "generic_node", [["resource.label.project_id", targets.project], ["metric.label.fleet", targets.fleetName]], { perSeriesAligner: "ALIGN_MAX", crossSeriesReducer: "REDUCE_MAX" }),
+        unit: "as-is",
+        missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+      };
     case "tls-cert-days-left":
       // terminate: the load balancer's certificate; passthrough: the TEE's own, seen in the handshake.
       return {

@@ -57,6 +57,11 @@ describe("passthrough ingress (global external proxy Network LB)", () => {
     expect(rules.map((r) => [prop(r, "portRange"), prop(r, "target"), prop(r, "ipProtocol")])).toEqual([["443", proxy.id, "TCP"]]);
   });
 
+  test("the prober reads the TEE over TLS", () => {
+    const userData = prop<string>(one(resources, "gcp:compute/instance:Instance"), "metadata.user-data");
+    expect(userData).toContain("TEE_PROVER_SERVER_TLS='true'");
+  });
+
   test("HTTPS health check on /health:6300, answered by the TEE's own TLS", () => {
     const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
     expect(prop(hc, "httpsHealthCheck")).toEqual({ port: 6300, requestPath: "/health" });
@@ -120,8 +125,9 @@ describe("prod and the existing network", () => {
   test("no network or subnet is created; the firewall, router and instances use the given ones", () => {
     expect(ofType(resources, "gcp:compute/network:Network")).toHaveLength(0);
     expect(ofType(resources, "gcp:compute/subnetwork:Subnetwork")).toHaveLength(0);
-    expect(prop(one(resources, "gcp:compute/firewall:Firewall"), "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
+    for (const fw of ofType(resources, "gcp:compute/firewall:Firewall")) expect(prop(fw, "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
     expect(prop(one(resources, "gcp:compute/router:Router"), "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
     expect(prop(one(resources, "gcp:compute/instanceTemplate:InstanceTemplate"), "networkInterfaces")).toEqual([{ subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" }]);
+    expect(prop(one(resources, "gcp:compute/instance:Instance"), "networkInterfaces")).toEqual([{ subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" }]);
   });
 });

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 const byName = (type: string, name: string) => named(resources, type, name);
-const sa = () => one(resources, "gcp:serviceaccount/account:Account");
+const sa = () => byName("gcp:serviceaccount/account:Account", "prover-dev-gcp-workload");
 
 describe("confidential instances", () => {
   test("instance template: SEV-SNP on AMD Milan, TERMINATE on maintenance, shielded VM, production image", () => {
@@ -121,8 +121,9 @@ describe("terminate ingress (global external Application LB)", () => {
     ]);
   });
 
-  test("only Google's proxy and health-check ranges reach 6300; no other firewall rule", () => {
-    const fw = one(resources, "gcp:compute/firewall:Firewall");
+  test("only Google's proxy and health-check ranges, and the fleet prober, reach 6300", () => {
+    const fw = byName("gcp:compute/firewall:Firewall", "prover-dev-gcp-lb-to-hosts");
+    expect(ofType(resources, "gcp:compute/firewall:Firewall").map((f) => f.name).sort()).toEqual(["prover-dev-gcp-lb-to-hosts", "prover-dev-gcp-prober-to-hosts"]);
     expect(prop(fw, "sourceRanges")).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
     expect(prop(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["6300"] }]);
     expect(prop(fw, "targetTags")).toEqual(["prover-dev-gcp-prover"]);
@@ -136,6 +137,38 @@ describe("terminate ingress (global external Application LB)", () => {
     expect(outputs["endpoint"]).toBe("https://prover-dev.example.com");
     expect(outputs["ingressMode"]).toBe("terminate");
     expect(outputs["plaintextSeenBy"]).toEqual(["Google's Application Load Balancer", "anyone who can capture traffic on the load balancer -> host hop"]);
+  });
+});
+
+describe("fleet prober (the host agent's stand-in)", () => {
+  const prober = () => one(resources, "gcp:compute/instance:Instance");
+  const proberSa = () => byName("gcp:serviceaccount/account:Account", "prover-dev-gcp-prober");
+
+  test("an ordinary small VM with no external IP, its own account, cloud-init user data for this MIG", () => {
+    expect(prop(prober(), "machineType")).toBe("e2-small");
+    expect(prop(prober(), "zone")).toBe("us-central1-a");
+    expect(prop(prober(), "networkInterfaces")).toEqual([{ subnetwork: one(resources, "gcp:compute/subnetwork:Subnetwork").id }]);
+    expect(prop(prober(), "serviceAccount.email")).toBe(proberSa().state["email"]);
+    expect(prop(prober(), "confidentialInstanceConfig")).toBeUndefined();
+    const userData = prop<string>(prober(), "metadata.user-data");
+    expect(userData.startsWith("#cloud-config\n")).toBe(true);
+    expect(userData).toContain(String(one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").state["name"]));
+  });
+
+  test("may read compute and write metrics, nothing else; reaches only tcp:6300 of the fleet", () => {
+    const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").filter((m) => prop(m, "member") === `serviceAccount:${String(proberSa().state["email"])}`).map((m) => prop(m, "role"));
+    expect(roles.sort()).toEqual(["roles/compute.viewer", "roles/monitoring.metricWriter"]);
+    const fw = byName("gcp:compute/firewall:Firewall", "prover-dev-gcp-prober-to-hosts");
+    expect([prop(fw, "sourceTags"), prop(fw, "targetTags"), prop(fw, "allows")]).toEqual([["prover-dev-gcp-prober"], ["prover-dev-gcp-prover"], [{ protocol: "tcp", ports: ["6300"] }]]);
+    expect(prop(prober(), "tags")).toEqual(["prover-dev-gcp-prober"]);
+  });
+
+  test("queue depth is observable through the prober's custom metric", () => {
+    const policy = byName("gcp:monitoring/alertPolicy:AlertPolicy", "prover-dev-gcp-p1-queue-deep");
+    const condition = prop<Array<{ conditionThreshold: { filter: string; thresholdValue: number; duration: string } }>>(policy, "conditions")[0]!.conditionThreshold;
+    expect(condition.filter).toContain('metric.type="custom.googleapis.com/tee_prover/jobs_pending_max"');
+    expect(condition.filter).toContain('metric.label.fleet="prover-dev-gcp"');
+    expect([condition.thresholdValue, condition.duration]).toEqual([100, "300s"]);
   });
 });
 
@@ -158,7 +191,7 @@ describe("attestation-bound secrets", () => {
       ["prover-dev-gcp-api-keys", "roles/secretmanager.secretAccessor", `principalSet://iam.googleapis.com/${String(pool.state["name"])}/*`],
       ["prover-dev-gcp-tls-key", "roles/secretmanager.secretAccessor", `principalSet://iam.googleapis.com/${String(pool.state["name"])}/*`],
     ]);
-    const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => [prop(m, "role"), prop(m, "member")]);
+    const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").filter((m) => prop(m, "member") === `serviceAccount:${String(sa().state["email"])}`).map((m) => [prop(m, "role"), prop(m, "member")]);
     expect(roles.sort()).toEqual([
       ["roles/confidentialcomputing.workloadUser", `serviceAccount:${String(sa().state["email"])}`],
       ["roles/logging.logWriter", `serviceAccount:${String(sa().state["email"])}`],

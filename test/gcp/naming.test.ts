@@ -27,8 +27,10 @@ test("every auto-named GCP resource gets a valid name of at most 63 characters",
 });
 
 test("explicit ids fit their own rules: service account 6-30, pool and provider 4-32, secrets, base instance name", () => {
-  const accountId = prop<string>(one(resources, "gcp:serviceaccount/account:Account"), "accountId");
-  expect(accountId).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+  const accountIds = ofType(resources, "gcp:serviceaccount/account:Account").map((a) => prop<string>(a, "accountId"));
+  expect(accountIds).toHaveLength(2);
+  expect(new Set(accountIds).size).toBe(2);
+  for (const id of accountIds) expect(id).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
   const poolId = prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId");
   const providerId = prop<string>(one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), "workloadIdentityPoolProviderId");
   for (const id of [poolId, providerId]) {

@@ -67,7 +67,8 @@ describe("GCP dev stack", () => {
     expect(r.stdout).toContain("prover-dev-gcp-tpl  confidentialInstanceConfig.confidentialInstanceType = \"SEV_SNP\"");
     expect(r.stdout).toContain("prover-dev-gcp-backend  timeoutSec = 660");
     expect(r.stdout).toMatch(/Workload Identity condition \(secrets are released only when it holds\):\n {4}assertion\.swname == "CONFIDENTIAL_SPACE" && assertion\.dbgstat == "disabled-since-boot"/);
-    expect(r.stdout).toContain("[P1] queue-deep: Confidential Space runs only the workload container");
+    expect(r.stdout).toContain("[P1] memory-high: Confidential Space runs no Ops Agent");
+    expect(r.stdout).not.toContain("queue-deep:");
     const gcpPlan = JSON.parse(fs.readFileSync(path.join(tmp, "gcp.json"), "utf8")) as { cloud: string; releases: { imageDigests: Record<string, string> }; workloadIdentityConditions: string[] };
     expect(gcpPlan.cloud).toBe("gcp");
     expect(gcpPlan.releases.imageDigests).toEqual({ "v6.3.1": `sha256:${"0".repeat(64)}` });
