@@ -120,3 +120,23 @@ export function shellQuote(value: string): string {
 export function bash(strings: TemplateStringsArray): string {
   return strings.raw.join("").replaceAll("\\${", "${").replaceAll("\\`", "`");
 }
+
+/**
+ * Shared shell fragment of the host agent and the GCP prober: `request URL [curl options...]` sets
+ * response_status (000 when unreachable) and response_body, and never fails the script.
+ */
+export const HTTP_REQUEST_FN = bash`# request URL [curl options...]: sets response_status (000 when unreachable) and response_body.
+request() {
+  local url="$1" out
+  shift
+  out="$(curl --silent "$@" --write-out '\n%{http_code}' "$url" 2>/dev/null)" || true
+  if [[ "$out" == *$'\n'* ]]; then
+    response_status="\${out##*$'\n'}"
+    response_body="\${out%$'\n'*}"
+  else
+    response_status="000"
+    response_body=""
+  fi
+  [[ "$response_status" =~ ^[0-9]{3}$ ]] || response_status="000"
+}
+`;

@@ -1,4 +1,4 @@
-import { bash } from "./cloud-init";
+import { bash, HTTP_REQUEST_FN } from "./cloud-init";
 
 /**
  * The GCP fleet prober's script. Constant text, like the Nitro host scripts: every value it needs
@@ -46,21 +46,7 @@ log() {
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# request URL [curl options...]: sets response_status (000 when unreachable) and response_body.
-request() {
-  local url="$1" out
-  shift
-  out="$(curl --silent "$@" --write-out '\n%{http_code}' "$url" 2>/dev/null)" || true
-  if [[ "$out" == *$'\n'* ]]; then
-    response_status="\${out##*$'\n'}"
-    response_body="\${out%$'\n'*}"
-  else
-    response_status="000"
-    response_body=""
-  fi
-  [[ "$response_status" =~ ^[0-9]{3}$ ]] || response_status="000"
-}
-
+`+HTTP_REQUEST_FN+bash`
 # google_api URL [curl options...]: a request with the access token, read from a file in our
 # private directory so the token never appears on a command line (visible to every process).
 google_api() {

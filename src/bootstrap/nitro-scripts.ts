@@ -1,4 +1,4 @@
-import { bash } from "./cloud-init";
+import { bash, HTTP_REQUEST_FN } from "./cloud-init";
 
 /**
  * The parent-instance scripts of the Nitro bootstrap. They are constant text: every value they
@@ -277,20 +277,7 @@ else
   base_url="http://127.0.0.1:$TEE_PROVER_HOST_PORT"
 fi
 
-# Sets response_status (000 when unreachable) and response_body.
-request() {
-  local out
-  out="$(curl "\${curl_options[@]}" --write-out '\n%{http_code}' "$1" 2>/dev/null)" || true
-  if [[ "$out" == *$'\n'* ]]; then
-    response_status="\${out##*$'\n'}"
-    response_body="\${out%$'\n'*}"
-  else
-    response_status="000"
-    response_body=""
-  fi
-  [[ "$response_status" =~ ^[0-9]{3}$ ]] || response_status="000"
-}
-
+`+HTTP_REQUEST_FN+bash`
 # True when $2 is JSON for which the jq filter $1 holds (further jq options follow). Blank text
 # is false: jq 1.6 -e exits 0 when it reads no input at all.
 json_test() {
@@ -305,14 +292,14 @@ add_metric() {
     '. + [{MetricName: $name, Value: $value, Unit: $unit, Dimensions: [{Name: "Fleet", Value: $fleet}]}]' <<<"$metrics")"
 }
 
-request "$base_url/health"
+request "$base_url/health" "\${curl_options[@]}"
 availability=0
 if [[ "$response_status" == "200" ]]; then
   availability=1
 fi
 add_metric Availability "$availability" None
 
-request "$base_url/ready"
+request "$base_url/ready" "\${curl_options[@]}"
 if json_test '(.jobsPending | type == "number") and (.jobsProcessing | type == "number")' "$response_body"; then
   add_metric JobsPending "$(jq '.jobsPending' <<<"$response_body")" Count
   add_metric JobsProcessing "$(jq '.jobsProcessing' <<<"$response_body")" Count
@@ -335,7 +322,7 @@ add_metric EnclaveRunning "$enclave_running" None
 # A fresh document: the server must echo our nonce and return a non-empty attestation. This is a
 # liveness check of the attestation path; trust decisions are KMS's, on the PCRs.
 nonce="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-request "$base_url/attestation?nonce=$nonce"
+request "$base_url/attestation?nonce=$nonce" "\${curl_options[@]}"
 attestation_failures=1
 # shellcheck disable=SC2016 # $nonce is a jq variable
 if [[ "$response_status" == "200" ]] &&

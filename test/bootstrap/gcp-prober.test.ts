@@ -17,7 +17,7 @@ import {
   renderGcpProberCloudInit,
   type GcpProberMetricName,
 } from "../../src/bootstrap/gcp-prober";
-import { directive, parseUnit, removeDir, requireTool, run, scriptEnv, systemdVerifyRoot, tempDir, type RunResult } from "./helpers";
+import { directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, type RunResult } from "./helpers";
 
 /**
  * The fleet prober's user-data: exact values, the real validators (each with a negative control),
@@ -25,13 +25,7 @@ import { directive, parseUnit, removeDir, requireTool, run, scriptEnv, systemdVe
  * Monitoring APIs, and the proof servers.
  */
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-}
+const { scratch, track } = scratchDirs();
 
 function proberInput(overrides: Partial<GcpProberInput> = {}): GcpProberInput {
   return {
@@ -195,7 +189,7 @@ function shellcheck(content: string): RunResult {
 function systemdVerify(files: ReadonlyArray<{ path: string; content: string; permissions: string }>, units: readonly string[]): string | undefined {
   requireTool("systemd-analyze", "systemd");
   const root = systemdVerifyRoot(files, []);
-  dirs.push(root);
+  track(root);
   const result = run("systemd-analyze", ["verify", `--root=${root}`, ...units]);
   return result.code === 0 && result.stdout === "" && result.stderr === "" ? undefined : `exit ${result.code}: ${result.stderr}${result.stdout}`;
 }

@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
+import { afterAll } from "vitest";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -285,4 +286,18 @@ export function directive(unit: Map<string, Map<string, string[]>>, section: str
 
 export function removeDir(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/** Temporary directories for one test file, removed after its tests. Call at the file's top level. */
+export function scratchDirs(): { scratch: (prefix: string) => string; track: (dir: string) => void } {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+  return {
+    scratch: (prefix) => {
+      const dir = tempDir(prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    track: (dir) => void dirs.push(dir),
+  };
 }

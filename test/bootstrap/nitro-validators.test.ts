@@ -2,18 +2,17 @@ import { spawn } from "node:child_process";
 import { createConnection, createServer, type Socket } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { encodeNitroUserData, extractNitroArtifacts, NITRO_PACKAGE_UNITS, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import {
   cloudInitPython,
   nitroTestInput,
-  removeDir,
   requireTool,
   run,
   scriptEnv,
+  scratchDirs,
   systemdVerifyRoot,
-  tempDir,
   writeExecutable,
   type RunResult,
 } from "./helpers";
@@ -23,13 +22,7 @@ import {
  * also gets a known-bad artifact, so the suite cannot pass because a harness never looked.
  */
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  dirs.push(dir);
-  return dir;
-}
+const { scratch, track } = scratchDirs();
 
 const rendered = renderNitroCloudInit(nitroTestInput());
 const artifacts = extractNitroArtifacts(rendered);
@@ -118,7 +111,7 @@ describe("shellcheck", () => {
 function systemdVerify(files: ReadonlyArray<{ path: string; content: string; permissions: string }>, units: readonly string[]): RunResult {
   requireTool("systemd-analyze", "systemd");
   const root = systemdVerifyRoot(files, Object.values(NITRO_PACKAGE_UNITS));
-  dirs.push(root);
+  track(root);
   // --root: ExecStart= binaries and the units' dependencies are resolved inside the temporary
   // root, so the scripts never need to exist at their real paths on this machine.
   return run("systemd-analyze", ["verify", `--root=${root}`, ...units]);
