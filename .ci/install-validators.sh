@@ -7,8 +7,12 @@ command -v cloud-init >/dev/null 2>&1 || missing+=(cloud-init)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+# The host scripts' own tools, which the tests run for real.
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat"
+  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat, jq, curl, openssl"
   exit 0
 fi
 sudo=""
