@@ -4,7 +4,7 @@ import * as sns from "@pulumi/aws/sns";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { IngressMode } from "../../src/ingress/model";
 import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
-import { ALARM_CATALOGUE, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
 import { AWS_NAME_LIMITS, autoNamed, metricSafe } from "../../src/naming";
 
 /** One CloudWatch metric. Dimensions may be Outputs (load balancer and target group ARN suffixes). */
@@ -171,14 +171,9 @@ export function fleetAlarms(
   }
 
   const alarms: Record<string, cloudwatch.MetricAlarm> = {};
-  const unobservable: UnobservableAlarm[] = [];
   const widgets: pulumi.Output<unknown>[] = [];
-  for (const spec of ALARM_CATALOGUE) {
-    const source = awsMetricSource(spec.signal, targets);
-    if (source.kind === "unobservable") {
-      unobservable.push({ alarm: spec, reason: source.reason });
-      continue;
-    }
+  const { observable, unobservable } = mapCatalogue((signal) => awsMetricSource(signal, targets));
+  for (const { spec, source } of observable) {
     const topicArn = topics[spec.severity].arn;
     const common = {
       alarmDescription: `[${spec.severity}] ${spec.description} (${name})`,

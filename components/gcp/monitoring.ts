@@ -3,7 +3,7 @@ import * as logging from "@pulumi/gcp/logging";
 import * as monitoring from "@pulumi/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { HEALTH_PATH, PROVE_PATH, type IngressMode } from "../../src/ingress/model";
-import { ALARM_CATALOGUE, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
 
 /**
@@ -405,14 +405,9 @@ export function gcpMonitoring(
 
   const logMetrics = new Map<string, logging.Metric>();
   const policies: Record<string, monitoring.AlertPolicy> = {};
-  const unobservable: UnobservableAlarm[] = [];
   const widgets: pulumi.Output<unknown>[] = [];
-  for (const spec of ALARM_CATALOGUE) {
-    const source = gcpMetricSource(spec.signal, targets);
-    if (source.kind === "unobservable") {
-      unobservable.push({ alarm: spec, reason: source.reason });
-      continue;
-    }
+  const { observable, unobservable } = mapCatalogue((signal) => gcpMetricSource(signal, targets));
+  for (const { spec, source } of observable) {
     const dependsOn: logging.Metric[] = [];
     if (source.kind === "threshold") {
       for (const counter of source.logCounters ?? []) {

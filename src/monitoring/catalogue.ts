@@ -61,3 +61,24 @@ export interface UnobservableAlarm {
   readonly alarm: AlarmSpec;
   readonly reason: string;
 }
+
+/** A cloud's answer for one signal: a metric source of its own shape, or why it cannot see it. */
+export type SourceFor<S> = S | { readonly kind: "unobservable"; readonly reason: string };
+
+/**
+ * Map every catalogue entry onto a cloud's metric sources, splitting the ones the ingress mode
+ * cannot observe from those that become alarms. Catalogue order is kept in both lists.
+ */
+export function mapCatalogue<S extends { readonly kind: string }>(sourceOf: (signal: Signal) => SourceFor<S>): {
+  observable: Array<{ spec: AlarmSpec; source: Exclude<S, { kind: "unobservable" }> }>;
+  unobservable: UnobservableAlarm[];
+} {
+  const observable: Array<{ spec: AlarmSpec; source: Exclude<S, { kind: "unobservable" }> }> = [];
+  const unobservable: UnobservableAlarm[] = [];
+  for (const spec of ALARM_CATALOGUE) {
+    const source = sourceOf(spec.signal);
+    if (source.kind === "unobservable") unobservable.push({ alarm: spec, reason: (source as { reason: string }).reason });
+    else observable.push({ spec, source: source as Exclude<S, { kind: "unobservable" }> });
+  }
+  return { observable, unobservable };
+}

@@ -4,20 +4,15 @@ import { L4_BLIND, MEMORY_REASON, NO_POOL_REASON, QUEUE_DEPTH_REASON, type GcpAl
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
-import { runOffline, type PlannedResource } from "../../src/plan/engine";
+import type { PlannedResource } from "../../src/plan/engine";
+import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
 // passthrough mode with the defaults (no Workload Identity pool, no launcher memory monitoring) and
 // a long fleet name: TLS ends in the TEE, so only the uptime check and Compute Engine metrics remain.
 
 const NAME = "prover-staging-with-a-long-stack-name";
 const PARENT = "test:gcp:Parent::p";
-const T = {
-  policy: "gcp:monitoring/alertPolicy:AlertPolicy",
-  channel: "gcp:monitoring/notificationChannel:NotificationChannel",
-  uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
-  dashboard: "gcp:monitoring/dashboard:Dashboard",
-  logMetric: "gcp:logging/metric:Metric",
-};
+const T = MONITORING_TYPES;
 
 const targets: GcpAlarmTargets = {
   mode: "passthrough",
@@ -33,29 +28,10 @@ const none: AlarmSubscriptions = { emails: [], httpsEndpoints: [] };
 const subscriptions: Record<Severity, AlarmSubscriptions> = { P0: { emails: ["oncall@example.com"], httpsEndpoints: [] }, P1: none, P2: none, P3: none };
 
 let resources: PlannedResource[];
-let outputs: Record<string, unknown>;
+let summary: MonitoringSummary;
 
 beforeAll(async () => {
-  const run = await runOffline({
-    project: "tee-prover-infra",
-    stack: "test",
-    region: "us-central1",
-    config: {},
-    program: async () => {
-      const { gcpMonitoring } = await import("../../components/gcp/monitoring");
-      const parent = new pulumi.ComponentResource("test:gcp:Parent", "p");
-      const m = gcpMonitoring(NAME, targets, subscriptions, {}, parent);
-      const all: pulumi.Resource[] = [parent, ...Object.values(m.channels).flat(), ...Object.values(m.policies), m.uptimeCheck, m.dashboard, ...m.logMetrics];
-      return {
-        unobservable: m.unobservable.map((u) => [u.alarm.id, u.reason]),
-        channelCounts: Object.fromEntries(Object.entries(m.channels).map(([sev, cs]) => [sev, cs.length])),
-        // The mock runtime only waits for registrations the stack's outputs depend on.
-        urns: pulumi.all(all.map((r) => r.urn)),
-      };
-    },
-  });
-  resources = run.resources;
-  outputs = run.outputs;
+  ({ resources, summary } = await runGcpMonitoring(NAME, targets, subscriptions, {}));
 });
 
 const ofType = (type: string) => resources.filter((r) => r.type === type);
@@ -74,7 +50,7 @@ const OBSERVABLE = ["no-healthy-host", "tee-down", "cpu-high", "cpu-elevated", "
 
 describe("what passthrough can and cannot see", () => {
   test("exactly these alarms are unobservable, each with its reason, in catalogue order", () => {
-    expect(outputs["unobservable"]).toEqual([
+    expect(summary.unobservable).toEqual([
       ["attestation-failures", NO_POOL_REASON],
       ["no-proofs", `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE`],
       ["error-rate-high", L4_BLIND],
@@ -118,7 +94,7 @@ describe("what passthrough can and cannot see", () => {
 
 describe("channels and uptime check", () => {
   test("only P0 has a subscriber; the other severities' policies exist without channels and say so", () => {
-    expect(outputs["channelCounts"]).toEqual({ P0: 1, P1: 0, P2: 0, P3: 0 });
+    expect(summary.channelCounts).toEqual({ P0: 1, P1: 0, P2: 0, P3: 0 });
     const [email] = ofType(T.channel);
     expect([email!.inputs["type"], email!.inputs["labels"]]).toEqual(["email", { email_address: "oncall@example.com" }]);
     for (const id of OBSERVABLE) {

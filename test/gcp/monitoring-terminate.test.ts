@@ -4,19 +4,14 @@ import type { GcpAlarmTargets } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
-import { runOffline, type PlannedResource } from "../../src/plan/engine";
+import type { PlannedResource } from "../../src/plan/engine";
+import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
 // terminate mode, every optional source configured: all alarms but queue depth become policies.
 
 const NAME = "prover-prod";
 const PARENT = "test:gcp:Parent::p";
-const T = {
-  policy: "gcp:monitoring/alertPolicy:AlertPolicy",
-  channel: "gcp:monitoring/notificationChannel:NotificationChannel",
-  uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
-  dashboard: "gcp:monitoring/dashboard:Dashboard",
-  logMetric: "gcp:logging/metric:Metric",
-};
+const T = MONITORING_TYPES;
 const SECRET = { sig: "4dabf18193072939515e22adb298388d", secret: "1b47061264138c4ac30d75fd1eb44270" };
 const HOOK_P0 = "https://hooks.example.com/p0?token=s3cr3t-p0";
 const HOOK_P3 = "https://hooks.example.com/p3?token=s3cr3t-p3";
@@ -43,30 +38,10 @@ const subscriptions: Record<Severity, AlarmSubscriptions> = {
 };
 
 let resources: PlannedResource[];
-let outputs: Record<string, unknown>;
+let summary: MonitoringSummary;
 
 beforeAll(async () => {
-  const run = await runOffline({
-    project: "tee-prover-infra",
-    stack: "test",
-    region: "europe-west4",
-    config: {},
-    program: async () => {
-      const { gcpMonitoring } = await import("../../components/gcp/monitoring");
-      const parent = new pulumi.ComponentResource("test:gcp:Parent", "p");
-      const m = gcpMonitoring(NAME, targets, subscriptions, { environment: "prod" }, parent);
-      const all: pulumi.Resource[] = [parent, ...Object.values(m.channels).flat(), ...Object.values(m.policies), m.uptimeCheck, m.dashboard, ...m.logMetrics];
-      return {
-        unobservable: m.unobservable.map((u) => ({ id: u.alarm.id, reason: u.reason })),
-        policyIds: Object.keys(m.policies),
-        logMetrics: m.logMetrics.length,
-        // The mock runtime only waits for registrations the stack's outputs depend on.
-        urns: pulumi.all(all.map((r) => r.urn)),
-      };
-    },
-  });
-  resources = run.resources;
-  outputs = run.outputs;
+  ({ resources, summary } = await runGcpMonitoring(NAME, targets, subscriptions, { environment: "prod" }));
 });
 
 const ofType = (type: string) => resources.filter((r) => r.type === type);
@@ -111,8 +86,8 @@ const thresholdPolicies: Array<[string, string, string | null, string, string, s
 describe("alert policies (terminate)", () => {
   test("13 policies, one per observable alarm; only queue depth is unobservable", () => {
     expect(ofType(T.policy)).toHaveLength(13);
-    expect(outputs["policyIds"]).toEqual(ALARM_CATALOGUE.map((a) => a.id).filter((id) => id !== "queue-deep"));
-    expect(outputs["unobservable"]).toEqual([{ id: "queue-deep", reason: "Confidential Space runs only the workload container; no host agent polls /ready" }]);
+    expect(summary.policyIds).toEqual(ALARM_CATALOGUE.map((a) => a.id).filter((id) => id !== "queue-deep"));
+    expect(summary.unobservable).toEqual([["queue-deep", "Confidential Space runs only the workload container; no host agent polls /ready"]]);
   });
 
   test.each(thresholdPolicies)("%s: %s (/ %s) %s %s, %s %s, alignment %s, duration %s, %s", (id, metric, denominator, aligner, reducer, comparison, threshold, alignment, duration, missing) => {
@@ -223,7 +198,7 @@ describe("uptime check, log-based metrics, dashboard", () => {
   });
 
   test("attestation counters: two log-based DELTA counters on STS exchanges for the pool", () => {
-    expect(outputs["logMetrics"]).toBe(2);
+    expect(summary.logMetrics).toBe(2);
     const metrics = ofType(T.logMetric).map((m) => [m.name, m.inputs["name"], m.inputs["filter"], m.inputs["metricDescriptor"]]);
     const base = 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/"';
     expect(metrics).toEqual([

@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { GcpAlarmTargets } from "../../components/gcp/monitoring";
+import type { AlarmSubscriptions } from "../../src/config/types";
+import type { Severity } from "../../src/monitoring/catalogue";
+import { runOffline, type PlannedResource } from "../../src/plan/engine";
+
+/** Resource types gcpMonitoring declares. */
+export const MONITORING_TYPES = {
+  policy: "gcp:monitoring/alertPolicy:AlertPolicy",
+  channel: "gcp:monitoring/notificationChannel:NotificationChannel",
+  uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+  dashboard: "gcp:monitoring/dashboard:Dashboard",
+  logMetric: "gcp:logging/metric:Metric",
+} as const;
+
+/** What gcpMonitoring returned, beyond its resources. */
+export interface MonitoringSummary {
+  readonly unobservable: Array<[string, string]>;
+  readonly policyIds: string[];
+  readonly logMetrics: number;
+  readonly channelCounts: Record<string, number>;
+}
+
+/** Run gcpMonitoring alone under the mock runtime, under a parent `test:gcp:Parent::p` (once per file). */
+export async function runGcpMonitoring(
+  name: string,
+  targets: GcpAlarmTargets,
+  subscriptions: Record<Severity, AlarmSubscriptions>,
+  labels: Record<string, string>,
+): Promise<{ resources: PlannedResource[]; summary: MonitoringSummary }> {
+  const run = await runOffline({
+    project: "tee-prover-infra",
+    stack: "test",
+    region: targets.region,
+    gcpProject: targets.project,
+    config: {},
+    program: async () => {
+      const { gcpMonitoring } = await import("../../components/gcp/monitoring");
+      const parent = new pulumi.ComponentResource("test:gcp:Parent", "p");
+      const m = gcpMonitoring(name, targets, subscriptions, labels, parent);
+      const summary: MonitoringSummary = {
+        unobservable: m.unobservable.map((u) => [u.alarm.id, u.reason]),
+        policyIds: Object.keys(m.policies),
+        logMetrics: m.logMetrics.length,
+        channelCounts: Object.fromEntries(Object.entries(m.channels).map(([sev, cs]) => [sev, cs.length])),
+      };
+      return { summary };
+    },
+  });
+  return { resources: run.resources, summary: run.outputs["summary"] as MonitoringSummary };
+}
