@@ -61,7 +61,8 @@ const PROBER_METRIC_TEXT: Readonly<Record<GcpProberMetricName, { displayName: st
  *
  * Kind, value type and labels are exactly what the script writes (GCP_PROBER_METRICS: GAUGE,
  * INT64, the one label `fleet`): a write whose kind or type differs from the descriptor, or that
- * carries an undeclared label, is refused.
+ * carries an undeclared label, is refused. They are also what auto-creation would have made, so
+ * declaring them over an existing auto-created descriptor changes nothing that matters.
  *
  * The types are shared by every fleet of the project (the fleet is a label), and
  * metricDescriptors.create updates a descriptor that already exists
@@ -79,7 +80,7 @@ export function gcpProberMetricDescriptors(name: string, project: string, parent
       type,
       metricKind,
       valueType,
-      unit: "1",
+      // No unit: a stack upgraded from the auto-created descriptor (unit unset) updates it in place.
       displayName: PROBER_METRIC_TEXT[metric].displayName,
       description: PROBER_METRIC_TEXT[metric].description,
       labels: [{ key: GCP_PROBER_METRIC_LABEL, valueType: "STRING", description: "Fleet name" }],
