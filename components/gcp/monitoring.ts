@@ -38,7 +38,7 @@ export interface GcpAlarmTargets {
   readonly mode: IngressMode;
   readonly project: string;
   readonly region: string;
-  /** Fleet name: labels, display names and the names of the log-based metrics. */
+  /** Fleet name: labels, display names, and the `fleet` label the prober writes on its metrics. */
   readonly fleetName: string;
   /** Global backend service behind the load balancer (its `name`). */
   readonly backendServiceName: pulumi.Input<string>;
