@@ -7,7 +7,7 @@ import { attestedSecrets, workloadServiceAccount } from "./identity";
 import { gcpHealthCheck, gcpIngress } from "./ingress";
 import { gcpMonitoring } from "./monitoring";
 import { gcpFleetNetwork } from "./network";
-import { gcpFleetProber, GCP_PROBER_METRIC_PREFIX } from "./prober";
+import { gcpFleetProber } from "./prober";
 
 /**
  * Arguments of ConfidentialSpaceProofServer: the validated values of one GCP stack, each field
@@ -74,7 +74,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       ...(gcp.certificate ? { certificate: gcp.certificate } : {}),
       labels,
     }, this);
-    gcpFleetProber(name, {
+    const prober = gcpFleetProber(name, {
       project: gcp.project,
       region: gcp.region,
       zone: gcp.zones[0]!,
@@ -98,7 +98,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       validateSsl: ingress.checkValidatesSsl,
       listenerPort: args.ingress.listenerPort,
       workloadIdentityPoolId: attested.poolId,
-      proberMetricPrefix: GCP_PROBER_METRIC_PREFIX,
+      proberMetrics: prober.metrics,
     }, args.alarms, labels, this);
 
     this.endpoint = ingress.endpoint;

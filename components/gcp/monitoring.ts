@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as logging from "@pulumi/gcp/logging";
 import * as monitoring from "@pulumi/gcp/monitoring";
+import type * as inputs from "@pulumi/gcp/types/input";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { HEALTH_PATH, PROVE_PATH, type IngressMode } from "../../src/ingress/model";
 import { mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
+import type { GcpProberMetrics } from "./prober";
 
 /**
  * Cloud Monitoring for a Confidential Space fleet: the cloud-neutral alarm catalogue mapped onto real
@@ -21,14 +22,23 @@ import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
  * - Compute Engine: `compute.googleapis.com/instance/cpu/utilization` and `.../instance/uptime`
  *   (hypervisor metrics, no agent); `compute.googleapis.com/guest/memory/bytes_used` only when the
  *   Confidential Space launcher is allowed to report memory.
- * - Security Token Service audit logs (log-based metrics) for attestation token exchanges.
+ * - Security Token Service audit logs for attestation token exchanges: a log-match condition, not a
+ *   log-based metric (see ATTESTATION_LOG_MATCH below).
+ * - The fleet prober's custom metrics (`custom.googleapis.com/tee_prover/*`), declared by their
+ *   MetricDescriptor resources (components/gcp/prober.ts), on which the policies depend.
+ *
+ * Every policy must be creatable in the same `pulumi up` as everything it names: Cloud Monitoring
+ * refuses a metric condition whose metric type does not exist yet (404 "Cannot find metric(s)"),
+ * and a log-based metric is not usable for up to ~10 minutes after its creation whatever the
+ * dependency order (hashicorp/terraform-provider-google#11102). So metric conditions name only
+ * built-in metrics or declared custom metrics. docs/gcp-monitoring-first-up.md has the details.
  */
 
 export interface GcpAlarmTargets {
   readonly mode: IngressMode;
   readonly project: string;
   readonly region: string;
-  /** Fleet name: labels, display names and the names of the log-based metrics. */
+  /** Fleet name: labels, display names, and the `fleet` label the prober writes on its metrics. */
   readonly fleetName: string;
   /** Global backend service behind the load balancer (its `name`). */
   readonly backendServiceName: pulumi.Input<string>;
@@ -63,10 +73,10 @@ export interface GcpAlarmTargets {
    */
   readonly workloadIdentityPoolId?: string;
   /**
-   * Custom metric prefix of the fleet prober (src/bootstrap/gcp-prober.ts), which polls each
-   * instance's /ready. Without it queue depth is not observable.
+   * The fleet prober's custom metrics (src/bootstrap/gcp-prober.ts polls each instance's /ready),
+   * with the MetricDescriptor resources that declare them. Without them queue depth is not observable.
    */
-  readonly proberMetricPrefix?: string;
+  readonly proberMetrics?: GcpProberMetrics;
 }
 
 /** One time series selection with its aggregation; the alignment period comes from the alarm. */
@@ -83,16 +93,6 @@ export interface GcpSeries {
 /** How the catalogue's threshold (percent, seconds, count, days) maps onto the metric's unit. */
 export type ThresholdUnit = "as-is" | "percent-to-fraction" | "seconds-to-milliseconds";
 
-/** A log-based counter metric an alarm needs (created by `gcpMonitoring`). */
-export interface LogCounter {
-  /** Suffix of the Pulumi logical name. */
-  readonly key: string;
-  /** The metric's name; its metric type is `logging.googleapis.com/user/<name>`. */
-  readonly name: string;
-  readonly filter: string;
-  readonly description: string;
-}
-
 /** Where an alarm's number comes from on Google Cloud, for one ingress mode. */
 export type GcpMetricSource =
   | {
@@ -104,7 +104,15 @@ export type GcpMetricSource =
       readonly unit: ThresholdUnit;
       /** Whether an absence of data is itself a violation (as for a dead fleet). */
       readonly missingData: "EVALUATION_MISSING_DATA_ACTIVE" | "EVALUATION_MISSING_DATA_INACTIVE";
-      readonly logCounters?: readonly LogCounter[];
+      /** Resources declaring the (custom) metrics the series name: the policy depends on them. */
+      readonly declaredBy?: readonly pulumi.Resource[];
+    }
+  | {
+      /** Fires on each matching log entry (a log-match condition: no metric involved). */
+      readonly kind: "log-match";
+      readonly filter: string;
+      /** How this differs from the catalogue entry's window and threshold, for the policy's documentation. */
+      readonly evaluation: string;
     }
   | {
       readonly kind: "promql";
@@ -138,6 +146,26 @@ export const L4_BLIND =
 export const QUEUE_DEPTH_REASON = "Confidential Space runs only the workload container; no host agent polls /ready";
 export const MEMORY_REASON =
   "Confidential Space runs no Ops Agent; the launcher reports compute.googleapis.com/guest/memory/bytes_used only when the image's launch policy allows monitoring on the production image (tee.launch_policy.hardened_monitoring) and the VM sets tee-monitoring-memory-enable=true, which this fleet does not";
+/**
+ * Google notifies at most once per 5 minutes and 20 times a day per log-based policy
+ * (https://cloud.google.com/logging/docs/alerting/log-based-incidents); the rate limit is required
+ * for log-match conditions (AlertPolicy.AlertStrategy.notificationRateLimit).
+ */
+export const LOG_MATCH_NOTIFICATION_PERIOD = "300s";
+/** An incident of a log-match policy closes this long after its last matching entry. */
+export const LOG_MATCH_AUTO_CLOSE = "1800s";
+
+/**
+ * Why attestation failures are a log-match condition. The catalogue asks for "failed exchanges /
+ * exchanges above 1% over 2 x 5 minutes", which needs two log-based metrics, and a metric condition
+ * on a log-based metric created in the same run is refused for up to ~10 minutes
+ * (hashicorp/terraform-provider-google#11102; dependsOn does not help): the first `pulumi up` fails.
+ * A log-match condition names no metric and is accepted at once
+ * (https://cloud.google.com/logging/docs/alerting/monitoring-logs).
+ */
+export const ATTESTATION_LOG_MATCH =
+  "log-match: every failed STS token exchange against the pool opens an incident (not the catalogue's 'above 1% of exchanges over 2 x 5 minutes'). A fleet exchanges a few tokens per VM and hour, far fewer than 100 per 10 minutes, so one failure already exceeds 1%: the threshold is the same in practice, the alert comes sooner. Google sends at most one notification per 5 minutes and 20 a day for this policy; an incident closes 30 minutes after the last failure.";
+
 export const NO_POOL_REASON =
   "no Workload Identity pool: the workload exchanges no attestation token with the Security Token Service, so there are no attestation checks to count";
 
@@ -177,10 +205,6 @@ function fleetInstances(targets: GcpAlarmTargets): Array<readonly [string, pulum
   return [["resource.label.project_id", targets.project], ["metadata.system_labels.instance_group", targets.instanceGroupManagerName]];
 }
 
-function logCounterNames(targets: GcpAlarmTargets): { all: string; failed: string } {
-  return { all: `tee-prover-${targets.fleetName}-sts-exchanges`, failed: `tee-prover-${targets.fleetName}-sts-exchange-failures` };
-}
-
 /** Map a catalogue signal onto a real Cloud Monitoring source for the ingress mode, or say why none exists. */
 export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMetricSource {
   const urlMap = targets.mode === "terminate" ? targets.urlMapName : undefined;
@@ -196,24 +220,10 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
         unit: "as-is",
         missingData: "EVALUATION_MISSING_DATA_ACTIVE",
       };
-    case "attestation-failure-percent": {
+    case "attestation-failure-percent":
       if (!targets.workloadIdentityPoolId) return { kind: "unobservable", reason: NO_POOL_REASON };
-      const names = logCounterNames(targets);
-      const counter = (name: string): GcpSeries =>
-        series(`logging.googleapis.com/user/${name}`, "audited_resource", [], { perSeriesAligner: "ALIGN_DELTA", crossSeriesReducer: "REDUCE_SUM" });
-      return {
-        kind: "threshold",
-        // Failed exchanges / exchanges: the pool provider's attribute condition is where the pins are checked.
-        series: counter(names.failed),
-        denominator: counter(names.all),
-        unit: "percent-to-fraction",
-        missingData: "EVALUATION_MISSING_DATA_INACTIVE",
-        logCounters: [
-          { key: "sts-exchanges", name: names.all, filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, false), description: `STS token exchanges against the Workload Identity pool of ${targets.fleetName}` },
-          { key: "sts-exchange-failures", name: names.failed, filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, true), description: `Failed STS token exchanges (attestation rejected) for ${targets.fleetName}` },
-        ],
-      };
-    }
+      // A failed exchange is a token the pool provider's attribute condition (the pins) rejected.
+      return { kind: "log-match", filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, true), evaluation: ATTESTATION_LOG_MATCH };
     case "proofs-while-requests": {
       if (!urlMap) return { kind: "unobservable", reason: targets.mode === "terminate" ? noUrlMap : `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE` };
       const rule = `matched_url_path_rule=~"${PROVE_PATH}(/.*)?"`;
@@ -274,15 +284,18 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
         series(METRIC.memoryBytesUsed, "gce_instance", fleetInstances(targets), { perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_SUM", groupByFields: ["resource.label.instance_id"] }, raw);
       return { kind: "threshold", series: bytes(['metric.label.state="used"']), denominator: bytes([]), unit: "percent-to-fraction", missingData: "EVALUATION_MISSING_DATA_INACTIVE" };
     }
-    case "queue-depth":
-      if (!targets.proberMetricPrefix) return { kind: "unobservable", reason: QUEUE_DEPTH_REASON };
+    case "queue-depth": {
+      if (!targets.proberMetrics) return { kind: "unobservable", reason: QUEUE_DEPTH_REASON };
       // The prober's largest jobsPending over the fleet's instances in each sample.
+      const metric = targets.proberMetrics.jobs_pending_max;
       return {
         kind: "threshold",
-        series: series(`${targets.proberMetricPrefix}/jobs_pending_max`, "generic_node", [["resource.label.project_id", targets.project], ["metric.label.fleet", targets.fleetName]], { perSeriesAligner: "ALIGN_MAX", crossSeriesReducer: "REDUCE_MAX" }),
+        series: series(metric.type, "generic_node", [["resource.label.project_id", targets.project], ["metric.label.fleet", targets.fleetName]], { perSeriesAligner: "ALIGN_MAX", crossSeriesReducer: "REDUCE_MAX" }),
         unit: "as-is",
         missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+        declaredBy: [metric.descriptor],
       };
+    }
     case "tls-cert-days-left":
       // terminate: the load balancer's certificate; passthrough: the TEE's own, seen in the handshake.
       return {
@@ -321,18 +334,71 @@ function aggregation(s: GcpSeries, spec: AlarmSpec) {
   };
 }
 
+type ObservableSource = Exclude<GcpMetricSource, { kind: "unobservable" }>;
+
+/** The alert policy condition of one catalogue entry. */
+function condition(spec: AlarmSpec, source: ObservableSource): inputs.monitoring.AlertPolicyCondition {
+  const displayName = spec.description;
+  switch (source.kind) {
+    case "threshold":
+      return {
+        displayName,
+        conditionThreshold: {
+          filter: source.series.filter,
+          aggregations: [aggregation(source.series, spec)],
+          ...(source.denominator ? { denominatorFilter: source.denominator.filter, denominatorAggregations: [aggregation(source.denominator, spec)] } : {}),
+          comparison: spec.comparison === "above" ? "COMPARISON_GT" : "COMPARISON_LT",
+          thresholdValue: thresholdValue(spec, source.unit),
+          duration: conditionDuration(spec),
+          evaluationMissingData: source.missingData,
+          trigger: { count: 1 },
+        },
+      };
+    case "promql":
+      return {
+        displayName,
+        conditionPrometheusQueryLanguage: {
+          query: source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold),
+          duration: conditionDuration(spec),
+          evaluationInterval: "60s",
+        },
+      };
+    case "log-match":
+      return { displayName, conditionMatchedLog: { filter: source.filter } };
+  }
+}
+
+/** The dashboard tile of one catalogue entry: its series (threshold drawn) or, for a log match, the matching entries. */
+function widget(spec: AlarmSpec, source: ObservableSource, title: string, project: string): pulumi.Output<unknown> {
+  if (source.kind === "log-match") return pulumi.output({ title, logsPanel: { filter: source.filter, resourceNames: [`projects/${project}`] } });
+  const threshold = source.kind === "threshold" ? thresholdValue(spec, source.unit) : undefined;
+  const query: pulumi.Output<object> = source.kind === "promql"
+    ? source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold).apply((q) => ({ prometheusQuery: q }))
+    : source.denominator
+      ? pulumi.all([source.series.filter, source.denominator.filter]).apply(([n, d]) => ({
+          timeSeriesFilterRatio: { numerator: { filter: n, aggregation: aggregation(source.series, spec) }, denominator: { filter: d, aggregation: aggregation(source.denominator!, spec) } },
+        }))
+      : source.series.filter.apply((f) => ({ timeSeriesFilter: { filter: f, aggregation: aggregation(source.series, spec) } }));
+  return query.apply((timeSeriesQuery) => ({
+    title,
+    xyChart: {
+      dataSets: [{ timeSeriesQuery, plotType: "LINE" }],
+      ...(threshold === undefined ? {} : { thresholds: [{ value: threshold, label: `${spec.comparison} ${spec.threshold}` }] }),
+    },
+  }));
+}
+
 export interface GcpMonitoring {
   readonly channels: Record<Severity, monitoring.NotificationChannel[]>;
   readonly policies: Record<string, monitoring.AlertPolicy>;
   readonly unobservable: UnobservableAlarm[];
   readonly uptimeCheck: monitoring.UptimeCheckConfig;
   readonly dashboard: monitoring.Dashboard;
-  /** Log-based metrics the policies count (attestation exchanges), if any. */
-  readonly logMetrics: logging.Metric[];
 }
 
 function documentation(spec: AlarmSpec, targets: GcpAlarmTargets, source: GcpMetricSource, subscribed: boolean): string {
   const metrics = source.kind === "threshold" ? [source.series.metricType, ...(source.denominator ? [source.denominator.metricType] : [])] : source.kind === "promql" ? source.metricTypes : [];
+  const origin = source.kind === "log-match" ? `Cloud Logging entries matching \`${source.filter}\`` : [...new Set(metrics)].map((m) => `\`${m}\``).join(", ");
   return [
     `**Severity:** ${spec.severity} (${GCP_SEVERITY[spec.severity]})`,
     "",
@@ -340,7 +406,8 @@ function documentation(spec: AlarmSpec, targets: GcpAlarmTargets, source: GcpMet
     "",
     `**Fleet:** ${targets.fleetName} (project ${targets.project}, ${targets.region}, ingress ${targets.mode})`,
     "",
-    `**Source:** ${[...new Set(metrics)].map((m) => `\`${m}\``).join(", ")}`,
+    `**Source:** ${origin}`,
+    ...(source.kind === "log-match" ? ["", `**Evaluation:** ${source.evaluation}`] : []),
     ...(subscribed ? [] : ["", `**No subscriber:** no notification channel is configured for ${spec.severity}; incidents open in Cloud Monitoring only.`]),
   ].join("\n");
 }
@@ -403,59 +470,25 @@ export function gcpMonitoring(
     userLabels: labels,
   }, opts);
 
-  const logMetrics = new Map<string, logging.Metric>();
   const policies: Record<string, monitoring.AlertPolicy> = {};
   const widgets: pulumi.Output<unknown>[] = [];
+  // Declaring resources of every custom metric a policy or chart names.
+  const declaring = new Set<pulumi.Resource>();
   const { observable, unobservable } = mapCatalogue((signal) => gcpMetricSource(signal, targets));
   for (const { spec, source } of observable) {
-    const dependsOn: logging.Metric[] = [];
-    if (source.kind === "threshold") {
-      for (const counter of source.logCounters ?? []) {
-        let metric = logMetrics.get(counter.name);
-        if (!metric) {
-          metric = new logging.Metric(logical(counter.key), {
-            project,
-            name: counter.name,
-            description: counter.description,
-            filter: counter.filter,
-            metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1", displayName: counter.description },
-          }, opts);
-          logMetrics.set(counter.name, metric);
-        }
-        dependsOn.push(metric);
-      }
-    }
+    const dependsOn = source.kind === "threshold" ? [...(source.declaredBy ?? [])] : [];
+    dependsOn.forEach((r) => declaring.add(r));
     const severityChannels = channels[spec.severity];
-    const comparison = spec.comparison === "above" ? "COMPARISON_GT" : "COMPARISON_LT";
     const title = `[${spec.severity}] ${spec.description}`;
-    const condition = source.kind === "threshold"
-      ? {
-          displayName: spec.description,
-          conditionThreshold: {
-            filter: source.series.filter,
-            aggregations: [aggregation(source.series, spec)],
-            ...(source.denominator ? { denominatorFilter: source.denominator.filter, denominatorAggregations: [aggregation(source.denominator, spec)] } : {}),
-            comparison,
-            thresholdValue: thresholdValue(spec, source.unit),
-            duration: conditionDuration(spec),
-            evaluationMissingData: source.missingData,
-            trigger: { count: 1 },
-          },
-        }
-      : {
-          displayName: spec.description,
-          conditionPrometheusQueryLanguage: {
-            query: source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold),
-            duration: conditionDuration(spec),
-            evaluationInterval: "60s",
-          },
-        };
     policies[spec.id] = new monitoring.AlertPolicy(logical(`${spec.severity.toLowerCase()}-${spec.id}`), {
       project,
       displayName: `${title} (${targets.fleetName})`,
       combiner: "OR",
       severity: GCP_SEVERITY[spec.severity],
-      conditions: [condition],
+      conditions: [condition(spec, source)],
+      ...(source.kind === "log-match"
+        ? { alertStrategy: { notificationRateLimit: { period: LOG_MATCH_NOTIFICATION_PERIOD }, autoClose: LOG_MATCH_AUTO_CLOSE } }
+        : {}),
       // A channel's provider id is its full name, projects/P/notificationChannels/ID.
       notificationChannels: severityChannels.map((c) => c.id),
       documentation: {
@@ -465,31 +498,17 @@ export function gcpMonitoring(
       },
       userLabels: { ...labels, severity: spec.severity.toLowerCase(), alarm: spec.id },
     }, dependsOn.length ? { ...opts, dependsOn } : opts);
-
-    const threshold = source.kind === "threshold" ? thresholdValue(spec, source.unit) : undefined;
-    const query: pulumi.Output<object> = source.kind === "promql"
-      ? source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold).apply((q) => ({ prometheusQuery: q }))
-      : source.denominator
-        ? pulumi.all([source.series.filter, source.denominator.filter]).apply(([n, d]) => ({
-            timeSeriesFilterRatio: { numerator: { filter: n, aggregation: aggregation(source.series, spec) }, denominator: { filter: d, aggregation: aggregation(source.denominator!, spec) } },
-          }))
-        : source.series.filter.apply((f) => ({ timeSeriesFilter: { filter: f, aggregation: aggregation(source.series, spec) } }));
-    widgets.push(query.apply((timeSeriesQuery) => ({
-      title,
-      xyChart: {
-        dataSets: [{ timeSeriesQuery, plotType: "LINE" }],
-        ...(threshold === undefined ? {} : { thresholds: [{ value: threshold, label: `${spec.comparison} ${spec.threshold}` }] }),
-      },
-    })));
+    widgets.push(widget(spec, source, title, project));
   }
 
+  // Charts name the same custom metrics; whether a dashboard validates them is not documented, so it waits too.
   const dashboard = new monitoring.Dashboard(logical("dashboard"), {
     project,
     dashboardJson: pulumi.all(widgets).apply((ws) => JSON.stringify({
       displayName: `tee-prover ${name}`,
       mosaicLayout: { columns: 12, tiles: ws.map((widget, i) => ({ xPos: (i % 2) * 6, yPos: Math.floor(i / 2) * 4, width: 6, height: 4, widget })) },
     })),
-  }, opts);
+  }, declaring.size ? { ...opts, dependsOn: [...declaring] } : opts);
 
-  return { channels, policies, unobservable, uptimeCheck, dashboard, logMetrics: [...logMetrics.values()] };
+  return { channels, policies, unobservable, uptimeCheck, dashboard };
 }

@@ -9,6 +9,8 @@ export interface PlannedResource extends MockedResource {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
   readonly ignoreChanges: string[];
+  /** `type::name` of the resources given in the `dependsOn` option (direct resources only). */
+  readonly dependsOn: string[];
 }
 
 export interface OfflineRun {
@@ -42,14 +44,17 @@ export async function runOffline(run: {
   pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();
-  const options = new Map<string, Pick<PlannedResource, "protect" | "retainOnDelete" | "ignoreChanges">>();
+  const options = new Map<string, Pick<PlannedResource, "protect" | "retainOnDelete" | "ignoreChanges" | "dependsOn">>();
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const key = resourceKey(args.type, args.name);
       keys.set(args.resource, key);
       const parent = args.opts.parent;
       parents.set(key, parent ? keys.get(parent) : undefined);
-      options.set(key, { protect: args.opts.protect === true, retainOnDelete: args.opts.retainOnDelete === true, ignoreChanges: [...(args.opts.ignoreChanges ?? [])] });
+      const deps: unknown = args.opts.dependsOn;
+      const given: unknown[] = Array.isArray(deps) ? deps : deps ? [deps] : [];
+      const dependsOn = given.flatMap((d) => (pulumi.Resource.isInstance(d) && keys.has(d) ? [keys.get(d)!] : []));
+      options.set(key, { protect: args.opts.protect === true, retainOnDelete: args.opts.retainOnDelete === true, ignoreChanges: [...(args.opts.ignoreChanges ?? [])], dependsOn });
       return undefined;
     });
     return run.program();
@@ -62,7 +67,7 @@ export async function runOffline(run: {
     .map((r): PlannedResource => {
       const key = resourceKey(r.type, r.name);
       const parent = parents.get(key);
-      const opts = options.get(key) ?? { protect: false, retainOnDelete: false, ignoreChanges: [] };
+      const opts = options.get(key) ?? { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] };
       return parent ? { ...r, ...opts, parent } : { ...r, ...opts };
     });
   return { resources, outputs: (outputs ?? {}) as Record<string, unknown> };

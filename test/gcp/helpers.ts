@@ -11,22 +11,26 @@ export const MONITORING_TYPES = {
   uptime: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
   dashboard: "gcp:monitoring/dashboard:Dashboard",
   logMetric: "gcp:logging/metric:Metric",
+  descriptor: "gcp:monitoring/metricDescriptor:MetricDescriptor",
 } as const;
 
 /** What gcpMonitoring returned, beyond its resources. */
 export interface MonitoringSummary {
   readonly unobservable: Array<[string, string]>;
   readonly policyIds: string[];
-  readonly logMetrics: number;
   readonly channelCounts: Record<string, number>;
 }
 
-/** Run gcpMonitoring alone under the mock runtime, under a parent `test:gcp:Parent::p` (once per file). */
+/**
+ * Run gcpMonitoring alone under the mock runtime, under a parent `test:gcp:Parent::p` (once per
+ * file). With `withProberMetrics` the prober's metric descriptors are declared first and passed in.
+ */
 export async function runGcpMonitoring(
   name: string,
   targets: GcpAlarmTargets,
   subscriptions: Record<Severity, AlarmSubscriptions>,
   labels: Record<string, string>,
+  withProberMetrics = false,
 ): Promise<{ resources: PlannedResource[]; summary: MonitoringSummary }> {
   const run = await runOffline({
     project: "tee-prover-infra",
@@ -37,11 +41,12 @@ export async function runGcpMonitoring(
     program: async () => {
       const { gcpMonitoring } = await import("../../components/gcp/monitoring");
       const parent = new pulumi.ComponentResource("test:gcp:Parent", "p");
-      const m = gcpMonitoring(name, targets, subscriptions, labels, parent);
+      const { gcpProberMetricDescriptors } = await import("../../components/gcp/prober");
+      const proberMetrics = withProberMetrics ? { proberMetrics: gcpProberMetricDescriptors(name, targets.project, parent) } : {};
+      const m = gcpMonitoring(name, { ...targets, ...proberMetrics }, subscriptions, labels, parent);
       const summary: MonitoringSummary = {
         unobservable: m.unobservable.map((u) => [u.alarm.id, u.reason]),
         policyIds: Object.keys(m.policies),
-        logMetrics: m.logMetrics.length,
         channelCounts: Object.fromEntries(Object.entries(m.channels).map(([sev, cs]) => [sev, cs.length])),
       };
       return { summary };

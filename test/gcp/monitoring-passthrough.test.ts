@@ -5,6 +5,7 @@ import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
+import { firstUpProblems } from "./first-up";
 import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
 // passthrough mode with the defaults (no Workload Identity pool, no launcher memory monitoring) and
@@ -66,6 +67,9 @@ describe("what passthrough can and cannot see", () => {
     expect(ofType(T.policy).map((p) => p.name).sort()).toEqual(OBSERVABLE.map((id) => policy(id).name).sort());
     for (const p of ofType(T.policy)) expect(JSON.stringify(p.inputs["conditions"])).not.toContain("loadbalancing.googleapis.com");
     expect(ofType(T.logMetric)).toEqual([]);
+    // Built-in metrics only: nothing to declare, nothing to wait for.
+    expect(firstUpProblems(resources)).toEqual([]);
+    expect(resources.every((r) => r.dependsOn.length === 0)).toBe(true);
   });
 
   // [id, metric type, aligner, reducer, comparison, threshold, alignment, duration]

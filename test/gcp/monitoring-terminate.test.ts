@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import type { GcpAlarmTargets } from "../../components/gcp/monitoring";
+import { ATTESTATION_LOG_MATCH, type GcpAlarmTargets } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
+import { firstUpProblems } from "./first-up";
 import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
-// terminate mode, every optional source configured: all alarms but queue depth become policies.
+// terminate mode, every optional source configured (the prober's metrics declared): every alarm becomes a policy.
 
 const NAME = "prover-prod";
 const PARENT = "test:gcp:Parent::p";
@@ -41,7 +42,7 @@ let resources: PlannedResource[];
 let summary: MonitoringSummary;
 
 beforeAll(async () => {
-  ({ resources, summary } = await runGcpMonitoring(NAME, targets, subscriptions, { environment: "prod" }));
+  ({ resources, summary } = await runGcpMonitoring(NAME, targets, subscriptions, { environment: "prod" }, true));
 });
 
 const ofType = (type: string) => resources.filter((r) => r.type === type);
@@ -59,6 +60,7 @@ interface Condition {
   displayName: string;
   conditionThreshold?: { filter: string; aggregations: Agg[]; denominatorFilter?: string; denominatorAggregations?: Agg[]; comparison: string; thresholdValue: number; duration: string; evaluationMissingData: string; trigger: { count: number } };
   conditionPrometheusQueryLanguage?: { query: string; duration: string; evaluationInterval: string };
+  conditionMatchedLog?: { filter: string };
 }
 const condition = (id: string): Condition => {
   const conditions = policy(id).inputs["conditions"] as Condition[];
@@ -70,12 +72,12 @@ const metricType = (filter: string) => /^metric\.type="([^"]+)"/.exec(filter)?.[
 // [id, metric type, denominator metric type, aligner, reducer, comparison, threshold, alignment, duration, missing data]
 const thresholdPolicies: Array<[string, string, string | null, string, string, string, number, string, string, string]> = [
   ["no-healthy-host", "monitoring.googleapis.com/uptime_check/check_passed", null, "ALIGN_NEXT_OLDER", "REDUCE_COUNT_TRUE", "COMPARISON_LT", 1, "60s", "180s", "EVALUATION_MISSING_DATA_ACTIVE"],
-  ["attestation-failures", "logging.googleapis.com/user/tee-prover-prover-prod-sts-exchange-failures", "logging.googleapis.com/user/tee-prover-prover-prod-sts-exchanges", "ALIGN_DELTA", "REDUCE_SUM", "COMPARISON_GT", 0.01, "300s", "600s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["tee-down", "compute.googleapis.com/instance/uptime", null, "ALIGN_RATE", "REDUCE_SUM", "COMPARISON_LT", 1, "60s", "120s", "EVALUATION_MISSING_DATA_ACTIVE"],
   ["error-rate-high", "loadbalancing.googleapis.com/https/request_count", "loadbalancing.googleapis.com/https/request_count", "ALIGN_DELTA", "REDUCE_SUM", "COMPARISON_GT", 0.01, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["latency-p95-high", "loadbalancing.googleapis.com/https/backend_latencies", null, "ALIGN_DELTA", "REDUCE_PERCENTILE_95", "COMPARISON_GT", 60000, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["cpu-high", "compute.googleapis.com/instance/cpu/utilization", null, "ALIGN_MEAN", "REDUCE_MEAN", "COMPARISON_GT", 0.9, "300s", "600s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["memory-high", "compute.googleapis.com/guest/memory/bytes_used", "compute.googleapis.com/guest/memory/bytes_used", "ALIGN_MEAN", "REDUCE_SUM", "COMPARISON_GT", 0.95, "300s", "300s", "EVALUATION_MISSING_DATA_INACTIVE"],
+  ["queue-deep", "custom.googleapis.com/tee_prover/jobs_pending_max", null, "ALIGN_MAX", "REDUCE_MAX", "COMPARISON_GT", 100, "300s", "300s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["error-rate-elevated", "loadbalancing.googleapis.com/https/request_count", "loadbalancing.googleapis.com/https/request_count", "ALIGN_DELTA", "REDUCE_SUM", "COMPARISON_GT", 0.005, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["latency-p95-elevated", "loadbalancing.googleapis.com/https/backend_latencies", null, "ALIGN_DELTA", "REDUCE_PERCENTILE_95", "COMPARISON_GT", 45000, "300s", "900s", "EVALUATION_MISSING_DATA_INACTIVE"],
   ["cpu-elevated", "compute.googleapis.com/instance/cpu/utilization", null, "ALIGN_MEAN", "REDUCE_MEAN", "COMPARISON_GT", 0.85, "300s", "1800s", "EVALUATION_MISSING_DATA_INACTIVE"],
@@ -84,10 +86,23 @@ const thresholdPolicies: Array<[string, string, string | null, string, string, s
 ];
 
 describe("alert policies (terminate)", () => {
-  test("13 policies, one per observable alarm; only queue depth is unobservable", () => {
-    expect(ofType(T.policy)).toHaveLength(13);
-    expect(summary.policyIds).toEqual(ALARM_CATALOGUE.map((a) => a.id).filter((id) => id !== "queue-deep"));
-    expect(summary.unobservable).toEqual([["queue-deep", "Confidential Space runs only the workload container; no host agent polls /ready"]]);
+  test("14 policies, one per alarm; nothing is unobservable", () => {
+    expect(ofType(T.policy)).toHaveLength(14);
+    expect(summary.policyIds).toEqual(ALARM_CATALOGUE.map((a) => a.id));
+    expect(summary.unobservable).toEqual([]);
+  });
+
+  test("attestation failures: a log match on failed STS exchanges for the pool, rate-limited as Google requires", () => {
+    expect(condition("attestation-failures")).toEqual({
+      displayName: "Attestation failure rate above 1%",
+      conditionMatchedLog: {
+        filter: 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/" AND protoPayload.status.code>0',
+      },
+    });
+    expect(policy("attestation-failures").inputs["alertStrategy"]).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
+    expect((policy("attestation-failures").inputs["documentation"] as { content: string }).content).toContain(`**Evaluation:** ${ATTESTATION_LOG_MATCH}`);
+    // Metric policies have no alert strategy (the rate limit applies to log-based policies only).
+    expect(policy("tee-down").inputs["alertStrategy"]).toBeUndefined();
   });
 
   test.each(thresholdPolicies)("%s: %s (/ %s) %s %s, %s %s, alignment %s, duration %s, %s", (id, metric, denominator, aligner, reducer, comparison, threshold, alignment, duration, missing) => {
@@ -130,7 +145,7 @@ describe("alert policies (terminate)", () => {
   });
 
   test("every policy: OR of one condition, severity, markdown documentation naming fleet and severity", () => {
-    for (const spec of ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep")) {
+    for (const spec of ALARM_CATALOGUE) {
       const p = policy(spec.id);
       expect(p.inputs["combiner"]).toBe("OR");
       expect(p.inputs["severity"]).toBe({ P0: "CRITICAL", P1: "ERROR", P2: "WARNING", P3: "WARNING" }[spec.severity]);
@@ -153,7 +168,7 @@ describe("notification channels", () => {
     expect(channelIds("p1")).toHaveLength(1);
     expect(channelIds("p2")).toEqual([]);
     expect(channelIds("p3")).toHaveLength(1);
-    for (const spec of ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep")) {
+    for (const spec of ALARM_CATALOGUE) {
       const p = policy(spec.id);
       expect(p.inputs["notificationChannels"]).toEqual(channelIds(spec.severity.toLowerCase()));
       const doc = (p.inputs["documentation"] as { content: string }).content;
@@ -185,7 +200,7 @@ describe("notification channels", () => {
   });
 });
 
-describe("uptime check, log-based metrics, dashboard", () => {
+describe("uptime check, declared metrics, dashboard", () => {
   test("HTTPS GET /health on the endpoint, every 60 s, 10 s timeout, certificate validated in terminate mode", () => {
     const checks = ofType(T.uptime);
     expect(checks).toHaveLength(1);
@@ -197,35 +212,41 @@ describe("uptime check, log-based metrics, dashboard", () => {
     expect(u.inputs["httpCheck"]).toEqual({ requestMethod: "GET", path: "/health", port: 443, useSsl: true, validateSsl: true, acceptedResponseStatusCodes: [{ statusValue: 200 }] });
   });
 
-  test("attestation counters: two log-based DELTA counters on STS exchanges for the pool", () => {
-    expect(summary.logMetrics).toBe(2);
-    const metrics = ofType(T.logMetric).map((m) => [m.name, m.inputs["name"], m.inputs["filter"], m.inputs["metricDescriptor"]]);
-    const base = 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/"';
-    expect(metrics).toEqual([
-      [`${NAME}-sts-exchanges`, "tee-prover-prover-prod-sts-exchanges", base, { metricKind: "DELTA", valueType: "INT64", unit: "1", displayName: "STS token exchanges against the Workload Identity pool of prover-prod" }],
-      [`${NAME}-sts-exchange-failures`, "tee-prover-prover-prod-sts-exchange-failures", `${base} AND protoPayload.status.code>0`, { metricKind: "DELTA", valueType: "INT64", unit: "1", displayName: "Failed STS token exchanges (attestation rejected) for prover-prod" }],
-    ]);
+  test("no log-based metric; the queue-depth policy depends on the declared jobs_pending_max descriptor", () => {
+    expect(ofType(T.logMetric)).toEqual([]);
+    const jobs = ofType(T.descriptor).find((d) => d.inputs["type"] === "custom.googleapis.com/tee_prover/jobs_pending_max")!;
+    expect(policy("queue-deep").dependsOn).toEqual([`${T.descriptor}::${jobs.name}`]);
+    expect(ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep").every((a) => policy(a.id).dependsOn.length === 0)).toBe(true);
+    expect(condition("queue-deep").conditionThreshold!.filter).toBe('metric.type="custom.googleapis.com/tee_prover/jobs_pending_max" AND resource.type="generic_node" AND resource.label.project_id="tee-prj" AND metric.label.fleet="prover-prod"');
+  });
+
+  test("every policy can be created in the first pulumi up", () => {
+    expect(firstUpProblems(resources)).toEqual([]);
   });
 
   test("dashboard: one chart per policy, each with the policy's own query", () => {
     const d = JSON.parse(ofType(T.dashboard)[0]!.inputs["dashboardJson"] as string) as {
       displayName: string;
-      mosaicLayout: { columns: number; tiles: Array<{ width: number; widget: { title: string; xyChart: { dataSets: Array<{ timeSeriesQuery: Record<string, { filter?: string; numerator?: { filter: string } } | string> }>; thresholds?: Array<{ value: number }> } } }> };
+      mosaicLayout: { columns: number; tiles: Array<{ width: number; widget: { title: string; logsPanel?: { filter: string; resourceNames: string[] }; xyChart: { dataSets: Array<{ timeSeriesQuery: Record<string, { filter?: string; numerator?: { filter: string } } | string> }>; thresholds?: Array<{ value: number }> } } }> };
     };
     expect(d.displayName).toBe("tee-prover prover-prod");
     const tiles = d.mosaicLayout.tiles;
-    expect(tiles.map((t) => t.widget.title)).toEqual(ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep").map((a) => `[${a.severity}] ${a.description}`));
+    expect(tiles.map((t) => t.widget.title)).toEqual(ALARM_CATALOGUE.map((a) => `[${a.severity}] ${a.description}`));
     expect(tiles.every((t) => t.width <= d.mosaicLayout.columns)).toBe(true);
     const tile = (id: string) => tiles.find((t) => t.widget.title.endsWith(ALARM_CATALOGUE.find((a) => a.id === id)!.description))!.widget.xyChart;
     expect((tile("cpu-high").dataSets[0]!.timeSeriesQuery["timeSeriesFilter"] as { filter: string }).filter).toBe(condition("cpu-high").conditionThreshold!.filter);
     expect((tile("error-rate-high").dataSets[0]!.timeSeriesQuery["timeSeriesFilterRatio"] as { numerator: { filter: string } }).numerator.filter).toBe(condition("error-rate-high").conditionThreshold!.filter);
     expect(tile("no-proofs").dataSets[0]!.timeSeriesQuery["prometheusQuery"]).toBe(condition("no-proofs").conditionPrometheusQueryLanguage!.query);
     expect(tile("latency-p95-high").thresholds).toEqual([{ value: 60000, label: "above 60" }]);
+    // Attestation failures: the matching log entries themselves (no log-based metric to chart).
+    expect(tiles.find((t) => t.widget.title === "[P0] Attestation failure rate above 1%")!.widget.logsPanel).toEqual({ filter: condition("attestation-failures").conditionMatchedLog!.filter, resourceNames: ["projects/tee-prj"] });
+    expect(ofType(T.dashboard)[0]!.dependsOn).toEqual([`${T.descriptor}::${ofType(T.descriptor).find((d) => d.inputs["type"] === "custom.googleapis.com/tee_prover/jobs_pending_max")!.name}`]);
   });
 
   test("every child is parented, uniquely named, and its logical name leaves room for auto-naming", () => {
     const children = resources.filter((r) => r.type !== "test:gcp:Parent");
-    expect(children.length).toBe(13 + 5 + 1 + 1 + 2);
+    // 14 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
+    expect(children.length).toBe(14 + 5 + 1 + 1 + 4);
     expect(children.every((r) => r.parent === PARENT)).toBe(true);
     const keys = resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(keys).size).toBe(keys.length);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, test } from "vitest";
 import {
+  ATTESTATION_LOG_MATCH,
   conditionDuration,
   GCP_SEVERITY,
   gcpMetricSource,
@@ -74,33 +75,17 @@ describe("terminate: every signal but queue depth has a real source", () => {
     expect([s.denominator, s.unit, s.missingData]).toEqual([undefined, "as-is", "EVALUATION_MISSING_DATA_ACTIVE"]);
   });
 
-  test("attestation failures: failed / all STS exchanges against the pool, from two log-based counters", async () => {
-    const s = threshold(gcpMetricSource("attestation-failure-percent", terminate));
-    expect(await described(s.series)).toEqual({
-      metricType: "logging.googleapis.com/user/tee-prover-prover-prod-sts-exchange-failures",
-      resourceType: "audited_resource",
-      filter: 'metric.type="logging.googleapis.com/user/tee-prover-prover-prod-sts-exchange-failures" AND resource.type="audited_resource"',
-      aligner: "ALIGN_DELTA",
-      reducer: "REDUCE_SUM",
-      groupBy: undefined,
+  test("attestation failures: a log match on failed STS exchanges against the pool, no log-based metric", () => {
+    expect(gcpMetricSource("attestation-failure-percent", terminate)).toEqual({
+      kind: "log-match",
+      filter: 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/" AND protoPayload.status.code>0',
+      evaluation: ATTESTATION_LOG_MATCH,
     });
-    expect((await described(s.denominator!)).filter).toBe('metric.type="logging.googleapis.com/user/tee-prover-prover-prod-sts-exchanges" AND resource.type="audited_resource"');
-    expect(s.unit).toBe("percent-to-fraction");
-    expect(s.logCounters).toEqual([
-      {
-        key: "sts-exchanges",
-        name: "tee-prover-prover-prod-sts-exchanges",
-        filter: 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/"',
-        description: "STS token exchanges against the Workload Identity pool of prover-prod",
-      },
-      {
-        key: "sts-exchange-failures",
-        name: "tee-prover-prover-prod-sts-exchange-failures",
-        filter: 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/" AND protoPayload.status.code>0',
-        description: "Failed STS token exchanges (attestation rejected) for prover-prod",
-      },
-    ]);
     expect(stsExchangeLogFilter("p", true)).toBe(`${stsExchangeLogFilter("p", false)} AND protoPayload.status.code>0`);
+    // The semantic change is stated where the on-call reads it.
+    expect(ATTESTATION_LOG_MATCH).toMatch(/^log-match: every failed STS token exchange/);
+    expect(ATTESTATION_LOG_MATCH).toContain("not the catalogue's 'above 1% of exchanges over 2 x 5 minutes'");
+    expect(ATTESTATION_LOG_MATCH).toContain("at most one notification per 5 minutes and 20 a day");
   });
 
   test("no proofs: PromQL, /prove requests in the window with no 2xx among them", async () => {
