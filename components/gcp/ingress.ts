@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/gcp/compute";
 import { getUptimeCheckIPsOutput } from "@pulumi/gcp/monitoring/getUptimeCheckIPs";
 import type { GcpCertificateSettings } from "../../src/config/types";
-import { HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
+import { PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
 
 /** Named port of the instance group that backend services send to. */
@@ -47,13 +47,27 @@ function forwardingRule(name: string, inputs: GcpIngressInputs, address: compute
   }, { parent });
 }
 
-/** The instance health check both the load balancer and autohealing use: HTTPS (or HTTP) /health on 6300. */
+/**
+ * The instance health check both the load balancer and MIG autohealing use. It sends no HTTP
+ * request: Google counts only HTTP 200 as a passing HTTP(S) probe, and the server's rate limiter
+ * answers /health with 429 under load, so an HTTP check would have autohealing recreate every busy
+ * instance. A TLS handshake (SSL check, TLS backends) or a TCP connect (TCP check, plaintext
+ * backends) on 6300 is answered by the proof server itself and fails once the container is gone
+ * (Confidential Space has no other listener on the port). The health check protocol does not have
+ * to match the backend service's. Sources in docs/ingress-health-and-rate-limits.md:
+ * https://cloud.google.com/load-balancing/docs/health-check-concepts (success criteria),
+ * https://cloud.google.com/load-balancing/docs/health-checks (protocol need not match),
+ * kubernetes/ingress-gce#1768 (only 200 passes; not configurable).
+ */
 export function gcpHealthCheck(name: string, protocol: "HTTPS" | "HTTP", parent: pulumi.Resource): compute.HealthCheck {
-  const check = { port: PROOF_SERVER_PORT, requestPath: HEALTH_PATH };
+  // No request or response: the connection (handshake) alone indicates health.
+  const check = { port: PROOF_SERVER_PORT };
   return new compute.HealthCheck(autoNamed(`${name}-health`, GCP_NAME_MAX), {
-    description: `${protocol} ${HEALTH_PATH} on ${PROOF_SERVER_PORT}, answered by the server inside the TEE`,
+    description: protocol === "HTTPS"
+      ? `TLS handshake on ${PROOF_SERVER_PORT}, answered by the server inside the TEE; no HTTP request, so a rate-limited (429) server stays healthy`
+      : `TCP connect on ${PROOF_SERVER_PORT}, accepted by the server inside the TEE; no HTTP request, so a rate-limited (429) server stays healthy`,
     ...GCP_HEALTH_CHECK,
-    ...(protocol === "HTTPS" ? { httpsHealthCheck: check } : { httpHealthCheck: check }),
+    ...(protocol === "HTTPS" ? { sslHealthCheck: check } : { tcpHealthCheck: check }),
     logConfig: { enable: true },
   }, { parent });
 }

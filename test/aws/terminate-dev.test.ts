@@ -4,6 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, named, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
 
 // The dev stack as committed: terminate mode, the published (plain-HTTP) EIF, plaintext hop accepted.
@@ -119,11 +120,18 @@ describe("terminate ingress", () => {
       expect(prop(tg, "protocol")).toBe("HTTP");
       expect(prop(tg, "port")).toBe(6300);
       expect(prop(tg, "deregistrationDelay")).toBe(660);
-      expect(prop(tg, "healthCheck")).toEqual({ enabled: true, protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 });
+      expect(prop(tg, "healthCheck")).toEqual({ enabled: true, protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200,429", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 });
     }
     const rule = one(resources, "aws:lb/listenerRule:ListenerRule");
     expect(prop(rule, "conditions")).toEqual([{ pathPattern: { values: ["/prove", "/prove/*"] } }]);
     expect(prop(rule, "actions")).toEqual([{ type: "forward", targetGroupArn: prove.state["arn"] }]);
+  });
+
+  test("health checks as declared, run against local servers: a rate-limited (429) host stays in service, a dead one does not", async () => {
+    // The ALB's GET /health over the accepted plaintext hop; see test/helpers/health-check-eval.ts.
+    for (const tg of ofType(resources, "aws:lb/targetGroup:TargetGroup")) {
+      expect(await verdicts((t) => awsProbe(tg.inputs, t), false)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
+    }
   });
 
   test("WAF: per-client rate limit on the ALB, no sampled requests", () => {

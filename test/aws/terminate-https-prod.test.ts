@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
 
 // prod, terminate mode re-encrypting to a TLS-serving EIF, in an existing VPC: what must survive
@@ -46,13 +47,14 @@ describe("prod protections", () => {
 });
 
 describe("terminate with re-encryption", () => {
-  test("HTTPS to the enclave and HTTPS health checks on both target groups", () => {
+  test("HTTPS to the enclave and HTTPS health checks on both target groups; as declared, a rate-limited (429) host stays in service, a dead one does not", async () => {
     const tgs = ofType(resources, "aws:lb/targetGroup:TargetGroup");
     expect(tgs).toHaveLength(2);
     for (const tg of tgs) {
       expect(prop(tg, "protocol")).toBe("HTTPS");
       expect(prop(tg, "healthCheck.protocol")).toBe("HTTPS");
       expect(prop(tg, "healthCheck.path")).toBe("/health");
+      expect(await verdicts((t) => awsProbe(tg.inputs, t), true)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
     }
     expect(outputs["plaintextSeenBy"]).toEqual(["the AWS Application Load Balancer"]);
     expect(prop(one(resources, "aws:wafv2/webAcl:WebAcl"), "rules.0.statement.rateBasedStatement.limit")).toBe(2000);

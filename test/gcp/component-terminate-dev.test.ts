@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { GCP_NAME_PATTERN, AUTONAME_SUFFIX_LENGTH } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
+import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, named, ofType, one, planStack, prop } from "../helpers/offline";
 
 // The GCP dev stack as committed: SEV-SNP on n2d, terminate mode, reference image over HTTP with the
@@ -67,11 +68,18 @@ describe("confidential instances", () => {
 });
 
 describe("terminate ingress (global external Application LB)", () => {
-  test("health check: HTTP /health on 6300 (the accepted plaintext hop)", () => {
+  test("health check: a TCP connect on 6300 (plaintext backend), no HTTP request the rate limiter could answer with 429", () => {
     const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
-    expect(prop(hc, "httpHealthCheck")).toEqual({ port: 6300, requestPath: "/health" });
-    expect(prop(hc, "httpsHealthCheck")).toBeUndefined();
+    expect(prop(hc, "tcpHealthCheck")).toEqual({ port: 6300 });
+    for (const other of ["httpHealthCheck", "httpsHealthCheck", "http2HealthCheck", "sslHealthCheck"]) expect(prop(hc, other)).toBeUndefined();
     expect([prop(hc, "checkIntervalSec"), prop(hc, "timeoutSec"), prop(hc, "healthyThreshold"), prop(hc, "unhealthyThreshold")]).toEqual([10, 5, 2, 3]);
+  });
+
+  test("the health check as declared (load balancer and autohealing), run against local servers: a rate-limited (429) instance stays; a closed port fails", async () => {
+    const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
+    // A TCP check passes whatever accepts the connection: on Confidential Space only the
+    // container listens on 6300, so a dead container is a refused connection.
+    expect(await verdicts((t) => gcpProbe(hc.inputs, t), false)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "healthy", acceptThenClose: "healthy" });
   });
 
   test("backend service: timeoutSec and draining = job + 60 s, Cloud Armor attached, the MIG as backend", () => {
