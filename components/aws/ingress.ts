@@ -151,15 +151,16 @@ function passthrough(name: string, inputs: IngressInputs, parent: pulumi.Resourc
 }
 
 /**
- * terminate: ALB with an HTTPS listener (ACM certificate, TLS 1.2+ policy), HTTP redirected to
- * HTTPS, re-encryption to the enclave unless a plaintext hop was accepted, and a WAF web ACL
- * limiting each client's request rate.
+ * terminate: ALB with an HTTPS listener (ACM certificate, TLS 1.2+ policy), an HTTP :80 redirect
+ * only when ingress.httpRedirect asks for it, re-encryption to the enclave unless a plaintext hop
+ * was accepted, and a WAF web ACL limiting each client's request rate.
  */
 function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource): FleetIngress {
   const opts = { parent };
   const { settings } = inputs;
   if (!inputs.certificateArn) throw new Error(`${name}: terminate mode needs certificateArn (aws.certificateArn)`);
-  const sg = loadBalancerSecurityGroup(name, inputs, [settings.listenerPort, 80], parent);
+  // Port 80 only on request (ingress.httpRedirect): it is a cleartext port clients can misuse.
+  const sg = loadBalancerSecurityGroup(name, inputs, settings.httpRedirect ? [settings.listenerPort, 80] : [settings.listenerPort], parent);
   const alb = new lb.LoadBalancer(autoNamed(`${name}-alb`, AWS_NAME_LIMITS.loadBalancer), {
     loadBalancerType: "application",
     internal: false,
@@ -207,13 +208,16 @@ function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource)
     actions: [{ type: "forward", targetGroupArn: proveTg.arn }],
     tags: inputs.tags,
   }, opts);
-  const redirect = new lb.Listener(`${name}-http-80`, {
-    loadBalancerArn: alb.arn,
-    protocol: "HTTP",
-    port: 80,
-    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(settings.listenerPort), statusCode: "HTTP_301" } }],
-    tags: inputs.tags,
-  }, opts);
+  // Opt-in: a client pointed at http:// sends its witness in cleartext before it sees a redirect.
+  const redirect = settings.httpRedirect
+    ? [new lb.Listener(`${name}-http-80`, {
+        loadBalancerArn: alb.arn,
+        protocol: "HTTP",
+        port: 80,
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(settings.listenerPort), statusCode: "HTTP_301" } }],
+        tags: inputs.tags,
+      }, opts)]
+    : [];
   const metricPrefix = metricSafe(name);
   const webAcl = new wafv2.WebAcl(`${name}-waf`, {
     scope: "REGIONAL",
@@ -238,7 +242,7 @@ function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource)
     targetGroups: [defaultTg, proveTg],
     targetGroup: defaultTg,
     proveTargetGroup: proveTg,
-    listeners: [https, redirect],
+    listeners: [https, ...redirect],
     webAcl,
     endpoint: pulumi.interpolate`https://${alb.dnsName}${port}`,
   };

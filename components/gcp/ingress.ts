@@ -151,9 +151,24 @@ function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.R
 }
 
 /**
+ * Opt-in (ingress.httpRedirect) plaintext port 80 on the load balancer's address, answering only
+ * with a redirect to HTTPS. Off by default: a client pointed at http:// sends its witness in
+ * cleartext before it sees the redirect.
+ */
+function httpRedirect(name: string, inputs: GcpIngressInputs, address: compute.GlobalAddress, parent: pulumi.Resource): compute.GlobalForwardingRule {
+  const redirectMap = new compute.URLMap(autoNamed(`${name}-redirect`, GCP_NAME_MAX), {
+    project: inputs.project,
+    defaultUrlRedirect: { httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" },
+  }, { parent });
+  const httpProxy = new compute.TargetHttpProxy(autoNamed(`${name}-http`, GCP_NAME_MAX), { project: inputs.project, urlMap: redirectMap.id }, { parent });
+  return forwardingRule(`${name}-http-80`, inputs, address, httpProxy.id, 80, parent);
+}
+
+/**
  * terminate: global external Application Load Balancer with a managed or given certificate, a
- * modern TLS policy, HTTP redirected to HTTPS, HTTPS to the TEE unless a plaintext hop was
- * accepted, and Cloud Armor limiting each client's request rate.
+ * modern TLS policy, an HTTP redirect to HTTPS only when ingress.httpRedirect asks for it, HTTPS
+ * to the TEE unless a plaintext hop was accepted, and Cloud Armor limiting each client's request
+ * rate.
  */
 function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {
   const opts = { parent };
@@ -179,16 +194,11 @@ function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resour
   }, opts);
   const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
   const httpsRule = forwardingRule(`${name}-https-${inputs.settings.listenerPort}`, inputs, address, httpsProxy.id, inputs.settings.listenerPort, parent);
-  const redirectMap = new compute.URLMap(autoNamed(`${name}-redirect`, GCP_NAME_MAX), {
-    project: inputs.project,
-    defaultUrlRedirect: { httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" },
-  }, opts);
-  const httpProxy = new compute.TargetHttpProxy(autoNamed(`${name}-http`, GCP_NAME_MAX), { project: inputs.project, urlMap: redirectMap.id }, opts);
-  const httpRule = forwardingRule(`${name}-http-80`, inputs, address, httpProxy.id, 80, parent);
+  const httpRules = inputs.settings.httpRedirect ? [httpRedirect(name, inputs, address, parent)] : [];
   const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
   const host = "managedDomains" in inputs.certificate ? pulumi.output(inputs.certificate.managedDomains[0]!) : address.address;
   const named = "managedDomains" in inputs.certificate;
-  return { backendService: backend, address, forwardingRules: [httpsRule, httpRule], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}`, checkHost: host, checkValidatesSsl: named };
+  return { backendService: backend, address, forwardingRules: [httpsRule, ...httpRules], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}`, checkHost: host, checkValidatesSsl: named };
 }
 
 export function gcpIngress(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {

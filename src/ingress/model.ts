@@ -50,6 +50,12 @@ export interface IngressSettings {
   readonly plaintextHopAcceptedReason?: string;
   /** Per-client request limit at the L7 edge (terminate mode), requests per 5 minutes. */
   readonly rateLimitPer5Minutes: number;
+  /**
+   * terminate mode: a plaintext HTTP listener on port 80 that only redirects to HTTPS. Off by
+   * default: a client pointed at http:// sends its whole request, witness included, in cleartext
+   * before the redirect reaches it.
+   */
+  readonly httpRedirect: boolean;
 }
 
 export interface PlaintextExposure {

@@ -94,15 +94,15 @@ describe("terminate ingress (global external Application LB)", () => {
     expect(prop(bs, "backends")).toEqual([{ group: one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").state["instanceGroup"], balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }]);
   });
 
-  test("URL map routes /prove through its own path rule; HTTP redirects to HTTPS", () => {
+  test("URL map routes /prove through its own path rule; no HTTP redirect by default", () => {
     const bs = one(resources, "gcp:compute/backendService:BackendService");
     const urls = byName("gcp:compute/uRLMap:URLMap", "prover-dev-gcp-urls");
     expect(prop(urls, "pathMatchers")).toEqual([{ name: "prover", defaultService: bs.id, pathRules: [{ paths: ["/prove", "/prove/*"], service: bs.id }] }]);
-    const redirect = byName("gcp:compute/uRLMap:URLMap", "prover-dev-gcp-redirect");
-    expect(prop(redirect, "defaultUrlRedirect")).toEqual({ httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" });
+    expect(ofType(resources, "gcp:compute/uRLMap:URLMap").map((m) => m.name)).toEqual(["prover-dev-gcp-urls"]);
+    expect(ofType(resources, "gcp:compute/targetHttpProxy:TargetHttpProxy")).toEqual([]);
   });
 
-  test("HTTPS proxy: the managed certificate and a MODERN TLS 1.2+ policy; forwarding rules 443 and 80 on one address", () => {
+  test("HTTPS proxy: the managed certificate and a MODERN TLS 1.2+ policy; one forwarding rule, 443, and no plaintext port 80", () => {
     const proxy = one(resources, "gcp:compute/targetHttpsProxy:TargetHttpsProxy");
     const cert = one(resources, "gcp:compute/managedSslCertificate:ManagedSslCertificate");
     expect(prop(cert, "managed")).toEqual({ domains: ["prover-dev.example.com"] });
@@ -112,7 +112,7 @@ describe("terminate ingress (global external Application LB)", () => {
     expect(prop(proxy, "sslPolicy")).toBe(policy.id);
     const address = one(resources, "gcp:compute/globalAddress:GlobalAddress").state["address"];
     const rules = ofType(resources, "gcp:compute/globalForwardingRule:GlobalForwardingRule").map((r) => [prop(r, "portRange"), prop(r, "ipAddress"), prop(r, "loadBalancingScheme")]);
-    expect(rules.sort()).toEqual([["443", address, "EXTERNAL_MANAGED"], ["80", address, "EXTERNAL_MANAGED"]]);
+    expect(rules).toEqual([["443", address, "EXTERNAL_MANAGED"]]);
   });
 
   test("Cloud Armor throttles each client IP at the configured rate per 5 minutes", () => {
