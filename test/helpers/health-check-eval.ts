@@ -26,12 +26,16 @@ export type Verdict = "healthy" | "unhealthy";
 
 /** Where the declared port (traffic-port, or 6300 on GCP) is served locally. */
 export interface LocalTarget {
+  /** A loopback address; the servers listen on 127.0.0.1. */
+  readonly host: string;
   readonly port: number;
   /** Probe timeout cap, so a silent server costs milliseconds, not the declared 5 s. */
   readonly maxTimeoutMs: number;
 }
 
 const HOST = "127.0.0.1";
+/** A loopback address nothing listens on: the "closed" target's port is the live server's, here. */
+const NOTHING_HOST = "127.0.0.3";
 
 function parseMatcher(matcher: string): (status: number) => boolean {
   const parts = matcher.split(",").map((p) => p.trim());
@@ -44,9 +48,9 @@ function parseMatcher(matcher: string): (status: number) => boolean {
 }
 
 /** One GET; resolves the status, or undefined on refusal, reset, TLS failure or timeout. */
-function getStatus(tls: boolean, port: number, path: string, timeoutMs: number): Promise<number | undefined> {
+function getStatus(tls: boolean, { host, port }: LocalTarget, path: string, timeoutMs: number): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const options = { host: HOST, port, path, method: "GET", agent: false as const, ...(tls ? { rejectUnauthorized: false } : {}) };
+    const options = { host, port, path, method: "GET", agent: false as const, ...(tls ? { rejectUnauthorized: false } : {}) };
     const req = (tls ? httpsRequest : httpRequest)(options, (res) => {
       res.resume();
       resolve(res.statusCode);
@@ -58,7 +62,7 @@ function getStatus(tls: boolean, port: number, path: string, timeoutMs: number):
 }
 
 /** A TCP connect (tls false) or a full TLS handshake (tls true), closed right after. */
-function connects(tls: boolean, port: number, timeoutMs: number): Promise<boolean> {
+function connects(tls: boolean, { host, port }: LocalTarget, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let socket: Socket;
     const done = (ok: boolean) => {
@@ -68,8 +72,8 @@ function connects(tls: boolean, port: number, timeoutMs: number): Promise<boolea
     };
     const timer = setTimeout(() => done(false), timeoutMs);
     socket = tls
-      ? tlsConnect({ host: HOST, port, rejectUnauthorized: false }, () => done(true))
-      : netConnect({ host: HOST, port }, () => done(true));
+      ? tlsConnect({ host, port, rejectUnauthorized: false }, () => done(true))
+      : netConnect({ host, port }, () => done(true));
     socket.on("error", () => done(false));
     // A peer that closes before the handshake completes.
     socket.on("close", () => done(false));
@@ -93,11 +97,11 @@ export async function awsProbe(targetGroup: Record<string, unknown>, target: Loc
   const tgProtocol = String(targetGroup["protocol"]);
   const protocol = String(hc["protocol"] ?? (tgProtocol === "TCP" || tgProtocol === "TLS" ? "TCP" : "HTTP"));
   const ms = timeout(hc["timeout"], target);
-  if (protocol === "TCP") return (await connects(false, target.port, ms)) ? "healthy" : "unhealthy";
+  if (protocol === "TCP") return (await connects(false, target, ms)) ? "healthy" : "unhealthy";
   if (protocol !== "HTTP" && protocol !== "HTTPS") throw new Error(`health check protocol ${protocol} is not modelled`);
   const isNlb = tgProtocol === "TCP" || tgProtocol === "TLS" || tgProtocol === "UDP" || tgProtocol === "TCP_UDP";
   const matches = parseMatcher(typeof hc["matcher"] === "string" && hc["matcher"] !== "" ? hc["matcher"] : isNlb ? "200-399" : "200");
-  const status = await getStatus(protocol === "HTTPS", target.port, String(hc["path"] ?? "/"), ms);
+  const status = await getStatus(protocol === "HTTPS", target, String(hc["path"] ?? "/"), ms);
   return status !== undefined && matches(status) ? "healthy" : "unhealthy";
 }
 
@@ -114,10 +118,10 @@ export async function gcpProbe(healthCheck: Record<string, unknown>, target: Loc
     case "tcpHealthCheck":
     case "sslHealthCheck":
       if (check["request"] !== undefined && check["request"] !== "") throw new Error(`${kind}.request is not modelled`);
-      return (await connects(kind === "sslHealthCheck", target.port, ms)) ? "healthy" : "unhealthy";
+      return (await connects(kind === "sslHealthCheck", target, ms)) ? "healthy" : "unhealthy";
     case "httpHealthCheck":
     case "httpsHealthCheck": {
-      const status = await getStatus(kind === "httpsHealthCheck", target.port, String(check["requestPath"] ?? "/"), ms);
+      const status = await getStatus(kind === "httpsHealthCheck", target, String(check["requestPath"] ?? "/"), ms);
       return status === 200 ? "healthy" : "unhealthy";
     }
     default:
@@ -130,15 +134,18 @@ export async function gcpProbe(healthCheck: Record<string, unknown>, target: Loc
 /** The servers a health check is judged against. */
 export interface Targets {
   /** Answers 200 to everything. */
-  readonly ok: number;
+  readonly ok: LocalTarget;
   /** The proof server under a burst: its rate limiter answers 429 on every route. */
-  readonly rateLimited: number;
-  /** Nothing listens (dead VM or container): connection refused. */
-  readonly closed: number;
+  readonly rateLimited: LocalTarget;
+  /**
+   * Nothing listens (dead VM or container): connection refused. A port on an address nothing
+   * binds, rather than a port freed after use, which another process could take meanwhile.
+   */
+  readonly closed: LocalTarget;
   /** Accepts TCP, then never sends a byte (hung process). */
-  readonly silent: number;
+  readonly silent: LocalTarget;
   /** Accepts TCP and closes at once: the Nitro parent's forwarder with no enclave behind it. */
-  readonly acceptThenClose: number;
+  readonly acceptThenClose: LocalTarget;
 }
 
 const servers: Array<Server | HttpServer> = [];
@@ -186,18 +193,14 @@ async function startTargets(tls: boolean): Promise<Targets> {
     };
     return tls ? createHttpsServer(selfSigned(), handler) : createHttpServer(handler);
   };
-  const closedServer = createNetServer();
-  const closed = await new Promise<number>((resolve) => closedServer.listen(0, HOST, () => {
-    const port = (closedServer.address() as AddressInfo).port;
-    closedServer.close(() => resolve(port));
-  }));
   const [ok, rateLimited, silent, acceptThenClose] = await Promise.all([
     listen(answering(200)),
     listen(answering(429)),
     listen(createNetServer((s) => void rawSockets.push(s))),
     listen(createNetServer((s) => s.destroy())),
   ]);
-  return { ok, rateLimited, closed, silent, acceptThenClose };
+  const at = (port: number, host = HOST): LocalTarget => ({ host, port, maxTimeoutMs: 3000 });
+  return { ok: at(ok), rateLimited: at(rateLimited), closed: at(ok, NOTHING_HOST), silent: { ...at(silent), maxTimeoutMs: 50 }, acceptThenClose: at(acceptThenClose) };
 }
 
 /** The local servers, HTTPS (TLS) or plain HTTP, started once per test file. */
@@ -212,12 +215,12 @@ export function localTargets(tls: boolean): Promise<Targets> {
 
 /**
  * One probe of `probe` against every local server, in parallel: name -> verdict. The silent
- * server never answers, so any timeout shows the same verdict for it: it gets a short one, and the
- * servers that do answer get a long one, so a loaded CI machine cannot turn them into timeouts.
+ * server never answers, so any timeout shows the same verdict for it: it gets a short one (50 ms),
+ * and the servers that do answer a long one, so a loaded CI machine cannot turn them into timeouts.
  */
 export async function verdicts(probe: (target: LocalTarget) => Promise<Verdict>, tls: boolean): Promise<Record<keyof Targets, Verdict>> {
   const targets = await localTargets(tls);
   const names = Object.keys(targets) as Array<keyof Targets>;
-  const results = await Promise.all(names.map((n) => probe({ port: targets[n], maxTimeoutMs: n === "silent" ? 50 : 3000 })));
+  const results = await Promise.all(names.map((n) => probe(targets[n])));
   return Object.fromEntries(names.map((n, i) => [n, results[i]!])) as Record<keyof Targets, Verdict>;
 }

@@ -34,7 +34,7 @@ describe("AWS target group health checks", () => {
   });
 
   it("refuses what it does not model instead of guessing", async () => {
-    const t = { port: 1, maxTimeoutMs: 10 };
+    const t = { host: "127.0.0.1", port: 1, maxTimeoutMs: 10 };
     await expect(awsProbe({ protocol: "HTTP", healthCheck: { protocol: "HTTP", matcher: "2xx" } }, t)).rejects.toThrow(/neither a code nor a range/);
     await expect(awsProbe({ protocol: "HTTP", healthCheck: { protocol: "HTTP", port: "8080" } }, t)).rejects.toThrow(/only traffic-port/);
     await expect(awsProbe({ protocol: "HTTP" }, t)).rejects.toThrow(/no healthCheck/);
@@ -60,7 +60,7 @@ describe("GCP health checks", () => {
   });
 
   it("refuses what it does not model instead of guessing", async () => {
-    const t = { port: 1, maxTimeoutMs: 10 };
+    const t = { host: "127.0.0.1", port: 1, maxTimeoutMs: 10 };
     await expect(gcpProbe({ tcpHealthCheck: { port: 6300, request: "PING" } }, t)).rejects.toThrow(/request is not modelled/);
     await expect(gcpProbe({ httpHealthCheck: { port: 6300, response: "ok" } }, t)).rejects.toThrow(/content matching/);
     await expect(gcpProbe({ sslHealthCheck: { port: 443 } }, t)).rejects.toThrow(/only the fixed proof-server port/);
