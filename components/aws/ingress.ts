@@ -3,7 +3,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as lb from "@pulumi/aws/lb";
 import * as vpc from "@pulumi/aws/vpc";
 import * as wafv2 from "@pulumi/aws/wafv2";
-import { HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
+import { ALIVE_STATUSES, HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { AWS_NAME_LIMITS, autoNamed, metricSafe } from "../../src/naming";
 import type { FleetNetwork } from "./network";
 
@@ -36,13 +36,23 @@ export interface FleetIngress {
   readonly endpoint: pulumi.Output<string>;
 }
 
+/**
+ * GET /health on the proof server. 429 counts as healthy: the server's rate limiter answers it on
+ * every route, /health included, so under a burst of client traffic a live server answers its
+ * health check with 429. Read as unhealthy, the load balancer would take every busy host out of
+ * rotation and the ASG's ELB health check would replace them all. A dead enclave still fails:
+ * connection refused, a timeout or a broken TLS handshake never yields a status code.
+ * Matcher syntax and ranges (ALB 200-499, NLB 200-599, both take "200,429"):
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Matcher.html
+ * See docs/ingress-health-and-rate-limits.md.
+ */
 function healthCheck(protocol: "HTTPS" | "HTTP") {
   return {
     enabled: true,
     protocol,
     path: HEALTH_PATH,
     port: "traffic-port",
-    matcher: "200",
+    matcher: ALIVE_STATUSES.join(","),
     interval: HEALTH_CHECK.intervalSeconds,
     timeout: HEALTH_CHECK.timeoutSeconds,
     healthyThreshold: HEALTH_CHECK.healthyThreshold,
@@ -141,15 +151,16 @@ function passthrough(name: string, inputs: IngressInputs, parent: pulumi.Resourc
 }
 
 /**
- * terminate: ALB with an HTTPS listener (ACM certificate, TLS 1.2+ policy), HTTP redirected to
- * HTTPS, re-encryption to the enclave unless a plaintext hop was accepted, and a WAF web ACL
- * limiting each client's request rate.
+ * terminate: ALB with an HTTPS listener (ACM certificate, TLS 1.2+ policy), an HTTP :80 redirect
+ * only when ingress.httpRedirect asks for it, re-encryption to the enclave unless a plaintext hop
+ * was accepted, and a WAF web ACL limiting each client's request rate.
  */
 function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource): FleetIngress {
   const opts = { parent };
   const { settings } = inputs;
   if (!inputs.certificateArn) throw new Error(`${name}: terminate mode needs certificateArn (aws.certificateArn)`);
-  const sg = loadBalancerSecurityGroup(name, inputs, [settings.listenerPort, 80], parent);
+  // Port 80 only on request (ingress.httpRedirect): it is a cleartext port clients can misuse.
+  const sg = loadBalancerSecurityGroup(name, inputs, settings.httpRedirect ? [settings.listenerPort, 80] : [settings.listenerPort], parent);
   const alb = new lb.LoadBalancer(autoNamed(`${name}-alb`, AWS_NAME_LIMITS.loadBalancer), {
     loadBalancerType: "application",
     internal: false,
@@ -159,7 +170,11 @@ function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource)
     idleTimeout: settings.requestTimeoutSeconds,
     dropInvalidHeaderFields: true,
     desyncMitigationMode: "defensive",
-    // The server rate-limits on the raw X-Forwarded-For; "append" gives each client its own bucket.
+    // "append" (the default) keeps the client's own X-Forwarded-For and adds its address. The
+    // server keys its rate limiter on that raw header, so a client that sends its own header gets a
+    // fresh bucket per request; "remove" would put every client in one bucket, and no mode
+    // replaces the header. The per-client limit is the WAF's per-IP rule below, not the server's.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
     xffHeaderProcessingMode: "append",
     enableDeletionProtection: inputs.deletionProtection,
     tags: inputs.tags,
@@ -193,13 +208,16 @@ function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource)
     actions: [{ type: "forward", targetGroupArn: proveTg.arn }],
     tags: inputs.tags,
   }, opts);
-  const redirect = new lb.Listener(`${name}-http-80`, {
-    loadBalancerArn: alb.arn,
-    protocol: "HTTP",
-    port: 80,
-    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(settings.listenerPort), statusCode: "HTTP_301" } }],
-    tags: inputs.tags,
-  }, opts);
+  // Opt-in: a client pointed at http:// sends its witness in cleartext before it sees a redirect.
+  const redirect = settings.httpRedirect
+    ? [new lb.Listener(`${name}-http-80`, {
+        loadBalancerArn: alb.arn,
+        protocol: "HTTP",
+        port: 80,
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(settings.listenerPort), statusCode: "HTTP_301" } }],
+        tags: inputs.tags,
+      }, opts)]
+    : [];
   const metricPrefix = metricSafe(name);
   const webAcl = new wafv2.WebAcl(`${name}-waf`, {
     scope: "REGIONAL",
@@ -224,7 +242,7 @@ function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource)
     targetGroups: [defaultTg, proveTg],
     targetGroup: defaultTg,
     proveTargetGroup: proveTg,
-    listeners: [https, redirect],
+    listeners: [https, ...redirect],
     webAcl,
     endpoint: pulumi.interpolate`https://${alb.dnsName}${port}`,
   };

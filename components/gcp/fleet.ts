@@ -75,6 +75,8 @@ export function confidentialFleet(name: string, inputs: GcpFleetInputs, parent: 
     distributionPolicyZones: [...settings.zones],
     versions: [{ name: inputs.release.version, instanceTemplate: template.selfLinkUnique }],
     namedPorts: [{ name: GCP_NAMED_PORT, port: PROOF_SERVER_PORT }],
+    // The load balancer's handshake-only check (gcpHealthCheck): it sends no HTTP request, so a
+    // rate-limited instance (429 on every route) is never recreated; a dead container still is.
     autoHealingPolicies: { healthCheck: inputs.healthCheck.id, initialDelaySec: GCP_AUTOHEAL_INITIAL_DELAY_SECONDS },
     // Surge first, never take an instance away before its replacement serves: a regional MIG
     // needs maxSurgeFixed >= the number of zones when maxUnavailable is 0.

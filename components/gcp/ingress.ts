@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/gcp/compute";
 import { getUptimeCheckIPsOutput } from "@pulumi/gcp/monitoring/getUptimeCheckIPs";
 import type { GcpCertificateSettings } from "../../src/config/types";
-import { HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
+import { PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
 
 /** Named port of the instance group that backend services send to. */
@@ -47,13 +47,27 @@ function forwardingRule(name: string, inputs: GcpIngressInputs, address: compute
   }, { parent });
 }
 
-/** The instance health check both the load balancer and autohealing use: HTTPS (or HTTP) /health on 6300. */
+/**
+ * The instance health check both the load balancer and MIG autohealing use. It sends no HTTP
+ * request: Google counts only HTTP 200 as a passing HTTP(S) probe, and the server's rate limiter
+ * answers /health with 429 under load, so an HTTP check would have autohealing recreate every busy
+ * instance. A TLS handshake (SSL check, TLS backends) or a TCP connect (TCP check, plaintext
+ * backends) on 6300 is answered by the proof server itself and fails once the container is gone
+ * (Confidential Space has no other listener on the port). The health check protocol does not have
+ * to match the backend service's. Sources in docs/ingress-health-and-rate-limits.md:
+ * https://cloud.google.com/load-balancing/docs/health-check-concepts (success criteria),
+ * https://cloud.google.com/load-balancing/docs/health-checks (protocol need not match),
+ * kubernetes/ingress-gce#1768 (only 200 passes; not configurable).
+ */
 export function gcpHealthCheck(name: string, protocol: "HTTPS" | "HTTP", parent: pulumi.Resource): compute.HealthCheck {
-  const check = { port: PROOF_SERVER_PORT, requestPath: HEALTH_PATH };
+  // No request or response: the connection (handshake) alone indicates health.
+  const check = { port: PROOF_SERVER_PORT };
   return new compute.HealthCheck(autoNamed(`${name}-health`, GCP_NAME_MAX), {
-    description: `${protocol} ${HEALTH_PATH} on ${PROOF_SERVER_PORT}, answered by the server inside the TEE`,
+    description: protocol === "HTTPS"
+      ? `TLS handshake on ${PROOF_SERVER_PORT}, answered by the server inside the TEE; no HTTP request, so a rate-limited (429) server stays healthy`
+      : `TCP connect on ${PROOF_SERVER_PORT}, accepted by the server inside the TEE; no HTTP request, so a rate-limited (429) server stays healthy`,
     ...GCP_HEALTH_CHECK,
-    ...(protocol === "HTTPS" ? { httpsHealthCheck: check } : { httpHealthCheck: check }),
+    ...(protocol === "HTTPS" ? { sslHealthCheck: check } : { tcpHealthCheck: check }),
     logConfig: { enable: true },
   }, { parent });
 }
@@ -137,9 +151,24 @@ function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.R
 }
 
 /**
+ * Opt-in (ingress.httpRedirect) plaintext port 80 on the load balancer's address, answering only
+ * with a redirect to HTTPS. Off by default: a client pointed at http:// sends its witness in
+ * cleartext before it sees the redirect.
+ */
+function httpRedirect(name: string, inputs: GcpIngressInputs, address: compute.GlobalAddress, parent: pulumi.Resource): compute.GlobalForwardingRule {
+  const redirectMap = new compute.URLMap(autoNamed(`${name}-redirect`, GCP_NAME_MAX), {
+    project: inputs.project,
+    defaultUrlRedirect: { httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" },
+  }, { parent });
+  const httpProxy = new compute.TargetHttpProxy(autoNamed(`${name}-http`, GCP_NAME_MAX), { project: inputs.project, urlMap: redirectMap.id }, { parent });
+  return forwardingRule(`${name}-http-80`, inputs, address, httpProxy.id, 80, parent);
+}
+
+/**
  * terminate: global external Application Load Balancer with a managed or given certificate, a
- * modern TLS policy, HTTP redirected to HTTPS, HTTPS to the TEE unless a plaintext hop was
- * accepted, and Cloud Armor limiting each client's request rate.
+ * modern TLS policy, an HTTP redirect to HTTPS only when ingress.httpRedirect asks for it, HTTPS
+ * to the TEE unless a plaintext hop was accepted, and Cloud Armor limiting each client's request
+ * rate.
  */
 function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {
   const opts = { parent };
@@ -165,16 +194,11 @@ function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resour
   }, opts);
   const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
   const httpsRule = forwardingRule(`${name}-https-${inputs.settings.listenerPort}`, inputs, address, httpsProxy.id, inputs.settings.listenerPort, parent);
-  const redirectMap = new compute.URLMap(autoNamed(`${name}-redirect`, GCP_NAME_MAX), {
-    project: inputs.project,
-    defaultUrlRedirect: { httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" },
-  }, opts);
-  const httpProxy = new compute.TargetHttpProxy(autoNamed(`${name}-http`, GCP_NAME_MAX), { project: inputs.project, urlMap: redirectMap.id }, opts);
-  const httpRule = forwardingRule(`${name}-http-80`, inputs, address, httpProxy.id, 80, parent);
+  const httpRules = inputs.settings.httpRedirect ? [httpRedirect(name, inputs, address, parent)] : [];
   const port = inputs.settings.listenerPort === 443 ? "" : `:${inputs.settings.listenerPort}`;
   const host = "managedDomains" in inputs.certificate ? pulumi.output(inputs.certificate.managedDomains[0]!) : address.address;
   const named = "managedDomains" in inputs.certificate;
-  return { backendService: backend, address, forwardingRules: [httpsRule, httpRule], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}`, checkHost: host, checkValidatesSsl: named };
+  return { backendService: backend, address, forwardingRules: [httpsRule, ...httpRules], urlMap, securityPolicy: armor, endpoint: pulumi.interpolate`https://${host}${port}`, checkHost: host, checkValidatesSsl: named };
 }
 
 export function gcpIngress(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {

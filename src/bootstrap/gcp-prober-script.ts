@@ -22,7 +22,8 @@ export const GCP_PROBER_SH = bash`#!/usr/bin/env bash
 # beside the proof server: this VM lists the managed instance group's RUNNING instances and asks
 # each one's /health and /ready, which need no key. The instances get no credential from it; the
 # VM's access token goes only to the metadata server, Compute Engine and Cloud Monitoring.
-# An instance that does not answer counts as unhealthy and never stops the sample.
+# An instance that does not answer counts as unhealthy and never stops the sample; one whose rate
+# limiter answers 429 is alive (busy) and counts as healthy.
 # The VM's service account needs roles/compute.viewer and roles/monitoring.metricWriter.
 set -euo pipefail
 
@@ -125,14 +126,23 @@ probe_instance() {
     if [[ "$response_status" != "200" || ! "$ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
       log "no internal IP for $instance_url (HTTP $response_status); counted as unhealthy"
     else
+      # 429 is the server's rate limiter, which counts /health and /ready like any route: the
+      # server is alive and busy, not down, and must not page as a lost host.
       request "$scheme://$ip:$TEE_PROVER_PORT/health" "\${probe_options[@]}"
       if [[ "$response_status" == "200" ]]; then
         healthy=1
+      elif [[ "$response_status" == "429" ]]; then
+        healthy=1
+        log "$ip: /health answered HTTP 429 (rate-limited); counted as alive and busy"
       else
         log "$ip: /health answered HTTP $response_status"
       fi
       # The body counts whatever the status: the reference build answers 503 while busy.
       request "$scheme://$ip:$TEE_PROVER_PORT/ready" "\${probe_options[@]}"
+      if [[ "$response_status" == "429" && "$healthy" == "0" ]]; then
+        healthy=1
+        log "$ip: /ready answered HTTP 429 (rate-limited); counted as alive and busy"
+      fi
       pending="$(count_field '.jobsPending' "$response_body")"
       processing="$(count_field '.jobsProcessing' "$response_body")"
       if [[ "$pending" == "-" || "$processing" == "-" ]]; then

@@ -222,6 +222,9 @@ function resolveIngress(
     if (ingress.plaintextHop) {
       problems.push({ key: "ingress.plaintextHop", message: "applies only to terminate mode; passthrough never has a plaintext hop", fix: "remove ingress.plaintextHop" });
     }
+    if (ingress.httpRedirect) {
+      problems.push({ key: "ingress.httpRedirect", message: "applies only to terminate mode; passthrough forwards TCP on the listener port only and has no HTTP listener to redirect from", fix: "remove ingress.httpRedirect, or use ingress.mode: terminate" });
+    }
   } else {
     if (ingress.backendProtocol === "HTTP" && !ingress.plaintextHop) {
       problems.push({
@@ -243,6 +246,9 @@ function resolveIngress(
     if (ingress.backendProtocol === "HTTPS" && ingress.plaintextHop) {
       problems.push({ key: "ingress.plaintextHop", message: "is set but the backend protocol is HTTPS, so there is no plaintext hop to accept", fix: "remove ingress.plaintextHop" });
     }
+    if (ingress.httpRedirect && ingress.listenerPort === 80) {
+      problems.push({ key: "ingress.httpRedirect", message: "needs port 80 for the redirect, but ingress.listenerPort is 80 too", fix: "use another ingress.listenerPort (443), or remove ingress.httpRedirect" });
+    }
   }
   return {
     mode: ingress.mode,
@@ -253,6 +259,7 @@ function resolveIngress(
     backendProtocol: ingress.mode === "passthrough" ? "HTTPS" : ingress.backendProtocol,
     ...(ingress.mode === "terminate" && ingress.plaintextHop ? { plaintextHopAcceptedReason: ingress.plaintextHop.reason } : {}),
     rateLimitPer5Minutes: ingress.rateLimitPer5Minutes,
+    httpRedirect: ingress.mode === "terminate" && ingress.httpRedirect,
   };
 }
 

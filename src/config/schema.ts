@@ -193,6 +193,14 @@ const ingressSchema = z.strictObject({
   plaintextHop: z.strictObject({ accepted: z.literal(true), reason: z.string().min(10, "say why, in at least a sentence") }).optional(),
   /** terminate mode: per-client requests per 5 minutes at the WAF / Cloud Armor. */
   rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(1000),
+  /**
+   * terminate mode: also listen on plaintext HTTP port 80, answering only with a redirect to the
+   * HTTPS listener. Off by default because it exposes a cleartext port: a client pointed at
+   * http:// sends its whole request (the proof's private witness, API key headers) in cleartext
+   * over the internet before it ever sees the redirect. Turn it on only for browser-style clients
+   * that are known to send nothing sensitive over http://.
+   */
+  httpRedirect: z.boolean().default(false),
 });
 
 const proofServerSchema = z

@@ -10,6 +10,14 @@ export type Cloud = "aws" | "gcp" | "azure";
 export const PROOF_SERVER_PORT = 6300;
 /** Health endpoint: answers 200 without an API key on both builds. */
 export const HEALTH_PATH = "/health";
+/**
+ * What the TEE build's rate limiter answers once a bucket is empty. It counts every route, /health
+ * included, and behind an L4 load balancer every client and every health check share one bucket,
+ * so a busy server answers its health check with this. It proves the server is alive.
+ */
+export const RATE_LIMITED_STATUS = 429;
+/** HTTP statuses a health check reads as "the server is alive": 200, and 429 (alive but busy). */
+export const ALIVE_STATUSES = [200, RATE_LIMITED_STATUS] as const;
 /** The proof endpoint; routed separately in terminate mode so its latency and errors are measurable. */
 export const PROVE_PATH = "/prove";
 /** Default job timeout of both proof-server builds, in seconds. */
@@ -42,6 +50,12 @@ export interface IngressSettings {
   readonly plaintextHopAcceptedReason?: string;
   /** Per-client request limit at the L7 edge (terminate mode), requests per 5 minutes. */
   readonly rateLimitPer5Minutes: number;
+  /**
+   * terminate mode: a plaintext HTTP listener on port 80 that only redirects to HTTPS. Off by
+   * default: a client pointed at http:// sends its whole request, witness included, in cleartext
+   * before the redirect reaches it.
+   */
+  readonly httpRedirect: boolean;
 }
 
 export interface PlaintextExposure {

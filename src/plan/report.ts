@@ -16,6 +16,14 @@ export interface PlanTreeNode {
   readonly children: PlanTreeNode[];
 }
 
+/** A client-facing plaintext port: what it does, and what it exposes. */
+export interface PlaintextListener {
+  readonly resource: string;
+  readonly port: number;
+  readonly action: string;
+  readonly exposes: string;
+}
+
 export interface KeySetting {
   readonly resource: string;
   readonly setting: string;
@@ -27,7 +35,13 @@ export interface Plan {
   readonly disclaimer: string;
   readonly cloud: string;
   readonly environment: string;
-  readonly ingress: { readonly mode: string; readonly plaintextSeenBy: string[]; readonly summary: string };
+  readonly ingress: {
+    readonly mode: string;
+    readonly plaintextSeenBy: string[];
+    readonly summary: string;
+    /** Plaintext (HTTP) listeners on the load balancer, read back from the declared resources. */
+    readonly plaintextListeners: PlaintextListener[];
+  };
   readonly releases: {
     readonly active: string;
     readonly accepted: string[];
@@ -64,7 +78,7 @@ const KEY_PROPERTIES: Record<string, string[]> = {
   "aws:autoscaling/group:Group": ["minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod", "instanceRefresh.strategy", "instanceRefresh.preferences.minHealthyPercentage", "instanceRefresh.preferences.maxHealthyPercentage"],
   "aws:lb/loadBalancer:LoadBalancer": ["loadBalancerType", "idleTimeout", "dropInvalidHeaderFields", "enableDeletionProtection"],
   "aws:lb/listener:Listener": ["protocol", "port", "tcpIdleTimeoutSeconds", "sslPolicy"],
-  "aws:lb/targetGroup:TargetGroup": ["protocol", "port", "deregistrationDelay", "healthCheck.protocol", "healthCheck.path", "healthCheck.port", "healthCheck.interval"],
+  "aws:lb/targetGroup:TargetGroup": ["protocol", "port", "deregistrationDelay", "healthCheck.protocol", "healthCheck.path", "healthCheck.port", "healthCheck.matcher", "healthCheck.interval"],
   "aws:kms/key:Key": ["deletionWindowInDays", "enableKeyRotation"],
   "aws:wafv2/webAcl:WebAcl": ["rules.0.statement.rateBasedStatement.limit", "rules.0.statement.rateBasedStatement.aggregateKeyType"],
   "aws:cloudwatch/logGroup:LogGroup": ["name", "retentionInDays"],
@@ -72,7 +86,7 @@ const KEY_PROPERTIES: Record<string, string[]> = {
   "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": ["distributionPolicyZones", "namedPorts", "autoHealingPolicies.initialDelaySec", "updatePolicy.maxSurgeFixed", "updatePolicy.maxUnavailableFixed"],
   "gcp:compute/regionAutoscaler:RegionAutoscaler": ["autoscalingPolicy.minReplicas", "autoscalingPolicy.maxReplicas", "autoscalingPolicy.cpuUtilization.target"],
   "gcp:compute/backendService:BackendService": ["protocol", "loadBalancingScheme", "portName", "timeoutSec", "connectionDrainingTimeoutSec"],
-  "gcp:compute/healthCheck:HealthCheck": ["httpsHealthCheck.port", "httpsHealthCheck.requestPath", "httpHealthCheck.port", "httpHealthCheck.requestPath", "checkIntervalSec"],
+  "gcp:compute/healthCheck:HealthCheck": ["sslHealthCheck.port", "tcpHealthCheck.port", "httpsHealthCheck.port", "httpsHealthCheck.requestPath", "httpHealthCheck.port", "httpHealthCheck.requestPath", "checkIntervalSec"],
   "gcp:compute/globalForwardingRule:GlobalForwardingRule": ["portRange", "loadBalancingScheme"],
   "gcp:compute/sSLPolicy:SSLPolicy": ["profile", "minTlsVersion"],
   "gcp:compute/securityPolicy:SecurityPolicy": ["rules.0.rateLimitOptions.rateLimitThreshold.count", "rules.0.rateLimitOptions.enforceOnKey"],
@@ -104,6 +118,32 @@ function pinnedPcrs(resources: readonly PlannedResource[]): Record<string, Recor
     }
   }
   return out;
+}
+
+const CLEARTEXT_EXPOSURE = "a client pointed at http:// sends its whole request (the proof's private witness, API key headers) in cleartext over the internet before it sees the redirect";
+
+/**
+ * Client-facing plaintext listeners (ingress.httpRedirect): AWS HTTP listeners and GCP forwarding
+ * rules whose target is an HTTP proxy, with what each answers and what it exposes.
+ */
+function plaintextListeners(resources: readonly PlannedResource[]): PlaintextListener[] {
+  const out: PlaintextListener[] = [];
+  const byId = new Map(resources.map((r) => [r.id, r]));
+  for (const r of resources) {
+    if (r.type === "aws:lb/listener:Listener" && r.inputs["protocol"] === "HTTP") {
+      const actions = (r.inputs["defaultActions"] as Array<{ type?: string }> | undefined) ?? [];
+      const redirectOnly = actions.length > 0 && actions.every((a) => a.type === "redirect");
+      out.push({ resource: r.name, port: Number(r.inputs["port"]), action: redirectOnly ? "redirect to HTTPS only" : "FORWARDS REQUESTS", exposes: CLEARTEXT_EXPOSURE });
+    }
+    if (r.type === "gcp:compute/globalForwardingRule:GlobalForwardingRule") {
+      const target = byId.get(String(r.inputs["target"]));
+      if (target?.type !== "gcp:compute/targetHttpProxy:TargetHttpProxy") continue;
+      const map = byId.get(String(target.inputs["urlMap"]));
+      const redirectOnly = map !== undefined && map.inputs["defaultUrlRedirect"] !== undefined && map.inputs["defaultService"] === undefined;
+      out.push({ resource: r.name, port: Number(r.inputs["portRange"]), action: redirectOnly ? "redirect to HTTPS only" : "FORWARDS REQUESTS", exposes: CLEARTEXT_EXPOSURE });
+    }
+  }
+  return out.sort((a, b) => a.resource.localeCompare(b.resource));
 }
 
 /** The attribute conditions the Workload Identity providers enforce. */
@@ -144,7 +184,7 @@ export function buildPlan(input: {
     disclaimer: PLAN_DISCLAIMER,
     cloud: input.cloud,
     environment: input.environment,
-    ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], summary: input.review.plaintext.summary },
+    ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], summary: input.review.plaintext.summary, plaintextListeners: plaintextListeners(input.resources) },
     releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
     pinnedPcrs: pinnedPcrs(input.resources),
     workloadIdentityConditions: workloadIdentityConditions(input.resources),
@@ -181,7 +221,10 @@ export function renderText(plan: Plan): string {
   lines.push(plan.disclaimer, "");
   lines.push(`Ingress: ${plan.ingress.mode}`);
   lines.push(`  ${plan.ingress.summary}`);
-  lines.push(`  plaintext visible to: ${plan.ingress.plaintextSeenBy.length ? plan.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`, "");
+  lines.push(`  plaintext visible to: ${plan.ingress.plaintextSeenBy.length ? plan.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`);
+  if (plan.ingress.plaintextListeners.length === 0) lines.push("  plaintext listeners: none (no port 80; ingress.httpRedirect is off)");
+  for (const l of plan.ingress.plaintextListeners) lines.push(`  PLAINTEXT LISTENER ${l.resource} on port ${l.port} (${l.action}): ${l.exposes}`);
+  lines.push("");
   lines.push(`Releases: new hosts boot ${plan.releases.active}; attestation accepts ${plan.releases.accepted.join(", ")}`);
   for (const [version, digest] of Object.entries(plan.releases.imageDigests)) lines.push(`  ${version}: image ${digest}`);
   for (const condition of plan.workloadIdentityConditions) lines.push(`  Workload Identity condition (secrets are released only when it holds):`, `    ${condition}`);

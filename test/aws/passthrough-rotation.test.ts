@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, named, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
 
 // Staging, passthrough: TLS ends inside the enclave. Two TLS-serving releases during a rotation,
@@ -54,7 +55,12 @@ describe("passthrough ingress", () => {
     expect(prop(tg, "protocol")).toBe("TCP");
     expect(prop(tg, "port")).toBe(6300);
     expect(prop(tg, "deregistrationDelay")).toBe(660);
-    expect(prop(tg, "healthCheck")).toMatchObject({ protocol: "HTTPS", path: "/health", port: "traffic-port", matcher: "200" });
+    expect(prop(tg, "healthCheck")).toMatchObject({ protocol: "HTTPS", path: "/health", port: "traffic-port", matcher: "200,429" });
+  });
+
+  test("the health check as declared, run against local servers: a rate-limited (429) enclave stays in service; a closed port, a hung server or the forwarder with no enclave behind it do not", async () => {
+    const tg = one(resources, "aws:lb/targetGroup:TargetGroup");
+    expect(await verdicts((t) => awsProbe(tg.inputs, t), true)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
   });
 
   test("client ranges from config reach only the listener; hosts only from the NLB", () => {

@@ -4,6 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, named, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
 
 // The dev stack as committed: terminate mode, the published (plain-HTTP) EIF, plaintext hop accepted.
@@ -88,7 +89,8 @@ describe("hosts", () => {
     const allRules = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     expect(allRules.some((r) => Number(prop(r, "fromPort")) <= 22 && Number(prop(r, "toPort")) >= 22)).toBe(false);
     const lbIngress = allRules.filter((r) => prop(r, "securityGroupId") === lbSg.id).map((r) => [prop(r, "fromPort"), prop(r, "cidrIpv4")]);
-    expect(lbIngress.sort()).toEqual([[443, "0.0.0.0/0"], [80, "0.0.0.0/0"]]);
+    // No port 80 by default (ingress.httpRedirect is off): only the HTTPS listener is reachable.
+    expect(lbIngress).toEqual([[443, "0.0.0.0/0"]]);
   });
 });
 
@@ -102,14 +104,13 @@ describe("terminate ingress", () => {
     expect(prop(alb, "enableDeletionProtection")).toBe(false);
   });
 
-  test("HTTPS listener with the ACM certificate and a TLS 1.2+ policy; HTTP redirects", () => {
+  test("HTTPS listener with the ACM certificate and a TLS 1.2+ policy; no plaintext :80 listener by default", () => {
     const https = byName("aws:lb/listener:Listener", "prover-dev-https-443");
     expect(prop(https, "protocol")).toBe("HTTPS");
     expect(prop(https, "port")).toBe(443);
     expect(prop(https, "sslPolicy")).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
     expect(prop(https, "certificateArn")).toBe("arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000");
-    const http = byName("aws:lb/listener:Listener", "prover-dev-http-80");
-    expect(prop(http, "defaultActions")).toEqual([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+    expect(ofType(resources, "aws:lb/listener:Listener").map((l) => [l.name, prop(l, "protocol"), prop(l, "port")])).toEqual([["prover-dev-https-443", "HTTPS", 443]]);
   });
 
   test("target groups: accepted plaintext hop (HTTP) to 6300, /health check, drain job + 60 s; /prove routed separately", () => {
@@ -119,11 +120,18 @@ describe("terminate ingress", () => {
       expect(prop(tg, "protocol")).toBe("HTTP");
       expect(prop(tg, "port")).toBe(6300);
       expect(prop(tg, "deregistrationDelay")).toBe(660);
-      expect(prop(tg, "healthCheck")).toEqual({ enabled: true, protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 });
+      expect(prop(tg, "healthCheck")).toEqual({ enabled: true, protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200,429", interval: 10, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 });
     }
     const rule = one(resources, "aws:lb/listenerRule:ListenerRule");
     expect(prop(rule, "conditions")).toEqual([{ pathPattern: { values: ["/prove", "/prove/*"] } }]);
     expect(prop(rule, "actions")).toEqual([{ type: "forward", targetGroupArn: prove.state["arn"] }]);
+  });
+
+  test("health checks as declared, run against local servers: a rate-limited (429) host stays in service, a dead one does not", async () => {
+    // The ALB's GET /health over the accepted plaintext hop; see test/helpers/health-check-eval.ts.
+    for (const tg of ofType(resources, "aws:lb/targetGroup:TargetGroup")) {
+      expect(await verdicts((t) => awsProbe(tg.inputs, t), false)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
+    }
   });
 
   test("WAF: per-client rate limit on the ALB, no sampled requests", () => {

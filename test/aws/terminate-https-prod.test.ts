@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
 
 // prod, terminate mode re-encrypting to a TLS-serving EIF, in an existing VPC: what must survive
@@ -12,7 +13,7 @@ beforeAll(async () => {
   const run = await planStack(devValues({
     environment: "prod",
     releases: [{ manifest: "test/fixtures/pcr-measurements.v6.4.0-tls.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/v6.4.0.eif", servesTls: true } }],
-    ingress: { mode: "terminate", backendProtocol: "HTTPS", rateLimitPer5Minutes: 2000 },
+    ingress: { mode: "terminate", backendProtocol: "HTTPS", rateLimitPer5Minutes: 2000, httpRedirect: true },
     aws: {
       ...aws,
       instanceType: "m6i.2xlarge",
@@ -46,13 +47,26 @@ describe("prod protections", () => {
 });
 
 describe("terminate with re-encryption", () => {
-  test("HTTPS to the enclave and HTTPS health checks on both target groups", () => {
+  test("ingress.httpRedirect opted in: exactly one plaintext :80 listener, which only redirects, and port 80 open to the client ranges", () => {
+    const alb = one(resources, "aws:lb/loadBalancer:LoadBalancer");
+    const listeners = ofType(resources, "aws:lb/listener:Listener");
+    expect(listeners.map((l) => [l.name, prop(l, "protocol"), prop(l, "port")]).sort()).toEqual([["prover-prod-http-80", "HTTP", 80], ["prover-prod-https-443", "HTTPS", 443]]);
+    const http = listeners.find((l) => prop(l, "port") === 80)!;
+    expect(prop(http, "loadBalancerArn")).toBe(alb.state["arn"]);
+    expect(prop(http, "defaultActions")).toEqual([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+    const lbSg = one(resources, "aws:ec2/securityGroup:SecurityGroup", "-lb");
+    const lbIngress = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => prop(r, "securityGroupId") === lbSg.id);
+    expect(lbIngress.map((r) => [prop(r, "fromPort"), prop(r, "toPort"), prop(r, "cidrIpv4")]).sort()).toEqual([[443, 443, "0.0.0.0/0"], [80, 80, "0.0.0.0/0"]]);
+  });
+
+  test("HTTPS to the enclave and HTTPS health checks on both target groups; as declared, a rate-limited (429) host stays in service, a dead one does not", async () => {
     const tgs = ofType(resources, "aws:lb/targetGroup:TargetGroup");
     expect(tgs).toHaveLength(2);
     for (const tg of tgs) {
       expect(prop(tg, "protocol")).toBe("HTTPS");
       expect(prop(tg, "healthCheck.protocol")).toBe("HTTPS");
       expect(prop(tg, "healthCheck.path")).toBe("/health");
+      expect(await verdicts((t) => awsProbe(tg.inputs, t), true)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
     }
     expect(outputs["plaintextSeenBy"]).toEqual(["the AWS Application Load Balancer"]);
     expect(prop(one(resources, "aws:wafv2/webAcl:WebAcl"), "rules.0.statement.rateBasedStatement.limit")).toBe(2000);

@@ -246,10 +246,13 @@ interface FakeInstance {
   readonly ip?: string;
 }
 
-/** /ready's answer: a JSON body, or "reset" (the connection is dropped without a response). */
+/**
+ * /health's status and /ready's answer: a JSON body (200), a bare status (the rate limiter's 429),
+ * or "reset" (the connection is dropped without a response).
+ */
 interface ProofBehaviour {
-  readonly health: number;
-  readonly ready: Record<string, unknown> | "reset";
+  readonly health: number | "reset";
+  readonly ready: Record<string, unknown> | number | "reset";
 }
 
 interface Scenario {
@@ -347,9 +350,13 @@ const proofHandler: RequestListener = (req, res) => {
   proofCalls.push({ ip, path: req.url ?? "", headers: Object.keys(req.headers) });
   const behaviour = scenario.proof[ip];
   if (behaviour === undefined) return void req.socket.destroy();
-  if (req.url === "/health") return sendJson(res, behaviour.health, { status: behaviour.health === 200 ? "ok" : "unavailable", timestamp: "2025-01-01T00:00:00Z" });
+  if (req.url === "/health") {
+    if (behaviour.health === "reset") return void req.socket.destroy();
+    return sendJson(res, behaviour.health, { status: behaviour.health === 200 ? "ok" : "unavailable", timestamp: "2025-01-01T00:00:00Z" });
+  }
   if (req.url === "/ready") {
     if (behaviour.ready === "reset") return void req.socket.destroy();
+    if (typeof behaviour.ready === "number") return sendJson(res, behaviour.ready, { error: "Too Many Requests" });
     return sendJson(res, 200, behaviour.ready);
   }
   return sendJson(res, 404, {});
@@ -519,6 +526,32 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
     expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "1", probed_instances: "2", jobs_pending_max: "7", jobs_processing_total: "3" }));
     expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 503");
     expect(result.stderr).toContain("127.0.0.3: /ready gave no job counts (HTTP 000)");
+  });
+
+  it("counts a rate-limited instance (429 from /health or /ready) as alive and busy, not down", async () => {
+    // .1 answers normally; .2 is rate-limited on both routes; .3 drops /health but its limiter
+    // answers /ready (alive); the servers are the same process model, so all three are up.
+    scenario.proof["127.0.0.2"] = { health: 429, ready: 429 };
+    scenario.proof["127.0.0.3"] = { health: "reset", ready: 429 };
+    scenario.instances = [instance("prover-a", "127.0.0.1"), instance("prover-b", "127.0.0.2"), instance("prover-c", "127.0.0.3")];
+    const result = await runProber(proberInput({ port: proofPort }));
+    expect(result.code, result.stderr).toBe(0);
+    const { series, endTime } = published();
+    // Job counts come only from the instance that answered /ready.
+    expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "3", probed_instances: "3", jobs_pending_max: "7", jobs_processing_total: "3" }));
+    expect(result.stderr).toContain("127.0.0.2: /health answered HTTP 429 (rate-limited); counted as alive and busy");
+    expect(result.stderr).toContain("127.0.0.2: /ready gave no job counts (HTTP 429)");
+    expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 000");
+    expect(result.stderr).toContain("127.0.0.3: /ready answered HTTP 429 (rate-limited); counted as alive and busy");
+
+    // Negative control: a 429 from neither route, and the instance is down.
+    googleCalls = [];
+    scenario.proof["127.0.0.3"] = { health: "reset", ready: "reset" };
+    scenario.instances = [instance("prover-c", "127.0.0.3")];
+    const down = await runProber(proberInput({ port: proofPort }));
+    expect(down.code, down.stderr).toBe(0);
+    const none = published();
+    expect(none.series).toEqual(expectedSeries(none.endTime, { healthy_instances: "0", probed_instances: "1" }));
   });
 
   it("publishes healthy 0 when nothing answers, and no job gauges when no count is a non-negative integer", async () => {

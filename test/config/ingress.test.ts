@@ -141,6 +141,7 @@ describe("passthrough", () => {
       drainTimeoutSeconds: 660,
       backendProtocol: "HTTPS",
       rateLimitPer5Minutes: 600,
+      httpRedirect: false,
     });
     expect(config.releases[0]!.eifServesTls).toBe(true);
     expect(config.aws.certificateArn).toBeUndefined();
@@ -150,6 +151,10 @@ describe("passthrough", () => {
     expectOnlyProblem(passthrough((_v, p) => (p("ingress").backendProtocol = "HTTP")), "ingress.backendProtocol", "HTTP makes no sense in passthrough", "remove ingress.backendProtocol");
   });
 
+  it("refuses httpRedirect, which only terminate mode can have", () => {
+    expectOnlyProblem(passthrough((_v, p) => (p("ingress").httpRedirect = true)), "ingress.httpRedirect", "applies only to terminate mode", "remove ingress.httpRedirect");
+  });
+
   it("refuses a plaintextHop, which only terminate mode can have", () => {
     const values = passthrough((_v, p) => (p("ingress").plaintextHop = { accepted: true, reason: "copied from the dev stack, should not matter" }));
     expectOnlyProblem(values, "ingress.plaintextHop", "applies only to terminate mode; passthrough never has a plaintext hop", "remove ingress.plaintextHop");
@@ -157,6 +162,17 @@ describe("passthrough", () => {
 });
 
 describe("terminate", () => {
+  it("has no plaintext port 80 unless ingress.httpRedirect asks for one", () => {
+    expect(resolveOk(devWith(() => {})).ingress.httpRedirect).toBe(false);
+    expect(resolveOk(devWith((_v, p) => (p("ingress").httpRedirect = true))).ingress.httpRedirect).toBe(true);
+    expectOnlyProblem(devWith((_v, p) => (p("ingress").httpRedirect = "yes")), "ingress.httpRedirect", "expected boolean", "pulumi config set --path 'ingress.httpRedirect'");
+  });
+
+  it("refuses httpRedirect on listener port 80, which the redirect would need too", () => {
+    const values = devWith((_v, p) => Object.assign(p("ingress"), { httpRedirect: true, listenerPort: 80 }));
+    expectOnlyProblem(values, "ingress.httpRedirect", "needs port 80 for the redirect, but ingress.listenerPort is 80 too", "use another ingress.listenerPort");
+  });
+
   it("refuses backendProtocol HTTP without plaintextHop, on ingress.plaintextHop", () => {
     const values = devWith((_v, p) => delete p("ingress").plaintextHop);
     expectOnlyProblem(

@@ -39,6 +39,7 @@ describe("the dev config (Pulumi.dev.yaml)", () => {
       backendProtocol: "HTTP",
       plaintextHopAcceptedReason: "dev runs the published v6.3.1 EIF, which serves plain HTTP; no real user witnesses reach dev.",
       rateLimitPer5Minutes: 600,
+      httpRedirect: false,
     });
     expect(config.alarms).toEqual({
       P0: { emails: ["oncall@example.com"], httpsEndpoints: [] },

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
 
 // prod, passthrough on TDX: TLS ends inside the TEE. Two TLS-serving releases during a rotation,
@@ -62,10 +63,17 @@ describe("passthrough ingress (global external proxy Network LB)", () => {
     expect(userData).toContain("TEE_PROVER_SERVER_TLS='true'");
   });
 
-  test("HTTPS health check on /health:6300, answered by the TEE's own TLS", () => {
+  test("SSL (handshake-only) health check on 6300, answered by the TEE's own TLS; no HTTP request the rate limiter could answer with 429", () => {
     const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
-    expect(prop(hc, "httpsHealthCheck")).toEqual({ port: 6300, requestPath: "/health" });
-    expect(prop(hc, "httpHealthCheck")).toBeUndefined();
+    expect(prop(hc, "sslHealthCheck")).toEqual({ port: 6300 });
+    for (const other of ["httpHealthCheck", "httpsHealthCheck", "http2HealthCheck", "tcpHealthCheck"]) expect(prop(hc, other)).toBeUndefined();
+  });
+
+  test("the health check as declared (load balancer and autohealing), run against local TLS servers: a rate-limited (429) instance stays; refused, hung or broken-TLS ones fail", async () => {
+    const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
+    const mig = one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    expect(prop(mig, "autoHealingPolicies.healthCheck")).toBe(hc.id);
+    expect(await verdicts((t) => gcpProbe(hc.inputs, t), true)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
   });
 
   test("nobody outside the TEE sees plaintext; the endpoint is the global address", () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { GCP_NAME_PATTERN, AUTONAME_SUFFIX_LENGTH } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
+import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, named, ofType, one, planStack, prop } from "../helpers/offline";
 
 // The GCP dev stack as committed: SEV-SNP on n2d, terminate mode, reference image over HTTP with the
@@ -67,11 +68,18 @@ describe("confidential instances", () => {
 });
 
 describe("terminate ingress (global external Application LB)", () => {
-  test("health check: HTTP /health on 6300 (the accepted plaintext hop)", () => {
+  test("health check: a TCP connect on 6300 (plaintext backend), no HTTP request the rate limiter could answer with 429", () => {
     const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
-    expect(prop(hc, "httpHealthCheck")).toEqual({ port: 6300, requestPath: "/health" });
-    expect(prop(hc, "httpsHealthCheck")).toBeUndefined();
+    expect(prop(hc, "tcpHealthCheck")).toEqual({ port: 6300 });
+    for (const other of ["httpHealthCheck", "httpsHealthCheck", "http2HealthCheck", "sslHealthCheck"]) expect(prop(hc, other)).toBeUndefined();
     expect([prop(hc, "checkIntervalSec"), prop(hc, "timeoutSec"), prop(hc, "healthyThreshold"), prop(hc, "unhealthyThreshold")]).toEqual([10, 5, 2, 3]);
+  });
+
+  test("the health check as declared (load balancer and autohealing), run against local servers: a rate-limited (429) instance stays; a closed port fails", async () => {
+    const hc = one(resources, "gcp:compute/healthCheck:HealthCheck");
+    // A TCP check passes whatever accepts the connection: on Confidential Space only the
+    // container listens on 6300, so a dead container is a refused connection.
+    expect(await verdicts((t) => gcpProbe(hc.inputs, t), false)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "healthy", acceptThenClose: "healthy" });
   });
 
   test("backend service: timeoutSec and draining = job + 60 s, Cloud Armor attached, the MIG as backend", () => {
@@ -86,15 +94,15 @@ describe("terminate ingress (global external Application LB)", () => {
     expect(prop(bs, "backends")).toEqual([{ group: one(resources, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").state["instanceGroup"], balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }]);
   });
 
-  test("URL map routes /prove through its own path rule; HTTP redirects to HTTPS", () => {
+  test("URL map routes /prove through its own path rule; no HTTP redirect by default", () => {
     const bs = one(resources, "gcp:compute/backendService:BackendService");
     const urls = byName("gcp:compute/uRLMap:URLMap", "prover-dev-gcp-urls");
     expect(prop(urls, "pathMatchers")).toEqual([{ name: "prover", defaultService: bs.id, pathRules: [{ paths: ["/prove", "/prove/*"], service: bs.id }] }]);
-    const redirect = byName("gcp:compute/uRLMap:URLMap", "prover-dev-gcp-redirect");
-    expect(prop(redirect, "defaultUrlRedirect")).toEqual({ httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" });
+    expect(ofType(resources, "gcp:compute/uRLMap:URLMap").map((m) => m.name)).toEqual(["prover-dev-gcp-urls"]);
+    expect(ofType(resources, "gcp:compute/targetHttpProxy:TargetHttpProxy")).toEqual([]);
   });
 
-  test("HTTPS proxy: the managed certificate and a MODERN TLS 1.2+ policy; forwarding rules 443 and 80 on one address", () => {
+  test("HTTPS proxy: the managed certificate and a MODERN TLS 1.2+ policy; one forwarding rule, 443, and no plaintext port 80", () => {
     const proxy = one(resources, "gcp:compute/targetHttpsProxy:TargetHttpsProxy");
     const cert = one(resources, "gcp:compute/managedSslCertificate:ManagedSslCertificate");
     expect(prop(cert, "managed")).toEqual({ domains: ["prover-dev.example.com"] });
@@ -104,7 +112,7 @@ describe("terminate ingress (global external Application LB)", () => {
     expect(prop(proxy, "sslPolicy")).toBe(policy.id);
     const address = one(resources, "gcp:compute/globalAddress:GlobalAddress").state["address"];
     const rules = ofType(resources, "gcp:compute/globalForwardingRule:GlobalForwardingRule").map((r) => [prop(r, "portRange"), prop(r, "ipAddress"), prop(r, "loadBalancingScheme")]);
-    expect(rules.sort()).toEqual([["443", address, "EXTERNAL_MANAGED"], ["80", address, "EXTERNAL_MANAGED"]]);
+    expect(rules).toEqual([["443", address, "EXTERNAL_MANAGED"]]);
   });
 
   test("Cloud Armor throttles each client IP at the configured rate per 5 minutes", () => {

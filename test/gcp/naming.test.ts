@@ -8,7 +8,22 @@ const LONG_STACK = `staging-${"y".repeat(88)}-us1`;
 let resources: PlannedResource[];
 
 beforeAll(async () => {
-  resources = (await planStack(gcpDevValues({ environment: "staging", namePrefix: "abcdefghijkl" }), LONG_STACK)).resources;
+  // ingress.httpRedirect on, so the opt-in redirect's resources are named and checked too.
+  const ingress = gcpDevValues()["tee-prover-infra:ingress"] as Record<string, unknown>;
+  resources = (await planStack(gcpDevValues({ environment: "staging", namePrefix: "abcdefghijkl", ingress: { ...ingress, httpRedirect: true } }), LONG_STACK)).resources;
+});
+
+test("ingress.httpRedirect opted in: exactly one plaintext :80 rule on the load balancer's address, which only redirects to HTTPS", () => {
+  const address = one(resources, "gcp:compute/globalAddress:GlobalAddress").state["address"];
+  const rules = ofType(resources, "gcp:compute/globalForwardingRule:GlobalForwardingRule");
+  expect(rules.map((r) => [prop(r, "portRange"), prop(r, "ipAddress")]).sort()).toEqual([["443", address], ["80", address]]);
+  const http = rules.find((r) => prop(r, "portRange") === "80")!;
+  const proxy = one(resources, "gcp:compute/targetHttpProxy:TargetHttpProxy");
+  expect(prop(http, "target")).toBe(proxy.id);
+  const redirect = ofType(resources, "gcp:compute/uRLMap:URLMap").find((m) => m.id === prop(proxy, "urlMap"))!;
+  expect(redirect.name).toMatch(/-redirect$/);
+  expect(prop(redirect, "defaultUrlRedirect")).toEqual({ httpsRedirect: true, stripQuery: false, redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT" });
+  expect(prop(redirect, "defaultService")).toBeUndefined();
 });
 
 test("the stack name is exercised at Pulumi's 100-character limit", () => {

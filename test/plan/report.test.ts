@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import type { PlannedResource } from "../../src/plan/engine";
+import { buildPlan, renderText } from "../../src/plan/report";
+import type { ReviewOutput } from "../../src/plan/report";
+
+// The plan's plaintext-listener lines, from hand-made resources (the CLI test covers a real stack).
+
+const review: ReviewOutput = {
+  plaintext: { seenBy: ["the AWS Application Load Balancer"], summary: "terminate: client TLS ends at the ALB." },
+  activeRelease: "v6.4.0",
+  acceptedReleases: ["v6.4.0"],
+  unobservableAlarms: [],
+};
+
+function resource(type: string, name: string, inputs: Record<string, unknown>): PlannedResource {
+  return { type, name, custom: true, id: `${name}_id`, inputs, state: inputs, protect: false, retainOnDelete: false, ignoreChanges: [] };
+}
+
+const plan = (resources: PlannedResource[]) => buildPlan({ stack: "s", cloud: "aws", environment: "prod", ingressMode: "terminate", review, resources, secretKeys: [] });
+
+const https = resource("aws:lb/listener:Listener", "p-https-443", { protocol: "HTTPS", port: 443, defaultActions: [{ type: "forward" }] });
+
+describe("plaintext listeners in the plan", () => {
+  it("says there is none when ingress.httpRedirect is off", () => {
+    const p = plan([https]);
+    expect(p.ingress.plaintextListeners).toEqual([]);
+    expect(renderText(p)).toContain("  plaintext listeners: none (no port 80; ingress.httpRedirect is off)\n");
+  });
+
+  it("AWS: names the HTTP :80 listener, that it only redirects, and what it exposes", () => {
+    const http = resource("aws:lb/listener:Listener", "p-http-80", { protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS" } }] });
+    const p = plan([https, http]);
+    expect(p.ingress.plaintextListeners).toEqual([{ resource: "p-http-80", port: 80, action: "redirect to HTTPS only", exposes: expect.stringContaining("witness") }]);
+    expect(renderText(p)).toContain("  PLAINTEXT LISTENER p-http-80 on port 80 (redirect to HTTPS only): a client pointed at http:// sends its whole request (the proof's private witness, API key headers) in cleartext");
+    // A plaintext listener that forwards is called out as such.
+    const forwarding = resource("aws:lb/listener:Listener", "p-http-8080", { protocol: "HTTP", port: 8080, defaultActions: [{ type: "forward" }] });
+    expect(plan([forwarding]).ingress.plaintextListeners.map((l) => l.action)).toEqual(["FORWARDS REQUESTS"]);
+  });
+
+  it("GCP: follows the forwarding rule to its HTTP proxy and the redirect-only URL map", () => {
+    const map = resource("gcp:compute/uRLMap:URLMap", "p-redirect", { defaultUrlRedirect: { httpsRedirect: true } });
+    const proxy = resource("gcp:compute/targetHttpProxy:TargetHttpProxy", "p-http", { urlMap: map.id });
+    const rule = resource("gcp:compute/globalForwardingRule:GlobalForwardingRule", "p-http-80", { target: proxy.id, portRange: "80" });
+    const httpsProxy = resource("gcp:compute/targetHttpsProxy:TargetHttpsProxy", "p-https", {});
+    const httpsRule = resource("gcp:compute/globalForwardingRule:GlobalForwardingRule", "p-https-443", { target: httpsProxy.id, portRange: "443" });
+    expect(plan([map, proxy, rule, httpsProxy, httpsRule]).ingress.plaintextListeners).toEqual([
+      { resource: "p-http-80", port: 80, action: "redirect to HTTPS only", exposes: expect.stringContaining("cleartext") },
+    ]);
+  });
+});
