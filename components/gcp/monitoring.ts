@@ -465,7 +465,9 @@ export function gcpMonitoring(
       useSsl: true,
       // passthrough: the TEE's certificate is usually self-signed (--auto-generate-cert).
       validateSsl,
-      acceptedResponseStatusCodes: [{ statusValue: 200 }],
+      // 429 is the server's own rate limiter answering: alive and busy. The limiter counts /health
+      // too, so a burst of clients would otherwise page "no healthy host" for a serving fleet.
+      acceptedResponseStatusCodes: [{ statusValue: 200 }, { statusValue: 429 }],
     },
     userLabels: labels,
   }, opts);

@@ -111,7 +111,7 @@ describe("channels and uptime check", () => {
 
   test("HTTPS /health on the listener port; the TEE's self-signed certificate is not validated", () => {
     const [u] = ofType(T.uptime);
-    expect(u!.inputs["httpCheck"]).toEqual({ requestMethod: "GET", path: "/health", port: 8443, useSsl: true, validateSsl: false, acceptedResponseStatusCodes: [{ statusValue: 200 }] });
+    expect(u!.inputs["httpCheck"]).toEqual({ requestMethod: "GET", path: "/health", port: 8443, useSsl: true, validateSsl: false, acceptedResponseStatusCodes: [{ statusValue: 200 }, { statusValue: 429 }] });
     expect(u!.inputs["monitoredResource"]).toEqual({ type: "uptime_url", labels: { project_id: "tee-prj", host: "203.0.113.7" } });
     expect([u!.inputs["period"], u!.inputs["timeout"]]).toEqual(["60s", "10s"]);
   });

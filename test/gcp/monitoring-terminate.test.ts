@@ -5,6 +5,7 @@ import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
+import { gcpUptimeProbe, verdicts } from "../helpers/health-check-eval";
 import { firstUpProblems } from "./first-up";
 import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
@@ -209,7 +210,14 @@ describe("uptime check, declared metrics, dashboard", () => {
     expect(u.inputs["period"]).toBe("60s");
     expect(u.inputs["timeout"]).toBe("10s");
     expect(u.inputs["monitoredResource"]).toEqual({ type: "uptime_url", labels: { project_id: "tee-prj", host: "prover.example.com" } });
-    expect(u.inputs["httpCheck"]).toEqual({ requestMethod: "GET", path: "/health", port: 443, useSsl: true, validateSsl: true, acceptedResponseStatusCodes: [{ statusValue: 200 }] });
+    expect(u.inputs["httpCheck"]).toEqual({ requestMethod: "GET", path: "/health", port: 443, useSsl: true, validateSsl: true, acceptedResponseStatusCodes: [{ statusValue: 200 }, { statusValue: 429 }] });
+  });
+
+  test("a busy (rate-limited, 429) server passes the uptime check; a dead or silent one fails it", async () => {
+    // The server's limiter counts /health too: a fleet under a burst must not page "no healthy host".
+    const u = ofType(T.uptime)[0]!;
+    const check = { ...(u.inputs["httpCheck"] as Record<string, unknown>), validateSsl: false };
+    expect(await verdicts((t) => gcpUptimeProbe(check, t), true)).toEqual({ ok: "healthy", rateLimited: "healthy", closed: "unhealthy", silent: "unhealthy", acceptThenClose: "unhealthy" });
   });
 
   test("no log-based metric; the queue-depth policy depends on the declared jobs_pending_max descriptor", () => {

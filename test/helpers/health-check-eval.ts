@@ -129,6 +129,24 @@ export async function gcpProbe(healthCheck: Record<string, unknown>, target: Loc
   }
 }
 
+/**
+ * GCP uptime check (`httpCheck` of a monitoring.UptimeCheckConfig), one probe: GET the path, pass
+ * iff the status is in `acceptedResponseStatusCodes` (a value or a class such as STATUS_CLASS_2XX);
+ * with none listed, only 2xx passes (UptimeCheckConfig `acceptedResponseStatusCodes` doc, @pulumi/gcp).
+ */
+export async function gcpUptimeProbe(httpCheck: Record<string, unknown>, target: LocalTarget): Promise<Verdict> {
+  if (httpCheck["requestMethod"] !== undefined && httpCheck["requestMethod"] !== "GET") throw new Error(`requestMethod ${String(httpCheck["requestMethod"])} is not modelled`);
+  const accepted = (httpCheck["acceptedResponseStatusCodes"] as Array<{ statusValue?: number; statusClass?: string }> | undefined) ?? [{ statusClass: "STATUS_CLASS_2XX" }];
+  const passes = (status: number) => accepted.some((a) => {
+    if (a.statusValue !== undefined) return a.statusValue === status;
+    const m = /^STATUS_CLASS_([1-5])XX$/.exec(a.statusClass ?? "");
+    if (!m) throw new Error(`statusClass ${String(a.statusClass)} is not modelled`);
+    return Math.floor(status / 100) === Number(m[1]);
+  });
+  const status = await getStatus(httpCheck["useSsl"] === true, target, String(httpCheck["path"] ?? "/"), target.maxTimeoutMs);
+  return status !== undefined && passes(status) ? "healthy" : "unhealthy";
+}
+
 // ---- local servers ------------------------------------------------------------------------------
 
 /** The servers a health check is judged against. */

@@ -13,7 +13,7 @@ const review: ReviewOutput = {
 };
 
 function resource(type: string, name: string, inputs: Record<string, unknown>): PlannedResource {
-  return { type, name, custom: true, id: `${name}_id`, inputs, state: inputs, protect: false, retainOnDelete: false, ignoreChanges: [] };
+  return { type, name, custom: true, id: `${name}_id`, inputs, state: inputs, protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] };
 }
 
 const plan = (resources: PlannedResource[]) => buildPlan({ stack: "s", cloud: "aws", environment: "prod", ingressMode: "terminate", review, resources, secretKeys: [] });
