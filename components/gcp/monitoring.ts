@@ -61,7 +61,7 @@ export interface GcpAlarmTargets {
    * Data Access audit logs, which are OFF by default: the project must enable ADMIN_READ audit logs
    * for `sts.googleapis.com`. Without a pool nothing exchanges an attestation token: not observable.
    */
-  readonly workloadIdentityPoolId?: string;
+  readonly workloadIdentityPoolId?: pulumi.Input<string>;
   /**
    * Custom metric prefix of the fleet prober (src/bootstrap/gcp-prober.ts), which polls each
    * instance's /ready. Without it queue depth is not observable.
@@ -89,7 +89,7 @@ export interface LogCounter {
   readonly key: string;
   /** The metric's name; its metric type is `logging.googleapis.com/user/<name>`. */
   readonly name: string;
-  readonly filter: string;
+  readonly filter: pulumi.Input<string>;
   readonly description: string;
 }
 
@@ -152,6 +152,11 @@ export function stsExchangeLogFilter(poolId: string, failuresOnly: boolean): str
   ].join(" AND ");
 }
 
+/** The pool id is drawn per deployment (components/gcp/identity.ts), so it may be an Output. */
+function stsFilter(poolId: pulumi.Input<string>, failuresOnly: boolean): pulumi.Input<string> {
+  return typeof poolId === "string" ? stsExchangeLogFilter(poolId, failuresOnly) : pulumi.output(poolId).apply((id) => stsExchangeLogFilter(id, failuresOnly));
+}
+
 function quoted(value: string): string {
   return JSON.stringify(value);
 }
@@ -209,8 +214,8 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
         unit: "percent-to-fraction",
         missingData: "EVALUATION_MISSING_DATA_INACTIVE",
         logCounters: [
-          { key: "sts-exchanges", name: names.all, filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, false), description: `STS token exchanges against the Workload Identity pool of ${targets.fleetName}` },
-          { key: "sts-exchange-failures", name: names.failed, filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, true), description: `Failed STS token exchanges (attestation rejected) for ${targets.fleetName}` },
+          { key: "sts-exchanges", name: names.all, filter: stsFilter(targets.workloadIdentityPoolId, false), description: `STS token exchanges against the Workload Identity pool of ${targets.fleetName}` },
+          { key: "sts-exchange-failures", name: names.failed, filter: stsFilter(targets.workloadIdentityPoolId, true), description: `Failed STS token exchanges (attestation rejected) for ${targets.fleetName}` },
         ],
       };
     }
