@@ -172,6 +172,28 @@ describe("fleet prober (the host agent's stand-in)", () => {
   });
 });
 
+describe("Workload Identity ids survive destroy and recreate", () => {
+  test("pool and provider ids carry a suffix drawn once per deployment by a RandomId without keepers", () => {
+    const suffix = one(resources, "random:index/randomId:RandomId");
+    expect(suffix.name).toBe("prover-dev-gcp-wif-suffix");
+    // No keepers: a routine update (a new release, a new condition) keeps the suffix and the ids.
+    expect(suffix.inputs).toEqual({ byteLength: 3 });
+    const hex = String(suffix.state["hex"]);
+    expect(hex).toMatch(/^[0-9a-f]{6}$/);
+    const pool = one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool");
+    const provider = one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(prop(pool, "workloadIdentityPoolId")).toBe(`prover-dev-gcp-pool-${hex}`);
+    expect(prop(provider, "workloadIdentityPoolProviderId")).toBe(`prover-dev-gcp-cs-${hex}`);
+  });
+
+  test("the attestation-failure counters read the STS logs of that pool", () => {
+    const poolId = prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId");
+    const filters = ofType(resources, "gcp:logging/metric:Metric").map((m) => prop<string>(m, "filter")).filter((f) => f.includes("sts.googleapis.com"));
+    expect(filters).toHaveLength(2);
+    for (const f of filters) expect(f).toContain(`protoPayload.resourceName:"/workloadIdentityPools/${poolId}/providers/"`);
+  });
+});
+
 describe("attestation-bound secrets", () => {
   test("OIDC provider for Confidential Space pins digest, production image, project and workload account", () => {
     const provider = one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
