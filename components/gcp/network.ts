@@ -7,8 +7,6 @@ import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
 export interface GcpFleetNetwork {
   readonly network: pulumi.Output<string>;
   readonly subnetwork: pulumi.Output<string>;
-  /** Whether this stack created a Cloud Router and NAT (always in create mode; on request in existing mode). */
-  readonly createdNat: boolean;
 }
 
 /**
@@ -45,8 +43,7 @@ export function gcpFleetNetwork(
   }
   // Cloud NAT: instances have no external IP but fetch proving parameters on first use. In an
   // existing network only when asked: the network may have a NAT for the region already.
-  const createNat = settings.mode === "create" || settings.cloudNat;
-  if (createNat) {
+  if (settings.mode === "create" || settings.cloudNat) {
     const router = new compute.Router(autoNamed(`${name}-router`, GCP_NAME_MAX), { network, region }, opts);
     new compute.RouterNat(autoNamed(`${name}-nat`, GCP_NAME_MAX), {
       router: router.name,
@@ -68,5 +65,5 @@ export function gcpFleetNetwork(
     targetTags: [targetTag],
     allows: [{ protocol: "tcp", ports: [String(port)] }],
   }, opts);
-  return { network, subnetwork, createdNat: createNat };
+  return { network, subnetwork };
 }
