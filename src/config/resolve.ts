@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { nitroManifestSchema, type NitroManifest } from "../attestation/manifest";
 import { ALL_ZERO_SHA384, SHA384_HEX, type NitroReleasePins, type PcrPin } from "../attestation/pins";
-import { ARMOR_MAX_CLIENT_CIDRS, ARMOR_MAX_CLIENT_RULES, ARMOR_RANGES_PER_RULE } from "../ingress/gcp-armor";
+import { ARMOR_MAX_CLIENT_CIDRS, ARMOR_MAX_CLIENT_RULES, ARMOR_RANGES_PER_RULE, ARMOR_THROTTLE_COUNT_MAX } from "../ingress/gcp-armor";
 import { minRequestPathTimeout, type IngressMode, type IngressSettings } from "../ingress/model";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
@@ -437,6 +437,13 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
       key: "ingress.allowedClientCidrs",
       message: `${ingress.allowedClientCidrs.length} ranges need ${Math.ceil(ingress.allowedClientCidrs.length / ARMOR_RANGES_PER_RULE)} Cloud Armor rules (at most ${ARMOR_RANGES_PER_RULE} ranges per rule); this stack takes at most ${ARMOR_MAX_CLIENT_RULES} (${ARMOR_MAX_CLIENT_CIDRS} ranges), since every rule counts against the project's security policy rule quota`,
       fix: `aggregate the ranges into at most ${ARMOR_MAX_CLIENT_CIDRS} CIDRs (larger prefixes), or restrict clients in front of the load balancer`,
+    });
+  }
+  if (ingress.mode === "terminate" && ingress.rateLimitPer5Minutes > ARMOR_THROTTLE_COUNT_MAX) {
+    problems.push({
+      key: "ingress.rateLimitPer5Minutes",
+      message: `${ingress.rateLimitPer5Minutes} is beyond what a Cloud Armor throttle rule counts (1-${ARMOR_THROTTLE_COUNT_MAX} requests per interval); the policy would be refused`,
+      fix: `set it to at most ${ARMOR_THROTTLE_COUNT_MAX}`,
     });
   }
   if (ingress.mode === "terminate" && !gcp.certificate) {

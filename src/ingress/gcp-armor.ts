@@ -14,6 +14,12 @@ export const ARMOR_RANGES_PER_RULE = 10;
 export const ARMOR_MAX_CLIENT_RULES = 10;
 export const ARMOR_MAX_CLIENT_CIDRS = ARMOR_RANGES_PER_RULE * ARMOR_MAX_CLIENT_RULES;
 
+/** A throttle rule's `rateLimitThreshold.count` is 1 to 1,000,000 (Cloud Armor rate limiting overview). */
+export const ARMOR_THROTTLE_COUNT_MAX = 1_000_000;
+
+/** A rule's description is at most 64 characters (Cloud Armor best practices). */
+export const ARMOR_DESCRIPTION_MAX = 64;
+
 /** Priorities: uptime-checker allow rules, then one throttle rule per chunk of client ranges, then the default. */
 export const ARMOR_PRIORITY = { uptimeCheckers: 900, clients: 1000, default: 2147483647 } as const;
 

@@ -126,6 +126,13 @@ describe("Cloud Armor client ranges", () => {
   });
 });
 
+describe("Cloud Armor throttle threshold", () => {
+  it("accepts 1,000,000 per 5 minutes and refuses more, which Cloud Armor would reject", () => {
+    expect(resolveGcp(gcpWith((_v, p) => (p("ingress").rateLimitPer5Minutes = 1_000_000))).ingress.rateLimitPer5Minutes).toBe(1_000_000);
+    expectOnlyProblem(gcpWith((_v, p) => (p("ingress").rateLimitPer5Minutes = 1_000_001)), "ingress.rateLimitPer5Minutes", "beyond what a Cloud Armor throttle rule counts (1-1000000", "at most 1000000");
+  });
+});
+
 describe("existing network: Cloud NAT is a stated choice", () => {
   const existing = (extra: Record<string, Json>) => gcpWith((_v, p) => (p("gcp").network = { mode: "existing", network: "projects/p/global/networks/shared", subnetwork: "projects/p/regions/us-central1/subnetworks/provers", ...extra }));
   it("is required, with no default", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ARMOR_RANGES_PER_RULE, cloudArmorRules } from "../../src/ingress/gcp-armor";
+import { ARMOR_DESCRIPTION_MAX, ARMOR_RANGES_PER_RULE, cloudArmorRules } from "../../src/ingress/gcp-armor";
 
 // Cloud Armor takes at most 10 srcIpRanges per rule: the client ranges are split into throttle
 // rules of <= 10 that together cover exactly the configured set, each throttling per client IP.
@@ -22,7 +22,10 @@ describe("client ranges split into rules Cloud Armor accepts", () => {
 
   it("no rule of the policy has more than 10 ranges; priorities are unique; uptime checkers first, deny last", () => {
     const rules = cloudArmorRules(cidrs(25), 600, uptime);
-    for (const r of rules) expect(r.match.config.srcIpRanges.length).toBeLessThanOrEqual(ARMOR_RANGES_PER_RULE);
+    for (const r of rules) {
+      expect(r.match.config.srcIpRanges.length).toBeLessThanOrEqual(ARMOR_RANGES_PER_RULE);
+      expect(r.description.length, r.description).toBeLessThanOrEqual(ARMOR_DESCRIPTION_MAX);
+    }
     expect(new Set(rules.map((r) => r.priority)).size).toBe(rules.length);
     expect(rules.map((r) => [r.priority, r.action, r.match.config.srcIpRanges.length])).toEqual([
       [900, "allow", 10],
