@@ -22,7 +22,7 @@ export interface ConfidentialSpaceReviewFacts extends ReviewFacts {
 }
 
 /**
- * The Midnight proof server on GCP Confidential VMs (SEV-SNP or TDX) running Confidential Space,
+ * The Midnight proof server on GCP Confidential VMs (AMD SEV or Intel TDX) running Confidential Space,
  * behind a global load balancer, with secrets released only to attested, pinned workloads.
  * Type token `tee-prover:gcp:ConfidentialSpaceProofServer`.
  */

@@ -48,7 +48,6 @@ export function confidentialFleet(name: string, inputs: GcpFleetInputs, parent: 
   const template = new compute.InstanceTemplate(autoNamed(`${name}-tpl`, GCP_NAME_MAX), {
     project: settings.project,
     machineType: settings.machineType,
-    ...(settings.minCpuPlatform ? { minCpuPlatform: settings.minCpuPlatform } : {}),
     confidentialInstanceConfig: { confidentialInstanceType: settings.confidentialInstanceType },
     // Confidential VMs cannot live-migrate.
     scheduling: { onHostMaintenance: "TERMINATE", automaticRestart: true },

@@ -3,6 +3,7 @@ import * as iam from "@pulumi/gcp/iam";
 import * as projects from "@pulumi/gcp/projects";
 import * as secretmanager from "@pulumi/gcp/secretmanager";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import { RandomId } from "@pulumi/random/randomId";
 import {
   buildConfidentialSpaceAttributeCondition,
   CONFIDENTIAL_SPACE_AUDIENCE,
@@ -47,16 +48,31 @@ export interface AttestedSecretsInputs {
 
 export interface AttestedSecrets {
   readonly pool: iam.WorkloadIdentityPool;
-  /** The pool's id, known before deployment (it is derived from the fleet name). */
-  readonly poolId: string;
+  /** The pool's id: the fleet name and a suffix drawn once per deployment (see workloadIdentityIds). */
+  readonly poolId: pulumi.Output<string>;
+  /** The random suffix of the pool and provider ids; drawn on create, kept by every update. */
+  readonly idSuffix: RandomId;
   readonly provider: iam.WorkloadIdentityPoolProvider;
   readonly attributeCondition: pulumi.Output<string>;
   readonly secrets: Record<"apiKeys" | "tlsKey", secretmanager.Secret>;
 }
 
-/** Identity pool ids: 4-32 characters, [a-z0-9-], not starting with "gcp-". */
-function poolId(name: string, suffix: string): string {
-  return fitName(`${name}-${suffix}`, 32).replace(/^gcp-/, "g-").replace(/-+$/, "");
+/** Hex characters of the per-deployment suffix (3 random bytes: 16.7 million values). */
+export const WIF_SUFFIX_BYTES = 3;
+/** Longest fleet-name head that leaves room for "-pool-" and the suffix within 32 characters. */
+const WIF_HEAD_MAX = 32 - "-pool-".length - 2 * WIF_SUFFIX_BYTES;
+
+/**
+ * Workload Identity pool and provider ids for one deployment. Ids are 4-32 characters of [a-z0-9-]
+ * and may not start with "gcp-" (reserved by Google). A deleted pool or provider stays soft-deleted
+ * for 30 days and its id cannot be reused, so a fleet name alone would make `pulumi destroy` then
+ * `pulumi up` fail with 409 for a month (pulumi/pulumi-gcp#1149): the suffix is drawn once per
+ * deployment by a RandomId without keepers, so updates keep it and a new deployment gets a new one.
+ */
+export function workloadIdentityIds(name: string, suffixHex: string): { pool: string; provider: string } {
+  const head = fitName(name, WIF_HEAD_MAX).replace(/-+$/, "");
+  const unreserved = (id: string) => id.replace(/^gcp-/, "g-");
+  return { pool: unreserved(`${head}-pool-${suffixHex}`), provider: unreserved(`${head}-cs-${suffixHex}`) };
 }
 
 /**
@@ -66,10 +82,13 @@ function poolId(name: string, suffix: string): string {
  */
 export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, parent: pulumi.Resource): AttestedSecrets {
   const opts = { parent };
+  // No keepers: nothing a routine update changes (releases, conditions) may draw a new suffix, or
+  // the pool would be replaced and attested instances would lose their secrets mid-rollout.
+  const idSuffix = new RandomId(`${name}-wif-suffix`, { byteLength: WIF_SUFFIX_BYTES }, opts);
+  const ids = idSuffix.hex.apply((hex) => workloadIdentityIds(name, hex));
   const pool = new iam.WorkloadIdentityPool(`${name}-attested`, {
     project: inputs.project,
-    // Pool ids are kept 30 days after deletion: derive them from the fleet name, never reuse by hand.
-    workloadIdentityPoolId: poolId(name, "pool"),
+    workloadIdentityPoolId: ids.pool,
     displayName: fitName(`${name} attested`, 32),
     description: `Confidential Space workloads of ${name} running ${inputs.releases.map((r) => r.version).join(" or ")}`,
   }, opts);
@@ -79,7 +98,7 @@ export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, par
   const provider = new iam.WorkloadIdentityPoolProvider(`${name}-attested`, {
     project: inputs.project,
     workloadIdentityPoolId: pool.workloadIdentityPoolId,
-    workloadIdentityPoolProviderId: poolId(name, "cs"),
+    workloadIdentityPoolProviderId: ids.provider,
     displayName: "Confidential Space",
     attributeMapping: confidentialSpaceAttributeMapping(),
     attributeCondition,
@@ -112,5 +131,5 @@ export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, par
     service: "sts.googleapis.com",
     auditLogConfigs: [{ logType: "ADMIN_READ" }],
   }, opts);
-  return { pool, provider, poolId: poolId(name, "pool"), attributeCondition, secrets };
+  return { pool, provider, poolId: pool.workloadIdentityPoolId, idSuffix, attributeCondition, secrets };
 }

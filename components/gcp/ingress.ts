@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/gcp/compute";
 import { getUptimeCheckIPsOutput } from "@pulumi/gcp/monitoring/getUptimeCheckIPs";
 import type { GcpCertificateSettings } from "../../src/config/types";
+import { cloudArmorRules } from "../../src/ingress/gcp-armor";
 import { PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
 
@@ -104,44 +105,18 @@ function passthrough(name: string, inputs: GcpIngressInputs, parent: pulumi.Reso
   return { backendService: backend, address, forwardingRules: [rule], endpoint: pulumi.interpolate`https://${address.address}${port}`, checkHost: address.address, checkValidatesSsl: false };
 }
 
-/** Cloud Armor takes at most 10 ranges per rule. */
-const ARMOR_RANGES_PER_RULE = 10;
-
 /**
- * Cloud Armor: a per-client-IP rate limit, and the client ranges from config. When the ranges are
- * restricted, Cloud Monitoring's uptime checkers are allowed too, or the no-healthy-host alarm
- * would fire forever.
+ * Cloud Armor: a per-client-IP rate limit, and the client ranges from config, at most 10 ranges per
+ * rule (rules in src/ingress/gcp-armor.ts; config caps how many). When the ranges are restricted,
+ * Cloud Monitoring's uptime checkers are allowed too.
  */
 function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): compute.SecurityPolicy {
-  const openToAll = inputs.settings.allowedClientCidrs.includes("0.0.0.0/0");
-  const throttle = {
-    priority: 1000,
-    description: "per-client rate limit",
-    action: "throttle",
-    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: openToAll ? ["*"] : [...inputs.settings.allowedClientCidrs] } },
-    rateLimitOptions: {
-      conformAction: "allow",
-      exceedAction: "deny(429)",
-      enforceOnKey: "IP",
-      rateLimitThreshold: { count: inputs.settings.rateLimitPer5Minutes, intervalSec: 300 },
-    },
-  };
-  const fallback = {
-    priority: 2147483647,
-    description: openToAll ? "default: allow" : "default: deny clients outside ingress.allowedClientCidrs",
-    action: openToAll ? "allow" : "deny(403)",
-    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
-  };
-  const rules = openToAll
-    ? pulumi.output([throttle, fallback])
-    : getUptimeCheckIPsOutput({ parent }).uptimeCheckIps.apply((ips) => {
-        const ranges = ips.map((ip) => (ip.ipAddress.includes(":") ? `${ip.ipAddress}/128` : `${ip.ipAddress}/32`)).sort();
-        const uptime = [];
-        for (let i = 0; i < ranges.length; i += ARMOR_RANGES_PER_RULE) {
-          uptime.push({ priority: 900 + i / ARMOR_RANGES_PER_RULE, description: "Cloud Monitoring uptime checkers", action: "allow", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ranges.slice(i, i + ARMOR_RANGES_PER_RULE) } } });
-        }
-        return [...uptime, throttle, fallback];
-      });
+  const { allowedClientCidrs, rateLimitPer5Minutes } = inputs.settings;
+  const rules = allowedClientCidrs.includes("0.0.0.0/0")
+    ? pulumi.output(cloudArmorRules(allowedClientCidrs, rateLimitPer5Minutes, []))
+    : getUptimeCheckIPsOutput({ parent }).uptimeCheckIps.apply((ips) =>
+        cloudArmorRules(allowedClientCidrs, rateLimitPer5Minutes, ips.map((ip) => (ip.ipAddress.includes(":") ? `${ip.ipAddress}/128` : `${ip.ipAddress}/32`)).sort()),
+      );
   return new compute.SecurityPolicy(autoNamed(`${name}-armor`, GCP_NAME_MAX), {
     project: inputs.project,
     type: "CLOUD_ARMOR",

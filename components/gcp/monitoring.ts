@@ -71,7 +71,7 @@ export interface GcpAlarmTargets {
    * Data Access audit logs, which are OFF by default: the project must enable ADMIN_READ audit logs
    * for `sts.googleapis.com`. Without a pool nothing exchanges an attestation token: not observable.
    */
-  readonly workloadIdentityPoolId?: string;
+  readonly workloadIdentityPoolId?: pulumi.Input<string>;
   /**
    * The fleet prober's custom metrics (src/bootstrap/gcp-prober.ts polls each instance's /ready),
    * with the MetricDescriptor resources that declare them. Without them queue depth is not observable.
@@ -110,7 +110,8 @@ export type GcpMetricSource =
   | {
       /** Fires on each matching log entry (a log-match condition: no metric involved). */
       readonly kind: "log-match";
-      readonly filter: string;
+      /** An Output: the pool id it names is drawn per deployment (components/gcp/identity.ts). */
+      readonly filter: pulumi.Output<string>;
       /** How this differs from the catalogue entry's window and threshold, for the policy's documentation. */
       readonly evaluation: string;
     }
@@ -223,7 +224,7 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
     case "attestation-failure-percent":
       if (!targets.workloadIdentityPoolId) return { kind: "unobservable", reason: NO_POOL_REASON };
       // A failed exchange is a token the pool provider's attribute condition (the pins) rejected.
-      return { kind: "log-match", filter: stsExchangeLogFilter(targets.workloadIdentityPoolId, true), evaluation: ATTESTATION_LOG_MATCH };
+      return { kind: "log-match", filter: pulumi.output(targets.workloadIdentityPoolId).apply((id) => stsExchangeLogFilter(id, true)), evaluation: ATTESTATION_LOG_MATCH };
     case "proofs-while-requests": {
       if (!urlMap) return { kind: "unobservable", reason: targets.mode === "terminate" ? noUrlMap : `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE` };
       const rule = `matched_url_path_rule=~"${PROVE_PATH}(/.*)?"`;
@@ -370,7 +371,7 @@ function condition(spec: AlarmSpec, source: ObservableSource): inputs.monitoring
 
 /** The dashboard tile of one catalogue entry: its series (threshold drawn) or, for a log match, the matching entries. */
 function widget(spec: AlarmSpec, source: ObservableSource, title: string, project: string): pulumi.Output<unknown> {
-  if (source.kind === "log-match") return pulumi.output({ title, logsPanel: { filter: source.filter, resourceNames: [`projects/${project}`] } });
+  if (source.kind === "log-match") return source.filter.apply((filter) => ({ title, logsPanel: { filter, resourceNames: [`projects/${project}`] } }));
   const threshold = source.kind === "threshold" ? thresholdValue(spec, source.unit) : undefined;
   const query: pulumi.Output<object> = source.kind === "promql"
     ? source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold).apply((q) => ({ prometheusQuery: q }))
@@ -396,10 +397,10 @@ export interface GcpMonitoring {
   readonly dashboard: monitoring.Dashboard;
 }
 
-function documentation(spec: AlarmSpec, targets: GcpAlarmTargets, source: GcpMetricSource, subscribed: boolean): string {
+function documentation(spec: AlarmSpec, targets: GcpAlarmTargets, source: GcpMetricSource, subscribed: boolean): pulumi.Output<string> {
   const metrics = source.kind === "threshold" ? [source.series.metricType, ...(source.denominator ? [source.denominator.metricType] : [])] : source.kind === "promql" ? source.metricTypes : [];
-  const origin = source.kind === "log-match" ? `Cloud Logging entries matching \`${source.filter}\`` : [...new Set(metrics)].map((m) => `\`${m}\``).join(", ");
-  return [
+  const origin = source.kind === "log-match" ? source.filter.apply((f) => `Cloud Logging entries matching \`${f}\``) : pulumi.output([...new Set(metrics)].map((m) => `\`${m}\``).join(", "));
+  return origin.apply((origin) => [
     `**Severity:** ${spec.severity} (${GCP_SEVERITY[spec.severity]})`,
     "",
     `**Alarm:** ${spec.description} (\`${spec.id}\`)`,
@@ -409,7 +410,7 @@ function documentation(spec: AlarmSpec, targets: GcpAlarmTargets, source: GcpMet
     `**Source:** ${origin}`,
     ...(source.kind === "log-match" ? ["", `**Evaluation:** ${source.evaluation}`] : []),
     ...(subscribed ? [] : ["", `**No subscriber:** no notification channel is configured for ${spec.severity}; incidents open in Cloud Monitoring only.`]),
-  ].join("\n");
+  ].join("\n"));
 }
 
 /** Notification channels per severity, the catalogue as alert policies, an uptime check and a dashboard. */

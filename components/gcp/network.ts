@@ -11,7 +11,8 @@ export interface GcpFleetNetwork {
 
 /**
  * A VPC and subnet with Private Google Access (Secret Manager, STS, Artifact Registry without a
- * public IP) and Cloud NAT for the parameter downloads, or the given network; plus the firewall
+ * public IP) and Cloud NAT for the parameter downloads, or the given network (with a NAT for the
+ * subnet only if `cloudNat` says so); plus the firewall
  * that admits only Google's proxy and health-check ranges to the proof server port.
  */
 export function gcpFleetNetwork(
@@ -40,15 +41,22 @@ export function gcpFleetNetwork(
     network = vpc.id;
     subnetwork = subnet.id;
   }
-  // Cloud NAT: instances have no external IP but fetch proving parameters on first use.
-  const router = new compute.Router(autoNamed(`${name}-router`, GCP_NAME_MAX), { network, region }, opts);
-  new compute.RouterNat(autoNamed(`${name}-nat`, GCP_NAME_MAX), {
-    router: router.name,
-    region,
-    natIpAllocateOption: "AUTO_ONLY",
-    sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
-    logConfig: { enable: true, filter: "ERRORS_ONLY" },
-  }, opts);
+  // Cloud NAT: instances have no external IP but fetch proving parameters on first use. In an
+  // existing network only when asked: the network may have a NAT for the region already.
+  if (settings.mode === "create" || settings.cloudNat) {
+    const router = new compute.Router(autoNamed(`${name}-router`, GCP_NAME_MAX), { network, region }, opts);
+    new compute.RouterNat(autoNamed(`${name}-nat`, GCP_NAME_MAX), {
+      router: router.name,
+      region,
+      natIpAllocateOption: "AUTO_ONLY",
+      // Our own VPC: every range. A shared network: only the subnet we were given, so this NAT
+      // never claims ranges another NAT in the region serves.
+      ...(settings.mode === "create"
+        ? { sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" }
+        : { sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS", subnetworks: [{ name: subnetwork, sourceIpRangesToNats: ["ALL_IP_RANGES"] }] }),
+      logConfig: { enable: true, filter: "ERRORS_ONLY" },
+    }, opts);
+  }
   new compute.Firewall(autoNamed(`${name}-lb-to-hosts`, GCP_NAME_MAX), {
     network,
     direction: "INGRESS",

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { nitroManifestSchema, type NitroManifest } from "../attestation/manifest";
 import { ALL_ZERO_SHA384, SHA384_HEX, type NitroReleasePins, type PcrPin } from "../attestation/pins";
+import { ARMOR_MAX_CLIENT_CIDRS, ARMOR_MAX_CLIENT_RULES, ARMOR_RANGES_PER_RULE, ARMOR_THROTTLE_COUNT_MAX } from "../ingress/gcp-armor";
 import { minRequestPathTimeout, type IngressMode, type IngressSettings } from "../ingress/model";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
@@ -331,11 +332,18 @@ function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<Sha
   return { environment: raw.environment, namePrefix: raw.namePrefix, proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
 }
 
-/** Machine families each confidential type runs on (DESIGN.md section 4). */
-const CONFIDENTIAL_FAMILIES: Record<"SEV_SNP" | "TDX", { family: string; minCpuPlatform?: string }> = {
-  SEV_SNP: { family: "n2d", minCpuPlatform: "AMD Milan" },
-  TDX: { family: "c3" },
+/**
+ * The technologies Confidential Space runs on and their machine families. Confidential Space takes
+ * SEV or TDX (deploy-workloads: `--confidential-compute-type` "SEV" or "TDX"; its attestation
+ * token's hwmodel is GCP_AMD_SEV, GCP_AMD_SEV_ES or GCP_INTEL_TDX, never SEV-SNP). Families per
+ * technology: Confidential VM supported configurations (SEV: N2D, C2D; TDX: C3). Sources in
+ * docs/gcp-confidential-space-facts.md.
+ */
+const CONFIDENTIAL_SPACE_FAMILIES: Record<"SEV" | "TDX", readonly string[]> = {
+  SEV: ["n2d", "c2d"],
+  TDX: ["c3"],
 };
+const CONFIDENTIAL_SPACE_DOCS = "https://cloud.google.com/confidential-computing/confidential-space/docs/deploy-workloads";
 
 function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: ConfigProblem[]): GcpStackConfig | undefined {
   const project = source.values["gcp:project"];
@@ -347,14 +355,24 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
     problems.push({ key: "gcp:region", message: region === undefined ? "is required for cloud gcp" : `"${String(region)}" is not a GCP region`, fix: "pulumi config set gcp:region us-central1" });
   }
   const gcp = raw.gcp;
-  const expected = CONFIDENTIAL_FAMILIES[gcp.confidentialInstanceType];
-  const family = gcp.machineType.split("-")[0];
-  if (family !== expected.family) {
+  const family = gcp.machineType.split("-")[0]!;
+  let confidentialInstanceType: "SEV" | "TDX" | undefined;
+  if (gcp.confidentialInstanceType === "SEV_SNP") {
     problems.push({
-      key: "gcp.machineType",
-      message: `${gcp.confidentialInstanceType} runs on ${expected.family} machines, not ${family} ("${gcp.machineType}")`,
-      fix: gcp.confidentialInstanceType === "SEV_SNP" ? "use an n2d machine type (e.g. n2d-standard-8), or confidentialInstanceType: TDX with c3" : "use a c3 machine type (e.g. c3-standard-8), or confidentialInstanceType: SEV_SNP with n2d",
+      key: "gcp.confidentialInstanceType",
+      message: `SEV_SNP is a Confidential VM type that Confidential Space does not run on: its launcher and attestation support AMD SEV and Intel TDX only (${CONFIDENTIAL_SPACE_DOCS})`,
+      fix: "use SEV with an n2d or c2d machine type (e.g. n2d-standard-8), or TDX with c3 (e.g. c3-standard-8)",
     });
+  } else {
+    confidentialInstanceType = gcp.confidentialInstanceType;
+    const families = CONFIDENTIAL_SPACE_FAMILIES[confidentialInstanceType];
+    if (!families.includes(family)) {
+      problems.push({
+        key: "gcp.machineType",
+        message: `${confidentialInstanceType} runs on ${families.join(" or ")} machines, not ${family} ("${gcp.machineType}")`,
+        fix: confidentialInstanceType === "SEV" ? "use an n2d or c2d machine type (e.g. n2d-standard-8), or confidentialInstanceType: TDX with c3" : "use a c3 machine type (e.g. c3-standard-8), or confidentialInstanceType: SEV with n2d",
+      });
+    }
   }
   if (/debug/i.test(gcp.image.family) || gcp.image.project !== "confidential-space-images") {
     problems.push({
@@ -380,6 +398,18 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
   if (new Set(versions).size !== versions.length || new Set(digests).size !== digests.length) {
     problems.push({ key: "releases", message: "lists a release (version or image digest) twice", fix: "list each release once: the running one, then the next during a rotation" });
   }
+  // The launcher opens only the ports the image EXPOSEs (launcher/container_runner.go, openPorts,
+  // in google/go-tpm-tools): the load balancer, health checks and the prober reach 6300 only if
+  // every accepted image exposes it.
+  raw.releases.forEach((r, i) => {
+    if (!r.exposedPorts.includes(raw.proofServer.port)) {
+      problems.push({
+        key: `releases[${i}].exposedPorts`,
+        message: `the image of ${r.version} does not EXPOSE ${raw.proofServer.port} (it exposes ${r.exposedPorts.length ? r.exposedPorts.join(", ") : "nothing"}); the Confidential Space launcher opens only exposed ports, so every health check would fail and autohealing would recreate the instances forever`,
+        fix: `pin an image whose Dockerfile has EXPOSE ${raw.proofServer.port} and list it in releases[${i}].exposedPorts (check with docker buildx imagetools inspect)`,
+      });
+    }
+  });
   // The launcher silently ignores what the launch policy does not allow: refuse it here instead.
   for (const name of Object.keys(raw.proofServer.env)) {
     const refusing = releases.filter((r) => !r.launchPolicy.allowEnvOverride.includes(name)).map((r) => r.version);
@@ -409,10 +439,24 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
       fix: "remove ingress.allowedClientCidrs, or use terminate mode, where Cloud Armor enforces it",
     });
   }
+  if (ingress.mode === "terminate" && !ingress.allowedClientCidrs.includes("0.0.0.0/0") && ingress.allowedClientCidrs.length > ARMOR_MAX_CLIENT_CIDRS) {
+    problems.push({
+      key: "ingress.allowedClientCidrs",
+      message: `${ingress.allowedClientCidrs.length} ranges need ${Math.ceil(ingress.allowedClientCidrs.length / ARMOR_RANGES_PER_RULE)} Cloud Armor rules (at most ${ARMOR_RANGES_PER_RULE} ranges per rule); this stack takes at most ${ARMOR_MAX_CLIENT_RULES} (${ARMOR_MAX_CLIENT_CIDRS} ranges), since every rule counts against the project's security policy rule quota`,
+      fix: `aggregate the ranges into at most ${ARMOR_MAX_CLIENT_CIDRS} CIDRs (larger prefixes), or restrict clients in front of the load balancer`,
+    });
+  }
+  if (ingress.mode === "terminate" && ingress.rateLimitPer5Minutes > ARMOR_THROTTLE_COUNT_MAX) {
+    problems.push({
+      key: "ingress.rateLimitPer5Minutes",
+      message: `${ingress.rateLimitPer5Minutes} is beyond what a Cloud Armor throttle rule counts (1-${ARMOR_THROTTLE_COUNT_MAX} requests per interval); the policy would be refused`,
+      fix: `set it to at most ${ARMOR_THROTTLE_COUNT_MAX}`,
+    });
+  }
   if (ingress.mode === "terminate" && !gcp.certificate) {
     problems.push({ key: "gcp.certificate", message: "is required in terminate mode: the HTTPS proxy needs a certificate", fix: "set gcp.certificate: {managedDomains: [prover.example.com]} or {sslCertificates: [<self link>]}" });
   }
-  if (typeof project !== "string" || typeof region !== "string") return undefined;
+  if (typeof project !== "string" || typeof region !== "string" || !confidentialInstanceType) return undefined;
   return {
     cloud: "gcp",
     ...sharedSettings(raw, ingress),
@@ -421,9 +465,8 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
       project,
       region,
       zones: gcp.zones,
-      confidentialInstanceType: gcp.confidentialInstanceType,
+      confidentialInstanceType,
       machineType: gcp.machineType,
-      ...(expected.minCpuPlatform ? { minCpuPlatform: expected.minCpuPlatform } : {}),
       image: gcp.image,
       restartPolicy: gcp.restartPolicy,
       logRedirect: gcp.logRedirect,

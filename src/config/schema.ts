@@ -125,6 +125,15 @@ export const containerReleaseSchema = z.strictObject({
     }),
   /** Whether the server in this image serves TLS with the environment this stack sets (TEE build: on by default). */
   servesTls: z.boolean(),
+  /**
+   * TCP ports the image declares with `EXPOSE` (its config's ExposedPorts). The Confidential Space
+   * launcher opens only these in the VM's firewall and drops everything else, so a port the stack
+   * needs but the image does not expose fails every health check. Required, with no default: read
+   * it from the image (`docker buildx imagetools inspect --format '{{json .Image.Config.ExposedPorts}}' <image>`).
+   */
+  exposedPorts: z
+    .array(z.number().int().min(1).max(65535), { error: "must list the TCP port numbers the image EXPOSEs, e.g. [6300]" })
+    .refine((ports) => new Set(ports).size === ports.length, "lists a port twice"),
   launchPolicy: z
     .strictObject({
       /** `tee.launch_policy.allow_env_override`: variables `tee-env-*` may set. The upstream image lists none. */
@@ -140,8 +149,13 @@ export const containerReleaseSchema = z.strictObject({
 const gcpZone = z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a zone such as us-central1-a");
 
 export const gcpSchema = z.strictObject({
-  /** SEV_SNP (n2d, AMD Milan or later) or TDX (c3). */
-  confidentialInstanceType: z.enum(["SEV_SNP", "TDX"]),
+  /**
+   * SEV (AMD: n2d, c2d) or TDX (Intel: c3): the two technologies Confidential Space runs on
+   * (docs/gcp-confidential-space-facts.md). SEV_SNP is a Confidential VM type, but not one
+   * Confidential Space supports: it is refused in resolve.ts with the reason, not here, so the
+   * message can say why.
+   */
+  confidentialInstanceType: z.enum(["SEV", "SEV_SNP", "TDX"]),
   /** Must belong to the family of the confidential type (checked with the type). */
   machineType: z.string().regex(/^[a-z0-9]+-[a-z]+-\d+$/, "must be a machine type such as n2d-standard-8"),
   /** Zones of the regional instance group; at least 2, all in gcp:region, each offering the confidential type. */
@@ -167,6 +181,14 @@ export const gcpSchema = z.strictObject({
         network: z.string().min(1),
         /** Self link or `projects/<p>/regions/<r>/subnetworks/<s>`, in gcp:region. */
         subnetwork: z.string().min(1),
+        /**
+         * Whether this stack creates a Cloud Router and Cloud NAT for the subnet. Required, no
+         * default: a shared network often has a NAT for the region already, and a second one that
+         * NATs "all subnetworks" conflicts with it; without any NAT the instances (no external IP)
+         * cannot fetch proving parameters. Say which: true (create one) or false (the network's own
+         * NAT covers the subnet).
+         */
+        cloudNat: z.boolean({ error: "say whether this stack creates Cloud NAT: true, or false when the network already has a NAT covering the subnet" }),
       }),
     ])
     .default({ mode: "create", cidrBlock: "10.80.0.0/20" }),

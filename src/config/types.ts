@@ -90,12 +90,14 @@ export interface ContainerRelease {
   /** `sha256:<hex>`: what the Workload Identity condition pins. */
   readonly digest: string;
   readonly servesTls: boolean;
+  /** TCP ports the image EXPOSEs: the only ones the Confidential Space launcher opens. */
+  readonly exposedPorts: readonly number[];
   readonly launchPolicy: { readonly allowEnvOverride: readonly string[]; readonly allowCmdOverride: boolean; readonly logRedirect: "always" | "debugonly" | "never" };
 }
 
 export type GcpNetworkSettings =
   | { readonly mode: "create"; readonly cidrBlock: string }
-  | { readonly mode: "existing"; readonly network: string; readonly subnetwork: string };
+  | { readonly mode: "existing"; readonly network: string; readonly subnetwork: string; readonly cloudNat: boolean };
 
 export type GcpCertificateSettings = { readonly managedDomains: readonly string[] } | { readonly sslCertificates: readonly string[] };
 
@@ -103,10 +105,9 @@ export interface GcpSettings {
   readonly project: string;
   readonly region: string;
   readonly zones: readonly string[];
-  readonly confidentialInstanceType: "SEV_SNP" | "TDX";
+  /** The Confidential Space technologies: AMD SEV or Intel TDX. */
+  readonly confidentialInstanceType: "SEV" | "TDX";
   readonly machineType: string;
-  /** AMD Milan for SEV_SNP (required by SEV-SNP on n2d); none for TDX. */
-  readonly minCpuPlatform?: string;
   readonly image: { readonly project: string; readonly family: string };
   readonly restartPolicy: "Always" | "OnFailure" | "Never";
   readonly logRedirect: boolean;

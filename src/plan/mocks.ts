@@ -127,6 +127,20 @@ function gcpComputed(project: string): Computed {
   };
 }
 
+/**
+ * @pulumi/random's RandomId as the provider fills it in: `byteLength` random bytes as hex, base64
+ * (standard and URL-safe, unpadded) and decimal; its id is the URL-safe form. The bytes are a hash
+ * of the resource and the deployment, so one deployment always draws the same value (a stable
+ * plan) and another deployment (a recreate after destroy) draws a different one.
+ */
+function randomIdComputed(inputs: Record<string, unknown>, seed: string): { id: string; state: Record<string, unknown> } {
+  const byteLength = typeof inputs["byteLength"] === "number" ? inputs["byteLength"] : 8;
+  const bytes = Buffer.from(hex(seed, 2 * byteLength), "hex");
+  const b64Url = bytes.toString("base64url");
+  const state = { hex: bytes.toString("hex"), b64Url, b64Std: bytes.toString("base64"), dec: BigInt(`0x${bytes.toString("hex")}`).toString() };
+  return { id: b64Url, state };
+}
+
 /** Canned answers for the provider functions the components call. */
 function awsCalls(region: string): Record<string, () => Record<string, unknown>> {
   return {
@@ -154,7 +168,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   private readonly gcp: Computed;
 
-  constructor(region: string, gcpProject = "example-project") {
+  /**
+   * @param deployment names a deployment: random resources draw other values for another one (a
+   *   stack destroyed and deployed again). Empty for the offline plan, whose output must not vary.
+   */
+  constructor(region: string, gcpProject = "example-project", private readonly deployment = "") {
     this.computed = awsComputed(region);
     this.calls = { ...awsCalls(region), ...GCP_CALLS };
     this.gcp = gcpComputed(gcpProject);
@@ -163,6 +181,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     const seed = `${args.type}::${args.name}`;
+    if (args.type === "random:index/randomId:RandomId") {
+      const { id, state } = randomIdComputed(inputs, this.deployment ? `${this.deployment}|${seed}` : seed);
+      const full = { ...inputs, ...state };
+      this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, id, inputs, state: full });
+      return { id, state: full };
+    }
     const compute = this.computed[args.type] ?? (args.type.startsWith("gcp:") ? this.gcp : undefined);
     const { id, state } = compute ? compute(args.name, inputs, seed) : { id: `${args.name}-${hex(seed, 8)}`, state: {} };
     const full = { ...inputs, ...state };

@@ -54,6 +54,8 @@ export interface Plan {
   readonly pinnedPcrs: Record<string, Record<string, string>>;
   readonly workloadIdentityConditions: string[];
   readonly unobservableAlarms: Array<{ id: string; severity: string; reason: string }>;
+  /** What the cloud decides at deploy time and the offline plan cannot check (GCP: zone capacity, NAT coverage). */
+  readonly notChecked: string[];
   readonly counts: { readonly total: number; readonly byType: Record<string, number> };
   readonly tree: PlanTreeNode[];
   readonly keySettings: KeySetting[];
@@ -91,6 +93,7 @@ const KEY_PROPERTIES: Record<string, string[]> = {
   "gcp:compute/sSLPolicy:SSLPolicy": ["profile", "minTlsVersion"],
   "gcp:compute/securityPolicy:SecurityPolicy": ["rules.0.rateLimitOptions.rateLimitThreshold.count", "rules.0.rateLimitOptions.enforceOnKey"],
   "gcp:compute/firewall:Firewall": ["sourceRanges", "allows"],
+  "gcp:compute/routerNat:RouterNat": ["sourceSubnetworkIpRangesToNat", "subnetworks"],
 };
 
 function keySettings(resources: readonly PlannedResource[]): KeySetting[] {
@@ -151,6 +154,38 @@ function workloadIdentityConditions(resources: readonly PlannedResource[]): stri
   return resources.filter((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider").map((r) => String(r.inputs["attributeCondition"]));
 }
 
+const MIG_TYPE = "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager";
+
+/**
+ * GCP facts the mock runtime cannot know: whether the zones offer the machine type (the Compute API
+ * would have to be asked, and capacity changes), and, without a NAT of our own, whether the
+ * network's NAT covers the subnet. Said, with the command that checks them.
+ */
+function gcpNotChecked(resources: readonly PlannedResource[]): string[] {
+  const out: string[] = [];
+  const templates = resources.filter((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
+  for (const mig of resources.filter((r) => r.type === MIG_TYPE)) {
+    const zones = get(mig.inputs, "distributionPolicyZones");
+    if (!Array.isArray(zones)) continue;
+    for (const tpl of templates) {
+      const machineType = String(get(tpl.inputs, "machineType"));
+      const technology = String(get(tpl.inputs, "confidentialInstanceConfig.confidentialInstanceType"));
+      out.push(
+        `zones ${zones.join(", ")} were not checked against availability of ${machineType} (${technology}): the offline plan cannot ask the Compute API. ` +
+          `Check: gcloud compute machine-types list --filter="name=${machineType} AND zone:(${zones.join(" ")})" (each zone must be listed), and the zones Confidential VM supports for ${technology}.`,
+      );
+    }
+  }
+  const hasMig = resources.some((r) => r.type === MIG_TYPE);
+  if (hasMig && !resources.some((r) => r.type === "gcp:compute/routerNat:RouterNat")) {
+    out.push(
+      "Cloud NAT: none created (gcp.network.cloudNat: false); the existing network's NAT must cover the instances' subnet, or they cannot fetch proving parameters. " +
+        "Check: gcloud compute routers nats list --router=<router> --region=<region>.",
+    );
+  }
+  return out;
+}
+
 function buildTree(resources: readonly PlannedResource[]): PlanTreeNode[] {
   const nodes = new Map<string, PlanTreeNode>();
   for (const r of resources) nodes.set(`${r.type}::${r.name}`, { type: r.type, name: r.name, children: [] });
@@ -189,6 +224,7 @@ export function buildPlan(input: {
     pinnedPcrs: pinnedPcrs(input.resources),
     workloadIdentityConditions: workloadIdentityConditions(input.resources),
     unobservableAlarms: input.review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
+    notChecked: gcpNotChecked(input.resources),
     counts: { total: input.resources.length, byType },
     tree: buildTree(input.resources),
     keySettings: keySettings(input.resources),
@@ -242,6 +278,10 @@ export function renderText(plan: Plan): string {
   lines.push(`Alarms not observable in ${plan.ingress.mode} mode (listed, not faked):`);
   if (plan.unobservableAlarms.length === 0) lines.push("  none");
   for (const u of plan.unobservableAlarms) lines.push(`  [${u.severity}] ${u.id}: ${u.reason}`);
+  if (plan.notChecked.length) {
+    lines.push("", "Not checked offline (decided by the cloud at deploy time):");
+    for (const note of plan.notChecked) lines.push(`  ${note}`);
+  }
   lines.push("");
   lines.push(`Resources (${plan.counts.total}):`);
   lines.push(...renderTree(plan.tree, "  "));

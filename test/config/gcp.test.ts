@@ -24,7 +24,7 @@ function resolveGcp(values: Record<string, Json>): GcpStackConfig {
 }
 /** A release whose image serves TLS and whose launch policy allows the given variables. */
 function tlsRelease(version: string, digest: string, allowEnvOverride: string[] = []): Json {
-  return { version, image: `us-docker.pkg.dev/example/prover/proof-server@${digest}`, servesTls: true, launchPolicy: { allowEnvOverride, allowCmdOverride: false, logRedirect: "debugonly" } };
+  return { version, image: `us-docker.pkg.dev/example/prover/proof-server@${digest}`, servesTls: true, exposedPorts: [6300], launchPolicy: { allowEnvOverride, allowCmdOverride: false, logRedirect: "debugonly" } };
 }
 
 describe("the GCP dev stack", () => {
@@ -34,9 +34,8 @@ describe("the GCP dev stack", () => {
       project: "example-tee-prover-dev",
       region: "us-central1",
       zones: ["us-central1-a", "us-central1-b"],
-      confidentialInstanceType: "SEV_SNP",
+      confidentialInstanceType: "SEV",
       machineType: "n2d-standard-8",
-      minCpuPlatform: "AMD Milan",
       image: { project: "confidential-space-images", family: "confidential-space" },
       restartPolicy: "Always",
       logRedirect: false,
@@ -50,26 +49,101 @@ describe("the GCP dev stack", () => {
       image: `docker.io/midnightntwrk/proof-server@sha256:${"0".repeat(64)}`,
       digest: `sha256:${"0".repeat(64)}`,
       servesTls: false,
+      exposedPorts: [6300],
       launchPolicy: { allowEnvOverride: [], allowCmdOverride: false, logRedirect: "debugonly" },
     }]);
     expect(config.ingress).toMatchObject({ mode: "terminate", backendProtocol: "HTTP", requestTimeoutSeconds: 660, drainTimeoutSeconds: 660 });
   });
 
-  it("TDX on c3 resolves without a minimum CPU platform", () => {
-    const config = resolveGcp(gcpWith((_v, p) => {
+  it("TDX on c3 and SEV on c2d resolve", () => {
+    const tdx = resolveGcp(gcpWith((_v, p) => {
       p("gcp").confidentialInstanceType = "TDX";
       p("gcp").machineType = "c3-standard-8";
     }));
-    expect(config.gcp.minCpuPlatform).toBeUndefined();
+    expect([tdx.gcp.confidentialInstanceType, tdx.gcp.machineType]).toEqual(["TDX", "c3-standard-8"]);
+    expect(resolveGcp(gcpWith((_v, p) => (p("gcp").machineType = "c2d-standard-8"))).gcp.machineType).toBe("c2d-standard-8");
   });
 });
 
-describe("confidential type and machine family", () => {
-  it("refuses SEV_SNP on c3", () => {
-    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").machineType = "c3-standard-8")), "gcp.machineType", 'SEV_SNP runs on n2d machines, not c3 ("c3-standard-8")', "use an n2d machine type");
+describe("confidential type and machine family (what Confidential Space runs on)", () => {
+  it("refuses SEV_SNP, which Confidential Space does not support, with the reason and the doc", () => {
+    expectOnlyProblem(
+      gcpWith((_v, p) => (p("gcp").confidentialInstanceType = "SEV_SNP")),
+      "gcp.confidentialInstanceType",
+      ["SEV_SNP is a Confidential VM type that Confidential Space does not run on", "AMD SEV and Intel TDX only", "https://cloud.google.com/confidential-computing/confidential-space/docs/deploy-workloads"],
+      ["use SEV with an n2d or c2d machine type", "or TDX with c3"],
+    );
+  });
+  it("refuses a technology that is no Confidential VM type at all", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").confidentialInstanceType = "SGX")), "gcp.confidentialInstanceType", '"SEV"');
+  });
+  it("refuses SEV on c3", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").machineType = "c3-standard-8")), "gcp.machineType", 'SEV runs on n2d or c2d machines, not c3 ("c3-standard-8")', "use an n2d or c2d machine type");
   });
   it("refuses TDX on n2d", () => {
     expectOnlyProblem(gcpWith((_v, p) => (p("gcp").confidentialInstanceType = "TDX")), "gcp.machineType", 'TDX runs on c3 machines, not n2d ("n2d-standard-8")', "use a c3 machine type");
+  });
+});
+
+describe("exposed ports (the launcher opens only what the image EXPOSEs)", () => {
+  it("each release must state its exposed ports: no silent default", () => {
+    expectOnlyProblem(gcpWith((_v, p) => delete p("releases")[0].exposedPorts), "releases[0].exposedPorts", "is required");
+  });
+  it("refuses an image that does not expose the proof server port, naming the release and the fix", () => {
+    expectOnlyProblem(
+      gcpWith((_v, p) => (p("releases")[0].exposedPorts = [8080])),
+      "releases[0].exposedPorts",
+      ["the image of v6.3.1 does not EXPOSE 6300 (it exposes 8080)", "the Confidential Space launcher opens only exposed ports", "autohealing would recreate the instances forever"],
+      ["EXPOSE 6300", "releases[0].exposedPorts"],
+    );
+    expectOnlyProblem(gcpWith((_v, p) => (p("releases")[0].exposedPorts = [])), "releases[0].exposedPorts", "(it exposes nothing)");
+  });
+  it("in a rotation, names the release that does not expose it", () => {
+    const values = gcpWith((_v, p) => p("releases").push({ ...p("releases")[0], version: "v6.4.0", image: `docker.io/midnightntwrk/proof-server@${DIGEST_B}`, exposedPorts: [6301] }));
+    expectOnlyProblem(values, "releases[1].exposedPorts", "the image of v6.4.0 does not EXPOSE 6300");
+  });
+  it("refuses a malformed port list", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("releases")[0].exposedPorts = ["6300/tcp"])), "releases[0].exposedPorts[0]", "expected number");
+    expectOnlyProblem(gcpWith((_v, p) => (p("releases")[0].exposedPorts = [6300, 6300])), "releases[0].exposedPorts", "lists a port twice");
+  });
+  it("accepts extra exposed ports besides 6300", () => {
+    expect(resolveGcp(gcpWith((_v, p) => (p("releases")[0].exposedPorts = [6300, 9090]))).releases[0]!.exposedPorts).toEqual([6300, 9090]);
+  });
+});
+
+describe("Cloud Armor client ranges", () => {
+  const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `10.${Math.floor(i / 256)}.${i % 256}.0/24`);
+  it("accepts up to 100 ranges (10 rules of 10)", () => {
+    expect(resolveGcp(gcpWith((_v, p) => (p("ingress").allowedClientCidrs = cidrs(100)))).ingress.allowedClientCidrs).toHaveLength(100);
+  });
+  it("refuses more than 100 ranges with the reason and the fix", () => {
+    expectOnlyProblem(
+      gcpWith((_v, p) => (p("ingress").allowedClientCidrs = cidrs(101))),
+      "ingress.allowedClientCidrs",
+      ["101 ranges need 11 Cloud Armor rules (at most 10 ranges per rule)", "at most 10 (100 ranges)", "quota"],
+      "aggregate the ranges",
+    );
+  });
+});
+
+describe("Cloud Armor throttle threshold", () => {
+  it("accepts 1,000,000 per 5 minutes and refuses more, which Cloud Armor would reject", () => {
+    expect(resolveGcp(gcpWith((_v, p) => (p("ingress").rateLimitPer5Minutes = 1_000_000))).ingress.rateLimitPer5Minutes).toBe(1_000_000);
+    expectOnlyProblem(gcpWith((_v, p) => (p("ingress").rateLimitPer5Minutes = 1_000_001)), "ingress.rateLimitPer5Minutes", "beyond what a Cloud Armor throttle rule counts (1-1000000", "at most 1000000");
+  });
+});
+
+describe("existing network: Cloud NAT is a stated choice", () => {
+  const existing = (extra: Record<string, Json>) => gcpWith((_v, p) => (p("gcp").network = { mode: "existing", network: "projects/p/global/networks/shared", subnetwork: "projects/p/regions/us-central1/subnetworks/provers", ...extra }));
+  it("is required, with no default", () => {
+    expectOnlyProblem(existing({}), "gcp.network.cloudNat", "say whether this stack creates Cloud NAT");
+  });
+  it("resolves either way", () => {
+    expect(resolveGcp(existing({ cloudNat: false })).gcp.network).toEqual({ mode: "existing", network: "projects/p/global/networks/shared", subnetwork: "projects/p/regions/us-central1/subnetworks/provers", cloudNat: false });
+    expect(resolveGcp(existing({ cloudNat: true })).gcp.network).toMatchObject({ cloudNat: true });
+  });
+  it("is not a create-mode key (create mode always creates its NAT)", () => {
+    expectOnlyProblem(gcpWith((_v, p) => (p("gcp").network.cloudNat = false)), "gcp.network.cloudNat", 'unknown key "cloudNat"');
   });
 });
 

@@ -11,6 +11,7 @@ const release = (version: string, digest: string) => ({
   version,
   image: `us-docker.pkg.dev/example/prover/proof-server@${digest}`,
   servesTls: true,
+  exposedPorts: [6300],
   launchPolicy: { allowEnvOverride: ["MIDNIGHT_PROOF_SERVER_NUM_WORKERS"], allowCmdOverride: false, logRedirect: "always" },
 });
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
       zones: ["us-central1-a", "us-central1-b", "us-central1-c"],
       fleet: { minSize: 2, maxSize: 6 },
       logRedirect: true,
-      network: { mode: "existing", network: "projects/example-tee-prover-dev/global/networks/shared", subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" },
+      network: { mode: "existing", network: "projects/example-tee-prover-dev/global/networks/shared", subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers", cloudNat: false },
       certificate: undefined,
     },
   }), "prod-gcp");
@@ -130,12 +131,16 @@ describe("prod and the existing network", () => {
     }
   });
 
-  test("no network or subnet is created; the firewall, router and instances use the given ones", () => {
+  test("no network or subnet is created; the firewall and instances use the given ones", () => {
     expect(ofType(resources, "gcp:compute/network:Network")).toHaveLength(0);
     expect(ofType(resources, "gcp:compute/subnetwork:Subnetwork")).toHaveLength(0);
     for (const fw of ofType(resources, "gcp:compute/firewall:Firewall")) expect(prop(fw, "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
-    expect(prop(one(resources, "gcp:compute/router:Router"), "network")).toBe("projects/example-tee-prover-dev/global/networks/shared");
     expect(prop(one(resources, "gcp:compute/instanceTemplate:InstanceTemplate"), "networkInterfaces")).toEqual([{ subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" }]);
     expect(prop(one(resources, "gcp:compute/instance:Instance"), "networkInterfaces")).toEqual([{ subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers" }]);
+  });
+
+  test("cloudNat: false: no second Cloud Router or NAT in a region whose network has one", () => {
+    expect(ofType(resources, "gcp:compute/router:Router")).toHaveLength(0);
+    expect(ofType(resources, "gcp:compute/routerNat:RouterNat")).toHaveLength(0);
   });
 });

@@ -20,11 +20,11 @@ const byName = (type: string, name: string) => named(resources, type, name);
 const sa = () => byName("gcp:serviceaccount/account:Account", "prover-dev-gcp-workload");
 
 describe("confidential instances", () => {
-  test("instance template: SEV-SNP on AMD Milan, TERMINATE on maintenance, shielded VM, production image", () => {
+  test("instance template: AMD SEV on n2d (what Confidential Space supports), TERMINATE on maintenance, shielded VM, production image", () => {
     const tpl = one(resources, "gcp:compute/instanceTemplate:InstanceTemplate");
     expect(prop(tpl, "machineType")).toBe("n2d-standard-8");
-    expect(prop(tpl, "minCpuPlatform")).toBe("AMD Milan");
-    expect(prop(tpl, "confidentialInstanceConfig")).toEqual({ confidentialInstanceType: "SEV_SNP" });
+    expect(prop(tpl, "minCpuPlatform")).toBeUndefined();
+    expect(prop(tpl, "confidentialInstanceConfig")).toEqual({ confidentialInstanceType: "SEV" });
     expect(prop(tpl, "scheduling")).toEqual({ onHostMaintenance: "TERMINATE", automaticRestart: true });
     expect(prop(tpl, "shieldedInstanceConfig")).toEqual({ enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true });
     expect(prop(tpl, "disks.0.sourceImage")).toBe("projects/confidential-space-images/global/images/family/confidential-space");
@@ -177,6 +177,30 @@ describe("fleet prober (the host agent's stand-in)", () => {
     expect(condition.filter).toContain('metric.type="custom.googleapis.com/tee_prover/jobs_pending_max"');
     expect(condition.filter).toContain('metric.label.fleet="prover-dev-gcp"');
     expect([condition.thresholdValue, condition.duration]).toEqual([100, "300s"]);
+  });
+});
+
+describe("Workload Identity ids survive destroy and recreate", () => {
+  test("pool and provider ids carry a suffix drawn once per deployment by a RandomId without keepers", () => {
+    const suffix = one(resources, "random:index/randomId:RandomId");
+    expect(suffix.name).toBe("prover-dev-gcp-wif-suffix");
+    // No keepers: a routine update (a new release, a new condition) keeps the suffix and the ids.
+    expect(suffix.inputs).toEqual({ byteLength: 3 });
+    const hex = String(suffix.state["hex"]);
+    expect(hex).toMatch(/^[0-9a-f]{6}$/);
+    const pool = one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool");
+    const provider = one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
+    expect(prop(pool, "workloadIdentityPoolId")).toBe(`prover-dev-gcp-pool-${hex}`);
+    expect(prop(provider, "workloadIdentityPoolProviderId")).toBe(`prover-dev-gcp-cs-${hex}`);
+  });
+
+  test("the attestation-failure alert reads the STS logs of that pool", () => {
+    const poolId = prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId");
+    const filters = ofType(resources, "gcp:monitoring/alertPolicy:AlertPolicy")
+      .flatMap((p) => prop<Array<{ conditionMatchedLog?: { filter: string } }>>(p, "conditions"))
+      .flatMap((c) => (c.conditionMatchedLog ? [c.conditionMatchedLog.filter] : []));
+    expect(filters).toHaveLength(1);
+    expect(filters[0]).toContain(`protoPayload.resourceName:"/workloadIdentityPools/${poolId}/providers/"`);
   });
 });
 

@@ -75,12 +75,13 @@ describe("terminate: every signal but queue depth has a real source", () => {
     expect([s.denominator, s.unit, s.missingData]).toEqual([undefined, "as-is", "EVALUATION_MISSING_DATA_ACTIVE"]);
   });
 
-  test("attestation failures: a log match on failed STS exchanges against the pool, no log-based metric", () => {
-    expect(gcpMetricSource("attestation-failure-percent", terminate)).toEqual({
-      kind: "log-match",
-      filter: 'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/" AND protoPayload.status.code>0',
-      evaluation: ATTESTATION_LOG_MATCH,
-    });
+  test("attestation failures: a log match on failed STS exchanges against the pool, no log-based metric", async () => {
+    const source = gcpMetricSource("attestation-failure-percent", terminate);
+    if (source.kind !== "log-match") throw new Error(`expected a log match, got ${source.kind}`);
+    expect(source.evaluation).toBe(ATTESTATION_LOG_MATCH);
+    expect(await resolve(source.filter)).toBe(
+      'protoPayload.serviceName="sts.googleapis.com" AND protoPayload.methodName:"SecurityTokenService.ExchangeToken" AND protoPayload.resourceName:"/workloadIdentityPools/prover-prod-pool/providers/" AND protoPayload.status.code>0',
+    );
     expect(stsExchangeLogFilter("p", true)).toBe(`${stsExchangeLogFilter("p", false)} AND protoPayload.status.code>0`);
     // The semantic change is stated where the on-call reads it.
     expect(ATTESTATION_LOG_MATCH).toMatch(/^log-match: every failed STS token exchange/);

@@ -48,9 +48,12 @@ test("explicit ids fit their own rules: service account 6-30, pool and provider 
   for (const id of accountIds) expect(id).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
   const poolId = prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId");
   const providerId = prop<string>(one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), "workloadIdentityPoolProviderId");
+  const suffix = String(one(resources, "random:index/randomId:RandomId").state["hex"]);
   for (const id of [poolId, providerId]) {
     expect(id).toMatch(/^[a-z0-9-]{4,32}$/);
     expect(id.startsWith("gcp-")).toBe(false);
+    // The per-deployment suffix survives the cut to 32 characters.
+    expect(id.endsWith(`-${suffix}`)).toBe(true);
   }
   expect(poolId).not.toBe(providerId);
   expect(prop<string>(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "displayName").length).toBeLessThanOrEqual(32);

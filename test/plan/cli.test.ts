@@ -65,8 +65,9 @@ describe("GCP dev stack", () => {
     const r = plan(["dev-gcp", "--json", path.join(tmp, "gcp.json")]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("Stack dev-gcp: gcp, dev");
-    expect(r.stdout).toContain("prover-dev-gcp-tpl  confidentialInstanceConfig.confidentialInstanceType = \"SEV_SNP\"");
+    expect(r.stdout).toContain("prover-dev-gcp-tpl  confidentialInstanceConfig.confidentialInstanceType = \"SEV\"");
     expect(r.stdout).toContain("prover-dev-gcp-backend  timeoutSec = 660");
+    expect(r.stdout).toContain("zones us-central1-a, us-central1-b were not checked against availability of n2d-standard-8 (SEV)");
     expect(r.stdout).toMatch(/Workload Identity condition \(secrets are released only when it holds\):\n {4}assertion\.swname == "CONFIDENTIAL_SPACE" && assertion\.dbgstat == "disabled-since-boot"/);
     expect(r.stdout).toContain("[P1] memory-high: Confidential Space runs no Ops Agent");
     expect(r.stdout).not.toContain("queue-deep:");
