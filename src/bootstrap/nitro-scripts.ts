@@ -14,7 +14,8 @@ export const NITRO_LIBEXEC_DIR = "/usr/local/libexec/tee-prover";
 export const RELEASE_ENV_PATH = "/etc/tee-prover/release.env";
 export const STATE_DIR = "/var/lib/tee-prover";
 export const LOG_DIR = "/var/log/tee-prover";
-export const VSOCK_PROXY_CONFIG_PATH = "/etc/nitro_enclaves/vsock-proxy.yaml";
+/** Our allow-list, outside /etc/nitro_enclaves so the package's own vsock-proxy.yaml never matters. */
+export const VSOCK_PROXY_CONFIG_PATH = "/etc/tee-prover/vsock-proxy.yaml";
 
 export const NITRO_SCRIPT_PATHS = {
   fetchAndVerifyEif: `${NITRO_LIBEXEC_DIR}/fetch-and-verify-eif.sh`,
@@ -242,7 +243,7 @@ release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
 . "$release_env"
 : "\${TEE_PROVER_KMS_PROXY_VSOCK_PORT:?missing from release.env}" "\${TEE_PROVER_KMS_ENDPOINT:?missing from release.env}"
 
-exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/nitro_enclaves/vsock-proxy.yaml
+exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/tee-prover/vsock-proxy.yaml
 `;
 
 export const HOST_AGENT_SH = bash`#!/usr/bin/env bash

@@ -38,7 +38,7 @@ describe("hosts", () => {
     const doc = gunzipSync(raw).toString("utf8");
     expect(doc.startsWith("#cloud-config\n")).toBe(true);
     const parsed = parseYaml(doc) as { write_files: Array<{ path: string; content: string }> };
-    const allocator = parsed.write_files.find((f) => f.path === "/etc/nitro_enclaves/allocator.yaml");
+    const allocator = parsed.write_files.find((f) => f.path === "/etc/tee-prover/allocator.yaml");
     expect(parseYaml(allocator!.content)).toEqual({ memory_mib: 4096, cpu_count: 2 });
     expect(doc).not.toContain("--debug-mode");
   });

@@ -243,6 +243,8 @@ export function hostSystemdUnitDir(): string {
 export function systemdVerifyRoot(
   files: ReadonlyArray<{ path: string; content: string; permissions: string }>,
   packageUnits: readonly string[],
+  /** Absolute paths of this machine's executables that units run (copied into the root). */
+  hostExecutables: readonly string[] = [],
 ): string {
   const root = tempDir("systemd-root");
   materialise(root, files);
@@ -251,6 +253,10 @@ export function systemdVerifyRoot(
   mkdirSync(targetDir, { recursive: true });
   for (const name of readdirSync(unitDir).filter((n) => n.endsWith(".target"))) {
     cpSync(join(unitDir, name), join(targetDir, name), { dereference: true });
+  }
+  for (const executable of hostExecutables) {
+    mkdirSync(join(root, dirname(executable)), { recursive: true });
+    cpSync(executable, join(root, executable), { dereference: true });
   }
   for (const name of packageUnits) {
     writeFileSync(

@@ -267,7 +267,7 @@ describe("forwarder.sh and kms-proxy.sh", () => {
     expect(h.calls()).toEqual([
       {
         cmd: "vsock-proxy",
-        args: ["8000", "kms.us-east-1.amazonaws.com", "443", "--config", "/etc/nitro_enclaves/vsock-proxy.yaml"],
+        args: ["8000", "kms.us-east-1.amazonaws.com", "443", "--config", "/etc/tee-prover/vsock-proxy.yaml"],
       },
     ]);
   });
