@@ -25,6 +25,7 @@ import {
   NITRO_SCRIPT_PATHS,
   RELEASE_ENV_PATH,
   RUN_ENCLAVE_SH,
+  RUNTIME_DIR,
   STATE_DIR,
   VSOCK_PROXY_CONFIG_PATH,
 } from "./nitro-scripts";
@@ -236,8 +237,12 @@ function nitroUnits(input: NitroBootstrapInput): SystemdUnit[] {
     },
     {
       name: agent,
-      comment: `One host-agent sample, published to CloudWatch namespace ${input.metricNamespace}.`,
-      unit: { Description: `tee-prover ${fleet}: host agent sample`, ...networkOnline },
+      comment: [
+        `One host-agent sample, published to CloudWatch namespace ${input.metricNamespace}.`,
+        "Publishes only once this boot's enclave ran. Ordered after the enclave so that on shutdown",
+        "it is stopped before the enclave is.",
+      ].join("\n"),
+      unit: { Description: `tee-prover ${fleet}: host agent sample`, Wants: "network-online.target", After: `network-online.target ${enclave}` },
       service: {
         Type: "oneshot",
         ExecStart: NITRO_SCRIPT_PATHS.hostAgent,
@@ -325,7 +330,7 @@ function nitroFiles(input: NitroBootstrapInput): CloudInitFile[] {
     file(RELEASE_ENV_PATH, renderReleaseEnv(input), "0644"),
     // systemd opens StandardOutput=append: files before it would create LogsDirectory=, so the
     // directories must exist first: tmpfiles.d creates them on every boot, runcmd on the first.
-    file(TMPFILES_CONFIG_PATH, `d ${STATE_DIR} 0700 root root -\nd ${LOG_DIR} 0750 root root -\n`, "0644"),
+    file(TMPFILES_CONFIG_PATH, `d ${STATE_DIR} 0700 root root -\nd ${LOG_DIR} 0750 root root -\nd ${RUNTIME_DIR} 0755 root root -\n`, "0644"),
     // append: keeps the file open, so rotate by copy and truncate.
     file(
       LOGROTATE_CONFIG_PATH,
@@ -351,7 +356,9 @@ function nitroRunCommands(): RunCommand[] {
     // daemon-reload above) installs our allocator.yaml first each time.
     ["systemctl", "enable", "--now", NITRO_PACKAGE_UNITS.allocator],
     [CLOUDWATCH_AGENT_CTL, "-a", "fetch-config", "-m", "ec2", "-s", "-c", `file:${CLOUDWATCH_AGENT_CONFIG_PATH}`],
-    // Monitoring and plumbing first, so a refused EIF still shows up as EnclaveRunning 0.
+    // Plumbing and the agent's timer first; the agent stays silent until the enclave first runs,
+    // so a booting host (or one whose EIF is refused) never counts against the fleet alarms: the
+    // load balancer's health check and the boot grace deal with it.
     ["systemctl", "enable", "--now", kmsProxy, forwarder, agentTimer],
     // Blocks until the EIF is verified (or refused); then the enclave starts.
     ["systemctl", "enable", "--now", eif, enclave],

@@ -272,6 +272,8 @@ describe("renderNitroCloudInit: systemd units", () => {
 
   it("samples with the host agent every agentIntervalSeconds", () => {
     const agent = unit(artifacts, NITRO_UNIT_NAMES.agent);
+    // Stop order is the reverse of After=: on shutdown the agent stops before the enclave does.
+    expect(directive(agent, "Unit", "After")).toBe("network-online.target tee-prover-enclave.service");
     expect(directive(agent, "Service", "Type")).toBe("oneshot");
     expect(directive(agent, "Service", "ExecStart")).toBe(NITRO_SCRIPT_PATHS.hostAgent);
     const timer = unit(artifacts, NITRO_UNIT_NAMES.agentTimer);
@@ -331,7 +333,7 @@ describe("renderNitroCloudInit: runcmd, CloudWatch agent, metrics", () => {
 
   it("creates the state and log directories before units append to them", () => {
     expect(fileContent(artifacts, "/etc/tmpfiles.d/tee-prover.conf")).toBe(
-      "d /var/lib/tee-prover 0700 root root -\nd /var/log/tee-prover 0750 root root -\n",
+      "d /var/lib/tee-prover 0700 root root -\nd /var/log/tee-prover 0750 root root -\nd /run/tee-prover 0755 root root -\n",
     );
   });
 
