@@ -22,6 +22,8 @@ export const RUNTIME_DIR = "/run/tee-prover";
  * restarts (a crash after that is reported), not a reboot.
  */
 export const ENCLAVE_STARTED_MARKER = `${RUNTIME_DIR}/enclave-started`;
+/** Written by host-agent.sh at the server's first answer (200 or 429) after that; it publishes from then on. */
+export const SERVER_ANSWERED_MARKER = `${RUNTIME_DIR}/server-answered`;
 /** Our allow-list, outside /etc/nitro_enclaves so the package's own vsock-proxy.yaml never matters. */
 export const VSOCK_PROXY_CONFIG_PATH = "/etc/tee-prover/vsock-proxy.yaml";
 
@@ -265,7 +267,8 @@ export const HOST_AGENT_SH = bash`#!/usr/bin/env bash
 # Availability 0, never as a script that died before publishing. Its three requests per sample
 # count against the server's own rate limit, which covers every route: a 429 means busy, not down.
 # The fleet alarms aggregate every host's samples, so a host publishes only while its numbers mean
-# something: not before this boot's verified enclave first ran, not while the host shuts down.
+# something: not before this boot's verified enclave first ran and its server first answered, not
+# while the host shuts down.
 set -euo pipefail
 
 release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
@@ -273,6 +276,7 @@ release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
 . "$release_env"
 meminfo="\${TEE_PROVER_MEMINFO:-/proc/meminfo}"
 started_marker="\${TEE_PROVER_STARTED_MARKER:-/run/tee-prover/enclave-started}"
+answered_marker="\${TEE_PROVER_ANSWERED_MARKER:-/run/tee-prover/server-answered}"
 : "\${TEE_PROVER_HOST_PORT:?missing from release.env}" "\${TEE_PROVER_EIF_SERVES_TLS:?missing from release.env}"
 : "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}" "\${TEE_PROVER_PCR0_EXPECTED:?missing from release.env}"
 : "\${TEE_PROVER_PCR0_WARN_ONLY:?missing from release.env}" "\${TEE_PROVER_FLEET_NAME:?missing from release.env}"
@@ -325,6 +329,16 @@ availability=0
 # 429: the server's rate limiter (which counts /health too) refused the probe; it is alive.
 if [[ "$response_status" == "200" || "$response_status" == "429" ]]; then
   availability=1
+fi
+# The server inside a freshly started enclave needs a moment before it listens: boot ends with its
+# first answer, and from then on (this boot) a silent server is reported, not skipped.
+if [[ ! -e "$answered_marker" ]]; then
+  if ((availability == 0)); then
+    log "the enclave runs but the server has not answered yet this boot; publishing nothing"
+    exit 0
+  fi
+  mkdir -p "$(dirname "$answered_marker")"
+  touch "$answered_marker"
 fi
 add_metric Availability "$availability" None
 

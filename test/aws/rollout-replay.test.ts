@@ -36,7 +36,11 @@ let names: { fleet: string; namespace: string };
 
 // ---- the agent, per phase, as it really publishes ------------------------------------------------
 
-type AgentPhase = "booting" | "serving" | "busy" | "stopping" | "enclaveDead";
+/**
+ * booting: no enclave yet; starting: the enclave runs, its server does not answer yet; serving;
+ * busy: rate-limited (429); stopping: shutdown; enclaveDead: after the host served.
+ */
+type AgentPhase = "booting" | "starting" | "serving" | "busy" | "stopping" | "enclaveDead";
 
 interface Datum {
   readonly MetricName: string;
@@ -76,13 +80,14 @@ async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
   writeStubs(stubBin);
   mkdirSync(stubState, { recursive: true });
   const marker = join(dir, "run", "enclave-started");
-  // run-enclave.sh's mark: absent only while this boot's enclave has not run yet.
-  if (phase !== "booting") {
-    mkdirSync(dirname(marker), { recursive: true });
-    writeFileSync(marker, "");
-  }
+  const answered = join(dir, "run", "server-answered");
+  mkdirSync(dirname(marker), { recursive: true });
+  // run-enclave.sh's mark: absent only while this boot's enclave has not run yet; the agent's own
+  // mark of the server's first answer: absent until then.
+  if (phase !== "booting") writeFileSync(marker, "");
+  if (phase !== "booting" && phase !== "starting") writeFileSync(answered, "");
   if (phase === "stopping") writeFileSync(join(stubState, "system-state"), "stopping");
-  const enclaveUp = phase === "serving" || phase === "busy";
+  const enclaveUp = phase === "serving" || phase === "busy" || phase === "starting";
   writeFileSync(join(stubState, "describe-enclaves.json"), enclaveUp ? describeEnclavesJson({}) : "[]");
   const meminfo = join(dir, "meminfo");
   writeFileSync(meminfo, "MemTotal: 16000000 kB\nMemAvailable: 9000000 kB\nHugetlb: 4194304 kB\n");
@@ -90,6 +95,7 @@ async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
     STUB_STATE: stubState,
     TEE_PROVER_RELEASE_ENV: releaseEnv,
     TEE_PROVER_STARTED_MARKER: marker,
+    TEE_PROVER_ANSWERED_MARKER: answered,
     TEE_PROVER_MEMINFO: meminfo,
   }));
   if (result.code !== 0) throw new Error(`host-agent.sh failed in phase ${phase}: ${result.stderr}`);
@@ -115,8 +121,8 @@ beforeAll(async () => {
   const downPort = await listen(down);
   await new Promise<void>((resolve) => down.close(() => resolve()));
   try {
-    const phases: AgentPhase[] = ["booting", "serving", "busy", "stopping", "enclaveDead"];
-    const ports: Record<AgentPhase, number> = { booting: downPort, serving: okPort, busy: limitedPort, stopping: downPort, enclaveDead: downPort };
+    const phases: AgentPhase[] = ["booting", "starting", "serving", "busy", "stopping", "enclaveDead"];
+    const ports: Record<AgentPhase, number> = { booting: downPort, starting: downPort, serving: okPort, busy: limitedPort, stopping: downPort, enclaveDead: downPort };
     const samples = await Promise.all(phases.map((p) => agentSample(p, ports[p])));
     agentPhases = Object.fromEntries(phases.map((p, i) => [p, samples[i] ?? []])) as Record<AgentPhase, Datum[]>;
   } finally {
@@ -137,6 +143,8 @@ interface Host {
   readonly launch: number;
   /** When run-enclave.sh first saw the verified enclave running; undefined: never. */
   readonly enclaveStarts?: number;
+  /** When the server inside first answers; undefined: with the enclave. */
+  readonly serverUp?: number;
   /** Healthy in the target group (3 passing checks after the enclave started). */
   readonly inService?: number;
   /** Deregistered: draining for the deregistration delay, then terminated. */
@@ -147,9 +155,12 @@ interface Host {
   readonly busy?: readonly [number, number];
 }
 
-/** A host that boots in `boot` seconds: packages, EIF download and check, enclave start. */
+/**
+ * A host that boots in `boot` seconds (packages, EIF download and check, enclave start), whose
+ * server answers 2 minutes later, healthy in the target group 30 s after that.
+ */
 function booting(launch: number, boot = 9 * MIN): Host {
-  return { launch, enclaveStarts: launch + boot, inService: launch + boot + 40 };
+  return { launch, enclaveStarts: launch + boot, serverUp: launch + boot + 2 * MIN, inService: launch + boot + 2 * MIN + 30 };
 }
 
 function retire(host: Host, drain: number, deregistrationDelay = 660): Host {
@@ -166,6 +177,7 @@ function agentPhase(h: Host, t: number): AgentPhase | undefined {
   // The shutdown's last seconds: systemd is stopping units.
   if (h.terminate !== undefined && t >= h.terminate - 30) return "stopping";
   if (h.enclaveStarts === undefined || t < h.enclaveStarts) return "booting";
+  if (h.serverUp !== undefined && t < h.serverUp) return "starting";
   if (h.enclaveDies !== undefined && t >= h.enclaveDies) return "enclaveDead";
   if (h.busy !== undefined && t >= h.busy[0] && t < h.busy[1]) return "busy";
   return "serving";
@@ -317,6 +329,7 @@ describe("what is replayed", () => {
   test("the agent publishes nothing while booting or shutting down; 429 is alive; a dead enclave is reported", () => {
     const values = (phase: AgentPhase) => Object.fromEntries(agentPhases[phase].map((d) => [d.MetricName, d.Value]));
     expect(values("booting")).toEqual({});
+    expect(values("starting")).toEqual({});
     expect(values("stopping")).toEqual({});
     expect(values("serving")).toMatchObject({ Availability: 1, EnclaveRunning: 1, AttestationChecks: 1, AttestationFailures: 0, JobsPending: 2 });
     expect(values("busy")).toMatchObject({ Availability: 1, EnclaveRunning: 1 });

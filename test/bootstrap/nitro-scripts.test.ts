@@ -51,6 +51,8 @@ interface Host {
   readonly runDir: string;
   /** Where run-enclave.sh marks that this boot's enclave ran (/run/tee-prover/enclave-started). */
   readonly startedMarker: string;
+  /** Where the agent marks the server's first answer this boot (/run/tee-prover/server-answered). */
+  readonly answeredMarker: string;
   readonly env: NodeJS.ProcessEnv;
   script(path: string): string;
   calls(): StubCall[];
@@ -74,6 +76,7 @@ function host(options: TestInputOptions = {}): Host {
   const stateDir = join(dir, "var-lib");
   const runDir = join(dir, "run");
   const startedMarker = join(dir, "run-tee-prover", "enclave-started");
+  const answeredMarker = join(dir, "run-tee-prover", "server-answered");
   writeStubs(stubBin);
   mkdirSync(stubState, { recursive: true });
   return {
@@ -83,12 +86,14 @@ function host(options: TestInputOptions = {}): Host {
     stateDir,
     runDir,
     startedMarker,
+    answeredMarker,
     env: scriptEnv(stubBin, {
       STUB_STATE: stubState,
       TEE_PROVER_RELEASE_ENV: releaseEnv,
       TEE_PROVER_STATE_DIR: stateDir,
       TEE_PROVER_RUN_DIR: runDir,
       TEE_PROVER_STARTED_MARKER: startedMarker,
+      TEE_PROVER_ANSWERED_MARKER: answeredMarker,
       TEE_PROVER_POLL_SECONDS: "0",
     }),
     script: (path) => {
@@ -349,12 +354,15 @@ interface AgentRun {
 
 const MEMINFO = ["MemTotal:       16000000 kB", "MemFree:         2000000 kB", "MemAvailable:    6000000 kB", "Hugetlb:         4194304 kB", ""].join("\n");
 
-/** `started`: the enclave already ran this boot (run-enclave.sh's mark), as on a host in service. */
-async function runAgent(h: Host, enclaves: string, options: { started?: boolean; systemState?: string } = {}): Promise<AgentRun> {
-  if (options.started ?? true) {
-    mkdirSync(dirname(h.startedMarker), { recursive: true });
-    writeFileSync(h.startedMarker, "");
-  }
+/**
+ * `started`: the enclave already ran this boot (run-enclave.sh's mark); `answered`: its server
+ * already answered once (the agent's own mark). Both by default, as on a host in service.
+ */
+async function runAgent(h: Host, enclaves: string, options: { started?: boolean; answered?: boolean; systemState?: string } = {}): Promise<AgentRun> {
+  const started = options.started ?? true;
+  mkdirSync(dirname(h.startedMarker), { recursive: true });
+  if (started) writeFileSync(h.startedMarker, "");
+  if (started && (options.answered ?? true)) writeFileSync(h.answeredMarker, "");
   if (options.systemState !== undefined) writeFileSync(join(h.stubState, "system-state"), options.systemState);
   writeFileSync(join(h.stubState, "describe-enclaves.json"), enclaves);
   writeFileSync(join(h.dir, "meminfo"), MEMINFO);
@@ -464,6 +472,26 @@ describe("host-agent.sh", () => {
     expect(putArgs).toEqual([]);
     expect(h.calls().filter((c) => c.cmd === "aws" || c.cmd === "nitro-cli")).toEqual([]);
     expect(result.stderr).toContain("has not been verified and started yet this boot; publishing nothing");
+  });
+
+  it("publishes nothing until the server in the new enclave first answers; from then on, reports it", async () => {
+    const h = host({ hostPort: 1 });
+    const early = await runAgent(h, describeEnclavesJson({}), { answered: false });
+    expect(early.result.code, early.result.stderr).toBe(0);
+    expect(early.putArgs).toEqual([]);
+    expect(early.result.stderr).toContain("the server has not answered yet this boot; publishing nothing");
+    expect(existsSync(h.answeredMarker)).toBe(false);
+
+    const server = createHttpServer(proverHandler({ echoNonce: true }));
+    const port = await listen(server);
+    try {
+      const up = host({ hostPort: port });
+      const first = await runAgent(up, describeEnclavesJson({}), { answered: false });
+      expect(first.metrics.get("Availability")).toBe(1);
+      expect(existsSync(up.answeredMarker)).toBe(true);
+    } finally {
+      await close(server);
+    }
   });
 
   it("publishes nothing once the host is shutting down", async () => {
