@@ -18,7 +18,13 @@ export interface CwMetric {
 
 /** Where an alarm's number comes from on AWS, for one ingress mode. */
 export type AwsMetricSource =
-  | { readonly kind: "metric"; readonly metric: CwMetric; readonly treatMissingData: "breaching" | "notBreaching" | "missing" }
+  | {
+      readonly kind: "metric";
+      readonly metric: CwMetric;
+      readonly treatMissingData: "breaching" | "notBreaching" | "missing";
+      /** When the metric is published less often than the catalogue's period (ACM: once a day). */
+      readonly periodSeconds?: number;
+    }
   | {
       readonly kind: "expression";
       /** CloudWatch metric math over `metrics` (ids m1, m2, ...). */
@@ -42,6 +48,9 @@ export interface AlarmTargets {
   readonly autoScalingGroupName: pulumi.Input<string>;
   readonly certificateArn?: string;
 }
+
+/** ACM's DaysToExpiry arrives once a day. */
+export const ACM_METRIC_PERIOD_SECONDS = 86400;
 
 const L4_BLIND = "passthrough: TLS ends inside the enclave, so the NLB sees TCP only; nobody outside the TEE sees HTTP status codes or per-request latency";
 
@@ -128,7 +137,11 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
         return {
           kind: "metric",
           metric: { namespace: "AWS/CertificateManager", metricName: "DaysToExpiry", dimensions: { CertificateArn: targets.certificateArn }, stat: "Minimum" },
-          treatMissingData: "missing",
+          // ACM publishes DaysToExpiry about once a day and stops once the certificate has expired
+          // (ACM user guide, "Supported CloudWatch metrics"; cdklabs/construct-hub#158): a day per
+          // data point, and silence is the worst case, not "no data". See docs/aws-boot-rollout-and-alarms.md.
+          periodSeconds: ACM_METRIC_PERIOD_SECONDS,
+          treatMissingData: "breaching",
         };
       }
       // passthrough: the certificate lives in the enclave; the agent reads it from the TLS handshake.
@@ -188,17 +201,18 @@ export function fleetAlarms(
     };
     const logical = autoNamed(`${name}-${spec.severity.toLowerCase()}-${spec.id}`, AWS_NAME_LIMITS.cloudWatchAlarm);
     if (source.kind === "metric") {
+      const period = source.periodSeconds ?? spec.periodSeconds;
       alarms[spec.id] = new cloudwatch.MetricAlarm(logical, {
         ...common,
         namespace: source.metric.namespace,
         metricName: source.metric.metricName,
         dimensions: source.metric.dimensions,
-        period: spec.periodSeconds,
+        period,
         ...statArgs(source.metric.stat),
       }, opts);
       widgets.push(pulumi.output(source.metric.dimensions).apply((dims) => ({
         type: "metric",
-        properties: { title: `[${spec.severity}] ${spec.description}`, region: targets.region, stat: source.metric.stat, period: spec.periodSeconds, metrics: [[source.metric.namespace, source.metric.metricName, ...Object.entries(dims).flat()]] },
+        properties: { title: `[${spec.severity}] ${spec.description}`, region: targets.region, stat: source.metric.stat, period, metrics: [[source.metric.namespace, source.metric.metricName, ...Object.entries(dims).flat()]] },
       })));
     } else {
       alarms[spec.id] = new cloudwatch.MetricAlarm(logical, {

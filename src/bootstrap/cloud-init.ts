@@ -19,8 +19,8 @@ export interface CloudInitFile {
   readonly permissions: FileMode;
   readonly owner: string;
   /**
-   * Write in the final stage, after `packages:` are installed, so a package that ships a default
-   * for the same path (e.g. /etc/nitro_enclaves/allocator.yaml) cannot shadow ours.
+   * Write in the final stage, after `packages:` are installed. Only works where the distro's
+   * cloud.cfg lists the write_files_deferred module, so the Nitro bootstrap does not use it.
    */
   readonly defer?: boolean;
 }

@@ -1,10 +1,11 @@
 /**
- * The custom metrics the host agent publishes (DESIGN.md section 6). The alarms are built on these
+ * The custom metrics the host agent publishes, once this boot's enclave first ran and until the
+ * host shuts down (docs/aws-boot-rollout-and-alarms.md). The alarms are built on these
  * exact names, so they live in one list that the monitoring catalogue and the tests import; the
  * agent script must publish exactly these (the bootstrap tests run it and compare).
  */
 export const HOST_AGENT_METRICS = {
-  /** 1 when `/health` answers 200 through the local forwarder, else 0. */
+  /** 1 when `/health` answers 200 or 429 (rate-limited, alive) through the local forwarder, else 0. */
   Availability: { unit: "None" },
   /** `jobsPending` from `/ready` (queue depth); not published when `/ready` gives no counts. */
   JobsPending: { unit: "Count" },
@@ -12,7 +13,7 @@ export const HOST_AGENT_METRICS = {
   JobsProcessing: { unit: "Count" },
   /** 1 when the enclave runs in production mode with the pinned PCR0 (AWS only). */
   EnclaveRunning: { unit: "None" },
-  /** 1 per sample: the denominator of the attestation failure rate. */
+  /** 1 per sample that checked attestation (not when rate-limited): the failure rate's denominator. */
   AttestationChecks: { unit: "Count" },
   /** 1 when `/attestation?nonce=` did not return a fresh document, else 0. */
   AttestationFailures: { unit: "Count" },

@@ -16,7 +16,7 @@ export interface NitroBootstrapInput {
   readonly enclaveVsockPort: number;
   /** Enclave CID passed to `nitro-cli run-enclave --enclave-cid`, fixed so the forwarder can target it. */
   readonly enclaveCid: number;
-  /** Enclave allocation; written to /etc/nitro_enclaves/allocator.yaml and passed to run-enclave. */
+  /** Enclave allocation; installed as /etc/nitro_enclaves/allocator.yaml and passed to run-enclave. */
   readonly enclave: { readonly cpuCount: number; readonly memoryMiB: number };
   /** The release new hosts boot (the rollout target); its pins are checked before run-enclave. */
   readonly release: {

@@ -14,7 +14,18 @@ export const NITRO_LIBEXEC_DIR = "/usr/local/libexec/tee-prover";
 export const RELEASE_ENV_PATH = "/etc/tee-prover/release.env";
 export const STATE_DIR = "/var/lib/tee-prover";
 export const LOG_DIR = "/var/log/tee-prover";
-export const VSOCK_PROXY_CONFIG_PATH = "/etc/nitro_enclaves/vsock-proxy.yaml";
+/** Per-boot state (tmpfs): cleared at every boot. */
+export const RUNTIME_DIR = "/run/tee-prover";
+/**
+ * Written by run-enclave.sh once this boot's verified enclave first runs; the host agent publishes
+ * nothing before it exists, so a booting host never reads as an outage. It survives enclave
+ * restarts (a crash after that is reported), not a reboot.
+ */
+export const ENCLAVE_STARTED_MARKER = `${RUNTIME_DIR}/enclave-started`;
+/** Written by host-agent.sh at the server's first answer (200 or 429) after that; it publishes from then on. */
+export const SERVER_ANSWERED_MARKER = `${RUNTIME_DIR}/server-answered`;
+/** Our allow-list, outside /etc/nitro_enclaves so the package's own vsock-proxy.yaml never matters. */
+export const VSOCK_PROXY_CONFIG_PATH = "/etc/tee-prover/vsock-proxy.yaml";
 
 export const NITRO_SCRIPT_PATHS = {
   fetchAndVerifyEif: `${NITRO_LIBEXEC_DIR}/fetch-and-verify-eif.sh`,
@@ -114,6 +125,7 @@ release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
 . "$release_env"
 state_dir="\${TEE_PROVER_STATE_DIR:-/var/lib/tee-prover}"
 run_dir="\${TEE_PROVER_RUN_DIR:-/run/tee-prover-enclave}"
+started_marker="\${TEE_PROVER_STARTED_MARKER:-/run/tee-prover/enclave-started}"
 poll_seconds="\${TEE_PROVER_POLL_SECONDS:-10}"
 : "\${TEE_PROVER_RELEASE_VERSION:?missing from release.env}" "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}"
 : "\${TEE_PROVER_ENCLAVE_CPU_COUNT:?missing from release.env}" "\${TEE_PROVER_ENCLAVE_MEMORY_MIB:?missing from release.env}"
@@ -190,6 +202,10 @@ if ! check_enclave; then
   exit 1
 fi
 log "enclave CID $TEE_PROVER_ENCLAVE_CID is RUNNING; supervising every $poll_seconds s"
+# From now on the host agent publishes (see host-agent.sh). Not under $run_dir, which systemd
+# removes whenever this unit stops or restarts: a later crash must still be reported.
+mkdir -p "$(dirname "$started_marker")"
+touch "$started_marker"
 
 # A failing nitro-cli call is tolerated a few times (restarting would kill running proofs); a
 # missing enclave is not.
@@ -242,20 +258,25 @@ release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
 . "$release_env"
 : "\${TEE_PROVER_KMS_PROXY_VSOCK_PORT:?missing from release.env}" "\${TEE_PROVER_KMS_ENDPOINT:?missing from release.env}"
 
-exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/nitro_enclaves/vsock-proxy.yaml
+exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/tee-prover/vsock-proxy.yaml
 `;
 
 export const HOST_AGENT_SH = bash`#!/usr/bin/env bash
 # One sample of the host's view of the prover, published as CloudWatch custom metrics with the
-# Fleet dimension only (DESIGN.md section 6). Every probe tolerates failure: an unreachable server
-# is published as Availability 0, never as a script that died before publishing. Its three
-# requests per sample count against the server's own rate limit, which covers every route.
+# Fleet dimension only. Every probe tolerates failure: an unreachable server is published as
+# Availability 0, never as a script that died before publishing. Its three requests per sample
+# count against the server's own rate limit, which covers every route: a 429 means busy, not down.
+# The fleet alarms aggregate every host's samples, so a host publishes only while its numbers mean
+# something: not before this boot's verified enclave first ran and its server first answered, not
+# while the host shuts down.
 set -euo pipefail
 
 release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
 # shellcheck source=/dev/null
 . "$release_env"
 meminfo="\${TEE_PROVER_MEMINFO:-/proc/meminfo}"
+started_marker="\${TEE_PROVER_STARTED_MARKER:-/run/tee-prover/enclave-started}"
+answered_marker="\${TEE_PROVER_ANSWERED_MARKER:-/run/tee-prover/server-answered}"
 : "\${TEE_PROVER_HOST_PORT:?missing from release.env}" "\${TEE_PROVER_EIF_SERVES_TLS:?missing from release.env}"
 : "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}" "\${TEE_PROVER_PCR0_EXPECTED:?missing from release.env}"
 : "\${TEE_PROVER_PCR0_WARN_ONLY:?missing from release.env}" "\${TEE_PROVER_FLEET_NAME:?missing from release.env}"
@@ -265,6 +286,17 @@ log() {
   printf '%s\n' "$*" >&2
   logger -t tee-prover-agent -- "$*" 2>/dev/null || true
 }
+
+if [[ ! -e "$started_marker" ]]; then
+  log "this host's enclave has not been verified and started yet this boot; publishing nothing"
+  exit 0
+fi
+# "stopping": shutdown has begun (e.g. the Auto Scaling group terminates this host after draining);
+# the enclave is being stopped on purpose.
+if [[ "$(systemctl is-system-running 2>/dev/null || true)" == "stopping" ]]; then
+  log "the host is shutting down; publishing nothing"
+  exit 0
+fi
 
 curl_options=(--silent --max-time 5)
 if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
@@ -294,8 +326,19 @@ add_metric() {
 
 request "$base_url/health" "\${curl_options[@]}"
 availability=0
-if [[ "$response_status" == "200" ]]; then
+# 429: the server's rate limiter (which counts /health too) refused the probe; it is alive.
+if [[ "$response_status" == "200" || "$response_status" == "429" ]]; then
   availability=1
+fi
+# The server inside a freshly started enclave needs a moment before it listens: boot ends with its
+# first answer, and from then on (this boot) a silent server is reported, not skipped.
+if [[ ! -e "$answered_marker" ]]; then
+  if ((availability == 0)); then
+    log "the enclave runs but the server has not answered yet this boot; publishing nothing"
+    exit 0
+  fi
+  mkdir -p "$(dirname "$answered_marker")"
+  touch "$answered_marker"
 fi
 add_metric Availability "$availability" None
 
@@ -325,14 +368,20 @@ nonce="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 request "$base_url/attestation?nonce=$nonce" "\${curl_options[@]}"
 attestation_failures=1
 # shellcheck disable=SC2016 # $nonce is a jq variable
-if [[ "$response_status" == "200" ]] &&
+if [[ "$response_status" == "429" ]]; then
+  # Rate-limited: no check was made, so it counts neither as a check nor as a failure.
+  attestation_failures=skipped
+  log "attestation not checked: rate-limited (HTTP 429)"
+elif [[ "$response_status" == "200" ]] &&
   json_test '.nonce == $nonce and (.attestation | type == "string" and length > 0)' "$response_body" --arg nonce "$nonce"; then
   attestation_failures=0
 else
   log "attestation check failed (HTTP $response_status)"
 fi
-add_metric AttestationChecks 1 Count
-add_metric AttestationFailures "$attestation_failures" Count
+if [[ "$attestation_failures" != "skipped" ]]; then
+  add_metric AttestationChecks 1 Count
+  add_metric AttestationFailures "$attestation_failures" Count
+fi
 
 # The allocator reserves the enclave's memory as hugepages: count only what the parent can use.
 if memory_percent="$(awk '

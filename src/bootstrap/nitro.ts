@@ -25,10 +25,11 @@ import {
   NITRO_SCRIPT_PATHS,
   RELEASE_ENV_PATH,
   RUN_ENCLAVE_SH,
+  RUNTIME_DIR,
   STATE_DIR,
   VSOCK_PROXY_CONFIG_PATH,
 } from "./nitro-scripts";
-import { SYSTEMD_SYSTEM_DIR, appendLogDirectives, systemdUnitFile, type SystemdUnit } from "./systemd";
+import { SYSTEMD_SYSTEM_DIR, appendLogDirectives, systemdDropInFile, systemdUnitFile, type SystemdDropIn, type SystemdUnit } from "./systemd";
 
 export { NITRO_SCRIPT_PATHS, RELEASE_ENV_PATH } from "./nitro-scripts";
 
@@ -57,7 +58,12 @@ export const NITRO_PACKAGE_UNITS = {
   packagedVsockProxy: "nitro-enclaves-vsock-proxy.service",
 } as const;
 
+/** Where nitro-enclaves-allocator reads its sizing (a fixed path in the package's script). */
 export const ALLOCATOR_CONFIG_PATH = "/etc/nitro_enclaves/allocator.yaml";
+/** Our copy of the sizing, in a directory no package owns; installed over the package's at every allocator start. */
+export const ALLOCATOR_SOURCE_PATH = "/etc/tee-prover/allocator.yaml";
+/** The drop-in that installs our sizing before the allocator reads it. */
+export const ALLOCATOR_DROP_IN_PATH = `${SYSTEMD_SYSTEM_DIR}/nitro-enclaves-allocator.service.d/tee-prover.conf`;
 export const CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/tee-prover.json";
 export const CLOUDWATCH_AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl";
 export const TMPFILES_CONFIG_PATH = "/etc/tmpfiles.d/tee-prover.conf";
@@ -231,8 +237,12 @@ function nitroUnits(input: NitroBootstrapInput): SystemdUnit[] {
     },
     {
       name: agent,
-      comment: `One host-agent sample, published to CloudWatch namespace ${input.metricNamespace}.`,
-      unit: { Description: `tee-prover ${fleet}: host agent sample`, ...networkOnline },
+      comment: [
+        `One host-agent sample, published to CloudWatch namespace ${input.metricNamespace}.`,
+        "Publishes only once this boot's enclave ran. Ordered after the enclave so that on shutdown",
+        "it is stopped before the enclave is.",
+      ].join("\n"),
+      unit: { Description: `tee-prover ${fleet}: host agent sample`, Wants: "network-online.target", After: `network-online.target ${enclave}` },
       service: {
         Type: "oneshot",
         ExecStart: NITRO_SCRIPT_PATHS.hostAgent,
@@ -285,28 +295,42 @@ function file(path: string, content: string, permissions: FileMode): CloudInitFi
 }
 
 /**
- * A file the aws-nitro-enclaves-cli package also ships (as %config(noreplace)): written in the
- * final stage, after `packages:`, so the package's default can never take the place of ours.
- * Only these two are deferred, so the scripts and units do not depend on the deferred stage.
+ * The allocator reads only /etc/nitro_enclaves/allocator.yaml, which the aws-nitro-enclaves-cli
+ * RPM ships as %config(noreplace). Writing that path from cloud-init races the package install
+ * (write_files runs before packages:), and `defer: true` needs the optional write_files_deferred
+ * module in the distro's cloud.cfg. Instead our sizing lives at ALLOCATOR_SOURCE_PATH (plain
+ * write_files, no package owns it) and this drop-in installs it over the package's file before
+ * every allocator start: on the first boot and on every later one, whatever rpm left there.
+ * Sources: docs/aws-boot-rollout-and-alarms.md ("Enclave sizing").
  */
-function packageConfigFile(path: string, content: string): CloudInitFile {
-  return { path, content, permissions: "0644", owner: "root:root", defer: true };
+function allocatorDropIn(): SystemdDropIn {
+  return {
+    unitName: NITRO_PACKAGE_UNITS.allocator,
+    name: "tee-prover.conf",
+    comment: `Installs ${ALLOCATOR_SOURCE_PATH} (the fleet's enclave sizing) as ${ALLOCATOR_CONFIG_PATH} before the allocator reads it.`,
+    service: { ExecStartPre: `/usr/bin/install -D -m 0644 ${ALLOCATOR_SOURCE_PATH} ${ALLOCATOR_CONFIG_PATH}` },
+  };
 }
 
 function nitroFiles(input: NitroBootstrapInput): CloudInitFile[] {
   return [
-    packageConfigFile(
-      ALLOCATOR_CONFIG_PATH,
+    // Neither is deferred: both paths belong to us, so they can be written before packages install.
+    file(
+      ALLOCATOR_SOURCE_PATH,
       renderYamlFile({ memory_mib: input.enclave.memoryMiB, cpu_count: input.enclave.cpuCount }, { documentStart: true }),
+      "0644",
     ),
-    packageConfigFile(
+    systemdDropInFile(allocatorDropIn()),
+    // kms-proxy.sh passes this path to vsock-proxy --config, so the package's default is never read.
+    file(
       VSOCK_PROXY_CONFIG_PATH,
       renderYamlFile({ allowlist: [{ address: kmsEndpoint(input.region), port: 443 }] }, { flowMappingsInLists: true }),
+      "0644",
     ),
     file(RELEASE_ENV_PATH, renderReleaseEnv(input), "0644"),
     // systemd opens StandardOutput=append: files before it would create LogsDirectory=, so the
     // directories must exist first: tmpfiles.d creates them on every boot, runcmd on the first.
-    file(TMPFILES_CONFIG_PATH, `d ${STATE_DIR} 0700 root root -\nd ${LOG_DIR} 0750 root root -\n`, "0644"),
+    file(TMPFILES_CONFIG_PATH, `d ${STATE_DIR} 0700 root root -\nd ${LOG_DIR} 0750 root root -\nd ${RUNTIME_DIR} 0755 root root -\n`, "0644"),
     // append: keeps the file open, so rotate by copy and truncate.
     file(
       LOGROTATE_CONFIG_PATH,
@@ -328,10 +352,13 @@ function nitroRunCommands(): RunCommand[] {
   return [
     ["systemd-tmpfiles", "--create", TMPFILES_CONFIG_PATH],
     ["systemctl", "daemon-reload"],
-    // Reserves the enclave's CPUs and hugepages from allocator.yaml, now and at every boot.
+    // Reserves the enclave's CPUs and hugepages, now and at every boot; the drop-in (loaded by the
+    // daemon-reload above) installs our allocator.yaml first each time.
     ["systemctl", "enable", "--now", NITRO_PACKAGE_UNITS.allocator],
     [CLOUDWATCH_AGENT_CTL, "-a", "fetch-config", "-m", "ec2", "-s", "-c", `file:${CLOUDWATCH_AGENT_CONFIG_PATH}`],
-    // Monitoring and plumbing first, so a refused EIF still shows up as EnclaveRunning 0.
+    // Plumbing and the agent's timer first; the agent stays silent until the enclave first runs,
+    // so a booting host (or one whose EIF is refused) never counts against the fleet alarms: the
+    // load balancer's health check and the boot grace deal with it.
     ["systemctl", "enable", "--now", kmsProxy, forwarder, agentTimer],
     // Blocks until the EIF is verified (or refused); then the enclave starts.
     ["systemctl", "enable", "--now", eif, enclave],
@@ -396,6 +423,8 @@ export interface NitroArtifacts {
   readonly files: readonly ExtractedFile[];
   readonly scripts: readonly ExtractedScript[];
   readonly units: readonly ExtractedUnit[];
+  /** Drop-ins for units other packages ship, named `<unit>.d/<file>.conf`. */
+  readonly dropIns: readonly ExtractedUnit[];
   readonly runcmd: readonly RunCommand[];
 }
 
@@ -416,8 +445,10 @@ export function extractNitroArtifacts(cloudInit: string): NitroArtifacts {
     const shell = match?.[1] ?? match?.[2];
     return shell === undefined ? [] : [{ path: f.path, content: f.content, shell }];
   });
-  const units = files
+  const underSystemd = files
     .filter((f) => f.path.startsWith(`${SYSTEMD_SYSTEM_DIR}/`))
     .map((f) => ({ name: f.path.slice(SYSTEMD_SYSTEM_DIR.length + 1), content: f.content }));
-  return { packages: config.packages ?? [], files, scripts, units, runcmd: config.runcmd ?? [] };
+  const units = underSystemd.filter((u) => !u.name.includes("/"));
+  const dropIns = underSystemd.filter((u) => u.name.includes("/"));
+  return { packages: config.packages ?? [], files, scripts, units, dropIns, runcmd: config.runcmd ?? [] };
 }

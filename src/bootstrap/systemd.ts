@@ -43,16 +43,53 @@ function renderSection(title: string, section: UnitSection | undefined): string[
   return lines;
 }
 
+function renderSections(comment: string | undefined, sections: ReadonlyArray<readonly [string, UnitSection | undefined]>): string {
+  const header = comment === undefined ? [] : comment.split("\n").map((line) => `# ${line}`.trimEnd());
+  const rendered = sections.map(([title, section]) => renderSection(title, section)).filter((lines) => lines.length > 0);
+  return `${[header.join("\n"), ...rendered.map((lines) => lines.join("\n"))].filter((s) => s !== "").join("\n\n")}\n`;
+}
+
 export function renderSystemdUnit(unit: SystemdUnit): string {
   if (!UNIT_NAME.test(unit.name)) throw new Error(`invalid systemd unit name "${unit.name}"`);
-  const header = unit.comment === undefined ? [] : unit.comment.split("\n").map((line) => `# ${line}`.trimEnd());
-  const sections = [
-    renderSection("Unit", unit.unit),
-    renderSection("Service", unit.service),
-    renderSection("Timer", unit.timer),
-    renderSection("Install", unit.install),
-  ].filter((lines) => lines.length > 0);
-  return `${[header.join("\n"), ...sections.map((lines) => lines.join("\n"))].filter((s) => s !== "").join("\n\n")}\n`;
+  return renderSections(unit.comment, [
+    ["Unit", unit.unit],
+    ["Service", unit.service],
+    ["Timer", unit.timer],
+    ["Install", unit.install],
+  ]);
+}
+
+/**
+ * A drop-in (`<unit>.d/<name>.conf`) that amends a unit another package ships, without replacing
+ * the packaged file (systemd.unit(5), "drop-in" directories).
+ */
+export interface SystemdDropIn {
+  /** The unit it amends, e.g. `nitro-enclaves-allocator.service`. */
+  readonly unitName: string;
+  /** File name inside `<unit>.d/`, ending in `.conf`. */
+  readonly name: string;
+  readonly comment?: string;
+  readonly unit?: UnitSection;
+  readonly service?: UnitSection;
+}
+
+export function renderSystemdDropIn(dropIn: SystemdDropIn): string {
+  if (!UNIT_NAME.test(dropIn.unitName)) throw new Error(`invalid systemd unit name "${dropIn.unitName}"`);
+  if (!/^[A-Za-z0-9_.-]+\.conf$/.test(dropIn.name)) throw new Error(`invalid drop-in name "${dropIn.name}"`);
+  return renderSections(dropIn.comment, [
+    ["Unit", dropIn.unit],
+    ["Service", dropIn.service],
+  ]);
+}
+
+/** The cloud-init `write_files` entry that installs a drop-in under /etc/systemd/system/<unit>.d. */
+export function systemdDropInFile(dropIn: SystemdDropIn): CloudInitFile {
+  return {
+    path: `${SYSTEMD_SYSTEM_DIR}/${dropIn.unitName}.d/${dropIn.name}`,
+    content: renderSystemdDropIn(dropIn),
+    permissions: "0644",
+    owner: "root:root",
+  };
 }
 
 /** The cloud-init `write_files` entry that installs a unit under /etc/systemd/system. */

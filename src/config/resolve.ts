@@ -299,6 +299,13 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
   if (!(aws.fleet.minSize <= desiredCapacity && desiredCapacity <= aws.fleet.maxSize)) {
     problems.push({ key: "aws.fleet", message: `needs minSize <= desiredCapacity <= maxSize (got ${aws.fleet.minSize} <= ${desiredCapacity} <= ${aws.fleet.maxSize})`, fix: "adjust aws.fleet.minSize / desiredCapacity / maxSize" });
   }
+  if (raw.environment === "prod" && !(aws.amiId ?? "").startsWith("ami-")) {
+    problems.push({
+      key: "aws.amiId",
+      message: `prod must boot an AMI that config pins; ${aws.amiId === undefined ? "unset, it defaults to" : `"${aws.amiId}" is`} an SSM parameter that resolves to whatever Amazon Linux 2023 image is latest at each launch, so one fleet's hosts could boot different images and a scale-out could change the OS unreviewed`,
+      fix: `pulumi config set --path aws.amiId ami-... (an Amazon Linux 2023 x86_64 AMI id of ${typeof region === "string" ? region : "the stack's region"}, e.g. the current value of ${AL2023_SSM_AMI.replace(/^resolve:ssm:/, "")}); dev and staging may follow latest`,
+    });
+  }
   if (raw.environment === "prod" && aws.fleet.minSize < 2) {
     problems.push({ key: "aws.fleet.minSize", message: "prod needs at least 2 hosts so one AZ or one rollout never takes the service down", fix: "set aws.fleet.minSize: 2" });
   }

@@ -77,7 +77,10 @@ export const awsSchema = z.strictObject({
       if (!verdict.ok) ctx.addIssue({ code: "custom", message: `${verdict.reason}; use an enclave-capable, non-burstable type with at least 4 vCPUs, e.g. m6i.xlarge or c6i.2xlarge` });
     })
     .default("m6i.xlarge"),
-  /** Defaults to the latest Amazon Linux 2023 AMI through SSM; pin an AMI id for reproducible prod hosts. */
+  /**
+   * The parent instances' AMI. Defaults to the latest Amazon Linux 2023 AMI through SSM, which dev
+   * and staging may follow; prod must pin an `ami-...` id (checked in resolve.ts).
+   */
   amiId: z.string().regex(/^(ami-[0-9a-f]{8,17}|resolve:ssm:.+)$/).optional(),
   enclave: z
     .strictObject({

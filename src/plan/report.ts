@@ -50,6 +50,8 @@ export interface Plan {
     /** GCP: the pinned container image digest per release. */
     readonly imageDigests: Record<string, string>;
   };
+  /** AWS: the image each launch template boots, and whether config pins it or it follows latest. */
+  readonly hostImages: Array<{ readonly launchTemplate: string; readonly imageId: string; readonly pinned: boolean }>;
   /** What the enforcement points actually check, read back from the declared resources. */
   readonly pinnedPcrs: Record<string, Record<string, string>>;
   readonly workloadIdentityConditions: string[];
@@ -149,6 +151,16 @@ function plaintextListeners(resources: readonly PlannedResource[]): PlaintextLis
   return out.sort((a, b) => a.resource.localeCompare(b.resource));
 }
 
+/** The image every launch template boots: an `ami-` id is pinned, `resolve:ssm:` follows the parameter. */
+function hostImages(resources: readonly PlannedResource[]): Plan["hostImages"] {
+  return resources
+    .filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")
+    .map((r) => {
+      const imageId = String(r.inputs["imageId"]);
+      return { launchTemplate: r.name, imageId, pinned: imageId.startsWith("ami-") };
+    });
+}
+
 /** The attribute conditions the Workload Identity providers enforce. */
 function workloadIdentityConditions(resources: readonly PlannedResource[]): string[] {
   return resources.filter((r) => r.type === "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider").map((r) => String(r.inputs["attributeCondition"]));
@@ -221,6 +233,7 @@ export function buildPlan(input: {
     environment: input.environment,
     ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], summary: input.review.plaintext.summary, plaintextListeners: plaintextListeners(input.resources) },
     releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
+    hostImages: hostImages(input.resources),
     pinnedPcrs: pinnedPcrs(input.resources),
     workloadIdentityConditions: workloadIdentityConditions(input.resources),
     unobservableAlarms: input.review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
@@ -263,6 +276,9 @@ export function renderText(plan: Plan): string {
   lines.push("");
   lines.push(`Releases: new hosts boot ${plan.releases.active}; attestation accepts ${plan.releases.accepted.join(", ")}`);
   for (const [version, digest] of Object.entries(plan.releases.imageDigests)) lines.push(`  ${version}: image ${digest}`);
+  for (const h of plan.hostImages) {
+    lines.push(`  Hosts (${h.launchTemplate}) boot ${h.imageId}: ${h.pinned ? "pinned by aws.amiId" : "NOT PINNED, whatever image the SSM parameter names at each launch (refused in prod)"}`);
+  }
   for (const condition of plan.workloadIdentityConditions) lines.push(`  Workload Identity condition (secrets are released only when it holds):`, `    ${condition}`);
   for (const [sid, pcrs] of Object.entries(plan.pinnedPcrs)) {
     lines.push(`  ${sid}:`);

@@ -39,7 +39,7 @@ describe("hosts", () => {
     const doc = gunzipSync(raw).toString("utf8");
     expect(doc.startsWith("#cloud-config\n")).toBe(true);
     const parsed = parseYaml(doc) as { write_files: Array<{ path: string; content: string }> };
-    const allocator = parsed.write_files.find((f) => f.path === "/etc/nitro_enclaves/allocator.yaml");
+    const allocator = parsed.write_files.find((f) => f.path === "/etc/tee-prover/allocator.yaml");
     expect(parseYaml(allocator!.content)).toEqual({ memory_mib: 4096, cpu_count: 2 });
     expect(doc).not.toContain("--debug-mode");
   });
@@ -214,7 +214,7 @@ describe("alarms (terminate mode: every catalogue entry observable)", () => {
     ["p1-queue-deep", "GreaterThanThreshold", 100, 300, 1, "TeeProver/prover-dev", "JobsPending", "Maximum"],
     ["p2-latency-p95-elevated", "GreaterThanThreshold", 45, 300, 3, "AWS/ApplicationELB", "TargetResponseTime", "p95"],
     ["p2-cpu-elevated", "GreaterThanThreshold", 85, 300, 6, "AWS/EC2", "CPUUtilization", "Average"],
-    ["p2-tls-cert-expiring", "LessThanThreshold", 14, 3600, 1, "AWS/CertificateManager", "DaysToExpiry", "Minimum"],
+    ["p2-tls-cert-expiring", "LessThanThreshold", 14, 86400, 1, "AWS/CertificateManager", "DaysToExpiry", "Minimum"],
     ["p3-cpu-sustained", "GreaterThanThreshold", 80, 300, 12, "AWS/EC2", "CPUUtilization", "Average"],
   ];
   test.each(single)("%s: %s %s over %i s x %i on %s %s (%s)", (alarm, comparison, threshold, period, evaluations, namespace, metricName, stat) => {
@@ -237,6 +237,8 @@ describe("alarms (terminate mode: every catalogue entry observable)", () => {
     expect(prop(byName("aws:cloudwatch/metricAlarm:MetricAlarm", "prover-dev-p1-cpu-high"), "dimensions")).toEqual({ AutoScalingGroupName: one(resources, "aws:autoscaling/group:Group").state["name"] });
     expect(prop(byName("aws:cloudwatch/metricAlarm:MetricAlarm", "prover-dev-p0-tee-down"), "dimensions")).toEqual({ Fleet: "prover-dev" });
     expect(prop(byName("aws:cloudwatch/metricAlarm:MetricAlarm", "prover-dev-p0-tee-down"), "treatMissingData")).toBe("breaching");
+    // ACM stops publishing DaysToExpiry once the certificate has expired: silence must page.
+    expect(prop(byName("aws:cloudwatch/metricAlarm:MetricAlarm", "prover-dev-p2-tls-cert-expiring"), "treatMissingData")).toBe("breaching");
   });
 
   const math: Array<[string, number, number, number, string, Array<[string, string, string]>]> = [

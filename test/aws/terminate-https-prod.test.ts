@@ -17,6 +17,7 @@ beforeAll(async () => {
     aws: {
       ...aws,
       instanceType: "m6i.2xlarge",
+      amiId: "ami-0123456789abcdef0",
       enclave: {},
       fleet: { minSize: 2, maxSize: 8, desiredCapacity: 3 },
       vpc: { mode: "existing", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"] },
@@ -28,6 +29,10 @@ beforeAll(async () => {
 });
 
 describe("prod protections", () => {
+  test("hosts boot the AMI config pins, not the latest one", () => {
+    expect(prop(one(resources, "aws:ec2/launchTemplate:LaunchTemplate"), "imageId")).toBe("ami-0123456789abcdef0");
+  });
+
   test("the KMS key is protected with a 30-day deletion window", () => {
     const key = one(resources, "aws:kms/key:Key");
     expect(key.protect).toBe(true);

@@ -126,7 +126,7 @@ export function scriptEnv(stubBin: string, extra: Record<string, string>): NodeJ
 }
 
 /**
- * Stub `aws`, `nitro-cli`, `socat` and `vsock-proxy`: each records its argv as one JSON line in
+ * Stub `aws`, `nitro-cli`, `systemctl`, `socat` and `vsock-proxy`: each records its argv as one JSON line in
  * $STUB_STATE/calls.jsonl. `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
  * `describe-enclaves` prints $STUB_STATE/describe-enclaves.<n>.json for its n-th call (1-based),
  * falling back to describe-enclaves.json, and exits 1 if the chosen file holds "FAIL"; when
@@ -164,6 +164,18 @@ case "$1" in
   terminate-enclave) echo '{"Terminated":true}' ;;
   *) echo "stub nitro-cli: unexpected $1" >&2; exit 2 ;;
 esac
+`,
+  );
+  // `systemctl is-system-running`: prints $STUB_STATE/system-state (default "running") and, like
+  // systemctl, exits non-zero for any state but "running".
+  writeExecutable(
+    join(stubBin, "systemctl"),
+    `#!/usr/bin/env bash
+set -euo pipefail
+${record}
+state="$(cat "$STUB_STATE/system-state" 2>/dev/null || echo running)"
+echo "$state"
+[[ "$state" == "running" ]]
 `,
   );
   for (const name of ["socat", "vsock-proxy"]) {
@@ -243,6 +255,8 @@ export function hostSystemdUnitDir(): string {
 export function systemdVerifyRoot(
   files: ReadonlyArray<{ path: string; content: string; permissions: string }>,
   packageUnits: readonly string[],
+  /** Absolute paths of this machine's executables that units run (copied into the root). */
+  hostExecutables: readonly string[] = [],
 ): string {
   const root = tempDir("systemd-root");
   materialise(root, files);
@@ -251,6 +265,10 @@ export function systemdVerifyRoot(
   mkdirSync(targetDir, { recursive: true });
   for (const name of readdirSync(unitDir).filter((n) => n.endsWith(".target"))) {
     cpSync(join(unitDir, name), join(targetDir, name), { dereference: true });
+  }
+  for (const executable of hostExecutables) {
+    mkdirSync(join(root, dirname(executable)), { recursive: true });
+    cpSync(executable, join(root, executable), { dereference: true });
   }
   for (const name of packageUnits) {
     writeFileSync(

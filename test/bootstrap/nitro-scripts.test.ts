@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOST_AGENT_METRIC_NAMES } from "../../src/bootstrap/host-agent-metrics";
 import { extractNitroArtifacts, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
@@ -49,6 +49,10 @@ interface Host {
   readonly stubState: string;
   readonly stateDir: string;
   readonly runDir: string;
+  /** Where run-enclave.sh marks that this boot's enclave ran (/run/tee-prover/enclave-started). */
+  readonly startedMarker: string;
+  /** Where the agent marks the server's first answer this boot (/run/tee-prover/server-answered). */
+  readonly answeredMarker: string;
   readonly env: NodeJS.ProcessEnv;
   script(path: string): string;
   calls(): StubCall[];
@@ -71,6 +75,8 @@ function host(options: TestInputOptions = {}): Host {
   const stubState = join(dir, "stub-state");
   const stateDir = join(dir, "var-lib");
   const runDir = join(dir, "run");
+  const startedMarker = join(dir, "run-tee-prover", "enclave-started");
+  const answeredMarker = join(dir, "run-tee-prover", "server-answered");
   writeStubs(stubBin);
   mkdirSync(stubState, { recursive: true });
   return {
@@ -79,11 +85,15 @@ function host(options: TestInputOptions = {}): Host {
     stubState,
     stateDir,
     runDir,
+    startedMarker,
+    answeredMarker,
     env: scriptEnv(stubBin, {
       STUB_STATE: stubState,
       TEE_PROVER_RELEASE_ENV: releaseEnv,
       TEE_PROVER_STATE_DIR: stateDir,
       TEE_PROVER_RUN_DIR: runDir,
+      TEE_PROVER_STARTED_MARKER: startedMarker,
+      TEE_PROVER_ANSWERED_MARKER: answeredMarker,
       TEE_PROVER_POLL_SECONDS: "0",
     }),
     script: (path) => {
@@ -211,6 +221,24 @@ describe("run-enclave.sh", () => {
     expect(JSON.stringify(h.calls())).not.toContain("debug");
   });
 
+  it("marks this boot's enclave as started once it runs, and keeps the mark when it later dies", () => {
+    const h = withVerifiedEif(host());
+    const result = runEnclave(h, [running, "[]"]);
+    expect(result.code).toBe(1);
+    // The agent keeps publishing (EnclaveRunning 0) after a crash: the mark is outside $run_dir.
+    expect(existsSync(h.startedMarker)).toBe(true);
+    expect(h.startedMarker.startsWith(`${h.runDir}/`)).toBe(false);
+  });
+
+  it("does not mark an enclave that never came up, nor a refused EIF", () => {
+    const h = withVerifiedEif(host());
+    expect(runEnclave(h, ["[]"]).code).toBe(1);
+    expect(existsSync(h.startedMarker)).toBe(false);
+    const refused = host();
+    expect(runEnclave(refused, [running]).code).toBe(1);
+    expect(existsSync(refused.startedMarker)).toBe(false);
+  });
+
   it("terminates an enclave that reports DEBUG_MODE", () => {
     const h = withVerifiedEif(host());
     const result = runEnclave(h, [describeEnclavesJson({ flags: "DEBUG_MODE" })]);
@@ -267,7 +295,7 @@ describe("forwarder.sh and kms-proxy.sh", () => {
     expect(h.calls()).toEqual([
       {
         cmd: "vsock-proxy",
-        args: ["8000", "kms.us-east-1.amazonaws.com", "443", "--config", "/etc/nitro_enclaves/vsock-proxy.yaml"],
+        args: ["8000", "kms.us-east-1.amazonaws.com", "443", "--config", "/etc/tee-prover/vsock-proxy.yaml"],
       },
     ]);
   });
@@ -277,6 +305,8 @@ describe("forwarder.sh and kms-proxy.sh", () => {
 
 interface ProverBehaviour {
   echoNonce: boolean;
+  /** Answer every request 429, as the server's rate limiter does under a burst. */
+  rateLimited?: boolean;
 }
 
 /** A stand-in for the proof server's /health, /ready and /attestation. */
@@ -287,6 +317,7 @@ function proverHandler(behaviour: ProverBehaviour) {
       response.writeHead(status, { "content-type": "application/json" });
       response.end(JSON.stringify(body));
     };
+    if (behaviour.rateLimited === true) return json(429, { error: "Too Many Requests" });
     if (url.pathname === "/health") return json(200, { status: "ok", timestamp: "2026-01-07T23:30:00Z" });
     if (url.pathname === "/ready") {
       return json(200, { status: "ok", jobsProcessing: 2, jobsPending: 5, jobCapacity: 0, timestamp: "2026-01-07T23:30:00Z" });
@@ -323,7 +354,16 @@ interface AgentRun {
 
 const MEMINFO = ["MemTotal:       16000000 kB", "MemFree:         2000000 kB", "MemAvailable:    6000000 kB", "Hugetlb:         4194304 kB", ""].join("\n");
 
-async function runAgent(h: Host, enclaves: string): Promise<AgentRun> {
+/**
+ * `started`: the enclave already ran this boot (run-enclave.sh's mark); `answered`: its server
+ * already answered once (the agent's own mark). Both by default, as on a host in service.
+ */
+async function runAgent(h: Host, enclaves: string, options: { started?: boolean; answered?: boolean; systemState?: string } = {}): Promise<AgentRun> {
+  const started = options.started ?? true;
+  mkdirSync(dirname(h.startedMarker), { recursive: true });
+  if (started) writeFileSync(h.startedMarker, "");
+  if (started && (options.answered ?? true)) writeFileSync(h.answeredMarker, "");
+  if (options.systemState !== undefined) writeFileSync(join(h.stubState, "system-state"), options.systemState);
   writeFileSync(join(h.stubState, "describe-enclaves.json"), enclaves);
   writeFileSync(join(h.dir, "meminfo"), MEMINFO);
   // Async: the agent talks to a server in this process, which must keep serving meanwhile.
@@ -416,6 +456,63 @@ describe("host-agent.sh", () => {
       expect(metrics.get("AttestationFailures")).toBe(0);
       // Issued for 30 days a moment ago: 29 whole days remain (30 only if no second has passed).
       expect([29, 30]).toContain(metrics.get("TlsCertDaysToExpiry"));
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("publishes nothing before this boot's enclave was verified and started", async () => {
+    // A booting host: the forwarder is up, nothing answers behind it, no enclave yet.
+    const server = createHttpServer();
+    const port = await listen(server);
+    await close(server);
+    const h = host({ hostPort: port });
+    const { result, putArgs } = await runAgent(h, "[]", { started: false });
+    expect(result.code, result.stderr).toBe(0);
+    expect(putArgs).toEqual([]);
+    expect(h.calls().filter((c) => c.cmd === "aws" || c.cmd === "nitro-cli")).toEqual([]);
+    expect(result.stderr).toContain("has not been verified and started yet this boot; publishing nothing");
+  });
+
+  it("publishes nothing until the server in the new enclave first answers; from then on, reports it", async () => {
+    const h = host({ hostPort: 1 });
+    const early = await runAgent(h, describeEnclavesJson({}), { answered: false });
+    expect(early.result.code, early.result.stderr).toBe(0);
+    expect(early.putArgs).toEqual([]);
+    expect(early.result.stderr).toContain("the server has not answered yet this boot; publishing nothing");
+    expect(existsSync(h.answeredMarker)).toBe(false);
+
+    const server = createHttpServer(proverHandler({ echoNonce: true }));
+    const port = await listen(server);
+    try {
+      const up = host({ hostPort: port });
+      const first = await runAgent(up, describeEnclavesJson({}), { answered: false });
+      expect(first.metrics.get("Availability")).toBe(1);
+      expect(existsSync(up.answeredMarker)).toBe(true);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("publishes nothing once the host is shutting down", async () => {
+    const h = host({ hostPort: 1 });
+    const { result, putArgs } = await runAgent(h, "[]", { systemState: "stopping" });
+    expect(result.code, result.stderr).toBe(0);
+    expect(putArgs).toEqual([]);
+    expect(result.stderr).toContain("the host is shutting down; publishing nothing");
+    // Any other state (e.g. "degraded" after an unrelated unit failed) still publishes.
+    const degraded = await runAgent(host({ hostPort: 1 }), "[]", { systemState: "degraded" });
+    expect(degraded.metrics.get("EnclaveRunning")).toBe(0);
+  });
+
+  it("counts a rate-limited server (429) as available, and its attestation as not checked", async () => {
+    const server = createHttpServer(proverHandler({ echoNonce: true, rateLimited: true }));
+    const port = await listen(server);
+    try {
+      const { result, metrics } = await runAgent(host({ hostPort: port }), describeEnclavesJson({}));
+      expect(result.code, result.stderr).toBe(0);
+      expect(Object.fromEntries(metrics)).toEqual({ Availability: 1, EnclaveRunning: 1, MemoryUtilization: 49.2 });
+      expect(result.stderr).toContain("attestation not checked: rate-limited (HTTP 429)");
     } finally {
       await close(server);
     }

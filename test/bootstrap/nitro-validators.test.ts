@@ -110,7 +110,8 @@ describe("shellcheck", () => {
 
 function systemdVerify(files: ReadonlyArray<{ path: string; content: string; permissions: string }>, units: readonly string[]): RunResult {
   requireTool("systemd-analyze", "systemd");
-  const root = systemdVerifyRoot(files, Object.values(NITRO_PACKAGE_UNITS));
+  // /usr/bin/install: the allocator drop-in's ExecStartPre; /bin/true: the package units' stubs.
+  const root = systemdVerifyRoot(files, Object.values(NITRO_PACKAGE_UNITS), ["/usr/bin/install", "/bin/true"]);
   track(root);
   // --root: ExecStart= binaries and the units' dependencies are resolved inside the temporary
   // root, so the scripts never need to exist at their real paths on this machine.
@@ -135,6 +136,16 @@ describe("systemd-analyze verify", () => {
   it("accepts every unit, with its scripts in place", () => {
     expect(unitNames).toHaveLength(6);
     expect(verdict(systemdVerify(artifacts.files, unitNames))).toBeUndefined();
+  });
+
+  it("accepts the allocator drop-in on the package's unit", () => {
+    expect(artifacts.dropIns.map((d) => d.name)).toEqual(["nitro-enclaves-allocator.service.d/tee-prover.conf"]);
+    expect(verdict(systemdVerify(artifacts.files, [NITRO_PACKAGE_UNITS.allocator]))).toBeUndefined();
+  });
+
+  it("reads the drop-in: an ExecStartPre that is not there fails (negative control)", () => {
+    const files = artifacts.files.map((f) => (f.path.includes(".service.d/") ? { ...f, content: f.content.replace("/usr/bin/install", "/usr/local/bin/install") } : f));
+    expect(verdict(systemdVerify(files, [NITRO_PACKAGE_UNITS.allocator]))).toMatch(/\/usr\/local\/bin\/install is not executable/);
   });
 
   it("catches an ignored directive, which it reports only as a warning (negative control)", () => {

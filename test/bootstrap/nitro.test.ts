@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -88,11 +88,11 @@ describe("renderNitroCloudInit: document shape", () => {
     expect(scriptModes).toEqual(["0755", "0755", "0755", "0755", "0755"]);
   });
 
-  it("defers only the files the Nitro package also ships, so they land after packages install", () => {
-    expect(artifacts.files.filter((f) => f.defer).map((f) => f.path)).toEqual([
-      "/etc/nitro_enclaves/allocator.yaml",
-      "/etc/nitro_enclaves/vsock-proxy.yaml",
-    ]);
+  it("defers no file: nothing depends on the optional write_files_deferred module", () => {
+    expect(artifacts.files.filter((f) => f.defer).map((f) => f.path)).toEqual([]);
+    expect(rendered).not.toMatch(/^\s*defer:/m);
+    // Nor does it write the package's %config(noreplace) paths, which packages: would race.
+    expect(artifacts.files.map((f) => f.path).filter((p) => p.startsWith("/etc/nitro_enclaves/"))).toEqual([]);
   });
 
   it("extracts the five bash scripts and six units", () => {
@@ -127,17 +127,49 @@ describe("renderNitroCloudInit: document shape", () => {
 });
 
 describe("renderNitroCloudInit: Nitro configuration", () => {
-  it("writes allocator.yaml with the enclave's memory and vCPUs", () => {
-    const allocator = fileContent(artifacts, "/etc/nitro_enclaves/allocator.yaml");
+  it("writes the enclave's memory and vCPUs to our own allocator.yaml", () => {
+    const allocator = fileContent(artifacts, "/etc/tee-prover/allocator.yaml");
     expect(allocator).toBe("---\nmemory_mib: 4096\ncpu_count: 2\n");
     expect(parse(allocator)).toEqual({ memory_mib: 4096, cpu_count: 2 });
   });
 
+  it("installs it over the package's allocator.yaml before every allocator start (drop-in)", () => {
+    expect(artifacts.dropIns.map((d) => d.name)).toEqual(["nitro-enclaves-allocator.service.d/tee-prover.conf"]);
+    const dropIn = parseUnit(artifacts.dropIns[0]?.content ?? "");
+    expect(dropIn.get("Service")?.get("ExecStartPre")).toEqual([
+      "/usr/bin/install -D -m 0644 /etc/tee-prover/allocator.yaml /etc/nitro_enclaves/allocator.yaml",
+    ]);
+    expect([...dropIn.keys()]).toEqual(["Service"]);
+  });
+
+  it("the drop-in's command replaces whatever the package left, with our sizing", () => {
+    // A boot as the host sees it, inside a scratch root: our file from write_files, the package's
+    // default (or an .rpmnew leftover) at the allocator's path, then ExecStartPre as written.
+    requireTool("install", "coreutils");
+    const root = tempDir("allocator-root");
+    dirs.push(root);
+    const source = fileContent(artifacts, "/etc/tee-prover/allocator.yaml");
+    mkdirSync(join(root, "etc/tee-prover"), { recursive: true });
+    writeFileSync(join(root, "etc/tee-prover/allocator.yaml"), source);
+    mkdirSync(join(root, "etc/nitro_enclaves"), { recursive: true });
+    writeFileSync(join(root, "etc/nitro_enclaves/allocator.yaml"), "---\nmemory_mib: 512\ncpu_count: 2\n");
+    const execStartPre = directive(parseUnit(artifacts.dropIns[0]?.content ?? ""), "Service", "ExecStartPre") ?? "";
+    const [command, ...args] = execStartPre.split(" ");
+    const rooted = args.map((a) => (a.startsWith("/") ? join(root, a) : a));
+    const result = run(command ?? "", rooted);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(join(root, "etc/nitro_enclaves/allocator.yaml"), "utf8")).toBe(source);
+    // And on a first boot before the package created the directory.
+    rmSync(join(root, "etc/nitro_enclaves"), { recursive: true });
+    expect(run(command ?? "", rooted).code).toBe(0);
+    expect(readFileSync(join(root, "etc/nitro_enclaves/allocator.yaml"), "utf8")).toBe(source);
+  });
+
   it("allow-lists exactly the region's KMS endpoint for the vsock-proxy", () => {
-    const allowlist = fileContent(artifacts, "/etc/nitro_enclaves/vsock-proxy.yaml");
+    const allowlist = fileContent(artifacts, "/etc/tee-prover/vsock-proxy.yaml");
     expect(allowlist).toBe("allowlist:\n  - { address: kms.us-east-1.amazonaws.com, port: 443 }\n");
     const other = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput({ region: "eu-west-2" })));
-    expect(parse(fileContent(other, "/etc/nitro_enclaves/vsock-proxy.yaml"))).toEqual({
+    expect(parse(fileContent(other, "/etc/tee-prover/vsock-proxy.yaml"))).toEqual({
       allowlist: [{ address: "kms.eu-west-2.amazonaws.com", port: 443 }],
     });
   });
@@ -204,7 +236,7 @@ describe("renderNitroCloudInit: Nitro configuration", () => {
     expect(forwarder).not.toMatch(/OPENSSL|ssl-l|cert=/i);
     const kmsProxy = artifacts.scripts.find((s) => s.path === NITRO_SCRIPT_PATHS.kmsProxy)?.content ?? "";
     expect(kmsProxy).toContain(
-      'exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/nitro_enclaves/vsock-proxy.yaml',
+      'exec vsock-proxy "$TEE_PROVER_KMS_PROXY_VSOCK_PORT" "$TEE_PROVER_KMS_ENDPOINT" 443 --config /etc/tee-prover/vsock-proxy.yaml',
     );
   });
 });
@@ -240,6 +272,8 @@ describe("renderNitroCloudInit: systemd units", () => {
 
   it("samples with the host agent every agentIntervalSeconds", () => {
     const agent = unit(artifacts, NITRO_UNIT_NAMES.agent);
+    // Stop order is the reverse of After=: on shutdown the agent stops before the enclave does.
+    expect(directive(agent, "Unit", "After")).toBe("network-online.target tee-prover-enclave.service");
     expect(directive(agent, "Service", "Type")).toBe("oneshot");
     expect(directive(agent, "Service", "ExecStart")).toBe(NITRO_SCRIPT_PATHS.hostAgent);
     const timer = unit(artifacts, NITRO_UNIT_NAMES.agentTimer);
@@ -284,9 +318,22 @@ describe("renderNitroCloudInit: runcmd, CloudWatch agent, metrics", () => {
     ]);
   });
 
+  it("has the sizing and the drop-in in place before the allocator starts", () => {
+    // write_files (init stage) runs before runcmd; neither file waits for the deferred stage.
+    for (const path of ["/etc/tee-prover/allocator.yaml", "/etc/systemd/system/nitro-enclaves-allocator.service.d/tee-prover.conf"]) {
+      expect(artifacts.files.find((f) => f.path === path)?.defer, path).toBe(false);
+    }
+    const index = (cmd: readonly string[]) => artifacts.runcmd.findIndex((c) => JSON.stringify(c) === JSON.stringify(cmd));
+    const reload = index(["systemctl", "daemon-reload"]);
+    const allocator = index(["systemctl", "enable", "--now", "nitro-enclaves-allocator.service"]);
+    expect(reload).toBeGreaterThanOrEqual(0);
+    expect(allocator).toBeGreaterThan(reload);
+    expect(index(["systemctl", "enable", "--now", "tee-prover-eif.service", "tee-prover-enclave.service"])).toBeGreaterThan(allocator);
+  });
+
   it("creates the state and log directories before units append to them", () => {
     expect(fileContent(artifacts, "/etc/tmpfiles.d/tee-prover.conf")).toBe(
-      "d /var/lib/tee-prover 0700 root root -\nd /var/log/tee-prover 0750 root root -\n",
+      "d /var/lib/tee-prover 0700 root root -\nd /var/log/tee-prover 0750 root root -\nd /run/tee-prover 0755 root root -\n",
     );
   });
 

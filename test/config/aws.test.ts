@@ -3,7 +3,7 @@
  * allocation against the manifest and the parent's share, fleet sizes, region and key admins.
  */
 import { describe, expect, it } from "vitest";
-import { devWith, expectOnlyProblem, problemsOf, resolveOk } from "./helpers";
+import { devValues, devWith, expectOnlyProblem, problemsOf, resolveOk } from "./helpers";
 
 const TYPE_ADVICE = "use an enclave-capable, non-burstable type with at least 4 vCPUs, e.g. m6i.xlarge or c6i.2xlarge";
 
@@ -115,9 +115,40 @@ describe("aws.enclave allocation", () => {
   });
 });
 
+describe("aws.amiId", () => {
+  const prod = (amiId?: string) =>
+    devWith((v, p) => {
+      v["tee-prover-infra:environment"] = "prod";
+      p("aws").fleet = { minSize: 2, maxSize: 4 };
+      if (amiId !== undefined) p("aws").amiId = amiId;
+    });
+
+  it("refuses prod that would follow the latest Amazon Linux 2023 image", () => {
+    expectOnlyProblem(
+      prod(),
+      "aws.amiId",
+      ["prod must boot an AMI that config pins", "unset, it defaults to an SSM parameter"],
+      ["pulumi config set --path aws.amiId ami-", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", "us-east-1"],
+    );
+  });
+
+  it("refuses prod with an SSM parameter instead of an AMI id", () => {
+    expectOnlyProblem(prod("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"), "aws.amiId", '"resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" is an SSM parameter');
+  });
+
+  it("accepts a pinned AMI in prod; dev and staging may follow latest", () => {
+    expect(resolveOk(prod("ami-0abcdef0123456789")).aws.amiId).toBe("ami-0abcdef0123456789");
+    expect(resolveOk(devValues()).aws.amiId).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+    expect(resolveOk(devWith((v) => (v["tee-prover-infra:environment"] = "staging"))).aws.amiId).toMatch(/^resolve:ssm:/);
+  });
+});
+
 describe("aws.fleet", () => {
   it("refuses prod with minSize 1", () => {
-    const values = devWith((v) => (v["tee-prover-infra:environment"] = "prod"));
+    const values = devWith((v, p) => {
+      v["tee-prover-infra:environment"] = "prod";
+      p("aws").amiId = "ami-0123456789abcdef0";
+    });
     expectOnlyProblem(values, "aws.fleet.minSize", "prod needs at least 2 hosts", "set aws.fleet.minSize: 2");
   });
 
@@ -125,8 +156,10 @@ describe("aws.fleet", () => {
     const config = resolveOk(devWith((v, p) => {
       v["tee-prover-infra:environment"] = "prod";
       p("aws").fleet = { minSize: 2, maxSize: 4 };
+      p("aws").amiId = "ami-0123456789abcdef0";
     }));
     expect(config.environment).toBe("prod");
+    expect(config.aws.amiId).toBe("ami-0123456789abcdef0");
     expect(config.aws.fleet).toEqual({ minSize: 2, maxSize: 4, desiredCapacity: 2 });
     expect(config.logRetentionDays).toBe(365);
   });

@@ -212,6 +212,7 @@ describe("several problems at once", () => {
       ["aws:region", "is required for cloud aws"],
       ["aws.enclave.memoryMiB", "2048 MiB is below the release manifest's buildInfo.memoryMB "],
       ["aws.enclave.cpuCount", "4 of m6i.xlarge's 4 vCPUs leaves the parent 0"],
+      ["aws.amiId", "prod must boot an AMI that config pins"],
       ["aws.fleet.minSize", "prod needs at least 2 hosts so one AZ or one rollout never takes the service down"],
       ["aws.certificateArn", "is required in terminate mode"],
     ]);
