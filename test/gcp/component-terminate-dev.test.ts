@@ -3,8 +3,11 @@ import { GCP_NAME_PATTERN, AUTONAME_SUFFIX_LENGTH } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
 import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, named, ofType, one, planStack, prop } from "../helpers/offline";
+import { GCP_PROBER_METRIC_LABEL, GCP_PROBER_METRIC_NAMES, GCP_PROBER_METRICS } from "../../src/bootstrap/gcp-prober";
+import { resourceKey } from "../../src/plan/engine";
+import { BUILT_IN_METRIC_TYPES, conditionRefs, firstUpProblems, LOG_METRIC, METRIC_DESCRIPTOR, POLICY } from "./first-up";
 
-// The GCP dev stack as committed: SEV-SNP on n2d, terminate mode, reference image over HTTP with the
+// The GCP dev stack as committed: AMD SEV on n2d, terminate mode, reference image over HTTP with the
 // plaintext hop accepted, a managed certificate.
 let resources: PlannedResource[];
 let outputs: Record<string, unknown>;
@@ -243,3 +246,59 @@ test("every child is parented by the component; names fit GCP's rules after auto
     expect(r.name.length + AUTONAME_SUFFIX_LENGTH).toBeLessThanOrEqual(63);
   }
 });
+
+// Can this stack's first `pulumi up` create every alert policy? See test/gcp/first-up.ts for the rule.
+const key = (r: PlannedResource) => resourceKey(r.type, r.name);
+const policies = () => ofType(resources, POLICY);
+const kindsOf = (p: PlannedResource) => (p.inputs["conditions"] as Array<Record<string, unknown>>).map((c) => conditionRefs(c).kind);
+
+describe("every alert policy can be created in the first pulumi up", () => {
+  test("no policy names a metric that does not exist yet", () => {
+    expect(firstUpProblems(resources)).toEqual([]);
+  });
+
+  test("the check saw every condition kind the stack uses and every metric it names", () => {
+    expect(policies().length).toBeGreaterThanOrEqual(10);
+    expect(new Set(policies().flatMap(kindsOf))).toEqual(new Set(["conditionThreshold", "conditionPrometheusQueryLanguage", "conditionMatchedLog"]));
+    const named = new Set(policies().flatMap((p) => (p.inputs["conditions"] as Array<Record<string, unknown>>).flatMap((c) => conditionRefs(c).metricTypes)));
+    expect([...named].sort()).toEqual([...Object.keys(BUILT_IN_METRIC_TYPES).filter((t) => !t.includes("guest/memory")), "custom.googleapis.com/tee_prover/jobs_pending_max"].sort());
+  });
+
+  test("no log-based metric is created: attestation failures are a log-match condition", () => {
+    expect(ofType(resources, LOG_METRIC)).toEqual([]);
+    const attestation = policies().find((p) => p.name.endsWith("-p0-attestation-failures"))!;
+    const [condition] = attestation.inputs["conditions"] as Array<{ conditionMatchedLog?: { filter: string } }>;
+    expect(condition!.conditionMatchedLog!.filter).toContain('protoPayload.serviceName="sts.googleapis.com"');
+    expect(condition!.conditionMatchedLog!.filter).toContain("protoPayload.status.code>0");
+    // Google's own limits for log-match policies: one notification per 5 minutes at most.
+    expect(attestation.inputs["alertStrategy"]).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
+    expect(String((attestation.inputs["documentation"] as { content: string }).content)).toContain("**Evaluation:** log-match: every failed STS token exchange");
+  });
+});
+
+describe("the prober's custom metrics are declared before anything uses them", () => {
+  const descriptors = () => ofType(resources, METRIC_DESCRIPTOR);
+
+  test("one descriptor per metric the script writes: same kind, value type and label", () => {
+    expect(descriptors().map((d) => [d.inputs["type"], d.inputs["metricKind"], d.inputs["valueType"], d.inputs["labels"]]).sort()).toEqual(
+      GCP_PROBER_METRIC_NAMES.map((m) => [`custom.googleapis.com/tee_prover/${m}`, GCP_PROBER_METRICS[m].metricKind, GCP_PROBER_METRICS[m].valueType, [{ key: GCP_PROBER_METRIC_LABEL, valueType: "STRING", description: "Fleet name" }]]).sort(),
+    );
+  });
+
+  test("a destroy or replacement leaves the shared metric types in place", () => {
+    expect(descriptors()).toHaveLength(GCP_PROBER_METRIC_NAMES.length);
+    expect(descriptors().every((d) => d.retainOnDelete)).toBe(true);
+  });
+
+  test("the prober VM starts writing only after its descriptors exist (no auto-created descriptor)", () => {
+    expect(descriptors()).toHaveLength(GCP_PROBER_METRIC_NAMES.length);
+    expect(one(resources, "gcp:compute/instance:Instance").dependsOn.sort()).toEqual(descriptors().map(key).sort());
+  });
+
+  test("the queue-depth policy and the dashboard depend on the jobs_pending_max descriptor", () => {
+    const jobs = descriptors().find((d) => d.inputs["type"] === "custom.googleapis.com/tee_prover/jobs_pending_max")!;
+    expect(policies().find((p) => p.name.endsWith("-p1-queue-deep"))!.dependsOn).toEqual([key(jobs)]);
+    expect(one(resources, "gcp:monitoring/dashboard:Dashboard").dependsOn).toEqual([key(jobs)]);
+  });
+});
+
