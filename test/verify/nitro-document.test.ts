@@ -4,38 +4,16 @@
  * payload byte changed. Each negative case asserts the specific check that fails.
  */
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { NitroReleasePins } from "../../src/attestation/pins";
 import { AWS_NITRO_ROOT_G1_SHA256, verifyNitroDocument, type NitroDocumentResult } from "../../src/verify/nitro-document";
+import { BLOCKY_NONCE, BLOCKY_PCRS, V631_PCRS, fixture, release } from "./helpers";
 
-const FIXTURES = join(__dirname, "../fixtures/nitro-attestation");
-const read = (f: string) => readFileSync(join(FIXTURES, f));
+const read = fixture;
 const BLOCKY = read("nitrite-blocky-2024-09-07.cbor");
 const TAMPERED = read("nitrite-blocky-2024-09-07.tampered.cbor");
 const DEBUG = read("blindai-debug-2023-03-22.cbor");
-
-// The production document's measurements (fixture README, section 1).
-const BLOCKY_PCRS = {
-  0: "e72a46ca80a260fb044a125442f0c7e331813bcbaf9724d9f3857758992766f2d65710a27aa94ae3949dd54e7c9fe86a",
-  1: "0343b056cd8485ca7890ddd833476d78460aed2aa161548e4e26bedf321726696257d623e8805f3f605946b3d8b0c6aa",
-  2: "d5dcbdea0aa39c802f9d55ced2ea6e4d74ecec5f08fe40c508882639c9090642669106a062a3e24ee2805a3024b9b75c",
-};
-/** Its nonce: 1024 bytes of 0x01. */
-const BLOCKY_NONCE = Buffer.alloc(1024, 0x01);
-
-function release(version: string, pcrs: { 0: string; 1: string; 2: string }, warnOnly: number[] = []): NitroReleasePins {
-  const pin = (i: 0 | 1 | 2) => ({ expected: pcrs[i], warnOnly: warnOnly.includes(i) });
-  return { version, pcrs: { 0: pin(0), 1: pin(1), 2: pin(2) } };
-}
 const BLOCKY_RELEASE = release("blocky-2024-09-07", BLOCKY_PCRS);
-// The published v6.3.1 manifest's PCRs (releases/pcr-measurements.v6.3.1.json): another release.
-const V631 = release("v6.3.1", {
-  0: "7a4a106361d6e434a58f63999ba1f59b662d69ee181716061904ff5bd159da139af4a2c430c3f593769c64a42edac34f",
-  1: "4b4d5b3661b3efc12920900c80e126e4ce783c522de6c02a2a5bf7af3a2b9327b86776f188e4be1c1c404a129dbda493",
-  2: "f707d62f55eef04ca9447c09f735b137fcb39512e869f401cd925594656a6ff91b0476174d73b4e7f170221bb21caf68",
-});
+const V631 = release("v6.3.1", V631_PCRS);
 
 const check = (r: NitroDocumentResult, id: string) => {
   const c = r.checks.find((x) => x.id === id);
