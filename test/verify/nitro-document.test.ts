@@ -4,6 +4,7 @@
  * payload byte changed. Each negative case asserts the specific check that fails.
  */
 import { X509Certificate } from "node:crypto";
+import { Decoder, Encoder } from "cbor-x";
 import { describe, expect, it } from "vitest";
 import { AWS_NITRO_ROOT_G1_SHA256, verifyNitroDocument, type NitroDocumentResult } from "../../src/verify/nitro-document";
 import { BLOCKY_NONCE, BLOCKY_PCRS, V631_PCRS, fixture, release } from "./helpers";
@@ -110,6 +111,18 @@ describe("verifyNitroDocument on the negative fixtures", () => {
     expect(r.document?.moduleId).toBe("i-0592d6788f2a6df5f-enc018709b898cd0326");
     // It carries no nonce, so a caller that sent one gets a P0 too.
     expect(check(verifyNitroDocument(DEBUG, { releases: [BLOCKY_RELEASE], expectedNonce: BLOCKY_NONCE }), "nonce").status).toBe("fail");
+  });
+
+  it("rejects a chain with a missing intermediate (cabundle[2] removed from the genuine payload)", () => {
+    const plain = { mapsAsObjects: false, useRecords: false } as const;
+    const [protectedHeader, unprotected, payload, signature] = new Decoder(plain).decode(BLOCKY) as [Buffer, unknown, Buffer, Buffer];
+    const map = new Decoder(plain).decode(payload) as Map<string, unknown>;
+    map.set("cabundle", (map.get("cabundle") as Buffer[]).filter((_, i) => i !== 2));
+    const encoder = new Encoder(plain);
+    const broken = encoder.encode([protectedHeader, unprotected, encoder.encode(map), signature]);
+    const r = verifyNitroDocument(broken, { releases: [BLOCKY_RELEASE] });
+    expect(check(r, "root").status).toBe("ok");
+    expect(check(r, "chain")).toMatchObject({ status: "fail", severity: "P0", reason: expect.stringContaining("was not issued by ec28cbbaae08094d.us-east-1.aws") });
   });
 
   it("reports bytes that are not a COSE_Sign1 as a structural P0 without throwing", () => {
