@@ -253,9 +253,11 @@ function pcrHex(payload: Payload, index: number): string | undefined {
 
 function checkDebug(payload: Payload): Check {
   const zero = [0, 1, 2].filter((i) => pcrHex(payload, i) === ALL_ZERO_SHA384);
-  // A debug-mode enclave reports PCR0-2 as zeros (AWS Nitro Enclaves user guide, "Nitro Enclaves concepts", debug mode); its memory can be read by the parent.
+  // A debug-mode enclave reports PCR0-2 as zeros (`nitro-cli run-enclave --debug-mode`,
+  // https://docs.aws.amazon.com/enclaves/latest/user/cmd-nitro-run-enclave.html; the blindai fixture
+  // is such a document), and the parent can read its console.
   return zero.length === 3
-    ? p0("debug", "PCR0, PCR1 and PCR2 are all zero: a debug-mode enclave, whose memory and console the parent can read")
+    ? p0("debug", "PCR0, PCR1 and PCR2 are all zero: a debug-mode enclave (its console is open to the parent, and no release measures as zeros)")
     : zero.length > 0
       ? p0("debug", `PCR${zero.join(", PCR")} all zero: not a production measurement`)
       : ok("debug", "not a debug enclave (PCR0-2 are not zero)");
