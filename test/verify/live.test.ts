@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { X509Certificate, createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
+import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,20 +40,22 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "verify-live-"));
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "400", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
   cert = readFileSync(join(dir, "cert.pem"), "utf8");
-  server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
-    const url = new URL(req.url ?? "/", "https://127.0.0.1");
-    serve.lastAuthorization = req.headers.authorization;
-    const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    if (url.pathname === "/health") json(200, { status: "ok", timestamp: "x" });
-    else if (url.pathname === "/ready") json(200, serve.ready);
-    else if (url.pathname === "/version") res.writeHead(200, { "content-type": "text/plain" }).end(serve.version);
-    else if (url.pathname === "/attestation") json(200, serve.attestation(url.searchParams.get("nonce")));
-    else json(404, {});
-  });
+  server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert }, handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   endpoint = new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = new URL(req.url ?? "/", "https://127.0.0.1");
+  serve.lastAuthorization = req.headers.authorization;
+  const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  if (url.pathname === "/health") json(200, { status: "ok", timestamp: "x" });
+  else if (url.pathname === "/ready") json(200, serve.ready);
+  else if (url.pathname === "/version") res.writeHead(200, { "content-type": "text/plain" }).end(serve.version);
+  else if (url.pathname === "/attestation") json(200, serve.attestation(url.searchParams.get("nonce")));
+  else json(404, {});
+}
 
 const live = (extra: Partial<LiveOptions> = {}) => verifyEndpoint({ endpoint, pins: PINS, ca: cert, now: () => BLOCKY_TIMESTAMP, timeoutMs: 2000, ...extra });
 const byId = (r: LiveResult, id: string) => r.checks.find((c) => c.id === id);
@@ -140,6 +143,19 @@ describe("verifyEndpoint against a local HTTPS server serving the real document"
     expect(byId(untrusted, "health")?.reason).toMatch(/self.signed/i);
     const skipped = await verifyEndpoint({ endpoint, pins: PINS, timeoutMs: 2000, insecureSkipTlsVerify: true, nonce: DOC_NONCE, now: () => BLOCKY_TIMESTAMP });
     expect(byId(skipped, "tls-trust")).toMatchObject({ status: "warn", reason: expect.stringContaining("NOT verified") });
+  });
+
+  it("warns that a plain-HTTP endpoint has no TLS, and cannot be bound", async () => {
+    const plain = http.createServer(handler);
+    await new Promise<void>((r) => plain.listen(0, "127.0.0.1", r));
+    try {
+      const r = await live({ endpoint: new URL(`http://127.0.0.1:${(plain.address() as AddressInfo).port}`), nonce: DOC_NONCE });
+      expect(failing(r)).toEqual([]);
+      expect(warned(r)).toEqual(["tls", "tls-binding"]);
+      expect(byId(r, "tls")?.reason).toContain("plain HTTP");
+    } finally {
+      await new Promise<void>((r) => plain.close(() => r()));
+    }
   });
 
   it("reports an endpoint that does not answer as P0", async () => {
