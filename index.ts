@@ -1,7 +1,7 @@
 // Pulumi program entry (Pulumi.yaml `main: index.ts`): validate the stack's config once, then hand
 // typed values to stacks/. Library consumers import lib.ts instead, which declares nothing.
 // Pulumi runs the program from the project directory, so release manifests resolve from there.
-import { configFromPulumiRuntime } from "./src/config/load";
+import { configFromPulumiRuntime } from "./src/config/runtime";
 import { resolveStackConfig } from "./src/config/resolve";
 import { deployStack } from "./stacks";
 

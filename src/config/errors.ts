@@ -1,4 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
+// The errors submodule alone: the plan and verify CLIs report config errors without loading the runtime.
+import { RunError } from "@pulumi/pulumi/errors";
 import type { z } from "zod";
 import { PROJECT } from "./schema";
 
@@ -14,7 +15,7 @@ export interface ConfigProblem {
  * Thrown before any resource is declared; lists every problem at once. A RunError, so `pulumi up`
  * prints the message without a stack trace.
  */
-export class ConfigError extends pulumi.RunError {
+export class ConfigError extends RunError {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(formatProblems(problems));
     this.name = "ConfigError";

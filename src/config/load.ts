@@ -1,29 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "./errors";
 import { PROJECT } from "./schema";
-import type { ConfigSource } from "./resolve";
 
 /** How a `secure:` value shows in the offline plan: it is never decrypted. */
 export const SECRET_PLACEHOLDER = "[secret]";
-
-/** Pulumi hands structured config to programs as JSON strings; plain strings stay strings. */
-function parseConfigValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-/** Config of the running Pulumi program (`pulumi up`/`preview`, or tests using setAllConfig). */
-export function configFromPulumiRuntime(projectDir: string = process.cwd()): ConfigSource {
-  const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) values[key] = parseConfigValue(value);
-  return { values, projectDir };
-}
 
 export interface StackFile {
   readonly stack: string;
