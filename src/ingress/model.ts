@@ -1,5 +1,5 @@
 /**
- * The ingress model (DESIGN.md section 3): where client TLS ends and who can see a proof request.
+ * The ingress model: where client TLS ends and who can see a proof request.
  * Cloud-neutral; each component maps it onto its own load balancers.
  */
 
@@ -30,7 +30,7 @@ export function minRequestPathTimeout(jobTimeoutSeconds: number): number {
   return jobTimeoutSeconds + REQUEST_PATH_MARGIN_SECONDS;
 }
 
-/** Source ranges of Google's front ends (proxy load balancers) and health checkers (DESIGN.md section 3). */
+/** Source ranges of Google's front ends (proxy load balancers) and health checkers. */
 export const GCP_PROXY_AND_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"] as const;
 
 /** Resolved ingress settings the components consume. */
@@ -59,24 +59,57 @@ export interface IngressSettings {
 }
 
 export interface PlaintextExposure {
-  /** Parties outside the TEE that can read a proof request (the user's private witness). */
+  /** Parties outside the TEE that can read a proof request (the user's private witness) as declared. */
   readonly seenBy: readonly string[];
+  /**
+   * Parties who can read proof requests by acting rather than watching: the server's TLS key is not
+   * bound to its attestation, so whoever can put a TLS terminator in front of the TEE, with a
+   * certificate clients accept, sees plaintext unless clients verify an attested key.
+   */
+  readonly canInterpose: readonly string[];
+  /** What would close `canInterpose`. */
+  readonly closedBy: string;
   /** One sentence for the plan, README and policy messages. */
   readonly summary: string;
 }
 
+/**
+ * What closes the active path in every mode: clients that only trust a TLS key attested by the TEE.
+ * The server's `/attestation` evidence carries no TLS key today (no public_key or user_data).
+ */
+export const RA_TLS_REMEDY =
+  "RA-TLS: the server generates its TLS key inside the TEE and puts the key's hash in the attestation's user_data (or public_key), and clients verify that attestation before sending a witness; today's server does not, so nothing outside the client can close this";
+
+/** Who can put a terminator in front of the TEE, per cloud (whatever the mode). */
+function interposers(cloud: Cloud): string[] {
+  const edge = "whoever controls the load balancer, the DNS name or can obtain a certificate for the domain clients trust";
+  switch (cloud) {
+    case "aws":
+      // The parent instance sits between the NLB/ALB and the enclave's vsock port.
+      return ["root on any parent EC2 instance (Session Manager, or a changed launch template or user data) can replace the vsock forwarder with a TLS terminator", edge];
+    case "gcp":
+      // Confidential Space gives no one a shell on the VM; the path is a VM or proxy of one's own.
+      return ["whoever can change the backend service or instance template to route traffic through a VM of their own", edge];
+    case "azure":
+      return ["root in the guest (Run Command, VM extensions) can put a TLS terminator in front of the container", edge];
+  }
+}
+
 /** Say in words who can see plaintext for a mode on a cloud. */
 export function plaintextExposure(cloud: Cloud, ingress: Pick<IngressSettings, "mode" | "backendProtocol">): PlaintextExposure {
+  const active = { canInterpose: interposers(cloud), closedBy: RA_TLS_REMEDY };
   if (ingress.mode === "passthrough") {
     return {
       seenBy: [],
-      summary: "passthrough: TLS terminates inside the TEE; the load balancer and the host only ever carry ciphertext.",
+      ...active,
+      summary: "passthrough: TLS terminates inside the TEE; the load balancer and the host only ever carry ciphertext. That holds against passive observers only: the TLS key is not bound to the attestation, so an operator who interposes a terminator sees plaintext unless clients verify an attested key.",
     };
   }
   const proxy = { aws: "the AWS Application Load Balancer", gcp: "Google's Application Load Balancer", azure: "the Azure Application Gateway" }[cloud];
   if (ingress.backendProtocol === "HTTPS") {
     return {
       seenBy: [proxy],
+      ...active,
       summary: `terminate: client TLS ends at ${proxy}, which sees plaintext and re-encrypts to the TEE; the host sees only ciphertext.`,
     };
   }
@@ -84,6 +117,7 @@ export function plaintextExposure(cloud: Cloud, ingress: Pick<IngressSettings, "
   const seenBy = [proxy, ...host, "anyone who can capture traffic on the load balancer -> host hop"];
   return {
     seenBy,
+    ...active,
     summary: `terminate with an ACCEPTED PLAINTEXT HOP: proof requests are readable by ${seenBy.join(", ")}.`,
   };
 }

@@ -38,6 +38,8 @@ export interface Plan {
   readonly ingress: {
     readonly mode: string;
     readonly plaintextSeenBy: string[];
+    /** Who can see plaintext by interposing a TLS terminator (the TLS key is not attested), and what closes it. */
+    readonly plaintextIfInterposed: { readonly by: string[]; readonly closedBy: string };
     readonly summary: string;
     /** Plaintext (HTTP) listeners on the load balancer, read back from the declared resources. */
     readonly plaintextListeners: PlaintextListener[];
@@ -76,7 +78,7 @@ function get(obj: unknown, path: string): unknown {
   return path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
 }
 
-/** The properties a reviewer checks, per resource type (DESIGN.md section 7). */
+/** The properties a reviewer checks, per resource type. */
 const KEY_PROPERTIES: Record<string, string[]> = {
   "aws:ec2/launchTemplate:LaunchTemplate": ["instanceType", "imageId", "enclaveOptions.enabled", "metadataOptions.httpTokens", "metadataOptions.httpPutResponseHopLimit", "blockDeviceMappings.0.ebs.encrypted", "networkInterfaces.0.associatePublicIpAddress"],
   "aws:autoscaling/group:Group": ["minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod", "instanceRefresh.strategy", "instanceRefresh.preferences.minHealthyPercentage", "instanceRefresh.preferences.maxHealthyPercentage"],
@@ -231,7 +233,7 @@ export function buildPlan(input: {
     disclaimer: PLAN_DISCLAIMER,
     cloud: input.cloud,
     environment: input.environment,
-    ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], summary: input.review.plaintext.summary, plaintextListeners: plaintextListeners(input.resources) },
+    ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], plaintextIfInterposed: { by: [...input.review.plaintext.canInterpose], closedBy: input.review.plaintext.closedBy }, summary: input.review.plaintext.summary, plaintextListeners: plaintextListeners(input.resources) },
     releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
     hostImages: hostImages(input.resources),
     pinnedPcrs: pinnedPcrs(input.resources),
@@ -271,6 +273,8 @@ export function renderText(plan: Plan): string {
   lines.push(`Ingress: ${plan.ingress.mode}`);
   lines.push(`  ${plan.ingress.summary}`);
   lines.push(`  plaintext visible to: ${plan.ingress.plaintextSeenBy.length ? plan.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`);
+  lines.push(`  plaintext visible, by interposing a TLS terminator, to: ${plan.ingress.plaintextIfInterposed.by.join("; ")}`);
+  lines.push(`    closed only by ${plan.ingress.plaintextIfInterposed.closedBy}`);
   if (plan.ingress.plaintextListeners.length === 0) lines.push("  plaintext listeners: none (no port 80; ingress.httpRedirect is off)");
   for (const l of plan.ingress.plaintextListeners) lines.push(`  PLAINTEXT LISTENER ${l.resource} on port ${l.port} (${l.action}): ${l.exposes}`);
   lines.push("");

@@ -50,7 +50,7 @@ describe("dev stack", () => {
   });
 
   test("JSON: the same facts, stable across runs", () => {
-    expect(json["ingress"]).toEqual({ mode: "terminate", plaintextSeenBy: ["the AWS Application Load Balancer", "the parent EC2 instance (outside the enclave)", "anyone who can capture traffic on the load balancer -> host hop"], summary: expect.stringContaining("ACCEPTED PLAINTEXT HOP"), plaintextListeners: [] });
+    expect(json["ingress"]).toEqual({ mode: "terminate", plaintextSeenBy: ["the AWS Application Load Balancer", "the parent EC2 instance (outside the enclave)", "anyone who can capture traffic on the load balancer -> host hop"], summary: expect.stringContaining("ACCEPTED PLAINTEXT HOP"), plaintextListeners: [], plaintextIfInterposed: { by: [expect.stringMatching(/^root on any parent EC2 instance/), expect.stringMatching(/^whoever controls the load balancer/)], closedBy: expect.stringMatching(/^RA-TLS/) } });
     expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value } });
     expect((json["counts"] as { total: number }).total).toBe(61);
     expect(json["unobservableAlarms"]).toEqual([]);

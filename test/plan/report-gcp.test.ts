@@ -10,7 +10,7 @@ function resource(type: string, name: string, inputs: Record<string, unknown>): 
 const mig = resource("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "f-mig", { distributionPolicyZones: ["us-central1-a", "us-central1-b"] });
 const tpl = resource("gcp:compute/instanceTemplate:InstanceTemplate", "f-tpl", { machineType: "n2d-standard-8", confidentialInstanceConfig: { confidentialInstanceType: "SEV" } });
 const nat = resource("gcp:compute/routerNat:RouterNat", "f-nat", { sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" });
-const review = { plaintext: { seenBy: [], summary: "s" }, activeRelease: "v1", acceptedReleases: ["v1"], unobservableAlarms: [] };
+const review = { plaintext: { seenBy: [], canInterpose: [], closedBy: "", summary: "s" }, activeRelease: "v1", acceptedReleases: ["v1"], unobservableAlarms: [] };
 const plan = (resources: PlannedResource[]) => buildPlan({ stack: "s", cloud: "gcp", environment: "dev", ingressMode: "terminate", review, resources, secretKeys: [] });
 
 describe("GCP plan: what was not checked offline", () => {

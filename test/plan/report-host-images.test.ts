@@ -13,7 +13,7 @@ function planWith(resources: PlannedResource[]) {
     cloud: "aws",
     environment: "prod",
     ingressMode: "terminate",
-    review: { plaintext: { seenBy: [], summary: "s" }, activeRelease: "v6.3.1", acceptedReleases: ["v6.3.1"], unobservableAlarms: [] },
+    review: { plaintext: { seenBy: [], canInterpose: [], closedBy: "", summary: "s" }, activeRelease: "v6.3.1", acceptedReleases: ["v6.3.1"], unobservableAlarms: [] },
     resources,
     secretKeys: [],
   });

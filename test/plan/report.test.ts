@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
 import { buildPlan, renderText } from "../../src/plan/report";
 import type { ReviewOutput } from "../../src/plan/report";
+import { plaintextExposure, RA_TLS_REMEDY } from "../../src/ingress/model";
 
 // The plan's plaintext-listener lines, from hand-made resources (the CLI test covers a real stack).
 
 const review: ReviewOutput = {
-  plaintext: { seenBy: ["the AWS Application Load Balancer"], summary: "terminate: client TLS ends at the ALB." },
+  plaintext: plaintextExposure("aws", { mode: "terminate", backendProtocol: "HTTPS" }),
   activeRelease: "v6.4.0",
   acceptedReleases: ["v6.4.0"],
   unobservableAlarms: [],
@@ -46,5 +47,46 @@ describe("plaintext listeners in the plan", () => {
     expect(plan([map, proxy, rule, httpsProxy, httpsRule]).ingress.plaintextListeners).toEqual([
       { resource: "p-http-80", port: 80, action: "redirect to HTTPS only", exposes: expect.stringContaining("cleartext") },
     ]);
+  });
+});
+
+describe("who can see plaintext by interposing", () => {
+  it("the plan says, beside who sees plaintext as declared, who can interpose a terminator and what closes it", () => {
+    const p = plan([https]);
+    expect(p.ingress.plaintextIfInterposed.closedBy).toBe(RA_TLS_REMEDY);
+    const text = renderText(p);
+    expect(text).toContain("  plaintext visible, by interposing a TLS terminator, to: root on any parent EC2 instance (Session Manager, or a changed launch template or user data) can replace the vsock forwarder with a TLS terminator; whoever controls the load balancer");
+    expect(text).toContain("    closed only by RA-TLS: the server generates its TLS key inside the TEE");
+  });
+});
+
+describe("plaintextExposure: passive and active, per cloud and mode", () => {
+  const modes = [
+    { mode: "passthrough", backendProtocol: "HTTPS" },
+    { mode: "terminate", backendProtocol: "HTTPS" },
+    { mode: "terminate", backendProtocol: "HTTP" },
+  ] as const;
+
+  it("passthrough hides plaintext from passive observers only, and says so", () => {
+    for (const cloud of ["aws", "gcp", "azure"] as const) {
+      const e = plaintextExposure(cloud, modes[0]);
+      expect(e.seenBy).toEqual([]);
+      expect(e.summary).toContain("against passive observers only");
+      expect(e.canInterpose.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("every mode on every cloud names who can interpose and that RA-TLS closes it", () => {
+    for (const cloud of ["aws", "gcp", "azure"] as const) {
+      for (const m of modes) {
+        const e = plaintextExposure(cloud, m);
+        expect(e.closedBy).toBe(RA_TLS_REMEDY);
+        expect(e.canInterpose.at(-1)).toMatch(/^whoever controls the load balancer, the DNS name or can obtain a certificate/);
+      }
+    }
+    // The AWS parent sits between the load balancer and the enclave; Confidential Space gives no shell.
+    expect(plaintextExposure("aws", modes[0]).canInterpose[0]).toMatch(/^root on any parent EC2 instance/);
+    expect(plaintextExposure("gcp", modes[0]).canInterpose[0]).toMatch(/^whoever can change the backend service or instance template/);
+    expect(plaintextExposure("gcp", modes[0]).canInterpose.join(" ")).not.toMatch(/root/);
   });
 });
