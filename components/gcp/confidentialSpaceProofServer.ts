@@ -52,6 +52,8 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       project: gcp.project,
       releases: args.releases,
       workloadServiceAccountEmail: account.email,
+      technology: gcp.confidentialInstanceType,
+      envOverride: args.proofServer.env,
       protect: args.environment === "prod",
       labels,
     }, this);

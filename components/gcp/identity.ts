@@ -5,17 +5,19 @@ import * as secretmanager from "@pulumi/gcp/secretmanager";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import { RandomId } from "@pulumi/random/randomId";
 import {
+  attestedPrincipalSets,
   buildConfidentialSpaceAttributeCondition,
   CONFIDENTIAL_SPACE_AUDIENCE,
   CONFIDENTIAL_SPACE_ISSUER,
   confidentialSpaceAttributeMapping,
+  type ConfidentialSpaceTechnology,
 } from "../../src/attestation/gcp-workload-identity";
 import type { ContainerRelease } from "../../src/config/types";
 import { fitName } from "../../src/naming";
 
 /**
  * What the workload VM runs as: only what the workload needs to run and be observed. It can NOT
- * read the secrets: those go to the attested principal set (the pool), not to this account.
+ * read the secrets: those go to the attested principal sets (pinned image digests), not to this account.
  */
 export function workloadServiceAccount(name: string, project: string, parent: pulumi.Resource): serviceaccount.Account {
   const opts = { parent };
@@ -41,6 +43,10 @@ export interface AttestedSecretsInputs {
   readonly project: string;
   readonly releases: readonly ContainerRelease[];
   readonly workloadServiceAccountEmail: pulumi.Output<string>;
+  /** The instance template's confidential technology, pinned as the token's hwmodel. */
+  readonly technology: ConfidentialSpaceTechnology;
+  /** proofServer.env, which the fleet passes as `tee-env-*`: pinned as the token's env_override. */
+  readonly envOverride: Readonly<Record<string, string>>;
   /** prod: protect the secrets so `pulumi destroy` cannot delete the keys. */
   readonly protect: boolean;
   readonly labels: Record<string, string>;
@@ -77,8 +83,9 @@ export function workloadIdentityIds(name: string, suffixHex: string): { pool: st
 
 /**
  * Workload Identity Pool + OIDC provider for Confidential Space whose attribute condition pins the
- * releases' image digests, the production image (dbgstat, STABLE), this project and the workload's
- * service account; and the API-key and TLS-key secrets, readable only by that principal set.
+ * releases' image digests, the production image (dbgstat, STABLE), this project, the workload's
+ * service account, the hardware, and no command or environment override beyond proofServer.env; and
+ * the API-key and TLS-key secrets, readable only by the principal sets of the pinned digests.
  */
 export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, parent: pulumi.Resource): AttestedSecrets {
   const opts = { parent };
@@ -93,7 +100,13 @@ export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, par
     description: `Confidential Space workloads of ${name} running ${inputs.releases.map((r) => r.version).join(" or ")}`,
   }, opts);
   const attributeCondition = inputs.workloadServiceAccountEmail.apply((serviceAccountEmail) =>
-    buildConfidentialSpaceAttributeCondition({ imageDigests: inputs.releases.map((r) => r.digest), projectId: inputs.project, serviceAccountEmail }),
+    buildConfidentialSpaceAttributeCondition({
+      imageDigests: inputs.releases.map((r) => r.digest),
+      projectId: inputs.project,
+      serviceAccountEmail,
+      technology: inputs.technology,
+      envOverride: inputs.envOverride,
+    }),
   );
   const provider = new iam.WorkloadIdentityPoolProvider(`${name}-attested`, {
     project: inputs.project,
@@ -114,15 +127,20 @@ export function attestedSecrets(name: string, inputs: AttestedSecretsInputs, par
       deletionProtection: inputs.protect,
     }, { parent, protect: inputs.protect });
   const secrets = { apiKeys: secret("api-keys"), tlsKey: secret("tls-key") };
-  // The whole pool: its provider admits only attested tokens of the pinned images in this project
-  // under the workload account, so every identity in it is a pinned TEE.
+  // Not the whole pool (`<pool>/*`): a provider added to the pool later would inherit the secrets.
+  // Only identities whose attribute.image_digest is a pinned digest, which this provider maps from
+  // the token it admitted (docs/gcp-attestation-condition.md). One member per release and secret,
+  // named by version, so a rotation adds the next release's member and later drops the old one
+  // without touching the other.
   for (const [key, s] of Object.entries(secrets)) {
-    new secretmanager.SecretIamMember(`${name}-${key}-reader`, {
-      project: inputs.project,
-      secretId: s.secretId,
-      role: "roles/secretmanager.secretAccessor",
-      member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/*`,
-    }, { parent, dependsOn: [provider] });
+    inputs.releases.forEach((release) => {
+      new secretmanager.SecretIamMember(`${name}-${key}-reader-${release.version}`, {
+        project: inputs.project,
+        secretId: s.secretId,
+        role: "roles/secretmanager.secretAccessor",
+        member: pool.name.apply((poolName) => attestedPrincipalSets(poolName, [release.digest])[0]!),
+      }, { parent, dependsOn: [provider] });
+    });
   }
   // STS token exchanges are Data Access logs, off by default; the attestation-failure alarm counts
   // them. This config is authoritative for sts.googleapis.com only, in this project.

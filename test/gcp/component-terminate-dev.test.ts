@@ -208,24 +208,32 @@ describe("Workload Identity ids survive destroy and recreate", () => {
 });
 
 describe("attestation-bound secrets", () => {
-  test("OIDC provider for Confidential Space pins digest, production image, project and workload account", () => {
+  test("OIDC provider for Confidential Space pins digest, production image, project, workload account, SEV hardware and no overrides", () => {
     const provider = one(resources, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     expect(prop(provider, "oidc")).toEqual({ issuerUri: "https://confidentialcomputing.googleapis.com/", allowedAudiences: ["https://sts.googleapis.com"] });
     expect(prop(provider, "attributeCondition")).toBe(
-      `assertion.swname == "CONFIDENTIAL_SPACE" && assertion.dbgstat == "disabled-since-boot" && "STABLE" in assertion.submods.confidential_space.support_attributes && assertion.submods.gce.project_id == "example-tee-prover-dev" && "${String(sa().state["email"])}" in assertion.google_service_accounts && assertion.submods.container.image_digest in ["${DIGEST}"]`,
+      `assertion.swname == "CONFIDENTIAL_SPACE" && assertion.dbgstat == "disabled-since-boot" && "STABLE" in assertion.submods.confidential_space.support_attributes && assertion.submods.gce.project_id == "example-tee-prover-dev" && "${String(sa().state["email"])}" in assertion.google_service_accounts && assertion.submods.container.image_digest in ["${DIGEST}"] && ` +
+        'assertion.hwmodel == "GCP_AMD_SEV" && ' +
+        "(!has(assertion.submods.container.cmd_override) || assertion.submods.container.cmd_override == null || size(assertion.submods.container.cmd_override) == 0) && " +
+        "(!has(assertion.submods.container.env_override) || assertion.submods.container.env_override == null || size(assertion.submods.container.env_override) == 0)",
     );
     expect(prop(provider, "workloadIdentityPoolId")).toBe(prop(one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"), "workloadIdentityPoolId"));
   });
 
-  test("the API-key and TLS-key secrets are readable by the attested principal set only, not by the VM's account", () => {
+  test("the API-key and TLS-key secrets are readable by the principal set of the pinned digest only, not by the pool or the VM's account", () => {
     const pool = one(resources, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool");
+    const poolName = String(pool.state["name"]);
+    expect(poolName).toMatch(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/prover-dev-gcp-pool-[0-9a-f]{6}$/);
     const secrets = ofType(resources, "gcp:secretmanager/secret:Secret");
     expect(secrets.map((s) => prop(s, "secretId")).sort()).toEqual(["prover-dev-gcp-api-keys", "prover-dev-gcp-tls-key"]);
     const bindings = ofType(resources, "gcp:secretmanager/secretIamMember:SecretIamMember").map((b) => [prop(b, "secretId"), prop(b, "role"), prop(b, "member")]);
+    const attested = `principalSet://iam.googleapis.com/${poolName}/attribute.image_digest/${DIGEST}`;
     expect(bindings.sort()).toEqual([
-      ["prover-dev-gcp-api-keys", "roles/secretmanager.secretAccessor", `principalSet://iam.googleapis.com/${String(pool.state["name"])}/*`],
-      ["prover-dev-gcp-tls-key", "roles/secretmanager.secretAccessor", `principalSet://iam.googleapis.com/${String(pool.state["name"])}/*`],
+      ["prover-dev-gcp-api-keys", "roles/secretmanager.secretAccessor", attested],
+      ["prover-dev-gcp-tls-key", "roles/secretmanager.secretAccessor", attested],
     ]);
+    // Not the whole pool: a provider added to it later would inherit the secrets.
+    expect(bindings.some(([, , member]) => String(member).endsWith("/*"))).toBe(false);
     const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").filter((m) => prop(m, "member") === `serviceAccount:${String(sa().state["email"])}`).map((m) => [prop(m, "role"), prop(m, "member")]);
     expect(roles.sort()).toEqual([
       ["roles/confidentialcomputing.workloadUser", `serviceAccount:${String(sa().state["email"])}`],
