@@ -1,12 +1,38 @@
 import { defineConfig } from "vitest/config";
 
+// Two projects; docs/testing.md explains the split and the measurements behind it.
+//
+// "shared": files that never touch Pulumi's runtime (no setMocks, setAllConfig, resource or
+// program): pure functions, config validation, rendered scripts run with bash, child processes.
+// They run with isolate: false, so a worker loads zod, yaml, @pulumi/pulumi (through ConfigError)
+// and the sources once for all of them instead of once per file.
+//
+// "pulumi": everything else. Pulumi keeps its runtime state on `global` and a program under
+// setMocks runs once per process, so each file gets its own process (forks + isolate). Its setup
+// file spares Pulumi's per-resource source positions the module runner's source mapping.
+//
+// A new test file lands in "pulumi" unless it is listed here: isolation is the safe default.
+const SHARED = [
+  "test/attestation/**/*.test.ts",
+  "test/bootstrap/**/*.test.ts",
+  "test/monitoring/**/*.test.ts",
+  "test/plan/**/*.test.ts",
+  "test/package/**/*.test.ts",
+  "test/config/aws.test.ts",
+  "test/config/gcp.test.ts",
+  "test/config/ingress.test.ts",
+  "test/config/releases.test.ts",
+  "test/config/stack-config.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // Pulumi keeps its runtime state on `global`; each file gets its own isolated module graph.
-    isolate: true,
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: "pulumi", include: ["test/**/*.test.ts"], exclude: SHARED, isolate: true, setupFiles: ["test/helpers/pulumi-setup.ts"] } },
+      { extends: true, test: { name: "shared", include: SHARED, isolate: false } },
+    ],
   },
 });
