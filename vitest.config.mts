@@ -7,11 +7,14 @@ import { defineConfig } from "vitest/config";
 // They run with isolate: false, so a worker loads zod, yaml, @pulumi/pulumi (through ConfigError)
 // and the sources once for all of them instead of once per file.
 //
-// "pulumi": everything else. Pulumi keeps its runtime state on `global` and a program under
+// "stateful": everything else. Pulumi keeps its runtime state on `global` and a program under
 // setMocks runs once per process, so each file gets its own process (forks + isolate). Its setup
 // file spares Pulumi's per-resource source positions the module runner's source mapping.
 //
-// A new test file lands in "pulumi" unless it is listed here: isolation is the safe default.
+// Vitest orders projects by name, then longest file first: "shared" (where the slow files
+// are) sorts before "stateful", so the long files start first and the short ones fill the tail.
+//
+// A new test file lands in "stateful" unless it is listed here: isolation is the safe default.
 const SHARED = [
   "test/attestation/**/*.test.ts",
   "test/bootstrap/**/*.test.ts",
@@ -28,10 +31,13 @@ const SHARED = [
 export default defineConfig({
   test: {
     pool: "forks",
+    // Vitest's default is one worker less than the CPU count: a single worker on a 2-core machine.
+    // Much of the suite waits on child processes (bash, tsc, the plan CLI), so two keep both busy.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: "pulumi", include: ["test/**/*.test.ts"], exclude: SHARED, isolate: true, setupFiles: ["test/helpers/pulumi-setup.ts"] } },
+      { extends: true, test: { name: "stateful", include: ["test/**/*.test.ts"], exclude: SHARED, isolate: true, setupFiles: ["test/helpers/pulumi-setup.ts"] } },
       { extends: true, test: { name: "shared", include: SHARED, isolate: false } },
     ],
   },
