@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Two projects; docs/testing.md explains the split and the measurements behind it.
@@ -32,8 +33,8 @@ export default defineConfig({
   test: {
     pool: "forks",
     // Vitest's default is one worker less than the CPU count: a single worker on a 2-core machine.
-    // Much of the suite waits on child processes (bash, tsc, the plan CLI), so two keep both busy.
-    maxWorkers: 2,
+    // Much of the suite waits on child processes (bash, tsc, the plan CLI), so at least two.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
