@@ -9,8 +9,7 @@ import { defineConfig } from "vitest/config";
 // and the sources once for all of them instead of once per file.
 //
 // "stateful": everything else. Pulumi keeps its runtime state on `global` and a program under
-// setMocks runs once per process, so each file gets its own process (forks + isolate). Its setup
-// file spares Pulumi's per-resource source positions the module runner's source mapping.
+// setMocks runs once per process, so each file gets its own process (forks + isolate).
 //
 // Vitest orders projects by name, then longest file first: "shared" (where the slow files
 // are) sorts before "stateful", so the long files start first and the short ones fill the tail.
@@ -35,10 +34,13 @@ export default defineConfig({
     // Vitest's default is one worker less than the CPU count: a single worker on a 2-core machine.
     // Much of the suite waits on child processes (bash, tsc, the plan CLI), so at least two.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Defers the modules @pulumi/pulumi loads only for closure serialization, and spares its
+    // bookkeeping stacks the module runner's source mapping (both projects load Pulumi).
+    setupFiles: ["test/helpers/pulumi-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: "stateful", include: ["test/**/*.test.ts"], exclude: SHARED, isolate: true, setupFiles: ["test/helpers/pulumi-setup.ts"] } },
+      { extends: true, test: { name: "stateful", include: ["test/**/*.test.ts"], exclude: SHARED, isolate: true } },
       { extends: true, test: { name: "shared", include: SHARED, isolate: false } },
     ],
   },
