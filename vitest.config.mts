@@ -1,12 +1,53 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+
+// Two projects; docs/testing.md explains the split and the measurements behind it.
+//
+// "shared": files that never touch Pulumi's runtime (no setMocks, setAllConfig, resource or
+// program): pure functions, config validation, rendered scripts run with bash, child processes.
+// They run with isolate: false, so a worker loads zod, yaml, @pulumi/pulumi (through ConfigError)
+// and the sources once for all of them instead of once per file.
+//
+// "stateful": everything else. Pulumi keeps its runtime state on `global` and a program under
+// setMocks runs once per process, so each file gets its own process (forks + isolate).
+//
+// Vitest orders projects by name, then longest file first: "shared" (where the slow files
+// are) sorts before "stateful", so the long files start first and the short ones fill the tail.
+//
+// A new test file lands in "stateful" unless it is listed here by name (no globs, so a new file
+// in the same directory is not shared by accident): isolation is the safe default.
+const SHARED = [
+  "test/attestation/aws-kms-policy.test.ts",
+  "test/attestation/gcp-workload-identity.test.ts",
+  "test/bootstrap/gcp-prober.test.ts",
+  "test/bootstrap/nitro-scripts.test.ts",
+  "test/bootstrap/nitro-validators.test.ts",
+  "test/bootstrap/nitro.test.ts",
+  "test/bootstrap/shared-helpers.test.ts",
+  "test/config/aws.test.ts",
+  "test/config/gcp.test.ts",
+  "test/config/ingress.test.ts",
+  "test/config/releases.test.ts",
+  "test/config/stack-config.test.ts",
+  "test/monitoring/catalogue.test.ts",
+  "test/package/consumer.test.ts",
+  "test/plan/cli.test.ts",
+];
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // Pulumi keeps its runtime state on `global`; each file gets its own isolated module graph.
-    isolate: true,
     pool: "forks",
+    // Vitest's default is one worker less than the CPU count: a single worker on a 2-core machine.
+    // Much of the suite waits on child processes (bash, tsc, the plan CLI), so at least two.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Defers the modules @pulumi/pulumi loads only for closure serialization, and spares its
+    // bookkeeping stacks the module runner's source mapping (both projects load Pulumi).
+    setupFiles: ["test/helpers/pulumi-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: "stateful", include: ["test/**/*.test.ts"], exclude: SHARED, isolate: true } },
+      { extends: true, test: { name: "shared", include: SHARED, isolate: false } },
+    ],
   },
 });

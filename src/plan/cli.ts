@@ -2,12 +2,7 @@
 // Pulumi.<stack>.yaml, runs index.ts under the mock runtime and prints what a reviewer needs.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "../config/errors";
-import { readStackFile, toPulumiConfigMap } from "../config/load";
-import { resolveStackConfig } from "../config/resolve";
-import { PROJECT } from "../config/schema";
-import { runOffline } from "./engine";
-import { buildPlan, renderText, stableJson, type ReviewOutput } from "./report";
+import type { ReviewOutput } from "./report";
 
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
 const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR]";
@@ -53,9 +48,16 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  // Loaded only now: the config modules pull in @pulumi/pulumi and the engine the providers
+  // (seconds of module loading), which a usage error has no need of.
+  const { readStackFile, toPulumiConfigMap } = await import("../config/load");
+  const { resolveStackConfig } = await import("../config/resolve");
+  const { PROJECT } = await import("../config/schema");
   const stackFile = readStackFile(args.projectDir, args.stack);
   // Validate first, so bad config is reported as such and never as a failure inside the program.
   const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
+  const { runOffline } = await import("./engine");
+  const { buildPlan, renderText, stableJson } = await import("./report");
   const started = Date.now();
   const run = await runOffline({
     project: PROJECT,
@@ -94,7 +96,9 @@ main().then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
+    // Only a failure after the arguments parsed can be a ConfigError, so the module is loaded by now.
+    const { ConfigError } = await import("../config/errors");
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);

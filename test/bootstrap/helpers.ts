@@ -60,16 +60,22 @@ export function nitroTestInput(options: TestInputOptions = {}): NitroBootstrapIn
   };
 }
 
+/** Tools found so far: asked once per worker, not once per check (each lookup is a bash process). */
+const toolPaths = new Map<string, string>();
+
 /**
  * Fails (never skips) when a tool the tests rely on is missing, naming the Debian package to
  * install, so a CI image without it cannot pass by silence.
  */
 export function requireTool(command: string, aptPackage: string): string {
+  const known = toolPaths.get(command);
+  if (known !== undefined) return known;
   const found = spawnSync("bash", ["-c", 'command -v -- "$1"', "_", command], { encoding: "utf8" });
   const path = found.stdout.trim();
   if (found.status !== 0 || path === "") {
     throw new Error(`"${command}" is not installed: install it with "apt-get install -y ${aptPackage}" (Debian package ${aptPackage})`);
   }
+  toolPaths.set(command, path);
   return path;
 }
 
@@ -126,14 +132,18 @@ export function scriptEnv(stubBin: string, extra: Record<string, string>): NodeJ
 }
 
 /**
- * Stub `aws`, `nitro-cli`, `systemctl`, `socat` and `vsock-proxy`: each records its argv as one JSON line in
- * $STUB_STATE/calls.jsonl. `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
+ * Stub `aws`, `nitro-cli`, `systemctl`, `socat` and `vsock-proxy`: each appends its name and argv to
+ * $STUB_STATE/calls (readStubCalls parses it). `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
  * `describe-enclaves` prints $STUB_STATE/describe-enclaves.<n>.json for its n-th call (1-based),
  * falling back to describe-enclaves.json, and exits 1 if the chosen file holds "FAIL"; when
  * describe-enclaves.<n>.touch exists, the path it names is touched first (to simulate ExecStop).
  */
 export function writeStubs(stubBin: string): void {
-  const record = `jq -cn --arg cmd "$(basename "$0")" '{cmd: $cmd, args: $ARGS.positional}' --args -- "$@" >>"$STUB_STATE/calls.jsonl"`;
+  // One record per call: the argument count, the command name and each argument, every field
+  // NUL-terminated (NUL is the one byte an argument cannot hold). printf is a bash builtin and
+  // \${0##*/} a parameter expansion, so recording starts no process; the stubs run inside the
+  // scripts under test, and a process per call added up.
+  const record = `printf '%s\\0' "$#" "\${0##*/}" "$@" >>"$STUB_STATE/calls"`;
   writeExecutable(
     join(stubBin, "aws"),
     `#!/usr/bin/env bash
@@ -189,12 +199,21 @@ export interface StubCall {
 }
 
 export function readStubCalls(stubState: string): StubCall[] {
-  const file = join(stubState, "calls.jsonl");
+  const file = join(stubState, "calls");
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as StubCall);
+  const fields = readFileSync(file, "utf8").split("\0");
+  if (fields.pop() !== "") throw new Error(`${file}: a record was cut short`);
+  const calls: StubCall[] = [];
+  for (let i = 0; i < fields.length; ) {
+    const count = Number(fields[i]);
+    const cmd = fields[i + 1];
+    if (!Number.isInteger(count) || count < 0 || cmd === undefined || i + 2 + count > fields.length) {
+      throw new Error(`${file}: malformed record at field ${i}`);
+    }
+    calls.push({ cmd, args: fields.slice(i + 2, i + 2 + count) });
+    i += 2 + count;
+  }
+  return calls;
 }
 
 /** describe-eif output in nitro-cli's shape. */

@@ -405,14 +405,17 @@ describe("host-agent.sh", () => {
     const server = createHttpServer(proverHandler({ echoNonce: false }));
     const port = await listen(server);
     try {
-      const debug = await runAgent(host({ hostPort: port }), describeEnclavesJson({ flags: "DEBUG_MODE" }));
+      // Four hosts of their own against one server: the runs are independent, so they run at once.
+      const [debug, unpinned, otherCid, warnOnlyPcr0] = await Promise.all([
+        runAgent(host({ hostPort: port }), describeEnclavesJson({ flags: "DEBUG_MODE" })),
+        runAgent(host({ hostPort: port }), describeEnclavesJson({ pcr0: "3".repeat(96) })),
+        runAgent(host({ hostPort: port }), describeEnclavesJson({ cid: 17 })),
+        runAgent(host({ hostPort: port, warnOnly: [0] }), describeEnclavesJson({ pcr0: "3".repeat(96) })),
+      ]);
       expect(debug.metrics.get("EnclaveRunning")).toBe(0);
       expect(debug.metrics.get("AttestationFailures")).toBe(1);
-      const unpinned = await runAgent(host({ hostPort: port }), describeEnclavesJson({ pcr0: "3".repeat(96) }));
       expect(unpinned.metrics.get("EnclaveRunning")).toBe(0);
-      const otherCid = await runAgent(host({ hostPort: port }), describeEnclavesJson({ cid: 17 }));
       expect(otherCid.metrics.get("EnclaveRunning")).toBe(0);
-      const warnOnlyPcr0 = await runAgent(host({ hostPort: port, warnOnly: [0] }), describeEnclavesJson({ pcr0: "3".repeat(96) }));
       expect(warnOnlyPcr0.metrics.get("EnclaveRunning")).toBe(1);
     } finally {
       await close(server);
