@@ -107,3 +107,58 @@ export function sessionDocumentContent(input: { logGroupName: string; idleSessio
     },
   });
 }
+
+export interface SessionOperatorPolicyInput {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The fleet's name: its instances carry the tag `tee-prover:fleet` = this. */
+  readonly fleetName: string;
+  /** The fleet's Session document. */
+  readonly documentName: string;
+}
+
+/** Tag every host carries (the ASG propagates it at launch); the operator policy matches on it. */
+export const FLEET_TAG_KEY = "tee-prover:fleet";
+
+/**
+ * What an operator needs to open a logged shell on this fleet's hosts and nothing more: the
+ * customer managed policy the stack creates for administrators to attach to their operators.
+ * - StartSession on this fleet's instances only (by tag, AWS's documented pattern:
+ *   https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-examples.html),
+ *   with `ssm:SessionDocumentAccessCheck`, so the session document is authorised too;
+ * - StartSession with this fleet's document only: the default SSM-SessionManagerRunShell (whose
+ *   logging the account decides) is not allowed, so every session this policy permits is logged
+ *   to the fleet's log group (a default shell needs the default document in the policy:
+ *   https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-default-session-document.html;
+ *   a named document is checked against the policy:
+ *   https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-specify-session-document.html);
+ * - Terminate/Resume only the operator's own sessions.
+ * An operator who also holds broad SSM rights elsewhere can still bypass it; that is what the
+ * CloudTrail detection is for.
+ */
+export function buildSessionOperatorPolicy(input: SessionOperatorPolicyInput): HostPolicyDocument {
+  const { partition, region, accountId } = input;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StartSessionOnThisFleet",
+        Effect: "Allow",
+        Action: "ssm:StartSession",
+        Resource: `arn:${partition}:ec2:${region}:${accountId}:instance/*`,
+        Condition: {
+          StringEquals: { [`ssm:resourceTag/${FLEET_TAG_KEY}`]: input.fleetName },
+          BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" },
+        },
+      },
+      { Sid: "WithTheFleetsLoggedDocument", Effect: "Allow", Action: "ssm:StartSession", Resource: `arn:${partition}:ssm:${region}:${accountId}:document/${input.documentName}` },
+      {
+        Sid: "OwnSessionsOnly",
+        Effect: "Allow",
+        Action: ["ssm:TerminateSession", "ssm:ResumeSession"],
+        Resource: `arn:${partition}:ssm:${region}:${accountId}:session/\${aws:userid}-*`,
+      },
+    ],
+  };
+}

@@ -7,10 +7,12 @@ import { buildNitroKmsKeyPolicy } from "../../src/attestation/aws-kms-policy";
 import type { NitroRelease } from "../../src/config/types";
 import { AWS_NAME_LIMITS, autoNamed } from "../../src/naming";
 import type { AwsSettings } from "../../src/config/types";
-import { buildHostRolePolicy, sessionDocumentContent } from "./hostPolicy";
+import { buildHostRolePolicy, buildSessionOperatorPolicy, sessionDocumentContent } from "./hostPolicy";
 
 export interface HostIdentityInputs {
   readonly partition: pulumi.Output<string>;
+  readonly region: string;
+  readonly accountId: pulumi.Output<string>;
   readonly releases: readonly NitroRelease[];
   readonly logGroup: cloudwatch.LogGroup;
   readonly metricNamespace: string;
@@ -24,12 +26,17 @@ export interface HostIdentity {
   readonly instanceProfile: iam.InstanceProfile;
   /** The document operators pass to `aws ssm start-session --document-name`; absent when interactive access is off. */
   readonly sessionDocument?: ssm.Document;
+  /** Customer managed policy for operators (attach it to their role); absent when interactive access is off. */
+  readonly sessionOperatorPolicy?: iam.Policy;
 }
 
 /** Name of the fleet's Session document: `aws ssm start-session --document-name <this>`. */
 export function sessionDocumentName(fleetName: string): string {
   return `TeeProver-${fleetName}-Shell`;
 }
+
+/** IAM managed policy names: at most 128 characters (IAM CreatePolicy, PolicyName). */
+const IAM_POLICY_NAME_MAX = 128;
 
 /** Session limits of the fleet's session document (minutes). */
 export const SESSION_IDLE_TIMEOUT_MINUTES = 20;
@@ -80,7 +87,16 @@ export function hostIdentity(name: string, inputs: HostIdentityInputs, parent: p
         tags: inputs.tags,
       }, opts)
     : undefined;
-  return { role, instanceProfile, ...(sessionDocument ? { sessionDocument } : {}) };
+  const sessionOperatorPolicy = inputs.interactiveAccess
+    ? new iam.Policy(autoNamed(`${name}-session-operator`, IAM_POLICY_NAME_MAX), {
+        description: `Open logged Session Manager shells on the hosts of ${name} (document ${sessionDocumentName(name)}) and nothing else`,
+        policy: pulumi.all([inputs.partition, inputs.accountId]).apply(([partition, accountId]) =>
+          JSON.stringify(buildSessionOperatorPolicy({ partition, region: inputs.region, accountId, fleetName: name, documentName: sessionDocumentName(name) })),
+        ),
+        tags: inputs.tags,
+      }, opts)
+    : undefined;
+  return { role, instanceProfile, ...(sessionDocument ? { sessionDocument } : {}), ...(sessionOperatorPolicy ? { sessionOperatorPolicy } : {}) };
 }
 
 export interface AttestationKeyInputs {

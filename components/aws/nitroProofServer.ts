@@ -53,6 +53,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
    * host; undefined when aws.interactiveAccess is off (the hosts then accept no session at all).
    */
   public readonly sessionDocumentName: pulumi.Output<string> | undefined;
+  /** ARN of the policy to attach to operators who may open those sessions; undefined when interactive access is off. */
+  public readonly sessionOperatorPolicyArn: pulumi.Output<string> | undefined;
   public readonly topicArns: Record<Severity, pulumi.Output<string>>;
   public readonly review: NitroReviewFacts;
 
@@ -77,6 +79,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
     }, { parent: this, retainOnDelete: prod });
     const identity = hostIdentity(name, {
       partition,
+      region: args.aws.region,
+      accountId,
       releases: args.releases,
       logGroup,
       metricNamespace,
@@ -152,6 +156,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
     this.autoScalingGroupName = fleet.group.name;
     this.kmsKeyArn = key.key.arn;
     this.sessionDocumentName = identity.sessionDocument?.name;
+    this.sessionOperatorPolicyArn = identity.sessionOperatorPolicy?.arn;
     this.topicArns = { P0: alarmSet.topics.P0.arn, P1: alarmSet.topics.P1.arn, P2: alarmSet.topics.P2.arn, P3: alarmSet.topics.P3.arn };
     this.review = {
       plaintext: plaintextExposure("aws", args.ingress),
@@ -174,6 +179,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
       topicArns: this.topicArns,
       ...(this.sessionDocumentName ? { sessionDocumentName: this.sessionDocumentName } : {}),
+      ...(this.sessionOperatorPolicyArn ? { sessionOperatorPolicyArn: this.sessionOperatorPolicyArn } : {}),
     });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { runSimulation, type EvaluationResult, type SimulationIdentityPolicy } from "@cloud-copilot/iam-simulate";
-import { buildHostRolePolicy, SESSION_MANAGER_AGENT_ACTIONS, type HostPolicyInput } from "../../components/aws/hostPolicy";
+import { buildHostRolePolicy, buildSessionOperatorPolicy, SESSION_MANAGER_AGENT_ACTIONS, type HostPolicyInput } from "../../components/aws/hostPolicy";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -65,11 +65,11 @@ interface Request {
   resourcePolicy?: unknown;
 }
 
-async function simulate(request: Request): Promise<EvaluationResult> {
+async function simulate(request: Request & { principal?: string }): Promise<EvaluationResult> {
   const response = await runSimulation(
     {
       request: {
-        principal: HOST_ROLE,
+        principal: request.principal ?? HOST_ROLE,
         action: request.action,
         resource: { resource: request.resource, accountId: ACCOUNT },
         contextVariables: request.context ?? {},
@@ -176,5 +176,39 @@ describe("control: the managed policy the role had before (so the denials above 
   it("an identity policy allowing kms:Decrypt on * -> another (IAM-delegating) key Allowed", async () => {
     const decryptAnything: SimulationIdentityPolicy = { name: "d", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }] } };
     expect(await simulate({ action: "kms:Decrypt", resource: OTHER_KEY, identityPolicies: [decryptAnything], resourcePolicy: rootDelegatingKeyPolicy })).toBe("Allowed");
+  });
+});
+
+describe("the operator policy (attach to whoever may open shells on this fleet)", () => {
+  const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/ops-oncall`;
+  const operator: SimulationIdentityPolicy[] = [
+    { name: "op", policy: buildSessionOperatorPolicy({ partition: "aws", region: REGION, accountId: ACCOUNT, fleetName: "prover-prod", documentName: "TeeProver-prover-prod-Shell" }) },
+  ];
+  const FLEET_INSTANCE = `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`;
+  const start = (resource: string, context: Record<string, string> = {}) =>
+    simulate({ principal: OPERATOR, action: "ssm:StartSession", resource, context, identityPolicies: operator });
+
+  it("StartSession on a host of this fleet (tag) with the document check -> Allowed", async () => {
+    expect(await start(FLEET_INSTANCE, { "ssm:resourceTag/tee-prover:fleet": "prover-prod", "ssm:SessionDocumentAccessCheck": "true" })).toBe("Allowed");
+  });
+
+  it("StartSession on another fleet's or an untagged instance -> ImplicitlyDenied", async () => {
+    expect(await start(OTHER_INSTANCE, { "ssm:resourceTag/tee-prover:fleet": "prover-dev", "ssm:SessionDocumentAccessCheck": "true" })).toBe("ImplicitlyDenied");
+    expect(await start(OTHER_INSTANCE, { "ssm:SessionDocumentAccessCheck": "true" })).toBe("ImplicitlyDenied");
+  });
+
+  it("StartSession with a document check turned off -> ImplicitlyDenied", async () => {
+    expect(await start(FLEET_INSTANCE, { "ssm:resourceTag/tee-prover:fleet": "prover-prod", "ssm:SessionDocumentAccessCheck": "false" })).toBe("ImplicitlyDenied");
+  });
+
+  it("the fleet's logged document -> Allowed; the account default SSM-SessionManagerRunShell -> ImplicitlyDenied", async () => {
+    expect(await start(`arn:aws:ssm:${REGION}:${ACCOUNT}:document/TeeProver-prover-prod-Shell`)).toBe("Allowed");
+    expect(await start(`arn:aws:ssm:${REGION}:${ACCOUNT}:document/SSM-SessionManagerRunShell`)).toBe("ImplicitlyDenied");
+    expect(await start(`arn:aws:ssm:${REGION}:${ACCOUNT}:document/AWS-StartPortForwardingSession`)).toBe("ImplicitlyDenied");
+  });
+
+  it("nothing else: parameters, Run Command -> ImplicitlyDenied", async () => {
+    expect(await simulate({ principal: OPERATOR, action: "ssm:GetParameter", resource: ANY_PARAMETER, identityPolicies: operator })).toBe("ImplicitlyDenied");
+    expect(await simulate({ principal: OPERATOR, action: "ssm:SendCommand", resource: FLEET_INSTANCE, context: { "ssm:resourceTag/tee-prover:fleet": "prover-prod" }, identityPolicies: operator })).toBe("ImplicitlyDenied");
   });
 });

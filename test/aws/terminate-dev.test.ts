@@ -208,6 +208,11 @@ describe("attestation and identity", () => {
     expect(content.sessionType).toBe("Standard_Stream");
     expect(content.inputs).toMatchObject({ cloudWatchLogGroupName: "/tee-prover/prover-dev/host", cloudWatchStreamingEnabled: true, cloudWatchEncryptionEnabled: false, s3BucketName: "", runAsEnabled: false, idleSessionTimeout: "20", maxSessionDuration: "60" });
     expect(prop(doc, "name")).toBe("TeeProver-prover-dev-Shell");
+    const operator = JSON.parse(prop<string>(one(resources, "aws:iam/policy:Policy"), "policy"));
+    expect(operator.Statement[0].Condition.StringEquals).toEqual({ "ssm:resourceTag/tee-prover:fleet": "prover-dev" });
+    expect(operator.Statement[1].Resource).toBe("arn:aws:ssm:us-east-1:123456789012:document/TeeProver-prover-dev-Shell");
+    // The hosts carry the tag the operator policy matches on.
+    expect(prop<Array<{ key: string; value: string }>>(one(resources, "aws:autoscaling/group:Group"), "tags")).toContainEqual({ key: "tee-prover:fleet", value: "prover-dev", propagateAtLaunch: true });
   });
 
   test("log group: 14 days in dev, not retained", () => {

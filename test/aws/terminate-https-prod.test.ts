@@ -51,6 +51,7 @@ describe("prod protections", () => {
     expect(policy.Statement.map((s) => s.Sid)).toEqual(["ReadPinnedEifs", "WriteOwnLogs", "PublishOwnMetrics"]);
     expect(policy.Statement.flatMap((s) => [s.Action].flat()).filter((a) => /^(ssm|ssmmessages|ec2messages):/.test(a))).toEqual([]);
     expect(ofType(resources, "aws:ssm/document:Document")).toEqual([]);
+    expect(ofType(resources, "aws:iam/policy:Policy")).toEqual([]);
     expect(ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
   });
 
