@@ -9,7 +9,10 @@
  * - the host role is named directly, so it needs no IAM identity policy for KMS. We deliberately
  *   export no identity statements for it; an identity policy granting kms:Decrypt would be dead
  *   weight here, and on a key that did delegate to the root it would be a bypass;
- * - the administrators can manage the key and encrypt to it, never decrypt or delegate.
+ * - the administrators can manage the key and encrypt to it, never decrypt or delegate;
+ * - the decrypt condition pins, besides the release's PCRs, PCR3: the parent instance's IAM role,
+ *   so the public EIF decrypts only under a parent holding our host role
+ *   (docs/aws-host-privilege-and-parent-identity.md).
  *
  * Residual trust: an administrator can still rewrite the policy (kms:PutKeyPolicy). That is the
  * governed change path (Pulumi + the policy pack + CloudTrail), not a silent one.
