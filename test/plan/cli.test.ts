@@ -56,7 +56,8 @@ describe("dev stack", () => {
     const hostRole = (json["parentRolePins"] as Record<string, string>)["AllowEnclaveDecryptV631"]!;
     expect(hostRole).toMatch(/^arn:aws:iam::123456789012:role\/prover-dev-host/);
     expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value, "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(hostRole) } });
-    expect((json["counts"] as { total: number }).total).toBe(61);
+    // 61 before issue 13, -1 managed-policy attachment, +1 session document, +1 operator policy.
+    expect((json["counts"] as { total: number }).total).toBe(62);
     expect(json["unobservableAlarms"]).toEqual([]);
     const again = plan(["dev", "--json", path.join(tmp, "b.json")]);
     expect(again.code).toBe(0);
