@@ -2,62 +2,101 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
+import * as ssm from "@pulumi/aws/ssm";
 import { buildNitroKmsKeyPolicy } from "../../src/attestation/aws-kms-policy";
 import type { NitroRelease } from "../../src/config/types";
 import { AWS_NAME_LIMITS, autoNamed } from "../../src/naming";
-
-/** `s3://bucket/key` -> the object's ARN. */
-export function s3ObjectArn(partition: string, s3Uri: string): string {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(s3Uri);
-  if (!match) throw new Error(`not an s3:// URI: ${s3Uri}`);
-  return `arn:${partition}:s3:::${match[1]}/${match[2]}`;
-}
+import type { AwsSettings } from "../../src/config/types";
+import { buildHostRolePolicy, buildSessionOperatorPolicy, sessionDocumentContent } from "./hostPolicy";
 
 export interface HostIdentityInputs {
   readonly partition: pulumi.Output<string>;
+  readonly region: string;
+  readonly accountId: pulumi.Output<string>;
   readonly releases: readonly NitroRelease[];
   readonly logGroup: cloudwatch.LogGroup;
   readonly metricNamespace: string;
+  /** Session Manager shells on the hosts: the agent's permissions and a per-fleet session document. */
+  readonly interactiveAccess: boolean;
   readonly tags: Record<string, string>;
 }
 
 export interface HostIdentity {
   readonly role: iam.Role;
   readonly instanceProfile: iam.InstanceProfile;
+  /** The document operators pass to `aws ssm start-session --document-name`; absent when interactive access is off. */
+  readonly sessionDocument?: ssm.Document;
+  /** Customer managed policy for operators (attach it to their role); absent when interactive access is off. */
+  readonly sessionOperatorPolicy?: iam.Policy;
 }
 
+/** Name of the fleet's Session document: `aws ssm start-session --document-name <this>`. */
+export function sessionDocumentName(fleetName: string): string {
+  return `TeeProver-${fleetName}-Shell`;
+}
+
+/** IAM managed policy names: at most 128 characters (IAM CreatePolicy, PolicyName). */
+const IAM_POLICY_NAME_MAX = 128;
+
+/** Session limits of the fleet's session document (minutes). */
+export const SESSION_IDLE_TIMEOUT_MINUTES = 20;
+export const SESSION_MAX_DURATION_MINUTES = 60;
+
 /**
- * The parent instance's role: SSM Session Manager (no SSH), read of the pinned EIF objects, its own
- * log group, PutMetricData in its own namespace. No KMS permission: the key policy names this role
+ * The parent instance's role: read of the pinned EIF objects, its own log group, PutMetricData in
+ * its own namespace and, only when interactive access is on, Session Manager's agent channel (see
+ * hostPolicy.ts; no AWS managed policy). No KMS permission: the key policy names this role
  * directly, with attestation conditions, so no identity policy can widen it.
  */
 export function hostIdentity(name: string, inputs: HostIdentityInputs, parent: pulumi.Resource): HostIdentity {
   const opts = { parent };
   const role = new iam.Role(autoNamed(`${name}-host`, AWS_NAME_LIMITS.iamRole), {
     description: `Nitro Enclave parent instances of ${name}`,
+    // "/" explicitly: the role ARN (arn:...:role/<name>) is what the hypervisor measures into PCR3
+    // and the key policy pins, so its form must not depend on a default.
+    path: "/",
     assumeRolePolicy: JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
     }),
     tags: inputs.tags,
   }, opts);
-  new iam.RolePolicyAttachment(`${name}-host-ssm`, {
-    role: role.name,
-    policyArn: pulumi.interpolate`arn:${inputs.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-  }, opts);
   const policy = pulumi.all([inputs.partition, inputs.logGroup.arn]).apply(([partition, logGroupArn]) =>
-    JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        { Sid: "ReadPinnedEifs", Effect: "Allow", Action: "s3:GetObject", Resource: inputs.releases.map((r) => s3ObjectArn(partition, r.eifS3Uri)) },
-        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroupArn, `${logGroupArn}:log-stream:*`] },
-        { Sid: "PublishOwnMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": inputs.metricNamespace } } },
-      ],
-    }),
+    JSON.stringify(
+      buildHostRolePolicy({
+        partition,
+        eifS3Uris: inputs.releases.map((r) => r.eifS3Uri),
+        logGroupArn,
+        metricNamespace: inputs.metricNamespace,
+        interactiveAccess: inputs.interactiveAccess,
+      }),
+    ),
   );
   new iam.RolePolicy(`${name}-host`, { role: role.id, policy }, opts);
   const instanceProfile = new iam.InstanceProfile(autoNamed(`${name}-host`, AWS_NAME_LIMITS.instanceProfile), { role: role.name, tags: inputs.tags }, opts);
-  return { role, instanceProfile };
+  const sessionDocument = inputs.interactiveAccess
+    ? new ssm.Document(`${name}-shell`, {
+        // A fixed, predictable name operators can type (SSM refuses names starting with aws,
+        // amazon or amzn, which a name prefix could).
+        name: sessionDocumentName(name),
+        documentType: "Session",
+        documentFormat: "JSON",
+        content: inputs.logGroup.name.apply((logGroupName) =>
+          sessionDocumentContent({ logGroupName, idleSessionTimeoutMinutes: SESSION_IDLE_TIMEOUT_MINUTES, maxSessionDurationMinutes: SESSION_MAX_DURATION_MINUTES }),
+        ),
+        tags: inputs.tags,
+      }, opts)
+    : undefined;
+  const sessionOperatorPolicy = inputs.interactiveAccess
+    ? new iam.Policy(autoNamed(`${name}-session-operator`, IAM_POLICY_NAME_MAX), {
+        description: `Open logged Session Manager shells on the hosts of ${name} (document ${sessionDocumentName(name)}) and nothing else`,
+        policy: pulumi.all([inputs.partition, inputs.accountId]).apply(([partition, accountId]) =>
+          JSON.stringify(buildSessionOperatorPolicy({ partition, region: inputs.region, accountId, fleetName: name, documentName: sessionDocumentName(name) })),
+        ),
+        tags: inputs.tags,
+      }, opts)
+    : undefined;
+  return { role, instanceProfile, ...(sessionDocument ? { sessionDocument } : {}), ...(sessionOperatorPolicy ? { sessionOperatorPolicy } : {}) };
 }
 
 export interface AttestationKeyInputs {
@@ -66,6 +105,8 @@ export interface AttestationKeyInputs {
   readonly hostRole: iam.Role;
   readonly keyAdministratorArns: readonly string[];
   readonly releases: readonly NitroRelease[];
+  /** PCR3 (the host role) in the condition, or why not. */
+  readonly parentRolePin: AwsSettings["parentRolePin"];
   readonly deletionWindowDays: number;
   /** prod: `protect`, so `pulumi destroy` cannot schedule the key's deletion. */
   readonly protect: boolean;
@@ -82,6 +123,9 @@ export function attestationKey(name: string, inputs: AttestationKeyInputs, paren
         hostRoleArn,
         keyAdministratorArns: [...inputs.keyAdministratorArns],
         releases: inputs.releases.map((r) => r.pins),
+        // The same role object the instance profile holds, so the ARN hashed here is the one the
+        // parents present.
+        pinParentRole: inputs.parentRolePin.pinned,
       }),
     ),
   );

@@ -48,6 +48,13 @@ export class NitroProofServer extends pulumi.ComponentResource {
   public readonly autoScalingGroupName: pulumi.Output<string>;
   /** The attestation-bound KMS key. */
   public readonly kmsKeyArn: pulumi.Output<string>;
+  /**
+   * `aws ssm start-session --target <instance> --document-name <this>` opens a logged shell on a
+   * host; undefined when aws.interactiveAccess is off (the hosts then accept no session at all).
+   */
+  public readonly sessionDocumentName: pulumi.Output<string> | undefined;
+  /** ARN of the policy to attach to operators who may open those sessions; undefined when interactive access is off. */
+  public readonly sessionOperatorPolicyArn: pulumi.Output<string> | undefined;
   public readonly topicArns: Record<Severity, pulumi.Output<string>>;
   public readonly review: NitroReviewFacts;
 
@@ -70,13 +77,23 @@ export class NitroProofServer extends pulumi.ComponentResource {
       skipDestroy: prod,
       tags,
     }, { parent: this, retainOnDelete: prod });
-    const identity = hostIdentity(name, { partition, releases: args.releases, logGroup, metricNamespace, tags }, this);
+    const identity = hostIdentity(name, {
+      partition,
+      region: args.aws.region,
+      accountId,
+      releases: args.releases,
+      logGroup,
+      metricNamespace,
+      interactiveAccess: args.aws.interactiveAccess,
+      tags,
+    }, this);
     const key = attestationKey(name, {
       partition,
       accountId,
       hostRole: identity.role,
       keyAdministratorArns: args.aws.keyAdministratorArns,
       releases: args.releases,
+      parentRolePin: args.aws.parentRolePin,
       deletionWindowDays: args.aws.kmsDeletionWindowDays,
       protect: prod,
       tags,
@@ -138,6 +155,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
     this.targetGroupArn = ingress.targetGroup.arn;
     this.autoScalingGroupName = fleet.group.name;
     this.kmsKeyArn = key.key.arn;
+    this.sessionDocumentName = identity.sessionDocument?.name;
+    this.sessionOperatorPolicyArn = identity.sessionOperatorPolicy?.arn;
     this.topicArns = { P0: alarmSet.topics.P0.arn, P1: alarmSet.topics.P1.arn, P2: alarmSet.topics.P2.arn, P3: alarmSet.topics.P3.arn };
     this.review = {
       plaintext: plaintextExposure("aws", args.ingress),
@@ -159,6 +178,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
       autoScalingGroupName: this.autoScalingGroupName,
       kmsKeyArn: this.kmsKeyArn,
       topicArns: this.topicArns,
+      ...(this.sessionDocumentName ? { sessionDocumentName: this.sessionDocumentName } : {}),
+      ...(this.sessionOperatorPolicyArn ? { sessionOperatorPolicyArn: this.sessionOperatorPolicyArn } : {}),
     });
   }
 }

@@ -9,11 +9,15 @@
  * - the host role is named directly, so it needs no IAM identity policy for KMS. We deliberately
  *   export no identity statements for it; an identity policy granting kms:Decrypt would be dead
  *   weight here, and on a key that did delegate to the root it would be a bypass;
- * - the administrators can manage the key and encrypt to it, never decrypt or delegate.
+ * - the administrators can manage the key and encrypt to it, never decrypt or delegate;
+ * - the decrypt condition pins, besides the release's PCRs, PCR3: the parent instance's IAM role,
+ *   so the public EIF decrypts only under a parent holding our host role
+ *   (docs/aws-host-privilege-and-parent-identity.md).
  *
  * Residual trust: an administrator can still rewrite the policy (kms:PutKeyPolicy). That is the
  * governed change path (Pulumi + the policy pack + CloudTrail), not a silent one.
  */
+import { createHash } from "node:crypto";
 import {
   ALL_ZERO_SHA384,
   SHA384_HEX,
@@ -51,6 +55,33 @@ export interface NitroKmsKeyPolicyInput {
   keyAdministratorArns: string[];
   /** Releases accepted now; two during a rotation. */
   releases: NitroReleasePins[];
+  /**
+   * true: every decrypt statement also requires PCR3, the measurement of the parent instance's IAM
+   * role (`nitroParentRolePcr3(hostRoleArn)`), so only an enclave whose parent runs with this very
+   * role can decrypt. false only when the stack says why (`aws.pinParentRole`).
+   */
+  pinParentRole: boolean;
+}
+
+/**
+ * A Nitro PCR extended once from its all-zero reset value: SHA-384(48 zero bytes || data). This is
+ * how the Nitro Hypervisor fills PCR3 (the parent's IAM role ARN) and PCR4 (the parent's instance
+ * id); AWS shows the computation and a worked value in "Where to get an enclave's measurements"
+ * (https://docs.aws.amazon.com/enclaves/latest/user/set-up-attestation.html#where). Checked in
+ * the tests against that worked value and against PCR4 of real attestation documents.
+ */
+export function nitroPcrExtendFromZero(data: string): string {
+  return createHash("sha384").update(Buffer.alloc(48)).update(data, "utf8").digest("hex");
+}
+
+/**
+ * PCR3 of an enclave whose parent instance has an instance profile holding this role: the role's
+ * ARN exactly as IAM prints it (`arn:<partition>:iam::<account>:role/<path><name>`), not the
+ * instance profile's ARN and not the assumed-role session ARN. A parent without an instance
+ * profile reports an all-zero PCR3.
+ */
+export function nitroParentRolePcr3(roleArn: string): string {
+  return nitroPcrExtendFromZero(roleArn);
 }
 
 /**
@@ -116,7 +147,7 @@ export const KMS_KEY_ADMIN_ACTIONS = [
 export const KEY_ADMIN_SID = "KeyAdministration";
 
 /** Condition key KMS fills from the enclave's attestation document (`Recipient` parameter). */
-export function recipientAttestationPcrKey(index: NitroPcrIndex): string {
+export function recipientAttestationPcrKey(index: NitroPcrIndex | 3): string {
   return `kms:RecipientAttestation:PCR${index}`;
 }
 
@@ -154,6 +185,12 @@ export function buildNitroKmsKeyPolicy(input: NitroKmsKeyPolicyInput): KmsPolicy
     );
   }
 
+  // PCR3 ties the attestation to this deployment: the EIF is public, so PCR0-2 alone are met by the
+  // same release running under any parent, in any account, including one that holds credentials
+  // stolen from our hosts. No other account can put our role in an instance profile.
+  const parentRole: Array<[string, string]> = input.pinParentRole
+    ? [[recipientAttestationPcrKey(3), nitroParentRolePcr3(hostRoleArn)]]
+    : [];
   const decryptStatements = validateReleases(input.releases).map(
     ({ release, sid }): KmsPolicyStatement => ({
       Sid: sid,
@@ -163,9 +200,10 @@ export function buildNitroKmsKeyPolicy(input: NitroKmsKeyPolicyInput): KmsPolicy
       Resource: "*",
       // One condition block per release: PCRs of different releases never mix.
       Condition: {
-        StringEqualsIgnoreCase: Object.fromEntries(
-          enforcedPcrs(release).map(({ index, value }) => [recipientAttestationPcrKey(index), value]),
-        ),
+        StringEqualsIgnoreCase: Object.fromEntries([
+          ...enforcedPcrs(release).map(({ index, value }): [string, string] => [recipientAttestationPcrKey(index), value]),
+          ...parentRole,
+        ]),
       },
     }),
   );

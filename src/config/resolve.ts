@@ -316,6 +316,14 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
   if (raw.environment === "prod" && aws.fleet.minSize < 2) {
     problems.push({ key: "aws.fleet.minSize", message: "prod needs at least 2 hosts so one AZ or one rollout never takes the service down", fix: "set aws.fleet.minSize: 2" });
   }
+  const offReason = aws.pinParentRoleOffReason?.trim() ?? "";
+  if (!aws.pinParentRole && offReason.length < 10) {
+    problems.push({
+      key: "aws.pinParentRoleOffReason",
+      message: "is required when aws.pinParentRole is false: without PCR3 the pinned (public) release decrypts under any parent instance that holds the host role's credentials, in any account",
+      fix: "keep aws.pinParentRole true (the default), or say why in aws.pinParentRoleOffReason (at least a sentence)",
+    });
+  }
   if (ingress.mode === "terminate" && !aws.certificateArn) {
     problems.push({ key: "aws.certificateArn", message: "is required in terminate mode: the ALB's HTTPS listener needs an ACM certificate", fix: "pulumi config set --path aws.certificateArn arn:aws:acm:<region>:<account>:certificate/<id>" });
   }
@@ -337,6 +345,8 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
       tlsPolicy: aws.tlsPolicy,
       keyAdministratorArns: aws.keyAdministratorArns,
       kmsDeletionWindowDays: aws.kmsDeletionWindowDays,
+      parentRolePin: aws.pinParentRole ? { pinned: true } : { pinned: false, reason: offReason },
+      interactiveAccess: aws.interactiveAccess ?? raw.environment !== "prod",
     },
   };
 }

@@ -102,6 +102,19 @@ export const awsSchema = z.strictObject({
   /** Principals allowed to administer the KMS key; include the role that runs `pulumi up`. */
   keyAdministratorArns: z.array(awsRoleOrUserArn).min(1, "list at least the role that runs pulumi up"),
   kmsDeletionWindowDays: z.number().int().min(7).max(30).default(30),
+  /**
+   * Whether the KMS condition also pins PCR3, the parent instance's IAM role (default true). false
+   * lets the pinned release decrypt under any parent that holds the host role's credentials; it
+   * needs `pinParentRoleOffReason` (checked in resolve.ts) and the plan prints it.
+   */
+  pinParentRole: z.boolean().default(true),
+  /** Why PCR3 is not pinned; required when pinParentRole is false. */
+  pinParentRoleOffReason: z.string().optional(),
+  /**
+   * Session Manager shells on the parent instances. Default: on in dev and staging, off in prod.
+   * Off: the host role has no Session Manager permission at all and no session document exists.
+   */
+  interactiveAccess: z.boolean().optional(),
 });
 
 

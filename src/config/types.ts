@@ -48,6 +48,10 @@ export interface AwsSettings {
   readonly tlsPolicy: string;
   readonly keyAdministratorArns: readonly string[];
   readonly kmsDeletionWindowDays: number;
+  /** PCR3 (the parent's IAM role) in the KMS condition, or why not. */
+  readonly parentRolePin: { readonly pinned: true } | { readonly pinned: false; readonly reason: string };
+  /** Session Manager shells on the hosts (logged to the fleet's log group); off by default in prod. */
+  readonly interactiveAccess: boolean;
 }
 
 /** What every cloud's validated stack carries. */

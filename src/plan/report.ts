@@ -1,3 +1,4 @@
+import { nitroParentRolePcr3 } from "../attestation/aws-kms-policy";
 import type { ReviewFacts } from "../review";
 import type { PlannedResource } from "./engine";
 
@@ -56,6 +57,11 @@ export interface Plan {
   readonly hostImages: Array<{ readonly launchTemplate: string; readonly imageId: string; readonly pinned: boolean }>;
   /** What the enforcement points actually check, read back from the declared resources. */
   readonly pinnedPcrs: Record<string, Record<string, string>>;
+  /**
+   * AWS, per decrypt statement: the parent role whose PCR3 the condition pins (recomputed from the
+   * statement's principal and checked), or null when PCR3 is not in the condition.
+   */
+  readonly parentRolePins: Record<string, string | null>;
   readonly workloadIdentityConditions: string[];
   readonly unobservableAlarms: Array<{ id: string; severity: string; reason: string }>;
   /** What the cloud decides at deploy time and the offline plan cannot check (GCP: zone capacity, NAT coverage). */
@@ -109,6 +115,25 @@ function keySettings(resources: readonly PlannedResource[]): KeySetting[] {
     }
   }
   return out.sort((a, b) => a.resource.localeCompare(b.resource) || a.setting.localeCompare(b.setting));
+}
+
+/** Per decrypt statement, the role whose PCR3 is pinned (null: PCR3 not pinned). */
+function parentRolePins(resources: readonly PlannedResource[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const r of resources.filter((x) => x.type === "aws:kms/key:Key")) {
+    const policy = r.inputs["policy"];
+    if (typeof policy !== "string") continue;
+    const doc = JSON.parse(policy) as { Statement: Array<{ Sid?: string; Principal?: { AWS?: string | string[] }; Condition?: Record<string, Record<string, string>> }> };
+    for (const st of doc.Statement) {
+      const cond = st.Condition?.["StringEqualsIgnoreCase"];
+      if (!cond) continue;
+      const pcr3 = cond["kms:RecipientAttestation:PCR3"];
+      const principals = [st.Principal?.AWS ?? []].flat();
+      const role = principals.find((arn) => pcr3 !== undefined && nitroParentRolePcr3(arn) === pcr3.toLowerCase());
+      out[st.Sid ?? "(no sid)"] = pcr3 === undefined ? null : (role ?? "a role other than the statement's principal");
+    }
+  }
+  return out;
 }
 
 /** PCR values the KMS key policies actually condition on, per statement. */
@@ -237,6 +262,7 @@ export function buildPlan(input: {
     releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
     hostImages: hostImages(input.resources),
     pinnedPcrs: pinnedPcrs(input.resources),
+    parentRolePins: parentRolePins(input.resources),
     workloadIdentityConditions: workloadIdentityConditions(input.resources),
     unobservableAlarms: input.review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
     notChecked: gcpNotChecked(input.resources),
@@ -287,6 +313,9 @@ export function renderText(plan: Plan): string {
   for (const [sid, pcrs] of Object.entries(plan.pinnedPcrs)) {
     lines.push(`  ${sid}:`);
     for (const [k, v] of Object.entries(pcrs)) lines.push(`    ${k.replace("kms:RecipientAttestation:", "")} = ${v}`);
+    const role = plan.parentRolePins[sid];
+    if (role === null) lines.push("    PCR3 (parent instance role): NOT PINNED (aws.pinParentRole is false): the release decrypts under any parent holding the host role's credentials");
+    else if (role !== undefined) lines.push(`    PCR3 is the parent instance role ${role} (hashed from the role's real ARN at deploy time; offline, the ARN is a placeholder)`);
   }
   for (const [version, pcrs] of Object.entries(plan.releases.warnOnlyPcrs)) {
     if (pcrs.length) lines.push(`  WARN-ONLY (not enforced by KMS) in ${version}: ${pcrs.map((p) => `PCR${p}`).join(", ")}`);

@@ -12,11 +12,14 @@ import {
   KEY_ADMIN_SID,
   KMS_KEY_ADMIN_ACTIONS,
   buildNitroKmsKeyPolicy,
+  nitroParentRolePcr3,
+  nitroPcrExtendFromZero,
   type KmsPolicyDocument,
   type NitroKmsKeyPolicyInput,
 } from "../../src/attestation/aws-kms-policy";
 import { nitroManifestSchema } from "../../src/attestation/manifest";
 import type { NitroPcrIndex, NitroReleasePins, PcrPin } from "../../src/attestation/pins";
+import { verifyNitroDocument } from "../../src/verify/nitro-document";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures. ARNs look like real ones: iam-simulate validates them.
@@ -63,19 +66,30 @@ function input(releases: NitroReleasePins[], overrides: Partial<NitroKmsKeyPolic
     hostRoleArn: HOST_ROLE,
     keyAdministratorArns: [DEPLOYER_ROLE, OPERATOR_USER],
     releases,
+    pinParentRole: true,
     ...overrides,
   };
 }
 
-/** The attestation context keys KMS derives from an enclave's attestation document. */
-function attestation(release: NitroReleasePins, indices: NitroPcrIndex[] = [0, 1, 2]): Record<string, string> {
-  return Object.fromEntries(
-    indices.map((i) => {
-      const value = release.pcrs[i]?.expected;
-      if (value === undefined) throw new Error(`fixture ${release.version} has no PCR${i}`);
-      return [`kms:RecipientAttestation:PCR${i}`, value];
-    }),
-  );
+/**
+ * The attestation context keys KMS derives from an enclave's attestation document: the release's
+ * PCRs and PCR3 of the parent's role (null: a parent without an instance profile, PCR3 all zero).
+ */
+function attestation(
+  release: NitroReleasePins,
+  indices: NitroPcrIndex[] = [0, 1, 2],
+  parentRoleArn: string | null = HOST_ROLE,
+): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      indices.map((i) => {
+        const value = release.pcrs[i]?.expected;
+        if (value === undefined) throw new Error(`fixture ${release.version} has no PCR${i}`);
+        return [`kms:RecipientAttestation:PCR${i}`, value];
+      }),
+    ),
+    "kms:RecipientAttestation:PCR3": parentRoleArn === null ? "0".repeat(96) : nitroParentRolePcr3(parentRoleArn),
+  };
 }
 
 const ALLOW_DECRYPT_EVERYWHERE: SimulationIdentityPolicy = {
@@ -144,6 +158,7 @@ describe("buildNitroKmsKeyPolicy: statement layout", () => {
               "kms:RecipientAttestation:PCR0": V631.pcrs[0].expected,
               "kms:RecipientAttestation:PCR1": V631.pcrs[1].expected,
               "kms:RecipientAttestation:PCR2": V631.pcrs[2].expected,
+              "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(HOST_ROLE),
             },
           },
         },
@@ -188,7 +203,78 @@ describe("buildNitroKmsKeyPolicy: statement layout", () => {
     expect(Object.keys(decrypt?.Condition?.StringEqualsIgnoreCase ?? {})).toEqual([
       "kms:RecipientAttestation:PCR0",
       "kms:RecipientAttestation:PCR2",
+      "kms:RecipientAttestation:PCR3",
     ]);
+  });
+});
+
+describe("PCR3: the parent instance's IAM role", () => {
+  it("reproduces AWS's worked PCR3 value (set-up-attestation.html, role Webserver)", () => {
+    expect(nitroParentRolePcr3("arn:aws:iam::123456789012:role/Webserver")).toBe(
+      "78fce75db17cd4e0a3fb8dad3ad128ca5e77edbb2b2c7f75329dccd99aa5f6ef4fc1f1a452e315b9e98f9e312e6921e6",
+    );
+  });
+
+  it.each([
+    ["nitrite-blocky-2024-09-07.cbor", "i-0a22e5c5f24d22174"],
+    ["blindai-debug-2023-03-22.cbor", "i-0592d6788f2a6df5f"],
+  ])("the same extend-from-zero reproduces PCR4 (instance id) of the real document %s", (file, instanceId) => {
+    const bytes = readFileSync(join(__dirname, "../fixtures/nitro-attestation", file));
+    const doc = verifyNitroDocument(bytes, { releases: [] }).document;
+    expect(doc?.moduleId.startsWith(`${instanceId}-enc`)).toBe(true);
+    expect(doc?.pcrs[4]).toBe(nitroPcrExtendFromZero(instanceId));
+  });
+
+  it("the role ARN as IAM prints it, not the instance profile's ARN nor the session ARN", () => {
+    const pcr3 = nitroParentRolePcr3(HOST_ROLE);
+    expect(pcr3).not.toBe(nitroParentRolePcr3(`arn:aws:iam::${ACCOUNT}:instance-profile/proof-server-enclave-host`));
+    expect(pcr3).not.toBe(nitroParentRolePcr3(`arn:aws:sts::${ACCOUNT}:assumed-role/proof-server-enclave-host/i-0123456789abcdef0`));
+    expect(pcr3).toMatch(/^[0-9a-f]{96}$/);
+  });
+
+  it("pinned in every release's statement (rotation), computed from the host role", () => {
+    const policy = buildNitroKmsKeyPolicy(input([V631, V640]));
+    const decrypts = policy.Statement.filter((s) => s.Sid !== KEY_ADMIN_SID);
+    expect(decrypts.map((s) => s.Condition?.["StringEqualsIgnoreCase"]?.["kms:RecipientAttestation:PCR3"])).toEqual([
+      nitroParentRolePcr3(HOST_ROLE),
+      nitroParentRolePcr3(HOST_ROLE),
+    ]);
+  });
+
+  describe("evaluated with iam-simulate", () => {
+    const pinned = buildNitroKmsKeyPolicy(input([V631]));
+    const unpinned = buildNitroKmsKeyPolicy(input([V631], { pinParentRole: false }));
+    // The attack: the public EIF (PCR0-2 match) in an enclave whose parent is another account's
+    // instance, calling with credentials taken from one of our hosts.
+    const foreignParent = "arn:aws:iam::210987654321:role/proof-server-enclave-host";
+
+    it("our role, PCR0-2 and our role's PCR3 -> Allowed", async () => {
+      expect(await simulate({ policy: pinned, principal: HOST_ROLE, context: attestation(V631) })).toBe("Allowed");
+    });
+
+    it.each([
+      ["another account's role of the same name", foreignParent],
+      ["another role in our account", OTHER_ROLE],
+    ])("PCR3 of %s -> ImplicitlyDenied", async (_name, parent) => {
+      expect(await simulate({ policy: pinned, principal: HOST_ROLE, context: attestation(V631, [0, 1, 2], parent) })).toBe(
+        "ImplicitlyDenied",
+      );
+    });
+
+    it("a parent without an instance profile (PCR3 all zero) -> ImplicitlyDenied", async () => {
+      expect(await simulate({ policy: pinned, principal: HOST_ROLE, context: attestation(V631, [0, 1, 2], null) })).toBe(
+        "ImplicitlyDenied",
+      );
+    });
+
+    it("control: with pinParentRole false the foreign parent passes on PCR0-2 alone", async () => {
+      expect(await simulate({ policy: unpinned, principal: HOST_ROLE, context: attestation(V631, [0, 1, 2], foreignParent) })).toBe(
+        "Allowed",
+      );
+      expect(Object.keys(unpinned.Statement[0]?.Condition?.["StringEqualsIgnoreCase"] ?? {})).not.toContain(
+        "kms:RecipientAttestation:PCR3",
+      );
+    });
   });
 });
 

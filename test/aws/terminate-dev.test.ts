@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
 import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, named, ofType, one, planStack, PROJECT_DIR, prop } from "../helpers/offline";
+import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
 
 // The dev stack as committed: terminate mode, the published (plain-HTTP) EIF, plaintext hop accepted.
 let resources: PlannedResource[];
@@ -176,19 +177,42 @@ describe("attestation and identity", () => {
         "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value,
         "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value,
         "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value,
+        // The parent's role, the very ARN the instance profile below holds.
+        "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(role.state["arn"] as string),
       } },
     }]);
+    expect(prop(one(resources, "aws:iam/instanceProfile:InstanceProfile"), "role")).toBe(role.state["name"]);
+    expect(prop(role, "path")).toBe("/");
     expect(JSON.stringify(policy)).not.toContain(":root");
   });
 
-  test("host role: SSM, its EIF, its log group, its metric namespace; no KMS", () => {
+  test("host role: its EIF, its log group, its metric namespace, Session Manager's agent channel (dev); no managed policy, no KMS", () => {
     const policy = JSON.parse(prop<string>(one(resources, "aws:iam/rolePolicy:RolePolicy"), "policy"));
     expect(policy.Statement).toEqual([
       { Sid: "ReadPinnedEifs", Effect: "Allow", Action: "s3:GetObject", Resource: ["arn:aws:s3:::example-tee-prover-artifacts/proof-server-v6.3.1.eif"] },
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: ["arn:aws:logs:us-east-1:123456789012:log-group:/tee-prover/prover-dev/host", "arn:aws:logs:us-east-1:123456789012:log-group:/tee-prover/prover-dev/host:log-stream:*"] },
       { Sid: "PublishOwnMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "TeeProver/prover-dev" } } },
+      { Sid: "SessionManagerAgent", Effect: "Allow", Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: "*" },
+      { Sid: "SessionLogGroupLookup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
     ]);
-    expect(prop(one(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"), "policyArn")).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    // AmazonSSMManagedInstanceCore (ssm:GetParameter(s) on *) is gone, and nothing replaces it.
+    expect(ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+    expect(prop(one(resources, "aws:iam/role:Role"), "managedPolicyArns")).toBeUndefined();
+  });
+
+  test("session document: a per-fleet Standard_Stream document streaming transcripts to the fleet's log group", () => {
+    const doc = one(resources, "aws:ssm/document:Document");
+    expect(prop(doc, "documentType")).toBe("Session");
+    expect(prop(doc, "documentFormat")).toBe("JSON");
+    const content = JSON.parse(prop<string>(doc, "content"));
+    expect(content.sessionType).toBe("Standard_Stream");
+    expect(content.inputs).toMatchObject({ cloudWatchLogGroupName: "/tee-prover/prover-dev/host", cloudWatchStreamingEnabled: true, cloudWatchEncryptionEnabled: false, s3BucketName: "", runAsEnabled: false, idleSessionTimeout: "20", maxSessionDuration: "60" });
+    expect(prop(doc, "name")).toBe("TeeProver-prover-dev-Shell");
+    const operator = JSON.parse(prop<string>(one(resources, "aws:iam/policy:Policy"), "policy"));
+    expect(operator.Statement[0].Condition.StringEquals).toEqual({ "ssm:resourceTag/tee-prover:fleet": "prover-dev" });
+    expect(operator.Statement[1].Resource).toBe("arn:aws:ssm:us-east-1:123456789012:document/TeeProver-prover-dev-Shell");
+    // The hosts carry the tag the operator policy matches on.
+    expect(prop<Array<{ key: string; value: string }>>(one(resources, "aws:autoscaling/group:Group"), "tags")).toContainEqual({ key: "tee-prover:fleet", value: "prover-dev", propagateAtLaunch: true });
   });
 
   test("log group: 14 days in dev, not retained", () => {

@@ -46,6 +46,15 @@ describe("prod protections", () => {
     expect(logs.retainOnDelete).toBe(true);
   });
 
+  test("no interactive access by default: no Session Manager permission on the host role and no session document", () => {
+    const policy = JSON.parse(prop<string>(one(resources, "aws:iam/rolePolicy:RolePolicy"), "policy")) as { Statement: Array<{ Sid: string; Action: string | string[] }> };
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(["ReadPinnedEifs", "WriteOwnLogs", "PublishOwnMetrics"]);
+    expect(policy.Statement.flatMap((s) => [s.Action].flat()).filter((a) => /^(ssm|ssmmessages|ec2messages):/.test(a))).toEqual([]);
+    expect(ofType(resources, "aws:ssm/document:Document")).toEqual([]);
+    expect(ofType(resources, "aws:iam/policy:Policy")).toEqual([]);
+    expect(ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+  });
+
   test("the load balancer has deletion protection", () => {
     expect(prop(one(resources, "aws:lb/loadBalancer:LoadBalancer"), "enableDeletionProtection")).toBe(true);
   });

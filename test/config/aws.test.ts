@@ -258,3 +258,61 @@ describe("instance sizes and cores", () => {
     expect(config.aws.instanceShape.threadsPerCore).toBe(1);
   });
 });
+
+describe("aws.pinParentRole (PCR3 in the KMS condition)", () => {
+  it("is pinned by default", () => {
+    expect(resolveOk(devValues()).aws.parentRolePin).toEqual({ pinned: true });
+  });
+
+  it("refuses false without a reason", () => {
+    expectOnlyProblem(
+      devWith((_v, p) => (p("aws").pinParentRole = false)),
+      "aws.pinParentRoleOffReason",
+      ["is required when aws.pinParentRole is false", "any parent instance that holds the host role's credentials"],
+      "keep aws.pinParentRole true (the default), or say why in aws.pinParentRoleOffReason",
+    );
+  });
+
+  it("refuses a reason that says nothing", () => {
+    expectOnlyProblem(
+      devWith((_v, p) => Object.assign(p("aws"), { pinParentRole: false, pinParentRoleOffReason: "  because " })),
+      "aws.pinParentRoleOffReason",
+      "is required when aws.pinParentRole is false",
+    );
+  });
+
+  it("accepts false with a reason, and carries the reason to the component", () => {
+    const reason = "the enclave is tested on a scratch instance profile during bring-up";
+    const config = resolveOk(devWith((_v, p) => Object.assign(p("aws"), { pinParentRole: false, pinParentRoleOffReason: reason })));
+    expect(config.aws.parentRolePin).toEqual({ pinned: false, reason });
+  });
+
+  it("refuses a non-boolean", () => {
+    expectOnlyProblem(devWith((_v, p) => (p("aws").pinParentRole = "no")), "aws.pinParentRole", "expected boolean");
+  });
+});
+
+describe("aws.interactiveAccess (Session Manager shells on the hosts)", () => {
+  const withEnv = (environment: string, interactiveAccess?: boolean) =>
+    devWith((v, p) => {
+      v["tee-prover-infra:environment"] = environment;
+      p("aws").amiId = "ami-0123456789abcdef0";
+      p("aws").fleet = { minSize: 2, maxSize: 4 };
+      if (interactiveAccess !== undefined) p("aws").interactiveAccess = interactiveAccess;
+    });
+
+  it("defaults to on in dev and staging, off in prod", () => {
+    expect(resolveOk(withEnv("dev")).aws.interactiveAccess).toBe(true);
+    expect(resolveOk(withEnv("staging")).aws.interactiveAccess).toBe(true);
+    expect(resolveOk(withEnv("prod")).aws.interactiveAccess).toBe(false);
+  });
+
+  it("follows an explicit setting in any environment", () => {
+    expect(resolveOk(withEnv("prod", true)).aws.interactiveAccess).toBe(true);
+    expect(resolveOk(withEnv("dev", false)).aws.interactiveAccess).toBe(false);
+  });
+
+  it("refuses a non-boolean", () => {
+    expectOnlyProblem(devWith((_v, p) => (p("aws").interactiveAccess = "yes")), "aws.interactiveAccess", "expected boolean");
+  });
+});

@@ -29,6 +29,8 @@ describe("the dev config (Pulumi.dev.yaml)", () => {
       tlsPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
       keyAdministratorArns: ["arn:aws:iam::123456789012:role/PLACEHOLDER-pulumi-deployer"],
       kmsDeletionWindowDays: 7,
+      parentRolePin: { pinned: true },
+      interactiveAccess: true,
     });
     expect(config.ingress).toEqual({
       mode: "terminate",

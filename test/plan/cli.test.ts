@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PROJECT_DIR } from "../helpers/offline";
+import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
 
 // The offline plan as a user runs it: `npm run plan -- <stack> [--json FILE]`, in a child process.
 // `npm run plan` is `tsx src/plan/cli.ts`; the tsx CLI only relaunches node with tsx's loader, so
@@ -112,6 +113,7 @@ describe("dev stack", () => {
   test("prints the pinned PCRs the KMS key enforces", () => {
     expect(dev.stdout).toContain(`PCR0 = ${manifest.measurements.pcr0.value}`);
     expect(dev.stdout).toContain(`PCR2 = ${manifest.measurements.pcr2.value}`);
+    expect(dev.stdout).toMatch(/ {4}PCR3 = [0-9a-f]{96}\n {4}PCR3 is the parent instance role arn:aws:iam::123456789012:role\/prover-dev-host\S* \(hashed from the role's real ARN at deploy time/);
   });
 
   test("prints the resource tree under the component, counts and key settings", () => {
@@ -123,8 +125,11 @@ describe("dev stack", () => {
 
   test("JSON: the same facts, stable across runs", async () => {
     expect(json["ingress"]).toEqual({ mode: "terminate", plaintextSeenBy: ["the AWS Application Load Balancer", "the parent EC2 instance (outside the enclave)", "anyone who can capture traffic on the load balancer -> host hop"], summary: expect.stringContaining("ACCEPTED PLAINTEXT HOP"), plaintextListeners: [], plaintextIfInterposed: { by: [expect.stringMatching(/^root on any parent EC2 instance/), expect.stringMatching(/^whoever controls the load balancer/)], closedBy: expect.stringMatching(/^RA-TLS/) } });
-    expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value } });
-    expect((json["counts"] as { total: number }).total).toBe(61);
+    const hostRole = (json["parentRolePins"] as Record<string, string>)["AllowEnclaveDecryptV631"]!;
+    expect(hostRole).toMatch(/^arn:aws:iam::123456789012:role\/prover-dev-host/);
+    expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value, "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(hostRole) } });
+    // 61 before issue 13, -1 managed-policy attachment, +1 session document, +1 operator policy.
+    expect((json["counts"] as { total: number }).total).toBe(62);
     expect(json["unobservableAlarms"]).toEqual([]);
     const again = await runs.devAgain;
     expect(again.code).toBe(0);
