@@ -19,6 +19,7 @@ import { defineConfig } from "vitest/config";
 const SHARED = [
   "test/attestation/aws-kms-policy.test.ts",
   "test/attestation/gcp-workload-identity.test.ts",
+  "test/aws/host-role-policy.test.ts",
   "test/bootstrap/gcp-prober.test.ts",
   "test/bootstrap/nitro-scripts.test.ts",
   "test/bootstrap/nitro-validators.test.ts",
@@ -29,9 +30,20 @@ const SHARED = [
   "test/config/ingress.test.ts",
   "test/config/releases.test.ts",
   "test/config/stack-config.test.ts",
+  "test/gcp/armor.test.ts",
+  "test/gcp/first-up.test.ts",
   "test/monitoring/catalogue.test.ts",
+  "test/monitoring/cloudwatch-replay.test.ts",
   "test/package/consumer.test.ts",
   "test/plan/cli.test.ts",
+  "test/plan/report-gcp.test.ts",
+  "test/plan/report-host-images.test.ts",
+  "test/plan/report-parent-role.test.ts",
+  "test/plan/report.test.ts",
+  "test/verify/cli.test.ts",
+  "test/verify/live.test.ts",
+  "test/verify/nitro-document.test.ts",
+  "test/verify/stack.test.ts",
 ];
 
 export default defineConfig({
