@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import { ATTESTATION_LOG_MATCH, type GcpAlarmTargets } from "../../components/gcp/monitoring";
+import { ATTESTATION_LOG_MATCH, AUDIT_LOG_MATCH, NO_HOST_ROLE_REASON, type GcpAlarmTargets } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
@@ -30,7 +30,14 @@ const targets: GcpAlarmTargets = {
   listenerPort: 443,
   workloadIdentityPoolId: "prover-prod-pool",
   memoryMonitoring: true,
+  audit: {
+    workloadIdentityPoolId: pulumi.output("prover-prod-pool"),
+    secretIds: [pulumi.output("prover-prod-api-keys"), "prover-prod-tls-key"],
+    network: pulumi.output("projects/tee-prj/global/networks/prover-prod-vpc"),
+  },
 };
+/** Every catalogue entry but the host role, which Confidential Space does not have. */
+const OBSERVED = ALARM_CATALOGUE.filter((a) => a.id !== "host-role-changed");
 const none: AlarmSubscriptions = { emails: [], httpsEndpoints: [] };
 const subscriptions: Record<Severity, AlarmSubscriptions> = {
   P0: { emails: ["oncall@example.com", "lead@example.com"], httpsEndpoints: [HOOK_P0] },
@@ -87,10 +94,33 @@ const thresholdPolicies: Array<[string, string, string | null, string, string, s
 ];
 
 describe("alert policies (terminate)", () => {
-  test("14 policies, one per alarm; nothing is unobservable", () => {
-    expect(ofType(T.policy)).toHaveLength(14);
-    expect(summary.policyIds).toEqual(ALARM_CATALOGUE.map((a) => a.id));
-    expect(summary.unobservable).toEqual([]);
+  test("16 policies, one per alarm; only the host role (none on Confidential Space) is unobservable", () => {
+    expect(ofType(T.policy)).toHaveLength(16);
+    expect(summary.policyIds).toEqual(OBSERVED.map((a) => a.id));
+    expect(summary.unobservable).toEqual([["host-role-changed", NO_HOST_ROLE_REASON]]);
+  });
+
+  test("attestation enforcement changed: a P0 log match on this pool's writes and this stack's secrets' IAM, rate-limited", () => {
+    expect(condition("attestation-enforcement-changed")).toEqual({
+      displayName: ALARM_CATALOGUE.find((a) => a.id === "attestation-enforcement-changed")!.description,
+      conditionMatchedLog: {
+        filter:
+          '(protoPayload.methodName=~"^google.iam.v1(beta)?.WorkloadIdentityPools.((Create|Update|Delete|Undelete)WorkloadIdentityPool(Provider)?|SetIamPolicy)$" AND protoPayload.resourceName=~"/workloadIdentityPools/prover-prod-pool(/|$)")' +
+          ' OR (protoPayload.methodName="google.cloud.secretmanager.v1.SecretManagerService.SetIamPolicy" AND protoPayload.resourceName=~"/secrets/(prover-prod-api-keys|prover-prod-tls-key)$")',
+      },
+    });
+    const p = policy("attestation-enforcement-changed");
+    expect(p.inputs["severity"]).toBe("CRITICAL");
+    expect(p.inputs["alertStrategy"]).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
+    expect((p.inputs["documentation"] as { content: string }).content).toContain(`**Evaluation:** ${AUDIT_LOG_MATCH}`);
+  });
+
+  test("network rules changed: a P3 log match on firewall writes on this network or to this fleet's rules", () => {
+    expect(condition("network-rules-changed").conditionMatchedLog).toEqual({
+      filter: 'protoPayload.methodName=~"^(v1|beta).compute.firewalls.(insert|patch|update|delete)$" AND (protoPayload.request.network=~"/networks/prover-prod-vpc$" OR protoPayload.resourceName=~"/firewalls/prover-prod-")',
+    });
+    expect(policy("network-rules-changed").inputs["severity"]).toBe("WARNING");
+    expect(policy("network-rules-changed").inputs["alertStrategy"]).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
   });
 
   test("attestation failures: a log match on failed STS exchanges for the pool, rate-limited as Google requires", () => {
@@ -146,7 +176,7 @@ describe("alert policies (terminate)", () => {
   });
 
   test("every policy: OR of one condition, severity, markdown documentation naming fleet and severity", () => {
-    for (const spec of ALARM_CATALOGUE) {
+    for (const spec of OBSERVED) {
       const p = policy(spec.id);
       expect(p.inputs["combiner"]).toBe("OR");
       expect(p.inputs["severity"]).toBe({ P0: "CRITICAL", P1: "ERROR", P2: "WARNING", P3: "WARNING" }[spec.severity]);
@@ -169,7 +199,7 @@ describe("notification channels", () => {
     expect(channelIds("p1")).toHaveLength(1);
     expect(channelIds("p2")).toEqual([]);
     expect(channelIds("p3")).toHaveLength(1);
-    for (const spec of ALARM_CATALOGUE) {
+    for (const spec of OBSERVED) {
       const p = policy(spec.id);
       expect(p.inputs["notificationChannels"]).toEqual(channelIds(spec.severity.toLowerCase()));
       const doc = (p.inputs["documentation"] as { content: string }).content;
@@ -224,7 +254,7 @@ describe("uptime check, declared metrics, dashboard", () => {
     expect(ofType(T.logMetric)).toEqual([]);
     const jobs = ofType(T.descriptor).find((d) => d.inputs["type"] === "custom.googleapis.com/tee_prover/jobs_pending_max")!;
     expect(policy("queue-deep").dependsOn).toEqual([`${T.descriptor}::${jobs.name}`]);
-    expect(ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep").every((a) => policy(a.id).dependsOn.length === 0)).toBe(true);
+    expect(OBSERVED.filter((a) => a.id !== "queue-deep").every((a) => policy(a.id).dependsOn.length === 0)).toBe(true);
     expect(condition("queue-deep").conditionThreshold!.filter).toBe('metric.type="custom.googleapis.com/tee_prover/jobs_pending_max" AND resource.type="generic_node" AND resource.label.project_id="tee-prj" AND metric.label.fleet="prover-prod"');
   });
 
@@ -239,7 +269,7 @@ describe("uptime check, declared metrics, dashboard", () => {
     };
     expect(d.displayName).toBe("tee-prover prover-prod");
     const tiles = d.mosaicLayout.tiles;
-    expect(tiles.map((t) => t.widget.title)).toEqual(ALARM_CATALOGUE.map((a) => `[${a.severity}] ${a.description}`));
+    expect(tiles.map((t) => t.widget.title)).toEqual(OBSERVED.map((a) => `[${a.severity}] ${a.description}`));
     expect(tiles.every((t) => t.width <= d.mosaicLayout.columns)).toBe(true);
     const tile = (id: string) => tiles.find((t) => t.widget.title.endsWith(ALARM_CATALOGUE.find((a) => a.id === id)!.description))!.widget.xyChart;
     expect((tile("cpu-high").dataSets[0]!.timeSeriesQuery["timeSeriesFilter"] as { filter: string }).filter).toBe(condition("cpu-high").conditionThreshold!.filter);
@@ -253,8 +283,8 @@ describe("uptime check, declared metrics, dashboard", () => {
 
   test("every child is parented, uniquely named, and its logical name leaves room for auto-naming", () => {
     const children = resources.filter((r) => r.type !== "test:gcp:Parent");
-    // 14 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
-    expect(children.length).toBe(14 + 5 + 1 + 1 + 4);
+    // 16 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
+    expect(children.length).toBe(16 + 5 + 1 + 1 + 4);
     expect(children.every((r) => r.parent === PARENT)).toBe(true);
     const keys = resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(keys).size).toBe(keys.length);

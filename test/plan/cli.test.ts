@@ -52,7 +52,7 @@ describe("dev stack", () => {
   test("JSON: the same facts, stable across runs", () => {
     expect(json["ingress"]).toEqual({ mode: "terminate", plaintextSeenBy: ["the AWS Application Load Balancer", "the parent EC2 instance (outside the enclave)", "anyone who can capture traffic on the load balancer -> host hop"], summary: expect.stringContaining("ACCEPTED PLAINTEXT HOP"), plaintextListeners: [] });
     expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value } });
-    expect((json["counts"] as { total: number }).total).toBe(61);
+    expect((json["counts"] as { total: number }).total).toBe(71);
     expect(json["unobservableAlarms"]).toEqual([]);
     const again = plan(["dev", "--json", path.join(tmp, "b.json")]);
     expect(again.code).toBe(0);
