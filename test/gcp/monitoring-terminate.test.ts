@@ -6,6 +6,7 @@ import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
 import { gcpUptimeProbe, verdicts } from "../helpers/health-check-eval";
+import { matchesFilter } from "../helpers/logging-filter";
 import { firstUpProblems } from "./first-up";
 import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
@@ -292,5 +293,80 @@ describe("uptime check, declared metrics, dashboard", () => {
       expect(r.name.length).toBeLessThanOrEqual(55);
       expect(r.name).toMatch(GCP_NAME_PATTERN);
     }
+  });
+});
+
+/**
+ * Issue 13, tamper detection: the log-match filters the policies carry (read from the mock runtime)
+ * against audit log entries shaped as Cloud Audit Logs writes them ("Understanding audit logs":
+ * protoPayload is an AuditLog with serviceName, methodName, resourceName, request; Admin Activity
+ * entries in logs/cloudaudit.googleapis.com%2Factivity). The project number stands in resource names.
+ */
+describe("audit-log filters against sample audit log entries", () => {
+  const filter = (id: string) => condition(id).conditionMatchedLog!.filter;
+  const PROJECT_NUMBER = "123456789012";
+  function auditEntry(serviceName: string, methodName: string, resourceName: string, request: Record<string, unknown> = {}, kind = "activity") {
+    return {
+      protoPayload: {
+        "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+        status: {},
+        authenticationInfo: { principalEmail: "deployer@example.com" },
+        requestMetadata: { callerIp: "192.0.2.4" },
+        serviceName,
+        methodName,
+        authorizationInfo: [{ resource: resourceName, permission: "x.y.z", granted: true }],
+        resourceName,
+        request,
+      },
+      insertId: "1abcd2efgh3",
+      resource: { type: "audited_resource", labels: { project_id: "tee-prj", service: serviceName, method: methodName } },
+      timestamp: "2026-11-30T01:00:00Z",
+      severity: "NOTICE",
+      logName: `projects/tee-prj/logs/cloudaudit.googleapis.com%2F${kind}`,
+    };
+  }
+  const pool = (id: string) => `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${id}`;
+  const wif = (method: string, resource: string) => auditEntry("iam.googleapis.com", `google.iam.v1.WorkloadIdentityPools.${method}`, resource);
+  const secretIam = (method: string, secret: string) => auditEntry("secretmanager.googleapis.com", `google.cloud.secretmanager.v1.SecretManagerService.${method}`, `projects/${PROJECT_NUMBER}/secrets/${secret}`, { "@type": "type.googleapis.com/google.iam.v1.SetIamPolicyRequest" });
+
+  test("this pool's provider updated, created, deleted or undeleted, the pool itself updated: match", () => {
+    for (const method of ["UpdateWorkloadIdentityPoolProvider", "CreateWorkloadIdentityPoolProvider", "DeleteWorkloadIdentityPoolProvider", "UndeleteWorkloadIdentityPoolProvider"]) {
+      expect(matchesFilter(filter("attestation-enforcement-changed"), wif(method, `${pool("prover-prod-pool")}/providers/attested`)), method).toBe(true);
+    }
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("UpdateWorkloadIdentityPool", pool("prover-prod-pool")))).toBe(true);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("DeleteWorkloadIdentityPool", pool("prover-prod-pool")))).toBe(true);
+    // v1beta callers are the same change.
+    const beta = wif("UpdateWorkloadIdentityPoolProvider", `${pool("prover-prod-pool")}/providers/attested`);
+    beta.protoPayload.methodName = "google.iam.v1beta.WorkloadIdentityPools.UpdateWorkloadIdentityPoolProvider";
+    expect(matchesFilter(filter("attestation-enforcement-changed"), beta)).toBe(true);
+  });
+
+  test("another pool's provider (even one whose id starts with ours) and reads of ours: no match", () => {
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("UpdateWorkloadIdentityPoolProvider", `${pool("other-pool")}/providers/attested`))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("UpdateWorkloadIdentityPoolProvider", `${pool("prover-prod-pool-2")}/providers/attested`))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("GetWorkloadIdentityPoolProvider", `${pool("prover-prod-pool")}/providers/attested`))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("ListWorkloadIdentityPoolProviders", pool("prover-prod-pool")))).toBe(false);
+  });
+
+  test("SetIamPolicy on this stack's secrets: match; on another secret, or GetIamPolicy: no match", () => {
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "prover-prod-api-keys"))).toBe(true);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "prover-prod-tls-key"))).toBe(true);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "someone-elses-secret"))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "prover-prod-api-keys-old"))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("GetIamPolicy", "prover-prod-api-keys"))).toBe(false);
+    // Adding a secret version is a rotation, not a change of who may read.
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("AddSecretVersion", "prover-prod-api-keys"))).toBe(false);
+  });
+
+  test("firewall rules created on this network or changed by name (ours): match; elsewhere or a read: no match", () => {
+    const fw = (method: string, name: string, request: Record<string, unknown> = {}) =>
+      auditEntry("compute.googleapis.com", `v1.compute.firewalls.${method}`, `projects/tee-prj/global/firewalls/${name}`, { "@type": `type.googleapis.com/compute.firewalls.${method}`, ...request });
+    const net = (n: string) => ({ network: `https://www.googleapis.com/compute/v1/projects/tee-prj/global/networks/${n}` });
+    expect(matchesFilter(filter("network-rules-changed"), fw("insert", "allow-ssh-from-anywhere", net("prover-prod-vpc")))).toBe(true);
+    expect(matchesFilter(filter("network-rules-changed"), fw("patch", "prover-prod-lb-to-hosts-1a2b3c4"))).toBe(true);
+    expect(matchesFilter(filter("network-rules-changed"), fw("delete", "prover-prod-prober-to-hosts-5d6e7f8"))).toBe(true);
+    expect(matchesFilter(filter("network-rules-changed"), fw("insert", "allow-ssh", net("prover-prod-vpc-2")))).toBe(false);
+    expect(matchesFilter(filter("network-rules-changed"), fw("delete", "other-team-rule"))).toBe(false);
+    expect(matchesFilter(filter("network-rules-changed"), fw("get", "prover-prod-lb-to-hosts-1a2b3c4"))).toBe(false);
   });
 });
