@@ -199,7 +199,7 @@ describe("attestation and identity", () => {
   });
 });
 
-describe("alarms (terminate mode: every catalogue entry observable)", () => {
+describe("alarms (terminate mode: every catalogue entry observable; 14 metric alarms, 3 audit-trail alarms as event rules)", () => {
   const alb = () => one(resources, "aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"];
   const tg = (name: string) => byName("aws:lb/targetGroup:TargetGroup", name).state["arnSuffix"];
   const topic = (sev: string) => byName("aws:sns/topic:Topic", `prover-dev-${sev}`).state["arn"];
@@ -263,6 +263,23 @@ describe("alarms (terminate mode: every catalogue entry observable)", () => {
     const a = byName("aws:cloudwatch/metricAlarm:MetricAlarm", "prover-dev-p0-no-proofs");
     const queries = prop<Array<{ metric?: { dimensions: Record<string, string> } }>>(a, "metricQueries");
     for (const q of queries.slice(1)) expect(q.metric!.dimensions).toEqual({ LoadBalancer: alb(), TargetGroup: tg("prover-dev-prove") });
+  });
+
+  test("audit-trail alarms in us-east-1: IAM's rule needs no second region, topic or subscription", () => {
+    const rules = ofType(resources, "aws:cloudwatch/eventRule:EventRule");
+    expect(rules.map((r) => r.name).sort()).toEqual([
+      "prover-dev-p0-attestation-enforcement-changed-kms-key",
+      "prover-dev-p0-host-role-changed-host-role",
+      "prover-dev-p3-network-rules-changed-sg-modify",
+      "prover-dev-p3-network-rules-changed-sg-rules",
+    ]);
+    expect(rules.every((r) => prop(r, "region") === undefined && prop(r, "state") === "ENABLED")).toBe(true);
+    const targets = ofType(resources, "aws:cloudwatch/eventTarget:EventTarget").map((t) => [t.name, prop(t, "arn")]).sort();
+    expect(targets).toEqual(rules.map((r) => [r.name, topic(r.name.includes("-p0-") ? "p0" : "p3")]).sort());
+    expect(ofType(resources, "aws:sns/topicPolicy:TopicPolicy").map((p) => [p.name, prop(p, "arn")]).sort()).toEqual([["prover-dev-p0-events", topic("p0")], ["prover-dev-p3-events", topic("p3")]]);
+    // The host role rule matches this stack's role by name.
+    const pattern = JSON.parse(prop<string>(rules.find((r) => r.name.endsWith("-host-role"))!, "eventPattern"));
+    expect(pattern.detail.requestParameters).toEqual({ roleName: [one(resources, "aws:iam/role:Role").state["name"]] });
   });
 
   test("14 alarms, one topic per severity, subscriptions from config, a dashboard", () => {
