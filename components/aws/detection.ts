@@ -4,6 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
  * EventBridge patterns over CloudTrail management events ("AWS API Call via CloudTrail") for the
  * changes a deployer can make but must not make silently: the attestation key's policy and grants,
  * the host role, the fleet's security groups. docs/tamper-detection.md has the sources.
+ * EventBridge receives these events only when the account has a CloudTrail trail with logging on
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html); the
+ * stack creates none: a deployment prerequisite.
  */
 
 /** An EventBridge event pattern (the subset this module writes: exact values and nested objects). */
