@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { awsMetricSource, NO_AUDIT_TARGETS, type AlarmTargets } from "../../components/aws/alarms";
 import { IAM_EVENTS_REGION } from "../../components/aws/detection";
 import type { PlannedResource } from "../../src/plan/engine";
 import { matchesPattern, type Pattern } from "../helpers/eventbridge-pattern";
@@ -212,5 +213,20 @@ describe("topic policies: EventBridge may publish, the account keeps its default
     const remote = JSON.parse(prop<string>(policies.find((p) => p.name === "prover-dev-p0-us-east-1-events")!, "policy")) as { Statement: Array<{ Condition: { ArnEquals?: Record<string, string[]> } }> };
     expect(remote.Statement[1]!.Condition.ArnEquals).toEqual({ "aws:SourceArn": [ruleNamed("-host-role").state["arn"]] });
     expect(ruleNamed("-host-role").state["arn"]).toMatch(new RegExp(`^arn:aws:events:${IAM_EVENTS_REGION}:`));
+  });
+});
+
+describe("limits and fallbacks", () => {
+  test("every declared pattern fits EventBridge's default 2048-character pattern size", () => {
+    // The provider's EventRule docs: "The event pattern size is 2048 by default" (EventBridge quotas).
+    expect(rules()).toHaveLength(4);
+    for (const r of rules()) expect(prop<string>(r, "eventPattern").length).toBeLessThanOrEqual(2048);
+  });
+
+  test("without audit targets the three audit-trail alarms are reported, not faked", () => {
+    const targets: AlarmTargets = { mode: "terminate", region: REGION, fleetName: "f", metricNamespace: "TeeProver/f", loadBalancerArnSuffix: "app/x/1", targetGroupArnSuffix: "targetgroup/y/2", autoScalingGroupName: "asg" };
+    for (const signal of ["attestation-enforcement-change", "host-role-change", "network-rule-change"] as const) {
+      expect(awsMetricSource(signal, targets)).toEqual({ kind: "unobservable", reason: NO_AUDIT_TARGETS });
+    }
   });
 });
