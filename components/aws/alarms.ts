@@ -270,6 +270,23 @@ export function fleetAlarms(
     }
   }
   const eventRules = auditEventRules(name, targets, audit, topics, subscriptions, tags, parent);
+  // Audit-trail alarms: how often each rule fired, and whether delivering to SNS failed (a broken
+  // topic policy would lose the page). EventBridge's AWS/Events metrics, by RuleName.
+  for (const { spec, rules } of audit) {
+    (eventRules[spec.id] ?? []).forEach((rule, i) => {
+      const region = rules[i]?.region ?? targets.region;
+      widgets.push(rule.name.apply((ruleName) => ({
+        type: "metric",
+        properties: {
+          title: `[${spec.severity}] ${spec.description}: ${rules[i]?.description ?? ruleName}`,
+          region,
+          stat: "Sum",
+          period: spec.periodSeconds,
+          metrics: [["AWS/Events", "TriggeredRules", "RuleName", ruleName], ["AWS/Events", "FailedInvocations", "RuleName", ruleName]],
+        },
+      })));
+    });
+  }
   const dashboard = new cloudwatch.Dashboard(`${name}-dashboard`, {
     dashboardName: metricSafe(`tee-prover-${name}`).slice(0, AWS_NAME_LIMITS.dashboard),
     dashboardBody: pulumi.all(widgets).apply((ws) => JSON.stringify({ widgets: ws.map((w, i) => ({ ...(w as object), x: (i % 3) * 8, y: Math.floor(i / 3) * 6, width: 8, height: 6 })) })),

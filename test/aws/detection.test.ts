@@ -171,6 +171,10 @@ describe("host-role-changed (P0): IAM's events arrive in us-east-1 only", () => 
     expect(subs.map((s) => [prop(s, "topic"), prop(s, "protocol"), prop(s, "endpoint")])).toEqual([[remote[0]!.state["arn"], "email", "oncall@example.com"]]);
     const policy = ofType(resources, POLICY).find((p) => prop(p, "region") === IAM_EVENTS_REGION)!;
     expect(prop(policy, "arn")).toBe(remote[0]!.state["arn"]);
+    // Its dashboard tile reads EventBridge's metrics where the rule is.
+    const dashboard = JSON.parse(prop<string>(one(resources, "aws:cloudwatch/dashboard:Dashboard"), "dashboardBody")) as { widgets: Array<{ properties: { region: string; metrics: unknown[][] } }> };
+    const tile = dashboard.widgets.find((w) => w.properties.metrics[0]![3] === r.state["name"])!;
+    expect(tile.properties.region).toBe(IAM_EVENTS_REGION);
   });
 });
 

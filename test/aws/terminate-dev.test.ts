@@ -288,7 +288,12 @@ describe("alarms (terminate mode: every catalogue entry observable; 14 metric al
     const subs = ofType(resources, "aws:sns/topicSubscription:TopicSubscription").map((s) => [prop(s, "topic"), prop(s, "protocol"), prop(s, "endpoint")]);
     expect(subs).toEqual([[topic("p0"), "email", "oncall@example.com"], [topic("p1"), "email", "oncall@example.com"]]);
     const dashboard = JSON.parse(prop<string>(one(resources, "aws:cloudwatch/dashboard:Dashboard"), "dashboardBody"));
-    expect(dashboard.widgets).toHaveLength(14);
+    // 14 metric alarms, then one tile per audit-trail rule (fired / failed deliveries).
+    expect(dashboard.widgets).toHaveLength(14 + 4);
+    const ruleNames = ofType(resources, "aws:cloudwatch/eventRule:EventRule").map((r) => r.state["name"]).sort();
+    const tiles = dashboard.widgets.slice(14) as Array<{ properties: { metrics: string[][] } }>;
+    expect(tiles.map((w) => w.properties.metrics.map((m) => m.slice(0, 3).join(" ")))).toEqual(Array(4).fill(["AWS/Events TriggeredRules RuleName", "AWS/Events FailedInvocations RuleName"]));
+    expect(tiles.map((w) => w.properties.metrics[0]![3]).sort()).toEqual(ruleNames);
     expect(dashboard.widgets.every((w: { properties: { region: string } }) => w.properties.region === "us-east-1")).toBe(true);
   });
 });
