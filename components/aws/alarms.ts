@@ -328,12 +328,13 @@ function auditEventRules(
   const out: Record<string, cloudwatch.EventRule[]> = {};
   if (!targets.audit || audit.length === 0) return out;
   const accountId = targets.audit.accountId;
-  // Per (topic, region): the rules publishing to it, for its policy.
+  // Per topic (severity, region): the rules publishing to it, for its policy.
   const published = new Map<string, { topicArn: pulumi.Output<string>; region?: string; ruleArns: pulumi.Output<string>[] }>();
+  const topicKey = (severity: Severity, region: string | undefined) => (region ? `${severity.toLowerCase()}-${region}` : severity.toLowerCase());
   const remoteTopics = new Map<string, sns.Topic>();
   const topicFor = (severity: Severity, region: string | undefined): pulumi.Output<string> => {
     if (!region) return topics[severity].arn;
-    const key = `${severity}:${region}`;
+    const key = topicKey(severity, region);
     let topic = remoteTopics.get(key);
     if (!topic) {
       const sev = severity.toLowerCase();
@@ -360,7 +361,7 @@ function auditEventRules(
       }, { parent });
       const topicArn = topicFor(spec.severity, rule.region);
       new cloudwatch.EventTarget(logical, { ...region, rule: eventRule.name, arn: topicArn }, { parent });
-      const key = `${spec.severity}:${rule.region ?? ""}`;
+      const key = topicKey(spec.severity, rule.region);
       const entry = published.get(key) ?? { topicArn, ...region, ruleArns: [] };
       entry.ruleArns.push(eventRule.arn);
       published.set(key, entry);
@@ -368,7 +369,7 @@ function auditEventRules(
     });
   }
   for (const [key, { topicArn, region, ruleArns }] of published) {
-    new sns.TopicPolicy(`${name}-${key.replace(":", "-").replace(/-$/, "").toLowerCase()}-events`, {
+    new sns.TopicPolicy(`${name}-${key}-events`, {
       ...(region ? { region } : {}),
       arn: topicArn,
       policy: pulumi.all([topicArn, accountId, pulumi.all(ruleArns)]).apply(([arn, account, rules]) => JSON.stringify({
