@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as sns from "@pulumi/aws/sns";
+import { EVENT_RULE_NAME_MAX, hostRoleRule, kmsKeyRule, securityGroupRules, type AuditEventRule } from "./detection";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { IngressMode } from "../../src/ingress/model";
 import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
@@ -33,7 +34,22 @@ export type AwsMetricSource =
       readonly metrics: Readonly<Record<string, CwMetric>>;
       readonly treatMissingData: "breaching" | "notBreaching" | "missing";
     }
+  | {
+      /** CloudTrail management events matched by EventBridge rules, each routed to the severity's topic. */
+      readonly kind: "events";
+      readonly rules: readonly AuditEventRule[];
+    }
   | { readonly kind: "unobservable"; readonly reason: string };
+
+/** What the audit-trail alarms watch (docs/tamper-detection.md). */
+export interface AuditTargets {
+  readonly accountId: pulumi.Input<string>;
+  readonly kmsKeyId: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly hostRoleName: pulumi.Input<string>;
+  /** The load balancer's and the hosts' security groups. */
+  readonly securityGroupIds: ReadonlyArray<pulumi.Input<string>>;
+}
 
 /** The resources alarm sources refer to. */
 export interface AlarmTargets {
@@ -47,7 +63,11 @@ export interface AlarmTargets {
   readonly proveTargetGroupArnSuffix?: pulumi.Input<string>;
   readonly autoScalingGroupName: pulumi.Input<string>;
   readonly certificateArn?: string;
+  /** Without it the audit-trail alarms are not observable (nothing to match). */
+  readonly audit?: AuditTargets;
 }
+
+export const NO_AUDIT_TARGETS = "no key, host role or security groups given to match CloudTrail events against";
 
 /** ACM's DaysToExpiry arrives once a day. */
 export const ACM_METRIC_PERIOD_SECONDS = 86400;
@@ -146,12 +166,24 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
       }
       // passthrough: the certificate lives in the enclave; the agent reads it from the TLS handshake.
       return { kind: "metric", metric: agent(targets, "TlsCertDaysToExpiry", "Minimum"), treatMissingData: "missing" };
+    case "attestation-enforcement-change":
+      if (!targets.audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
+      return { kind: "events", rules: [kmsKeyRule(targets.audit.kmsKeyId, targets.audit.kmsKeyArn)] };
+    case "host-role-change":
+      if (!targets.audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
+      return { kind: "events", rules: [hostRoleRule(targets.audit.hostRoleName, targets.region)] };
+    case "network-rule-change":
+      if (!targets.audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
+      return { kind: "events", rules: securityGroupRules(targets.audit.securityGroupIds) };
   }
 }
 
 export interface AlarmSet {
   readonly topics: Record<Severity, sns.Topic>;
+  /** Metric alarms only (the audit-trail alarms are EventBridge rules, in `eventRules`). */
   readonly alarms: Record<string, cloudwatch.MetricAlarm>;
+  /** Audit-trail alarms: catalogue id -> its EventBridge rules. */
+  readonly eventRules: Record<string, cloudwatch.EventRule[]>;
   readonly unobservable: UnobservableAlarm[];
   readonly dashboard: cloudwatch.Dashboard;
 }
@@ -186,7 +218,12 @@ export function fleetAlarms(
   const alarms: Record<string, cloudwatch.MetricAlarm> = {};
   const widgets: pulumi.Output<unknown>[] = [];
   const { observable, unobservable } = mapCatalogue((signal) => awsMetricSource(signal, targets));
+  const audit: Array<{ spec: AlarmSpec; rules: readonly AuditEventRule[] }> = [];
   for (const { spec, source } of observable) {
+    if (source.kind === "events") {
+      audit.push({ spec, rules: source.rules });
+      continue;
+    }
     const topicArn = topics[spec.severity].arn;
     const common = {
       alarmDescription: `[${spec.severity}] ${spec.description} (${name})`,
@@ -232,9 +269,124 @@ export function fleetAlarms(
       })));
     }
   }
+  const eventRules = auditEventRules(name, targets, audit, topics, subscriptions, tags, parent);
+  // Audit-trail alarms: how often each rule fired, and whether delivering to SNS failed (a broken
+  // topic policy would lose the page). EventBridge's AWS/Events metrics, by RuleName.
+  for (const { spec, rules } of audit) {
+    (eventRules[spec.id] ?? []).forEach((rule, i) => {
+      const region = rules[i]?.region ?? targets.region;
+      widgets.push(rule.name.apply((ruleName) => ({
+        type: "metric",
+        properties: {
+          title: `[${spec.severity}] ${spec.description}: ${rules[i]?.description ?? ruleName}`,
+          region,
+          stat: "Sum",
+          period: spec.periodSeconds,
+          metrics: [["AWS/Events", "TriggeredRules", "RuleName", ruleName], ["AWS/Events", "FailedInvocations", "RuleName", ruleName]],
+        },
+      })));
+    });
+  }
   const dashboard = new cloudwatch.Dashboard(`${name}-dashboard`, {
     dashboardName: metricSafe(`tee-prover-${name}`).slice(0, AWS_NAME_LIMITS.dashboard),
     dashboardBody: pulumi.all(widgets).apply((ws) => JSON.stringify({ widgets: ws.map((w, i) => ({ ...(w as object), x: (i % 3) * 8, y: Math.floor(i / 3) * 6, width: 8, height: 6 })) })),
   }, opts);
-  return { topics, alarms, unobservable, dashboard };
+  return { topics, alarms, eventRules, unobservable, dashboard };
+}
+
+/** The statements SNS puts in a new topic's default policy: the owning account may use the topic. */
+function ownerStatement(topicArn: pulumi.Input<string>, accountId: pulumi.Input<string>) {
+  return {
+    Sid: "OwnerAccount",
+    Effect: "Allow",
+    Principal: { AWS: "*" },
+    Action: ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+    Resource: topicArn,
+    Condition: { StringEquals: { "AWS:SourceOwner": accountId } },
+  };
+}
+
+/**
+ * EventBridge rules of the audit-trail alarms, each with an SNS target (the whole CloudTrail event is
+ * the message). EventBridge publishes to SNS under the topic's resource policy, which must allow
+ * events.amazonaws.com to sns:Publish (EventBridge user guide, "Using resource-based policies for
+ * Amazon EventBridge", Amazon SNS permissions). Setting a topic policy replaces SNS's default one, so
+ * the account's own statement is kept: CloudWatch alarms keep publishing under it.
+ * A rule must live in the region of the events it matches, and its SNS target in the rule's region
+ * (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification): a rule for IAM's
+ * events outside us-east-1 gets its own topic there with the severity's subscriptions.
+ */
+function auditEventRules(
+  name: string,
+  targets: AlarmTargets,
+  audit: ReadonlyArray<{ spec: AlarmSpec; rules: readonly AuditEventRule[] }>,
+  topics: Record<Severity, sns.Topic>,
+  subscriptions: Readonly<Record<Severity, AlarmSubscriptions>>,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+): Record<string, cloudwatch.EventRule[]> {
+  const out: Record<string, cloudwatch.EventRule[]> = {};
+  if (!targets.audit || audit.length === 0) return out;
+  const accountId = targets.audit.accountId;
+  // Per topic (severity, region): the rules publishing to it, for its policy.
+  const published = new Map<string, { topicArn: pulumi.Output<string>; region?: string; ruleArns: pulumi.Output<string>[] }>();
+  const topicKey = (severity: Severity, region: string | undefined) => (region ? `${severity.toLowerCase()}-${region}` : severity.toLowerCase());
+  const remoteTopics = new Map<string, sns.Topic>();
+  const topicFor = (severity: Severity, region: string | undefined): pulumi.Output<string> => {
+    if (!region) return topics[severity].arn;
+    const key = topicKey(severity, region);
+    let topic = remoteTopics.get(key);
+    if (!topic) {
+      const sev = severity.toLowerCase();
+      topic = new sns.Topic(autoNamed(`${name}-${sev}-${region}`, AWS_NAME_LIMITS.snsTopic), { region, displayName: `${name} ${severity} (${region})`, tags }, { parent });
+      remoteTopics.set(key, topic);
+      const subs = subscriptions[severity];
+      const t = topic;
+      subs.emails.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${sev}-${region}-email-${i}`, { region, topic: t.arn, protocol: "email", endpoint }, { parent }));
+      subs.httpsEndpoints.forEach((endpoint, i) => new sns.TopicSubscription(`${name}-${sev}-${region}-https-${i}`, { region, topic: t.arn, protocol: "https", endpoint: pulumi.secret(endpoint) }, { parent }));
+    }
+    return topic.arn;
+  };
+  for (const { spec, rules } of audit) {
+    out[spec.id] = rules.map((rule) => {
+      const logical = autoNamed(`${name}-${spec.severity.toLowerCase()}-${spec.id}-${rule.id}`, EVENT_RULE_NAME_MAX);
+      const region = rule.region ? { region: rule.region } : {};
+      const eventRule = new cloudwatch.EventRule(logical, {
+        ...region,
+        description: `[${spec.severity}] ${spec.description}: ${rule.description} (${name})`,
+        eventPattern: rule.pattern.apply((p) => JSON.stringify(p)),
+        // ENABLED matches every CloudTrail event but read-only management events: what we want.
+        state: "ENABLED",
+        tags: { ...tags, Severity: spec.severity },
+      }, { parent });
+      const topicArn = topicFor(spec.severity, rule.region);
+      new cloudwatch.EventTarget(logical, { ...region, rule: eventRule.name, arn: topicArn }, { parent });
+      const key = topicKey(spec.severity, rule.region);
+      const entry = published.get(key) ?? { topicArn, ...region, ruleArns: [] };
+      entry.ruleArns.push(eventRule.arn);
+      published.set(key, entry);
+      return eventRule;
+    });
+  }
+  for (const [key, { topicArn, region, ruleArns }] of published) {
+    new sns.TopicPolicy(`${name}-${key}-events`, {
+      ...(region ? { region } : {}),
+      arn: topicArn,
+      policy: pulumi.all([topicArn, accountId, pulumi.all(ruleArns)]).apply(([arn, account, rules]) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          ownerStatement(arn, account),
+          {
+            Sid: "EventBridgeAuditRules",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: arn,
+            Condition: { ArnEquals: { "aws:SourceArn": rules } },
+          },
+        ],
+      })),
+    }, { parent });
+  }
+  return out;
 }

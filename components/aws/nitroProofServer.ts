@@ -148,6 +148,14 @@ export class NitroProofServer extends pulumi.ComponentResource {
       ...(ingress.proveTargetGroup ? { proveTargetGroupArnSuffix: ingress.proveTargetGroup.arnSuffix } : {}),
       autoScalingGroupName: fleet.group.name,
       ...(args.aws.certificateArn ? { certificateArn: args.aws.certificateArn } : {}),
+      // What a deployer can change around attestation: made loud (docs/tamper-detection.md).
+      audit: {
+        accountId,
+        kmsKeyId: key.key.keyId,
+        kmsKeyArn: key.key.arn,
+        hostRoleName: identity.role.name,
+        securityGroupIds: [ingress.loadBalancerSecurityGroup.id, hostSg.id],
+      },
     }, args.alarms, tags, this);
 
     this.endpoint = ingress.endpoint;

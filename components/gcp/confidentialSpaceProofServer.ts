@@ -101,6 +101,12 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       listenerPort: args.ingress.listenerPort,
       workloadIdentityPoolId: attested.poolId,
       proberMetrics: prober.metrics,
+      // What a deployer can change around attestation: made loud (docs/tamper-detection.md).
+      audit: {
+        workloadIdentityPoolId: attested.poolId,
+        secretIds: [attested.secrets.apiKeys.secretId, attested.secrets.tlsKey.secretId],
+        network: network.network,
+      },
     }, args.alarms, labels, this);
 
     this.endpoint = ingress.endpoint;

@@ -5,6 +5,7 @@ import type { AlarmSubscriptions } from "../../src/config/types";
 import { HEALTH_PATH, PROVE_PATH, type IngressMode } from "../../src/ingress/model";
 import { mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
+import { attestationEnforcementFilter, firewallChangeFilter } from "./detection";
 import type { GcpProberMetrics } from "./prober";
 
 /**
@@ -77,6 +78,17 @@ export interface GcpAlarmTargets {
    * with the MetricDescriptor resources that declare them. Without them queue depth is not observable.
    */
   readonly proberMetrics?: GcpProberMetrics;
+  /** What the audit-log alarms watch (docs/tamper-detection.md). Without it they are not observable. */
+  readonly audit?: GcpAuditTargets;
+}
+
+export interface GcpAuditTargets {
+  /** The Workload Identity pool (its id) whose provider checks the attestation. */
+  readonly workloadIdentityPoolId: pulumi.Input<string>;
+  /** Secret Manager ids of the attestation-gated secrets. */
+  readonly secretIds: ReadonlyArray<pulumi.Input<string>>;
+  /** The fleet's VPC network (name, id or URL). */
+  readonly network: pulumi.Input<string>;
 }
 
 /** One time series selection with its aggregation; the alignment period comes from the alarm. */
@@ -166,6 +178,14 @@ export const LOG_MATCH_AUTO_CLOSE = "1800s";
  */
 export const ATTESTATION_LOG_MATCH =
   "log-match: every failed STS token exchange against the pool opens an incident (not the catalogue's 'above 1% of exchanges over 2 x 5 minutes'). A fleet exchanges a few tokens per VM and hour, far fewer than 100 per 10 minutes, so one failure already exceeds 1%: the threshold is the same in practice, the alert comes sooner. Google sends at most one notification per 5 minutes and 20 a day for this policy; an incident closes 30 minutes after the last failure.";
+
+export const NO_AUDIT_TARGETS = "no pool, secrets or network given to match audit log entries against";
+/** Confidential Space has no host role: the VM's service account is not what the secrets trust. */
+export const NO_HOST_ROLE_REASON =
+  "no host role on Confidential Space: the secrets are released to attested workloads of the Workload Identity pool, not to the VM's service account, so changes to that account do not open them; pool, provider and secret IAM changes page under attestation-enforcement-changed";
+/** How the audit-log alarms are evaluated, for the policies' documentation. */
+export const AUDIT_LOG_MATCH =
+  "log-match on Admin Activity audit logs (always written): every matching change opens an incident. Google sends at most one notification per 5 minutes and 20 a day for this policy; an incident closes 30 minutes after the last matching entry.";
 
 export const NO_POOL_REASON =
   "no Workload Identity pool: the workload exchanges no attestation token with the Security Token Service, so there are no attestation checks to count";
@@ -305,6 +325,22 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
         unit: "as-is",
         missingData: "EVALUATION_MISSING_DATA_INACTIVE",
       };
+    case "attestation-enforcement-change": {
+      const audit = targets.audit;
+      if (!audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
+      return {
+        kind: "log-match",
+        filter: pulumi.all([audit.workloadIdentityPoolId, pulumi.all([...audit.secretIds])]).apply(([pool, secrets]) => attestationEnforcementFilter(pool, secrets)),
+        evaluation: AUDIT_LOG_MATCH,
+      };
+    }
+    case "host-role-change":
+      return { kind: "unobservable", reason: NO_HOST_ROLE_REASON };
+    case "network-rule-change": {
+      const audit = targets.audit;
+      if (!audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
+      return { kind: "log-match", filter: pulumi.output(audit.network).apply((network) => firewallChangeFilter(network, targets.fleetName)), evaluation: AUDIT_LOG_MATCH };
+    }
   }
 }
 

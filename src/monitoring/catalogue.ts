@@ -17,7 +17,11 @@ export type Signal =
   | "cpu-percent"
   | "memory-percent"
   | "queue-depth" // jobsPending from /ready
-  | "tls-cert-days-left";
+  | "tls-cert-days-left"
+  // Control-plane changes, counted from the cloud's audit trail (docs/tamper-detection.md):
+  | "attestation-enforcement-change" // what decides who may read the secrets: key policy and grants / pool, provider, secret IAM
+  | "host-role-change" // the parent instance's IAM role (AWS: PCR3 pins its ARN, not its policies)
+  | "network-rule-change"; // security group / firewall rules of the fleet
 
 export interface AlarmSpec {
   /** Stable identifier, used in resource names and the plan. */
@@ -48,8 +52,15 @@ export const ALARM_CATALOGUE: readonly AlarmSpec[] = [
   { id: "latency-p95-elevated", severity: "P2", description: "p95 proof latency above 45 s", signal: "proof-latency-p95-seconds", comparison: "above", threshold: 45, periodSeconds: 5 * minute, evaluationPeriods: 3 },
   { id: "cpu-elevated", severity: "P2", description: "CPU above 85% for 30 minutes", signal: "cpu-percent", comparison: "above", threshold: 85, periodSeconds: 5 * minute, evaluationPeriods: 6 },
   { id: "tls-cert-expiring", severity: "P2", description: "TLS certificate expires in less than 14 days", signal: "tls-cert-days-left", comparison: "below", threshold: 14, periodSeconds: 60 * minute, evaluationPeriods: 1 },
+  // Audit-trail events: one matching change is enough (> 0 in a 5-minute window); see docs/tamper-detection.md.
+  { id: "attestation-enforcement-changed", severity: "P0", description: "Attestation enforcement changed (key policy, grants, key deletion / pool, provider, secret IAM)", signal: "attestation-enforcement-change", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
+  { id: "host-role-changed", severity: "P0", description: "Host IAM role's policies or trust policy changed", signal: "host-role-change", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
+  { id: "network-rules-changed", severity: "P3", description: "Security group / firewall rules changed (configuration drift, review the change)", signal: "network-rule-change", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
   { id: "cpu-sustained", severity: "P3", description: "CPU above 80% for 1 hour", signal: "cpu-percent", comparison: "above", threshold: 80, periodSeconds: 5 * minute, evaluationPeriods: 12 },
 ];
+
+/** Signals counted from audit-trail events (one change fires) rather than from a metric. */
+export const AUDIT_SIGNALS: ReadonlySet<Signal> = new Set<Signal>(["attestation-enforcement-change", "host-role-change", "network-rule-change"]);
 
 /** Scale-out targets shared by every cloud (DESIGN.md section 6). */
 export const SCALE_OUT_CPU_PERCENT = 70;

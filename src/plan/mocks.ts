@@ -59,6 +59,8 @@ function awsComputed(region: string): Record<string, Computed> {
     "aws:kms/key:Key": (_n, _i, s) => ({ id: uuid(s), state: { keyId: uuid(s), arn: `arn:aws:kms:${region}:${acct}:key/${uuid(s)}` } }),
     "aws:kms/alias:Alias": (n, i) => ({ id: named(i, n), state: { arn: `arn:aws:kms:${region}:${acct}:${named(i, n)}` } }),
     "aws:sns/topic:Topic": (n, i) => ({ id: `arn:aws:sns:${region}:${acct}:${named(i, n)}`, state: { name: named(i, n), arn: `arn:aws:sns:${region}:${acct}:${named(i, n)}` } }),
+    // A rule on the default bus; a rule declared with its own `region` (IAM's, in us-east-1) gets that region's ARN.
+    "aws:cloudwatch/eventRule:EventRule": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:events:${str(i["region"]) ?? region}:${acct}:rule/${named(i, n)}` } }),
     "aws:cloudwatch/logGroup:LogGroup": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:logs:${region}:${acct}:log-group:${named(i, n)}` } }),
     "aws:autoscaling/group:Group": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:autoscaling:${region}:${acct}:autoScalingGroup:${uuid(n)}:autoScalingGroupName/${named(i, n)}` } }),
     "aws:lb/loadBalancer:LoadBalancer": (n, i, s) => {

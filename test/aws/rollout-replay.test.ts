@@ -17,20 +17,25 @@ import {
 } from "../bootstrap/helpers";
 import { alarmFromInputs, replay, type AlarmDefinition, type MetricId, type MetricSource, type ReplayResult, type Sample } from "../helpers/cloudwatch-replay";
 import { devValues, ofType, planStack } from "../helpers/offline";
+import { ALARM_CATALOGUE, AUDIT_SIGNALS } from "../../src/monitoring/catalogue";
 
 /**
  * Issue 12, item 2 (and 6): a healthy rollout must not page, a real outage must. The metric streams
  * of a fleet (hosts booting, in service, draining, shutting down; scale-out, instance refresh at
- * 100%/200% healthy, a rate-limited burst; then outages) are replayed through EVERY alarm the dev
- * stack declares, read from the mock runtime, with the CloudWatch evaluator of
+ * 100%/200% healthy, a rate-limited burst; then outages) are replayed through EVERY metric alarm the
+ * dev stack declares, read from the mock runtime, with the CloudWatch evaluator of
  * test/helpers/cloudwatch-replay.ts. What a host's agent publishes in each phase is not modelled:
  * the real host-agent.sh is run once per phase and its put-metric-data payload is what the replay
  * publishes. The load balancer's and EC2's own metrics are modelled from what their docs state.
+ * The audit-trail alarms (changes to the key, host role, security groups) are EventBridge rules on
+ * CloudTrail, not metrics: a rollout makes no such call, and test/aws/detection.test.ts matches them.
  */
 
 const { scratch } = scratchDirs();
 
 let alarms: AlarmDefinition[];
+/** EventBridge rules of the audit-trail alarms, by logical name. */
+let eventRules: string[];
 let agentPhases: Record<AgentPhase, readonly Datum[]>;
 let names: { fleet: string; namespace: string };
 
@@ -112,6 +117,7 @@ beforeAll(async () => {
   requireTool("curl", "curl");
   const run = await planStack(devValues(), "dev");
   alarms = ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => alarmFromInputs(r.name, r.inputs));
+  eventRules = ofType(run.resources, "aws:cloudwatch/eventRule:EventRule").map((r) => r.name);
   const input = nitroTestInput();
   names = { fleet: input.fleetName, namespace: input.metricNamespace };
   const ok = createServer(prover("ok"));
@@ -304,7 +310,13 @@ function paged(results: readonly ReplayResult[]): Record<string, string> {
 // ---- the stack and the agent, as replayed ----------------------------------------------------
 
 describe("what is replayed", () => {
-  test("every alarm the dev stack declares (14, every severity), read from the mock runtime", () => {
+  test("every metric alarm the dev stack declares (14, every severity), read from the mock runtime; the audit-trail alarms are event rules", () => {
+    // Catalogue = the 14 metric alarms + the audit-trail ones, which are EventBridge rules and not replayed.
+    const audit = ALARM_CATALOGUE.filter((a) => AUDIT_SIGNALS.has(a.signal));
+    expect(audit.map((a) => a.id)).toEqual(["attestation-enforcement-changed", "host-role-changed", "network-rules-changed"]);
+    expect(ALARM_CATALOGUE.length).toBe(alarms.length + audit.length);
+    expect(alarms.some((a) => audit.some((x) => a.name.endsWith(x.id)))).toBe(false);
+    expect(audit.every((x) => eventRules.some((r) => r.includes(`-${x.id}-`)))).toBe(true);
     expect(alarms.map((a) => a.name).sort()).toEqual([
       "prover-dev-p0-attestation-failures",
       "prover-dev-p0-no-healthy-host",

@@ -223,7 +223,7 @@ describe("attestation and identity", () => {
   });
 });
 
-describe("alarms (terminate mode: every catalogue entry observable)", () => {
+describe("alarms (terminate mode: every catalogue entry observable; 14 metric alarms, 3 audit-trail alarms as event rules)", () => {
   const alb = () => one(resources, "aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"];
   const tg = (name: string) => byName("aws:lb/targetGroup:TargetGroup", name).state["arnSuffix"];
   const topic = (sev: string) => byName("aws:sns/topic:Topic", `prover-dev-${sev}`).state["arn"];
@@ -289,13 +289,35 @@ describe("alarms (terminate mode: every catalogue entry observable)", () => {
     for (const q of queries.slice(1)) expect(q.metric!.dimensions).toEqual({ LoadBalancer: alb(), TargetGroup: tg("prover-dev-prove") });
   });
 
+  test("audit-trail alarms in us-east-1: IAM's rule needs no second region, topic or subscription", () => {
+    const rules = ofType(resources, "aws:cloudwatch/eventRule:EventRule");
+    expect(rules.map((r) => r.name).sort()).toEqual([
+      "prover-dev-p0-attestation-enforcement-changed-kms-key",
+      "prover-dev-p0-host-role-changed-host-role",
+      "prover-dev-p3-network-rules-changed-sg-modify",
+      "prover-dev-p3-network-rules-changed-sg-rules",
+    ]);
+    expect(rules.every((r) => prop(r, "region") === undefined && prop(r, "state") === "ENABLED")).toBe(true);
+    const targets = ofType(resources, "aws:cloudwatch/eventTarget:EventTarget").map((t) => [t.name, prop(t, "arn")]).sort();
+    expect(targets).toEqual(rules.map((r) => [r.name, topic(r.name.includes("-p0-") ? "p0" : "p3")]).sort());
+    expect(ofType(resources, "aws:sns/topicPolicy:TopicPolicy").map((p) => [p.name, prop(p, "arn")]).sort()).toEqual([["prover-dev-p0-events", topic("p0")], ["prover-dev-p3-events", topic("p3")]]);
+    // The host role rule matches this stack's role by name.
+    const pattern = JSON.parse(prop<string>(rules.find((r) => r.name.endsWith("-host-role"))!, "eventPattern"));
+    expect(pattern.detail.requestParameters).toEqual({ roleName: [one(resources, "aws:iam/role:Role").state["name"]] });
+  });
+
   test("14 alarms, one topic per severity, subscriptions from config, a dashboard", () => {
     expect(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(14);
     expect(ofType(resources, "aws:sns/topic:Topic").map((t) => t.name).sort()).toEqual(["prover-dev-p0", "prover-dev-p1", "prover-dev-p2", "prover-dev-p3"]);
     const subs = ofType(resources, "aws:sns/topicSubscription:TopicSubscription").map((s) => [prop(s, "topic"), prop(s, "protocol"), prop(s, "endpoint")]);
     expect(subs).toEqual([[topic("p0"), "email", "oncall@example.com"], [topic("p1"), "email", "oncall@example.com"]]);
     const dashboard = JSON.parse(prop<string>(one(resources, "aws:cloudwatch/dashboard:Dashboard"), "dashboardBody"));
-    expect(dashboard.widgets).toHaveLength(14);
+    // 14 metric alarms, then one tile per audit-trail rule (fired / failed deliveries).
+    expect(dashboard.widgets).toHaveLength(14 + 4);
+    const ruleNames = ofType(resources, "aws:cloudwatch/eventRule:EventRule").map((r) => r.state["name"]).sort();
+    const tiles = dashboard.widgets.slice(14) as Array<{ properties: { metrics: string[][] } }>;
+    expect(tiles.map((w) => w.properties.metrics.map((m) => m.slice(0, 3).join(" ")))).toEqual(Array(4).fill(["AWS/Events TriggeredRules RuleName", "AWS/Events FailedInvocations RuleName"]));
+    expect(tiles.map((w) => w.properties.metrics[0]![3]).sort()).toEqual(ruleNames);
     expect(dashboard.widgets.every((w: { properties: { region: string } }) => w.properties.region === "us-east-1")).toBe(true);
   });
 });

@@ -202,8 +202,15 @@ describe("Workload Identity ids survive destroy and recreate", () => {
     const filters = ofType(resources, "gcp:monitoring/alertPolicy:AlertPolicy")
       .flatMap((p) => prop<Array<{ conditionMatchedLog?: { filter: string } }>>(p, "conditions"))
       .flatMap((c) => (c.conditionMatchedLog ? [c.conditionMatchedLog.filter] : []));
-    expect(filters).toHaveLength(1);
-    expect(filters[0]).toContain(`protoPayload.resourceName:"/workloadIdentityPools/${poolId}/providers/"`);
+    // STS failures, and the audit-log alarms (tamper detection) on the same pool, this stack's secrets and network.
+    expect(filters).toHaveLength(3);
+    const having = (text: string) => filters.filter((f) => f.includes(text));
+    expect(having(`protoPayload.resourceName:"/workloadIdentityPools/${poolId}/providers/"`)).toHaveLength(1);
+    const enforcement = having(`protoPayload.resourceName=~"/workloadIdentityPools/${poolId}(/|$)"`);
+    expect(enforcement).toHaveLength(1);
+    expect(enforcement[0]).toContain('protoPayload.resourceName=~"/secrets/(prover-dev-gcp-api-keys|prover-dev-gcp-tls-key)$"');
+    const network = one(resources, "gcp:compute/network:Network").state["name"] as string;
+    expect(having(`protoPayload.request.network=~"/networks/${network}$" OR protoPayload.resourceName=~"/firewalls/prover-dev-gcp-"`)).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import { L4_BLIND, MEMORY_REASON, NO_POOL_REASON, QUEUE_DEPTH_REASON, type GcpAlarmTargets } from "../../components/gcp/monitoring";
+import { L4_BLIND, MEMORY_REASON, NO_POOL_REASON, QUEUE_DEPTH_REASON, type GcpAlarmTargets, NO_AUDIT_TARGETS, NO_HOST_ROLE_REASON } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
@@ -60,6 +60,10 @@ describe("what passthrough can and cannot see", () => {
       ["queue-deep", QUEUE_DEPTH_REASON],
       ["error-rate-elevated", L4_BLIND],
       ["latency-p95-elevated", L4_BLIND],
+      // No pool, secrets or network given to this bare run: nothing to match audit logs against.
+      ["attestation-enforcement-changed", NO_AUDIT_TARGETS],
+      ["host-role-changed", NO_HOST_ROLE_REASON],
+      ["network-rules-changed", NO_AUDIT_TARGETS],
     ]);
   });
 

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import { ATTESTATION_LOG_MATCH, type GcpAlarmTargets } from "../../components/gcp/monitoring";
+import { ATTESTATION_LOG_MATCH, AUDIT_LOG_MATCH, NO_HOST_ROLE_REASON, type GcpAlarmTargets } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
 import type { PlannedResource } from "../../src/plan/engine";
 import { gcpUptimeProbe, verdicts } from "../helpers/health-check-eval";
+import { matchesFilter } from "../helpers/logging-filter";
 import { firstUpProblems } from "./first-up";
 import { MONITORING_TYPES, runGcpMonitoring, type MonitoringSummary } from "./helpers";
 
@@ -30,7 +31,14 @@ const targets: GcpAlarmTargets = {
   listenerPort: 443,
   workloadIdentityPoolId: "prover-prod-pool",
   memoryMonitoring: true,
+  audit: {
+    workloadIdentityPoolId: pulumi.output("prover-prod-pool"),
+    secretIds: [pulumi.output("prover-prod-api-keys"), "prover-prod-tls-key"],
+    network: pulumi.output("projects/tee-prj/global/networks/prover-prod-vpc"),
+  },
 };
+/** Every catalogue entry but the host role, which Confidential Space does not have. */
+const OBSERVED = ALARM_CATALOGUE.filter((a) => a.id !== "host-role-changed");
 const none: AlarmSubscriptions = { emails: [], httpsEndpoints: [] };
 const subscriptions: Record<Severity, AlarmSubscriptions> = {
   P0: { emails: ["oncall@example.com", "lead@example.com"], httpsEndpoints: [HOOK_P0] },
@@ -87,10 +95,33 @@ const thresholdPolicies: Array<[string, string, string | null, string, string, s
 ];
 
 describe("alert policies (terminate)", () => {
-  test("14 policies, one per alarm; nothing is unobservable", () => {
-    expect(ofType(T.policy)).toHaveLength(14);
-    expect(summary.policyIds).toEqual(ALARM_CATALOGUE.map((a) => a.id));
-    expect(summary.unobservable).toEqual([]);
+  test("16 policies, one per alarm; only the host role (none on Confidential Space) is unobservable", () => {
+    expect(ofType(T.policy)).toHaveLength(16);
+    expect(summary.policyIds).toEqual(OBSERVED.map((a) => a.id));
+    expect(summary.unobservable).toEqual([["host-role-changed", NO_HOST_ROLE_REASON]]);
+  });
+
+  test("attestation enforcement changed: a P0 log match on this pool's writes and this stack's secrets' IAM, rate-limited", () => {
+    expect(condition("attestation-enforcement-changed")).toEqual({
+      displayName: ALARM_CATALOGUE.find((a) => a.id === "attestation-enforcement-changed")!.description,
+      conditionMatchedLog: {
+        filter:
+          '(protoPayload.methodName=~"^google.iam.v1(beta)?.WorkloadIdentityPools.((Create|Update|Delete|Undelete)WorkloadIdentityPool(Provider)?|SetIamPolicy)$" AND protoPayload.resourceName=~"/workloadIdentityPools/prover-prod-pool(/|$)")' +
+          ' OR (protoPayload.methodName="google.cloud.secretmanager.v1.SecretManagerService.SetIamPolicy" AND protoPayload.resourceName=~"/secrets/(prover-prod-api-keys|prover-prod-tls-key)$")',
+      },
+    });
+    const p = policy("attestation-enforcement-changed");
+    expect(p.inputs["severity"]).toBe("CRITICAL");
+    expect(p.inputs["alertStrategy"]).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
+    expect((p.inputs["documentation"] as { content: string }).content).toContain(`**Evaluation:** ${AUDIT_LOG_MATCH}`);
+  });
+
+  test("network rules changed: a P3 log match on firewall writes on this network or to this fleet's rules", () => {
+    expect(condition("network-rules-changed").conditionMatchedLog).toEqual({
+      filter: 'protoPayload.methodName=~"^(v1|beta).compute.firewalls.(insert|patch|update|delete)$" AND (protoPayload.request.network=~"/networks/prover-prod-vpc$" OR protoPayload.resourceName=~"/firewalls/prover-prod-")',
+    });
+    expect(policy("network-rules-changed").inputs["severity"]).toBe("WARNING");
+    expect(policy("network-rules-changed").inputs["alertStrategy"]).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
   });
 
   test("attestation failures: a log match on failed STS exchanges for the pool, rate-limited as Google requires", () => {
@@ -146,7 +177,7 @@ describe("alert policies (terminate)", () => {
   });
 
   test("every policy: OR of one condition, severity, markdown documentation naming fleet and severity", () => {
-    for (const spec of ALARM_CATALOGUE) {
+    for (const spec of OBSERVED) {
       const p = policy(spec.id);
       expect(p.inputs["combiner"]).toBe("OR");
       expect(p.inputs["severity"]).toBe({ P0: "CRITICAL", P1: "ERROR", P2: "WARNING", P3: "WARNING" }[spec.severity]);
@@ -169,7 +200,7 @@ describe("notification channels", () => {
     expect(channelIds("p1")).toHaveLength(1);
     expect(channelIds("p2")).toEqual([]);
     expect(channelIds("p3")).toHaveLength(1);
-    for (const spec of ALARM_CATALOGUE) {
+    for (const spec of OBSERVED) {
       const p = policy(spec.id);
       expect(p.inputs["notificationChannels"]).toEqual(channelIds(spec.severity.toLowerCase()));
       const doc = (p.inputs["documentation"] as { content: string }).content;
@@ -224,7 +255,7 @@ describe("uptime check, declared metrics, dashboard", () => {
     expect(ofType(T.logMetric)).toEqual([]);
     const jobs = ofType(T.descriptor).find((d) => d.inputs["type"] === "custom.googleapis.com/tee_prover/jobs_pending_max")!;
     expect(policy("queue-deep").dependsOn).toEqual([`${T.descriptor}::${jobs.name}`]);
-    expect(ALARM_CATALOGUE.filter((a) => a.id !== "queue-deep").every((a) => policy(a.id).dependsOn.length === 0)).toBe(true);
+    expect(OBSERVED.filter((a) => a.id !== "queue-deep").every((a) => policy(a.id).dependsOn.length === 0)).toBe(true);
     expect(condition("queue-deep").conditionThreshold!.filter).toBe('metric.type="custom.googleapis.com/tee_prover/jobs_pending_max" AND resource.type="generic_node" AND resource.label.project_id="tee-prj" AND metric.label.fleet="prover-prod"');
   });
 
@@ -239,7 +270,7 @@ describe("uptime check, declared metrics, dashboard", () => {
     };
     expect(d.displayName).toBe("tee-prover prover-prod");
     const tiles = d.mosaicLayout.tiles;
-    expect(tiles.map((t) => t.widget.title)).toEqual(ALARM_CATALOGUE.map((a) => `[${a.severity}] ${a.description}`));
+    expect(tiles.map((t) => t.widget.title)).toEqual(OBSERVED.map((a) => `[${a.severity}] ${a.description}`));
     expect(tiles.every((t) => t.width <= d.mosaicLayout.columns)).toBe(true);
     const tile = (id: string) => tiles.find((t) => t.widget.title.endsWith(ALARM_CATALOGUE.find((a) => a.id === id)!.description))!.widget.xyChart;
     expect((tile("cpu-high").dataSets[0]!.timeSeriesQuery["timeSeriesFilter"] as { filter: string }).filter).toBe(condition("cpu-high").conditionThreshold!.filter);
@@ -253,8 +284,8 @@ describe("uptime check, declared metrics, dashboard", () => {
 
   test("every child is parented, uniquely named, and its logical name leaves room for auto-naming", () => {
     const children = resources.filter((r) => r.type !== "test:gcp:Parent");
-    // 14 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
-    expect(children.length).toBe(14 + 5 + 1 + 1 + 4);
+    // 16 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
+    expect(children.length).toBe(16 + 5 + 1 + 1 + 4);
     expect(children.every((r) => r.parent === PARENT)).toBe(true);
     const keys = resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -262,5 +293,80 @@ describe("uptime check, declared metrics, dashboard", () => {
       expect(r.name.length).toBeLessThanOrEqual(55);
       expect(r.name).toMatch(GCP_NAME_PATTERN);
     }
+  });
+});
+
+/**
+ * Issue 13, tamper detection: the log-match filters the policies carry (read from the mock runtime)
+ * against audit log entries shaped as Cloud Audit Logs writes them ("Understanding audit logs":
+ * protoPayload is an AuditLog with serviceName, methodName, resourceName, request; Admin Activity
+ * entries in logs/cloudaudit.googleapis.com%2Factivity). The project number stands in resource names.
+ */
+describe("audit-log filters against sample audit log entries", () => {
+  const filter = (id: string) => condition(id).conditionMatchedLog!.filter;
+  const PROJECT_NUMBER = "123456789012";
+  function auditEntry(serviceName: string, methodName: string, resourceName: string, request: Record<string, unknown> = {}, kind = "activity") {
+    return {
+      protoPayload: {
+        "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+        status: {},
+        authenticationInfo: { principalEmail: "deployer@example.com" },
+        requestMetadata: { callerIp: "192.0.2.4" },
+        serviceName,
+        methodName,
+        authorizationInfo: [{ resource: resourceName, permission: "x.y.z", granted: true }],
+        resourceName,
+        request,
+      },
+      insertId: "1abcd2efgh3",
+      resource: { type: "audited_resource", labels: { project_id: "tee-prj", service: serviceName, method: methodName } },
+      timestamp: "2026-11-30T01:00:00Z",
+      severity: "NOTICE",
+      logName: `projects/tee-prj/logs/cloudaudit.googleapis.com%2F${kind}`,
+    };
+  }
+  const pool = (id: string) => `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${id}`;
+  const wif = (method: string, resource: string) => auditEntry("iam.googleapis.com", `google.iam.v1.WorkloadIdentityPools.${method}`, resource);
+  const secretIam = (method: string, secret: string) => auditEntry("secretmanager.googleapis.com", `google.cloud.secretmanager.v1.SecretManagerService.${method}`, `projects/${PROJECT_NUMBER}/secrets/${secret}`, { "@type": "type.googleapis.com/google.iam.v1.SetIamPolicyRequest" });
+
+  test("this pool's provider updated, created, deleted or undeleted, the pool itself updated: match", () => {
+    for (const method of ["UpdateWorkloadIdentityPoolProvider", "CreateWorkloadIdentityPoolProvider", "DeleteWorkloadIdentityPoolProvider", "UndeleteWorkloadIdentityPoolProvider"]) {
+      expect(matchesFilter(filter("attestation-enforcement-changed"), wif(method, `${pool("prover-prod-pool")}/providers/attested`)), method).toBe(true);
+    }
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("UpdateWorkloadIdentityPool", pool("prover-prod-pool")))).toBe(true);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("DeleteWorkloadIdentityPool", pool("prover-prod-pool")))).toBe(true);
+    // v1beta callers are the same change.
+    const beta = wif("UpdateWorkloadIdentityPoolProvider", `${pool("prover-prod-pool")}/providers/attested`);
+    beta.protoPayload.methodName = "google.iam.v1beta.WorkloadIdentityPools.UpdateWorkloadIdentityPoolProvider";
+    expect(matchesFilter(filter("attestation-enforcement-changed"), beta)).toBe(true);
+  });
+
+  test("another pool's provider (even one whose id starts with ours) and reads of ours: no match", () => {
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("UpdateWorkloadIdentityPoolProvider", `${pool("other-pool")}/providers/attested`))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("UpdateWorkloadIdentityPoolProvider", `${pool("prover-prod-pool-2")}/providers/attested`))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("GetWorkloadIdentityPoolProvider", `${pool("prover-prod-pool")}/providers/attested`))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), wif("ListWorkloadIdentityPoolProviders", pool("prover-prod-pool")))).toBe(false);
+  });
+
+  test("SetIamPolicy on this stack's secrets: match; on another secret, or GetIamPolicy: no match", () => {
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "prover-prod-api-keys"))).toBe(true);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "prover-prod-tls-key"))).toBe(true);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "someone-elses-secret"))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("SetIamPolicy", "prover-prod-api-keys-old"))).toBe(false);
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("GetIamPolicy", "prover-prod-api-keys"))).toBe(false);
+    // Adding a secret version is a rotation, not a change of who may read.
+    expect(matchesFilter(filter("attestation-enforcement-changed"), secretIam("AddSecretVersion", "prover-prod-api-keys"))).toBe(false);
+  });
+
+  test("firewall rules created on this network or changed by name (ours): match; elsewhere or a read: no match", () => {
+    const fw = (method: string, name: string, request: Record<string, unknown> = {}) =>
+      auditEntry("compute.googleapis.com", `v1.compute.firewalls.${method}`, `projects/tee-prj/global/firewalls/${name}`, { "@type": `type.googleapis.com/compute.firewalls.${method}`, ...request });
+    const net = (n: string) => ({ network: `https://www.googleapis.com/compute/v1/projects/tee-prj/global/networks/${n}` });
+    expect(matchesFilter(filter("network-rules-changed"), fw("insert", "allow-ssh-from-anywhere", net("prover-prod-vpc")))).toBe(true);
+    expect(matchesFilter(filter("network-rules-changed"), fw("patch", "prover-prod-lb-to-hosts-1a2b3c4"))).toBe(true);
+    expect(matchesFilter(filter("network-rules-changed"), fw("delete", "prover-prod-prober-to-hosts-5d6e7f8"))).toBe(true);
+    expect(matchesFilter(filter("network-rules-changed"), fw("insert", "allow-ssh", net("prover-prod-vpc-2")))).toBe(false);
+    expect(matchesFilter(filter("network-rules-changed"), fw("delete", "other-team-rule"))).toBe(false);
+    expect(matchesFilter(filter("network-rules-changed"), fw("get", "prover-prod-lb-to-hosts-1a2b3c4"))).toBe(false);
   });
 });

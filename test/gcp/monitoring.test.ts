@@ -228,6 +228,9 @@ describe("units, durations, severities", () => {
       ["latency-p95-elevated", "900s"],
       ["cpu-elevated", "1800s"],
       ["tls-cert-expiring", "3600s"],
+      ["attestation-enforcement-changed", "300s"],
+      ["host-role-changed", "300s"],
+      ["network-rules-changed", "300s"],
       ["cpu-sustained", "3600s"],
     ]);
   });

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { ALARM_CATALOGUE, mapCatalogue } from "../../src/monitoring/catalogue";
+import { ALARM_CATALOGUE, AUDIT_SIGNALS, mapCatalogue } from "../../src/monitoring/catalogue";
 
 test("mapCatalogue splits observable from unobservable entries, in catalogue order, keeping the reason", () => {
   const { observable, unobservable } = mapCatalogue((signal) =>
@@ -12,4 +12,23 @@ test("mapCatalogue splits observable from unobservable entries, in catalogue ord
   ]);
   expect(unobservable.map((u) => u.alarm.id)).toEqual(ALARM_CATALOGUE.filter((a) => a.signal !== "cpu-percent").map((a) => a.id));
   expect(unobservable.find((u) => u.alarm.id === "queue-deep")!.reason).toBe("blind to queue-depth");
+});
+
+test("audit-trail entries: a change to attestation enforcement or the host role pages P0, a network rule change is P3; one change fires", () => {
+  const audit = ALARM_CATALOGUE.filter((a) => AUDIT_SIGNALS.has(a.signal));
+  expect(audit.map((a) => [a.id, a.severity, a.signal, a.comparison, a.threshold, a.periodSeconds, a.evaluationPeriods])).toEqual([
+    ["attestation-enforcement-changed", "P0", "attestation-enforcement-change", "above", 0, 300, 1],
+    ["host-role-changed", "P0", "host-role-change", "above", 0, 300, 1],
+    ["network-rules-changed", "P3", "network-rule-change", "above", 0, 300, 1],
+  ]);
+});
+
+test("the 14 metric alarms keep their ids, severities and order", () => {
+  expect(ALARM_CATALOGUE.filter((a) => !AUDIT_SIGNALS.has(a.signal)).map((a) => `${a.severity} ${a.id}`)).toEqual([
+    "P0 no-healthy-host", "P0 attestation-failures", "P0 no-proofs", "P0 tee-down",
+    "P1 error-rate-high", "P1 latency-p95-high", "P1 cpu-high", "P1 memory-high", "P1 queue-deep",
+    "P2 error-rate-elevated", "P2 latency-p95-elevated", "P2 cpu-elevated", "P2 tls-cert-expiring",
+    "P3 cpu-sustained",
+  ]);
+  expect(new Set(ALARM_CATALOGUE.map((a) => a.id)).size).toBe(ALARM_CATALOGUE.length);
 });
