@@ -34,6 +34,8 @@ const SHARED = [
   "test/gcp/first-up.test.ts",
   "test/monitoring/catalogue.test.ts",
   "test/monitoring/cloudwatch-replay.test.ts",
+  "test/monitoring/eventbridge-pattern.test.ts",
+  "test/monitoring/logging-filter.test.ts",
   "test/package/consumer.test.ts",
   "test/plan/cli.test.ts",
   "test/plan/report-gcp.test.ts",
