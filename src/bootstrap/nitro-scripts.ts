@@ -318,10 +318,11 @@ json_test() {
   [[ -n "\${text//[[:space:]]/}" ]] && jq -e "$@" "$filter" >/dev/null 2>&1 <<<"$text"
 }
 
-metrics='[]'
+# "name value unit" per metric; turned into put-metric-data JSON by one jq at the end (a jq per
+# metric cost a process start each, every minute on every host).
+metric_lines=()
 add_metric() {
-  metrics="$(jq -c --arg name "$1" --argjson value "$2" --arg unit "$3" --arg fleet "$TEE_PROVER_FLEET_NAME" \
-    '. + [{MetricName: $name, Value: $value, Unit: $unit, Dimensions: [{Name: "Fleet", Value: $fleet}]}]' <<<"$metrics")"
+  metric_lines+=("$1 $2 $3")
 }
 
 request "$base_url/health" "\${curl_options[@]}"
@@ -343,9 +344,12 @@ fi
 add_metric Availability "$availability" None
 
 request "$base_url/ready" "\${curl_options[@]}"
-if json_test '(.jobsPending | type == "number") and (.jobsProcessing | type == "number")' "$response_body"; then
-  add_metric JobsPending "$(jq '.jobsPending' <<<"$response_body")" Count
-  add_metric JobsProcessing "$(jq '.jobsProcessing' <<<"$response_body")" Count
+if [[ -n "\${response_body//[[:space:]]/}" ]] &&
+  job_counts="$(jq -er 'if (.jobsPending | type == "number") and (.jobsProcessing | type == "number")
+      then "\(.jobsPending) \(.jobsProcessing)" else false end' 2>/dev/null <<<"$response_body")"; then
+  read -r jobs_pending jobs_processing <<<"$job_counts"
+  add_metric JobsPending "$jobs_pending" Count
+  add_metric JobsProcessing "$jobs_processing" Count
 else
   log "/ready gave no job counts (HTTP $response_status); JobsPending and JobsProcessing not published"
 fi
@@ -408,6 +412,10 @@ if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
   fi
 fi
 
+# shellcheck disable=SC2016 # $fleet is a jq variable
+metrics="$(printf '%s\n' "\${metric_lines[@]}" | jq -R -s -c --arg fleet "$TEE_PROVER_FLEET_NAME" '
+  split("\n") | map(select(length > 0) | split(" ")
+    | {MetricName: .[0], Value: (.[1] | tonumber), Unit: .[2], Dimensions: [{Name: "Fleet", Value: $fleet}]})')"
 if ! aws cloudwatch put-metric-data --cli-connect-timeout 5 --cli-read-timeout 10 \
   --namespace "$TEE_PROVER_METRIC_NAMESPACE" --region "$TEE_PROVER_REGION" --metric-data "$metrics"; then
   log "ERROR: put-metric-data failed"
