@@ -56,12 +56,15 @@ google_api() {
   request "$url" --max-time 15 --header "@$work/auth-header" "$@"
 }
 
-# Prints the jq path $1 of $2 when it is a non-negative integer, else "-" (not counted).
-count_field() {
-  local value
-  value="$(jq -r "$1"' | if type == "number" and . >= 0 and . == floor then . else "-" end' <<<"$2" 2>/dev/null)" || value="-"
-  [[ "$value" =~ ^[0-9]+$ ]] || value="-"
-  printf '%s\n' "$value"
+# Prints "<jobsPending> <jobsProcessing>" of the /ready body $1, each when it is a non-negative
+# integer, else "-" (not counted). One jq for both.
+job_counts() {
+  local counts pending processing
+  counts="$(jq -r '[.jobsPending, .jobsProcessing] | map(if type == "number" and . >= 0 and . == floor then tostring else "-" end) | join(" ")' <<<"$1" 2>/dev/null)" || counts=""
+  read -r pending processing <<<"$counts"
+  [[ "\${pending:-}" =~ ^[0-9]+$ ]] || pending="-"
+  [[ "\${processing:-}" =~ ^[0-9]+$ ]] || processing="-"
+  printf '%s %s\n' "$pending" "$processing"
 }
 
 request "$metadata_url/computeMetadata/v1/instance/service-accounts/default/token" --max-time 5 --header 'Metadata-Flavor: Google'
@@ -143,8 +146,7 @@ probe_instance() {
         healthy=1
         log "$ip: /ready answered HTTP 429 (rate-limited); counted as alive and busy"
       fi
-      pending="$(count_field '.jobsPending' "$response_body")"
-      processing="$(count_field '.jobsProcessing' "$response_body")"
+      read -r pending processing < <(job_counts "$response_body")
       if [[ "$pending" == "-" || "$processing" == "-" ]]; then
         log "$ip: /ready gave no job counts (HTTP $response_status)"
       fi
@@ -188,18 +190,12 @@ for ((i = 1; i <= probed; i++)); do
 done
 
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-series='[]'
+# "name value" per series; turned into the timeSeries.create body by one jq (one process, not one
+# per series).
+series_lines=()
 # add_series NAME VALUE: one INT64 GAUGE point at $now on the fleet's generic_node.
 add_series() {
-  series="$(jq -c --arg type "$TEE_PROVER_METRIC_PREFIX/$1" --arg value "$2" --arg now "$now" \
-    --arg fleet "$TEE_PROVER_FLEET_NAME" --arg project "$TEE_PROVER_PROJECT" --arg region "$TEE_PROVER_REGION" \
-    '. + [{
-      metric: {type: $type, labels: {fleet: $fleet}},
-      resource: {type: "generic_node", labels: {project_id: $project, location: $region, namespace: "tee-prover", node_id: $fleet}},
-      metricKind: "GAUGE",
-      valueType: "INT64",
-      points: [{interval: {endTime: $now}, value: {int64Value: $value}}]
-    }]' <<<"$series")"
+  series_lines+=("$1 $2")
 }
 
 # Always published, 0 included: "nothing answers" is exactly what the P0 alert is for.
@@ -213,7 +209,16 @@ if [[ "$processing_total" != "-" ]]; then
   add_series jobs_processing_total "$processing_total"
 fi
 
-jq -c '{timeSeries: .}' <<<"$series" >"$work/time-series.json"
+# shellcheck disable=SC2016 # $prefix, $now, $fleet, $project and $region are jq variables
+printf '%s\n' "\${series_lines[@]}" | jq -R -s -c --arg prefix "$TEE_PROVER_METRIC_PREFIX" --arg now "$now" \
+  --arg fleet "$TEE_PROVER_FLEET_NAME" --arg project "$TEE_PROVER_PROJECT" --arg region "$TEE_PROVER_REGION" '
+  {timeSeries: split("\n") | map(select(length > 0) | split(" ") | {
+    metric: {type: "\($prefix)/\(.[0])", labels: {fleet: $fleet}},
+    resource: {type: "generic_node", labels: {project_id: $project, location: $region, namespace: "tee-prover", node_id: $fleet}},
+    metricKind: "GAUGE",
+    valueType: "INT64",
+    points: [{interval: {endTime: $now}, value: {int64Value: .[1]}}]
+  })}' >"$work/time-series.json"
 google_api "$monitoring_url/v3/projects/$TEE_PROVER_PROJECT/timeSeries" --request POST \
   --header 'Content-Type: application/json' --data-binary "@$work/time-series.json"
 if [[ "$response_status" != "200" ]]; then
