@@ -17,6 +17,10 @@ export interface AwsStackOutputs extends CommonOutputs {
   readonly autoScalingGroupName: pulumi.Output<string>;
   readonly kmsKeyArn: pulumi.Output<string>;
   readonly topicArns: Record<string, pulumi.Output<string>>;
+  /** With aws.interactiveAccess: the session document operators pass to `aws ssm start-session`. */
+  readonly sessionDocumentName?: pulumi.Output<string>;
+  /** With aws.interactiveAccess: the policy to attach to the people on call. */
+  readonly sessionOperatorPolicyArn?: pulumi.Output<string>;
   readonly review: NitroReviewFacts;
 }
 
@@ -55,6 +59,8 @@ export function deployStack(config: StackConfig, stack: string = pulumi.getStack
       autoScalingGroupName: server.autoScalingGroupName,
       kmsKeyArn: server.kmsKeyArn,
       topicArns: server.topicArns,
+      ...(server.sessionDocumentName ? { sessionDocumentName: server.sessionDocumentName } : {}),
+      ...(server.sessionOperatorPolicyArn ? { sessionOperatorPolicyArn: server.sessionOperatorPolicyArn } : {}),
       review: server.review,
     };
   }

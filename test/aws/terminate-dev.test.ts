@@ -155,6 +155,9 @@ describe("terminate ingress", () => {
       "anyone who can capture traffic on the load balancer -> host hop",
     ]);
     expect(outputs["kmsKeyArn"]).toBe(one(resources, "aws:kms/key:Key").state["arn"]);
+    // dev has interactive access: the stack tells operators which document and policy to use.
+    expect(outputs["sessionDocumentName"]).toBe(one(resources, "aws:ssm/document:Document").state["name"]);
+    expect(outputs["sessionOperatorPolicyArn"]).toBe(one(resources, "aws:iam/policy:Policy").state["arn"]);
   });
 });
 

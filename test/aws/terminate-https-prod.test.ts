@@ -53,6 +53,7 @@ describe("prod protections", () => {
     expect(ofType(resources, "aws:ssm/document:Document")).toEqual([]);
     expect(ofType(resources, "aws:iam/policy:Policy")).toEqual([]);
     expect(ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+    expect(Object.keys(outputs).filter((k) => k.startsWith("session"))).toEqual([]);
   });
 
   test("the load balancer has deletion protection", () => {
