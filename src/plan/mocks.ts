@@ -55,6 +55,8 @@ function awsComputed(region: string): Record<string, Computed> {
     "aws:ec2/routeTable:RouteTable": (_n, _i, s) => ({ id: `rtb-${hex(s, 17)}`, state: {} }),
     "aws:ec2/launchTemplate:LaunchTemplate": (n, i, s) => ({ id: `lt-${hex(s, 17)}`, state: { latestVersion: 1, name: named(i, n), arn: `arn:aws:ec2:${region}:${acct}:launch-template/lt-${hex(s, 17)}` } }),
     "aws:iam/role:Role": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:iam::${acct}:role/${named(i, n)}`, uniqueId: `AROA${hex(n, 16).toUpperCase()}` } }),
+    "aws:iam/policy:Policy": (n, i) => ({ id: `arn:aws:iam::${acct}:policy/${named(i, n)}`, state: { name: named(i, n), arn: `arn:aws:iam::${acct}:policy/${named(i, n)}` } }),
+    "aws:ssm/document:Document": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:ssm:${region}:${acct}:document/${named(i, n)}` } }),
     "aws:iam/instanceProfile:InstanceProfile": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:iam::${acct}:instance-profile/${named(i, n)}` } }),
     "aws:kms/key:Key": (_n, _i, s) => ({ id: uuid(s), state: { keyId: uuid(s), arn: `arn:aws:kms:${region}:${acct}:key/${uuid(s)}` } }),
     "aws:kms/alias:Alias": (n, i) => ({ id: named(i, n), state: { arn: `arn:aws:kms:${region}:${acct}:${named(i, n)}` } }),

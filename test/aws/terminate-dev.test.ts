@@ -156,7 +156,9 @@ describe("terminate ingress", () => {
     ]);
     expect(outputs["kmsKeyArn"]).toBe(one(resources, "aws:kms/key:Key").state["arn"]);
     // dev has interactive access: the stack tells operators which document and policy to use.
+    expect(outputs["sessionDocumentName"]).toMatch(/^TeeProver-prover-dev-Shell/);
     expect(outputs["sessionDocumentName"]).toBe(one(resources, "aws:ssm/document:Document").state["name"]);
+    expect(outputs["sessionOperatorPolicyArn"]).toMatch(/^arn:aws:iam::123456789012:policy\/prover-dev-session-operator/);
     expect(outputs["sessionOperatorPolicyArn"]).toBe(one(resources, "aws:iam/policy:Policy").state["arn"]);
   });
 });
