@@ -67,7 +67,7 @@ export function nitroInstanceShape(instanceType: string): InstanceTypeVerdict {
   return { ok: true, shape: { vcpus, memoryMiB: Math.round(vcpus * gibPerVcpu * 1024), threadsPerCore: ONE_THREAD_PER_CORE.has(family) ? 1 : 2 } };
 }
 
-/** The parent instance keeps at least this many vCPUs for the forwarder, agent and OS (DESIGN.md section 2). */
+/** The parent instance keeps at least this many vCPUs for the forwarder, agent and OS. */
 export const PARENT_MIN_VCPUS = 2;
 /** ... and at least this much memory. */
 export const PARENT_MIN_MEMORY_MIB = 2048;

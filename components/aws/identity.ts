@@ -113,7 +113,7 @@ export interface AttestationKeyInputs {
   readonly tags: Record<string, string>;
 }
 
-/** The KMS key that only an enclave running a pinned release can decrypt with (DESIGN.md section 5). */
+/** The KMS key that only an enclave running a pinned release can decrypt with. */
 export function attestationKey(name: string, inputs: AttestationKeyInputs, parent: pulumi.Resource): { key: kms.Key; alias: kms.Alias } {
   const policy = pulumi.all([inputs.partition, inputs.accountId, inputs.hostRole.arn]).apply(([partition, accountId, hostRoleArn]) =>
     JSON.stringify(

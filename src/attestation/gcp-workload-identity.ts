@@ -1,5 +1,5 @@
 /**
- * Workload Identity Federation pins for GCP Confidential Space (DESIGN.md section 5).
+ * Workload Identity Federation pins for GCP Confidential Space (docs/gcp-attestation-condition.md).
  *
  * The Confidential Space launcher fetches an OIDC attestation token from Google Cloud Attestation
  * and exchanges it at STS through our Workload Identity pool provider. The provider's attribute

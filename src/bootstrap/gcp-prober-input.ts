@@ -1,6 +1,6 @@
 /**
  * Everything the GCP fleet prober's bootstrap needs, as plain resolved values. Confidential Space
- * runs only the workload container, so the host agent of DESIGN.md section 6 cannot run beside
+ * runs only the workload container, so a host agent like the AWS one cannot run beside
  * the proof server; a small ordinary VM in the same subnet polls each instance's /health and
  * /ready instead (neither needs a key, and in passthrough it is a TLS client of the TEE like any
  * other, so it never sees a proof request) and publishes the fleet's numbers as custom metrics.

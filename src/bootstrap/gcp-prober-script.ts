@@ -18,7 +18,7 @@ export const GCP_PROBER_NAMESPACE = "tee-prover";
 
 export const GCP_PROBER_SH = bash`#!/usr/bin/env bash
 # One sample of a Confidential Space fleet, published as Cloud Monitoring custom metrics
-# (DESIGN.md section 6). Confidential Space runs only the workload container, so no agent can run
+# (README "Alarms"). Confidential Space runs only the workload container, so no agent can run
 # beside the proof server: this VM lists the managed instance group's RUNNING instances and asks
 # each one's /health and /ready, which need no key. The instances get no credential from it; the
 # VM's access token goes only to the metadata server, Compute Engine and Cloud Monitoring.

@@ -8,7 +8,7 @@ export { GCP_PROBER_ENV_PATH, GCP_PROBER_NAMESPACE, GCP_PROBER_SCRIPT_PATH } fro
 
 /**
  * The custom metrics the fleet prober writes, as `<metricPrefix>/<name>`: the GCP counterpart of
- * the host agent's metrics (DESIGN.md section 6), sampled from outside the TEE. Every series is
+ * the host agent's metrics (availability, queue depth, jobs processing), sampled from outside the TEE. Every series is
  * an INT64 GAUGE on the monitored resource {@link GCP_PROBER_MONITORED_RESOURCE} with the metric
  * label `fleet`. The alert policies are built on these exact names; the script must write exactly
  * these (the tests run it and compare).

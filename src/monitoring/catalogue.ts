@@ -1,5 +1,5 @@
 /**
- * The alarm catalogue of DESIGN.md section 6, cloud-neutral. Each cloud maps every entry's
+ * The alarm catalogue (from the operations guide; README "Alarms"), cloud-neutral. Each cloud maps every entry's
  * `signal` to a real metric source for the chosen ingress mode, or reports it as not observable.
  */
 
@@ -62,7 +62,7 @@ export const ALARM_CATALOGUE: readonly AlarmSpec[] = [
 /** Signals counted from audit-trail events (one change fires) rather than from a metric. */
 export const AUDIT_SIGNALS: ReadonlySet<Signal> = new Set<Signal>(["attestation-enforcement-change", "host-role-change", "network-rule-change"]);
 
-/** Scale-out targets shared by every cloud (DESIGN.md section 6). */
+/** Scale-out targets shared by every cloud: CPU 70 % or queue depth 10. */
 export const SCALE_OUT_CPU_PERCENT = 70;
 export const SCALE_OUT_QUEUE_DEPTH = 10;
 

@@ -1,4 +1,4 @@
-// `npm run plan -- <stack> [--json FILE]`: the offline plan (DESIGN.md section 7). Reads
+// `npm run plan -- <stack> [--json FILE]`: the offline plan (README "The offline plan"). Reads
 // Pulumi.<stack>.yaml, runs index.ts under the mock runtime and prints what a reviewer needs.
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -294,7 +294,7 @@ export function verifyNitroDocument(document: Uint8Array, options: NitroVerifyOp
   const docTime = new Date(payload.timestamp);
   const at = options.at ?? docTime;
   const checks: Check[] = [ok("structure", `COSE_Sign1 with module_id ${payload.moduleId}, ${payload.pcrs.size} PCRs, ${payload.cabundle.length} CA certificates`)];
-  // Nitro PCRs are SHA-384 and the pins are SHA-384: any other digest cannot match.
+  // Nitro PCRs are SHA-384 and the pins are SHA-384: a document with another digest cannot match.
   checks.push(payload.digest === "SHA384" ? ok("digest", "digest is SHA384") : p0("digest", `digest is ${payload.digest}, expected SHA384`));
   const chain = checkChain(payload, at, options.rootSha256 ?? AWS_NITRO_ROOT_G1_SHA256);
   checks.push(...chain.checks);

@@ -1,6 +1,6 @@
 /**
  * The Nitro KMS key policy, checked by evaluating it with a real IAM evaluator
- * (@cloud-copilot/iam-simulate), not by reading strings (DESIGN.md sections 5 and 8).
+ * (@cloud-copilot/iam-simulate), not by reading strings.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";

@@ -1,7 +1,6 @@
 /**
  * The Confidential Space attribute condition and mapping, checked by evaluating them with a real
- * CEL evaluator (@marcbachmann/cel-js) against realistic token claims, not by reading strings
- * (DESIGN.md sections 5 and 8).
+ * CEL evaluator (@marcbachmann/cel-js) against realistic token claims, not by reading strings.
  *
  * Every negative case is the production token with exactly one claim changed (or, for another
  * project's VM, the claims that describe the project changed together), and the production token

@@ -1,5 +1,5 @@
 /**
- * AWS settings (DESIGN.md sections 2 and 4): enclave-capable instance types, the enclave
+ * AWS settings: enclave-capable instance types, the enclave
  * allocation against the manifest and the parent's share, fleet sizes, region and key admins.
  */
 import { describe, expect, it } from "vitest";

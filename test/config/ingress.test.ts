@@ -1,5 +1,5 @@
 /**
- * Ingress (DESIGN.md sections 2 and 3): every timeout on the request path >= job timeout + 60 s
+ * Ingress: every timeout on the request path >= job timeout + 60 s
  * and inside the cloud's range; the mode must be possible with the pinned EIF; a plaintext hop
  * must be accepted in writing.
  */

@@ -1,5 +1,5 @@
 /**
- * Release manifests and attestation pins (DESIGN.md section 5): a bad manifest, PCR or override is
+ * Release manifests and attestation pins: a bad manifest, PCR or override is
  * refused while the config is resolved, naming `releases[i].…`; good ones become exact pins.
  */
 import { describe, expect, it } from "vitest";
