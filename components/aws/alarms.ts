@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as sns from "@pulumi/aws/sns";
-import { EVENT_RULE_NAME_MAX, hostRoleRule, kmsKeyRule, securityGroupRules, type AuditEventRule } from "./detection";
+import { auditTrailRule, EVENT_RULE_NAME_MAX, hostRoleRule, kmsKeyRule, securityGroupRules, type AuditEventRule } from "./detection";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { IngressMode } from "../../src/ingress/model";
 import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
@@ -168,7 +168,8 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
       return { kind: "metric", metric: agent(targets, "TlsCertDaysToExpiry", "Minimum"), treatMissingData: "missing" };
     case "attestation-enforcement-change":
       if (!targets.audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
-      return { kind: "events", rules: [kmsKeyRule(targets.audit.kmsKeyId, targets.audit.kmsKeyArn)] };
+      // The trail's own tampering pages with it: without the trail none of these rules hears anything.
+      return { kind: "events", rules: [kmsKeyRule(targets.audit.kmsKeyId, targets.audit.kmsKeyArn), auditTrailRule()] };
     case "host-role-change":
       if (!targets.audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
       return { kind: "events", rules: [hostRoleRule(targets.audit.hostRoleName, targets.region)] };

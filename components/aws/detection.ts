@@ -69,7 +69,18 @@ export const SECURITY_GROUP_RULE_EVENTS = [
   "RevokeSecurityGroupEgress",
 ] as const;
 
-function apiCalls(service: "kms" | "iam" | "ec2", events: readonly string[], detail: EventPattern): EventPattern {
+/**
+ * CloudTrail calls that blind these rules themselves: logging stopped, the trail deleted, or its
+ * event selectors changed (which can drop management events). Any trail of the account, since
+ * whichever trail feeds EventBridge is not ours to know. A trail is managed from its home region
+ * and a rule sees only its own region's events (CloudTrail user guide, "Managing trails with the
+ * AWS CLI"; EventBridge user guide, "Tutorial: Create an Amazon EventBridge rule for AWS
+ * CloudTrail API calls"), so this catches trails homed in the fleet's region. The call that stops
+ * logging is itself still delivered: the trail was logging when it was made.
+ */
+export const CLOUDTRAIL_TAMPER_EVENTS = ["StopLogging", "DeleteTrail", "PutEventSelectors", "PutAdvancedEventSelectors"] as const;
+
+function apiCalls(service: "kms" | "iam" | "ec2" | "cloudtrail", events: readonly string[], detail: EventPattern): EventPattern {
   return {
     source: [`aws.${service}`],
     "detail-type": [CLOUDTRAIL_API_CALL],
@@ -88,6 +99,15 @@ export function kmsKeyRule(keyId: pulumi.Input<string>, keyArn: pulumi.Input<str
     id: "kms-key",
     description: "Attestation key policy, grants, deletion or disabling",
     pattern: pulumi.all([keyId, keyArn]).apply(([id, arn]) => apiCalls("kms", KMS_ENFORCEMENT_EVENTS, { requestParameters: { keyId: [id, arn] } })),
+  };
+}
+
+/** The audit trail that feeds every rule here being stopped, deleted or narrowed (any trail of the account). */
+export function auditTrailRule(): AuditEventRule {
+  return {
+    id: "cloudtrail",
+    description: "CloudTrail logging stopped, a trail deleted or its event selectors changed",
+    pattern: pulumi.output(apiCalls("cloudtrail", CLOUDTRAIL_TAMPER_EVENTS, {})),
   };
 }
 

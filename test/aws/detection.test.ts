@@ -116,6 +116,19 @@ function sgChange(eventName: string, groupId: string) {
   return viaEventBridge({ eventVersion: "1.08", userIdentity: alice, eventTime: "2023-07-06T10:00:00Z", eventSource: "ec2.amazonaws.com", eventName, awsRegion: REGION, requestParameters, readOnly: false, eventType: "AwsApiCall", managementEvent: true });
 }
 
+/**
+ * CloudTrail user guide, "CloudTrail log file examples" / StopLogging, DeleteTrail: calls on a trail,
+ * made in its home region (here the fleet's).
+ */
+function trailCall(eventName: string) {
+  const trail = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail";
+  return viaEventBridge({
+    eventVersion: "1.08", userIdentity: alice, eventTime: "2023-05-02T09:00:00Z", eventSource: "cloudtrail.amazonaws.com", eventName, awsRegion: REGION,
+    requestParameters: { name: trail }, responseElements: null, readOnly: eventName.startsWith("Get") || eventName.startsWith("Describe"),
+    eventType: "AwsApiCall", managementEvent: true, eventCategory: "Management",
+  });
+}
+
 const OTHER_KEY = { id: "0987dcba-09fe-87dc-65ba-ab0987654321", arn: "arn:aws:kms:eu-west-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321" };
 
 describe("attestation-enforcement-changed (P0): this fleet's key only, writes only", () => {
@@ -151,6 +164,23 @@ describe("attestation-enforcement-changed (P0): this fleet's key only, writes on
     const target = ofType(resources, TARGET).find((t) => t.name === r.name)!;
     expect(prop(target, "arn")).toBe(one(resources, TOPIC, "prover-dev-p0").state["arn"]);
     expect(prop(target, "roleArn")).toBeUndefined();
+  });
+});
+
+describe("attestation-enforcement-changed (P0): the audit trail feeding these rules", () => {
+  test("stopping logging, deleting a trail or changing its event selectors fires; starting logging or reading status does not", () => {
+    for (const call of ["StopLogging", "DeleteTrail", "PutEventSelectors", "PutAdvancedEventSelectors"]) {
+      expect(firing(trailCall(call)), call).toEqual([ruleNamed("-cloudtrail").name]);
+    }
+    for (const call of ["StartLogging", "GetTrailStatus", "CreateTrail"]) expect(firing(trailCall(call)), call).toEqual([]);
+  });
+
+  test("the trail rule is in the fleet's region and pages P0 with the key rule", () => {
+    const r = ruleNamed("-cloudtrail");
+    expect(r.name).toBe("prover-dev-p0-attestation-enforcement-changed-cloudtrail");
+    expect(prop(r, "region")).toBeUndefined();
+    const target = ofType(resources, TARGET).find((t) => t.name === r.name)!;
+    expect(prop(target, "arn")).toBe(one(resources, TOPIC, "prover-dev-p0").state["arn"]);
   });
 });
 
@@ -223,7 +253,7 @@ describe("topic policies: EventBridge may publish, the account keeps its default
 describe("limits and fallbacks", () => {
   test("every declared pattern fits EventBridge's default 2048-character pattern size", () => {
     // The provider's EventRule docs: "The event pattern size is 2048 by default" (EventBridge quotas).
-    expect(rules()).toHaveLength(4);
+    expect(rules()).toHaveLength(5);
     for (const r of rules()) expect(prop<string>(r, "eventPattern").length).toBeLessThanOrEqual(2048);
   });
 

@@ -297,6 +297,7 @@ describe("alarms (terminate mode: every catalogue entry observable; 14 metric al
   test("audit-trail alarms in us-east-1: IAM's rule needs no second region, topic or subscription", () => {
     const rules = ofType(resources, "aws:cloudwatch/eventRule:EventRule");
     expect(rules.map((r) => r.name).sort()).toEqual([
+      "prover-dev-p0-attestation-enforcement-changed-cloudtrail",
       "prover-dev-p0-attestation-enforcement-changed-kms-key",
       "prover-dev-p0-host-role-changed-host-role",
       "prover-dev-p3-network-rules-changed-sg-modify",
@@ -318,10 +319,10 @@ describe("alarms (terminate mode: every catalogue entry observable; 14 metric al
     expect(subs).toEqual([[topic("p0"), "email", "oncall@example.com"], [topic("p1"), "email", "oncall@example.com"]]);
     const dashboard = JSON.parse(prop<string>(one(resources, "aws:cloudwatch/dashboard:Dashboard"), "dashboardBody"));
     // 14 metric alarms, then one tile per audit-trail rule (fired / failed deliveries).
-    expect(dashboard.widgets).toHaveLength(14 + 4);
+    expect(dashboard.widgets).toHaveLength(14 + 5);
     const ruleNames = ofType(resources, "aws:cloudwatch/eventRule:EventRule").map((r) => r.state["name"]).sort();
     const tiles = dashboard.widgets.slice(14) as Array<{ properties: { metrics: string[][] } }>;
-    expect(tiles.map((w) => w.properties.metrics.map((m) => m.slice(0, 3).join(" ")))).toEqual(Array(4).fill(["AWS/Events TriggeredRules RuleName", "AWS/Events FailedInvocations RuleName"]));
+    expect(tiles.map((w) => w.properties.metrics.map((m) => m.slice(0, 3).join(" ")))).toEqual(Array(5).fill(["AWS/Events TriggeredRules RuleName", "AWS/Events FailedInvocations RuleName"]));
     expect(tiles.map((w) => w.properties.metrics[0]![3]).sort()).toEqual(ruleNames);
     expect(dashboard.widgets.every((w: { properties: { region: string } }) => w.properties.region === "us-east-1")).toBe(true);
   });

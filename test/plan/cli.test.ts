@@ -129,8 +129,8 @@ describe("dev stack", () => {
     expect(hostRole).toMatch(/^arn:aws:iam::123456789012:role\/prover-dev-host/);
     expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value, "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(hostRole) } });
     // 61 after issue 12; issue 13: -1 managed-policy attachment, +1 session document, +1 operator
-    // policy, +4 audit-trail rules, +4 their targets, +2 topic policies.
-    expect((json["counts"] as { total: number }).total).toBe(72);
+    // policy, +5 audit-trail rules, +5 their targets, +2 topic policies.
+    expect((json["counts"] as { total: number }).total).toBe(74);
     expect(json["unobservableAlarms"]).toEqual([]);
     const again = await runs.devAgain;
     expect(again.code).toBe(0);
