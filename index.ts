@@ -2,9 +2,8 @@
 // typed values to stacks/. Library consumers import lib.ts instead, which declares nothing.
 // Pulumi runs the program from the project directory, so release manifests resolve from there.
 import { configFromPulumiRuntime } from "./src/config/runtime";
-import { resolveStackConfig } from "./src/config/resolve";
 import { deployStack } from "./stacks";
 
 // The stack outputs: endpoint, ingressMode, plaintextSeenBy, review (who sees plaintext, accepted
 // releases, alarms not observable in the mode) and the cloud's own resource outputs.
-export = deployStack(resolveStackConfig(configFromPulumiRuntime(process.cwd())));
+export = deployStack(configFromPulumiRuntime(process.cwd()));

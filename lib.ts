@@ -2,9 +2,13 @@
 // no resources; the Pulumi program of this repository is index.ts.
 export { NitroProofServer, type NitroProofServerArgs, type NitroReviewFacts, ENCLAVE_CID, KMS_PROXY_VSOCK_PORT } from "./components/aws/nitroProofServer";
 export { ConfidentialSpaceProofServer, type ConfidentialSpaceProofServerArgs, type ConfidentialSpaceReviewFacts } from "./components/gcp/confidentialSpaceProofServer";
-export { confidentialSpaceProofServerArgs, nitroProofServerArgs } from "./src/config/library";
+export type { NitroAwsArgs, NitroReleaseArgs, NitroVpcCreateArgs, NitroVpcExistingArgs } from "./components/aws/args";
+export type { ConfidentialSpaceGcpArgs, ConfidentialSpaceNetworkCreateArgs, ConfidentialSpaceNetworkExistingArgs, ContainerReleaseArgs } from "./components/gcp/args";
+export type { AlarmArgs, EnvironmentArg, IngressArgs, ProofServerArgs, SharedProofServerArgs, SubscriptionArgs } from "./src/config/args-shared";
+export { resolveConfidentialSpaceArgs, resolveNitroArgs } from "./src/config/args";
+export { knownReleases, type KnownRelease, type KnownReleaseVersion } from "./src/releases/known";
 export { resolveStackConfig, type ConfigSource } from "./src/config/resolve";
-export { ConfigError, type ConfigProblem } from "./src/config/errors";
+export { ConfigError, type ConfigProblem, type FrontDoor } from "./src/config/errors";
 export { stackConfigSchema, PROJECT } from "./src/config/schema";
 export type * from "./src/config/types";
 export { buildNitroKmsKeyPolicy, type KmsPolicyDocument } from "./src/attestation/aws-kms-policy";

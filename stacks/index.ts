@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfidentialSpaceProofServer, type ConfidentialSpaceReviewFacts } from "../components/gcp/confidentialSpaceProofServer";
 import { NitroProofServer, type NitroReviewFacts } from "../components/aws/nitroProofServer";
-import type { StackConfig } from "../src/config/types";
+import { resolveStackConfig, type ConfigSource } from "../src/config/resolve";
+import { stackComponentArgs } from "../src/config/stack-args";
 import { fitName } from "../src/naming";
 
 /** What every stack exports, whatever the cloud; each cloud adds its own resource outputs. */
@@ -44,12 +45,17 @@ export function fleetName(namePrefix: string, stack: string): string {
   return fitName(`${namePrefix}-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, 28).replace(/-+$/, "");
 }
 
-/** Compose the environment's components for its cloud. */
-export function deployStack(config: StackConfig, stack: string = pulumi.getStack()): StackOutputs {
+/**
+ * Compose the environment's components for its cloud. The configuration is validated first, in
+ * the stack's own terms (config keys, `pulumi config set` fixes), before any resource exists.
+ */
+export function deployStack(source: ConfigSource, stack: string = pulumi.getStack()): StackOutputs {
+  const config = resolveStackConfig(source);
   const name = fleetName(config.namePrefix, stack);
   const common = { ingressMode: config.ingress.mode };
-  if (config.cloud === "aws") {
-    const server = new NitroProofServer(name, config);
+  const component = stackComponentArgs(source);
+  if (component.cloud === "aws") {
+    const server = new NitroProofServer(name, component.args);
     return {
       ...common,
       endpoint: server.endpoint,
@@ -64,7 +70,7 @@ export function deployStack(config: StackConfig, stack: string = pulumi.getStack
       review: server.review,
     };
   }
-  const server = new ConfidentialSpaceProofServer(name, config);
+  const server = new ConfidentialSpaceProofServer(name, component.args);
   return {
     ...common,
     endpoint: server.endpoint,

@@ -62,7 +62,7 @@ export interface AlarmTargets {
   /** terminate mode: the /prove target group. */
   readonly proveTargetGroupArnSuffix?: pulumi.Input<string>;
   readonly autoScalingGroupName: pulumi.Input<string>;
-  readonly certificateArn?: string;
+  readonly certificateArn?: pulumi.Input<string>;
   /** Without it the audit-trail alarms are not observable (nothing to match). */
   readonly audit?: AuditTargets;
 }

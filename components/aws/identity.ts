@@ -103,7 +103,7 @@ export interface AttestationKeyInputs {
   readonly partition: pulumi.Output<string>;
   readonly accountId: pulumi.Output<string>;
   readonly hostRole: iam.Role;
-  readonly keyAdministratorArns: readonly string[];
+  readonly keyAdministratorArns: pulumi.Input<pulumi.Input<string>[]>;
   readonly releases: readonly NitroRelease[];
   /** PCR3 (the host role) in the condition, or why not. */
   readonly parentRolePin: AwsSettings["parentRolePin"];
@@ -115,13 +115,13 @@ export interface AttestationKeyInputs {
 
 /** The KMS key that only an enclave running a pinned release can decrypt with. */
 export function attestationKey(name: string, inputs: AttestationKeyInputs, parent: pulumi.Resource): { key: kms.Key; alias: kms.Alias } {
-  const policy = pulumi.all([inputs.partition, inputs.accountId, inputs.hostRole.arn]).apply(([partition, accountId, hostRoleArn]) =>
+  const policy = pulumi.all([inputs.partition, inputs.accountId, inputs.hostRole.arn, pulumi.output(inputs.keyAdministratorArns)]).apply(([partition, accountId, hostRoleArn, keyAdministratorArns]) =>
     JSON.stringify(
       buildNitroKmsKeyPolicy({
         partition,
         accountId,
         hostRoleArn,
-        keyAdministratorArns: [...inputs.keyAdministratorArns],
+        keyAdministratorArns,
         releases: inputs.releases.map((r) => r.pins),
         // The same role object the instance profile holds, so the ARN hashed here is the one the
         // parents present.

@@ -13,7 +13,7 @@ export const HEALTH_CHECK = { intervalSeconds: 10, timeoutSeconds: 5, healthyThr
 export interface IngressInputs {
   readonly settings: IngressSettings;
   readonly network: FleetNetwork;
-  readonly certificateArn?: string;
+  readonly certificateArn?: pulumi.Input<string>;
   readonly tlsPolicy: string;
   /** Keep the load balancer from being deleted by a stray `pulumi destroy` (prod). */
   readonly deletionProtection: boolean;

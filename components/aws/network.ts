@@ -20,8 +20,8 @@ export function fleetNetwork(name: string, settings: AwsVpcSettings, tags: Recor
   if (settings.mode === "existing") {
     return {
       vpcId: pulumi.output(settings.vpcId),
-      privateSubnetIds: pulumi.output([...settings.privateSubnetIds]),
-      publicSubnetIds: pulumi.output([...settings.publicSubnetIds]),
+      privateSubnetIds: pulumi.output(settings.privateSubnetIds),
+      publicSubnetIds: pulumi.output(settings.publicSubnetIds),
     };
   }
   const opts = { parent };

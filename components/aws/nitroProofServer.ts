@@ -4,7 +4,8 @@ import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { warnOnlyPcrs } from "../../src/attestation/pins";
 import { encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
-import type { AwsStackConfig } from "../../src/config/types";
+import { resolveNitroArgs } from "../../src/config/args";
+import type { NitroProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import type { Severity } from "../../src/monitoring/catalogue";
@@ -21,12 +22,6 @@ export const KMS_PROXY_VSOCK_PORT = 8000;
 /** Host agent sampling interval. */
 export const AGENT_INTERVAL_SECONDS = 60;
 
-/**
- * Arguments of NitroProofServer: the validated values of one stack, each field documented on
- * AwsStackConfig (build them with `nitroProofServerArgs` or `resolveStackConfig`, so the checks
- * always run). Nothing here is read from Pulumi config.
- */
-export type NitroProofServerArgs = Omit<AwsStackConfig, "cloud" | "namePrefix">;
 
 /** What the offline plan and reviewers need that is not a cloud resource property. */
 export interface NitroReviewFacts extends ReviewFacts {
@@ -39,6 +34,8 @@ export interface NitroReviewFacts extends ReviewFacts {
  * The Midnight proof server in AWS Nitro Enclaves behind a load balancer, with attestation-bound
  * secrets and the alarm catalogue. Type token `tee-prover:aws:NitroProofServer`.
  */
+export type { NitroProofServerArgs } from "./args";
+
 export class NitroProofServer extends pulumi.ComponentResource {
   /** URL clients send proofs to. */
   public readonly endpoint: pulumi.Output<string>;
@@ -58,7 +55,14 @@ export class NitroProofServer extends pulumi.ComponentResource {
   public readonly topicArns: Record<Severity, pulumi.Output<string>>;
   public readonly review: NitroReviewFacts;
 
-  constructor(name: string, args: NitroProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param name The fleet's name: every child's name starts with it, and the log group, KMS alias
+   *   and session document carry it (1-28 characters).
+   * @param inputs Validated before anything is declared; see NitroProofServerArgs.
+   */
+  constructor(name: string, inputs: NitroProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated before the component itself registers: bad arguments declare nothing.
+    const args = resolveNitroArgs(name, inputs);
     super("tee-prover:aws:NitroProofServer", name, {}, opts);
     const active = args.releases[args.releases.length - 1];
     if (!active) throw new Error(`${name}: releases must list at least one pinned release`);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GcpStackConfig } from "../../src/config/types";
+import { resolveConfidentialSpaceArgs } from "../../src/config/args";
+import type { ConfidentialSpaceProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import { confidentialFleet } from "./fleet";
@@ -9,11 +10,7 @@ import { gcpMonitoring } from "./monitoring";
 import { gcpFleetNetwork } from "./network";
 import { gcpFleetProber } from "./prober";
 
-/**
- * Arguments of ConfidentialSpaceProofServer: the validated values of one GCP stack, each field
- * documented on GcpStackConfig (build them with `resolveStackConfig`, so the checks always run).
- */
-export type ConfidentialSpaceProofServerArgs = Omit<GcpStackConfig, "cloud" | "namePrefix">;
+export type { ConfidentialSpaceProofServerArgs } from "./args";
 
 /** What the offline plan and reviewers need that is not a cloud resource property. */
 export interface ConfidentialSpaceReviewFacts extends ReviewFacts {
@@ -38,7 +35,13 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
   public readonly secretIds: Record<"apiKeys" | "tlsKey", pulumi.Output<string>>;
   public readonly review: ConfidentialSpaceReviewFacts;
 
-  constructor(name: string, args: ConfidentialSpaceProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param name The fleet's name: every child's name starts with it (1-28 characters).
+   * @param inputs Validated before anything is declared; see ConfidentialSpaceProofServerArgs.
+   */
+  constructor(name: string, inputs: ConfidentialSpaceProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated before the component itself registers: bad arguments declare nothing.
+    const args = resolveConfidentialSpaceArgs(name, inputs);
     super("tee-prover:gcp:ConfidentialSpaceProofServer", name, {}, opts);
     const active = args.releases[args.releases.length - 1];
     if (!active) throw new Error(`${name}: releases must list at least one pinned release`);

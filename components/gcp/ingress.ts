@@ -159,7 +159,7 @@ function terminate(name: string, inputs: GcpIngressInputs, parent: pulumi.Resour
   }, opts);
   const certificates = "managedDomains" in inputs.certificate
     ? [new compute.ManagedSslCertificate(autoNamed(`${name}-cert`, GCP_NAME_MAX), { project: inputs.project, managed: { domains: [...inputs.certificate.managedDomains] } }, opts).id]
-    : [...inputs.certificate.sslCertificates];
+    : inputs.certificate.sslCertificates;
   const sslPolicy = new compute.SSLPolicy(autoNamed(`${name}-tls`, GCP_NAME_MAX), { project: inputs.project, profile: "MODERN", minTlsVersion: "TLS_1_2" }, opts);
   const httpsProxy = new compute.TargetHttpsProxy(autoNamed(`${name}-https`, GCP_NAME_MAX), {
     project: inputs.project,

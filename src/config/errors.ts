@@ -12,22 +12,63 @@ export interface ConfigProblem {
 }
 
 /**
+ * Who handed us the values, so messages speak the caller's language: a stack's config keys and
+ * `pulumi config set` fixes, or a library call's argument paths.
+ */
+export type FrontDoor = { readonly kind: "stack" } | { readonly kind: "args"; readonly component: string; readonly name: string };
+
+export const STACK_FRONT_DOOR: FrontDoor = { kind: "stack" };
+
+/**
  * Thrown before any resource is declared; lists every problem at once. A RunError, so `pulumi up`
  * prints the message without a stack trace.
  */
 export class ConfigError extends RunError {
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(formatProblems(problems));
+  constructor(readonly problems: readonly ConfigProblem[], readonly frontDoor: FrontDoor = STACK_FRONT_DOOR) {
+    super(formatProblems(problems, frontDoor));
     this.name = "ConfigError";
   }
 }
 
-export function formatProblems(problems: readonly ConfigProblem[]): string {
+/** Provider config keys and the argument that stands for each in a library call. */
+const PROVIDER_KEY_ARGS: Readonly<Record<string, string>> = { "aws:region": "aws.region", "gcp:project": "gcp.project", "gcp:region": "gcp.region" };
+
+/** A problem's key as an argument path of a library call: `args.aws.vpc.vpcId`. */
+export function argumentPath(key: string): string {
+  const mapped = PROVIDER_KEY_ARGS[key] ?? key;
+  return mapped.startsWith("(") ? `args ${mapped}` : `args.${mapped}`;
+}
+
+/**
+ * Rewrite stack-speak into argument-speak: `pulumi config set [--secret] [--path] '<key>' <value>`
+ * becomes `set args.<key> to <value>`, and provider keys become their arguments.
+ */
+export function toArgumentLanguage(text: string): string {
+  return text
+    .replace(/pulumi config set (?:--secret )?(?:--path )?'?([\w.:\[\]${}<>-]+)'?(?: (.+))?/g, (_m, key: string, value?: string) => `set ${argumentPath(key)}${value ? ` to ${value}` : ""}`)
+    .replace(/\b(aws:region|gcp:project|gcp:region)\b/g, (k: string) => argumentPath(k));
+}
+
+export function formatProblems(problems: readonly ConfigProblem[], frontDoor: FrontDoor = STACK_FRONT_DOOR): string {
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  if (frontDoor.kind === "args") {
+    const lines = problems.map((p) => `  - ${argumentPath(p.key)}: ${toArgumentLanguage(p.message)}${p.fix ? `\n      fix: ${toArgumentLanguage(p.fix)}` : ""}`);
+    return `invalid arguments of ${frontDoor.component} "${frontDoor.name}" (${count}):\n${lines.join("\n")}`;
+  }
   const lines = problems.map((p) => {
     const key = p.key.includes(":") ? p.key : `${PROJECT}:${p.key}`;
     return `  - ${key}: ${p.message}${p.fix ? `\n      fix: ${p.fix}` : ""}`;
   });
-  return `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+  return `invalid stack configuration (${count}):\n${lines.join("\n")}`;
+}
+
+/**
+ * A `pulumi.Input` that is not a plain value: an Output (the SDK marks them `__pulumiOutput`, as
+ * `Output.isInstance` checks) or a Promise. Duck-typed so the config modules need not load the SDK.
+ */
+export function isUnresolvedInput(value: unknown): value is PromiseLike<unknown> | { readonly __pulumiOutput: true } {
+  if (typeof value !== "object" || value === null) return false;
+  return (value as { __pulumiOutput?: unknown }).__pulumiOutput === true || typeof (value as { then?: unknown }).then === "function";
 }
 
 /** Render a zod path the way `pulumi config set --path` spells it. */
@@ -82,10 +123,15 @@ export function problemsFromZod(error: z.ZodError, knownKeysAt: (path: ReadonlyA
     const key = keyOf(issue.path);
     // `input` is only on issues parsed with `reportInput: true`; without it, never claim "required".
     const missing = issue.code === "invalid_type" && "input" in issue && issue.input === undefined;
+    const unresolved = issue.code === "invalid_type" && "input" in issue && isUnresolvedInput(issue.input);
     return [
       {
         key: key || "(root)",
-        message: missing ? `is required (${issue.message})` : issue.message,
+        message: missing
+          ? `is required (${issue.message})`
+          : unresolved
+            ? "is a pulumi Output or Promise, but this setting decides what is deployed and is validated before any resource is declared: pass a plain value (only ids, ARNs, networks, certificates and notification endpoints take Outputs)"
+            : issue.message,
         fix: `pulumi config set --path '${key}' <value>`,
       },
     ];

@@ -5,8 +5,9 @@ import { nitroManifestSchema, type NitroManifest } from "../attestation/manifest
 import { ALL_ZERO_SHA384, SHA384_HEX, type NitroReleasePins, type PcrPin } from "../attestation/pins";
 import { ARMOR_MAX_CLIENT_CIDRS, ARMOR_MAX_CLIENT_RULES, ARMOR_RANGES_PER_RULE, ARMOR_THROTTLE_COUNT_MAX } from "../ingress/gcp-armor";
 import { minRequestPathTimeout, type IngressMode, type IngressSettings } from "../ingress/model";
+import { knownReleaseByPcr0 } from "../releases/known";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
-import { ConfigError, problemsFromZod, type ConfigProblem } from "./errors";
+import { ConfigError, problemsFromZod, type ConfigProblem, type FrontDoor } from "./errors";
 import { SECRET_PLACEHOLDER } from "./load";
 import { awsStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
 import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
@@ -38,6 +39,8 @@ export interface ConfigSource {
    * reader shows them as SECRET_PLACEHOLDER instead, which is checked as well.
    */
   readonly secretKeys?: readonly string[];
+  /** Whose values these are, for the wording of messages (default: a stack's config). */
+  readonly frontDoor?: FrontDoor;
 }
 
 /** Known keys of the schema node at `at`, for "did you mean" suggestions. */
@@ -76,33 +79,72 @@ function projectValues(values: Readonly<Record<string, unknown>>): Record<string
 
 function readManifest(source: ConfigSource, release: RawRelease, index: number, problems: ConfigProblem[]): { manifest: NitroManifest; manifestPath: string } | undefined {
   const key = `releases[${index}].manifest`;
-  const manifestPath = path.resolve(source.projectDir, release.manifest);
-  let text: string;
-  try {
-    text = (source.readFile ?? ((f) => fs.readFileSync(f, "utf8")))(manifestPath);
-  } catch {
-    problems.push({ key, message: `cannot read release manifest ${manifestPath}`, fix: "give a path relative to the directory of Pulumi.yaml, e.g. releases/pcr-measurements.v6.3.1.json" });
-    return undefined;
-  }
   let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    problems.push({ key, message: `${manifestPath} is not JSON (${(e as Error).message})`, fix: "use the manifest file exactly as the proof server's maintainers publish it" });
-    return undefined;
+  let manifestPath: string;
+  let label: string;
+  if (typeof release.manifest === "string") {
+    manifestPath = path.resolve(source.projectDir, release.manifest);
+    label = path.basename(manifestPath);
+    let text: string;
+    try {
+      text = (source.readFile ?? ((f) => fs.readFileSync(f, "utf8")))(manifestPath);
+    } catch {
+      problems.push({ key, message: `cannot read release manifest ${manifestPath}`, fix: "give a path relative to the directory of Pulumi.yaml, e.g. releases/pcr-measurements.v6.3.1.json (library callers: pass the manifest object, e.g. knownReleases[\"v6.3.1\"].manifest)" });
+      return undefined;
+    }
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      problems.push({ key, message: `${manifestPath} is not JSON (${(e as Error).message})`, fix: "use the manifest file exactly as the proof server's maintainers publish it" });
+      return undefined;
+    }
+  } else {
+    json = release.manifest;
+    const version = release.manifest["version"];
+    manifestPath = `(object${typeof version === "string" ? ` ${version}` : ""})`;
+    label = "object";
   }
   const parsed = nitroManifestSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push({
         key,
-        message: `manifest ${path.basename(manifestPath)}: ${issue.path.join(".")} ${issue.message}`,
+        message: `manifest ${label}: ${issue.path.join(".")} ${issue.message}`,
         fix: "pin a published, non-debug release manifest; never edit PCR values by hand",
       });
     }
     return undefined;
   }
   return { manifest: parsed.data, manifestPath };
+}
+
+/**
+ * Whether the release's EIF serves TLS: stated by the caller, or known from the published release
+ * whose PCR0 the manifest pins. A statement that contradicts the known fact is refused.
+ */
+function eifServesTls(release: RawRelease, manifest: NitroManifest, index: number, problems: ConfigProblem[]): boolean | undefined {
+  const key = `releases[${index}].eif.servesTls`;
+  const known = knownReleaseByPcr0(manifest.measurements.pcr0.value);
+  const stated = release.eif.servesTls;
+  if (known) {
+    if (stated !== undefined && stated !== known.eifServesTls) {
+      problems.push({
+        key,
+        message: `says ${stated}, but the published ${known.version} EIF (PCR0 ${manifest.measurements.pcr0.value.slice(0, 12)}...) ${known.eifServesTls ? "serves TLS" : "serves plain HTTP (TLS and auth disabled)"}`,
+        fix: `remove releases[${index}].eif.servesTls: it is known for ${known.version}`,
+      });
+      return undefined;
+    }
+    return known.eifServesTls;
+  }
+  if (stated === undefined) {
+    problems.push({
+      key,
+      message: `is required: ${manifest.version} (PCR0 ${manifest.measurements.pcr0.value.slice(0, 12)}...) is not a release this package knows, and whether its EIF serves HTTPS itself decides the ingress mode and health checks`,
+      fix: `set releases[${index}].eif.servesTls: true if the EIF runs the TEE build with TLS on, false if it serves plain HTTP`,
+    });
+  }
+  return stated;
 }
 
 function pinOf(value: string, warnOnly: boolean): PcrPin {
@@ -138,7 +180,9 @@ function resolveReleases(source: ConfigSource, raw: RawAwsStackConfig, problems:
         ...(pcr8 ? { 8: pcr8 } : {}),
       },
     };
-    releases.push({ version: manifest.version, manifestPath, manifest, pins, eifS3Uri: release.eif.s3Uri, eifServesTls: release.eif.servesTls });
+    const servesTls = eifServesTls(release, manifest, index, problems);
+    if (servesTls === undefined) return;
+    releases.push({ version: manifest.version, manifestPath, manifest, pins, eifS3Uri: release.eif.s3Uri, eifServesTls: servesTls });
   });
   const versions = releases.map((r) => r.version);
   const duplicate = versions.find((v, i) => versions.indexOf(v) !== i);
@@ -595,11 +639,11 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
   }
   const schema = cloud.data === "aws" ? awsStackSchema : gcpStackSchema;
   const parsed = schema.safeParse(values, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at)));
+  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at)), source.frontDoor);
   const raw = parsed.data;
   const problems: ConfigProblem[] = [];
   const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : resolveGcp(source, raw, problems);
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems, source.frontDoor);
   return config;
 }
 

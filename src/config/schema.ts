@@ -36,13 +36,22 @@ const subscriptions = z.strictObject({
 });
 
 export const releaseSchema = z.strictObject({
-  /** Path of the published PCR manifest, relative to the Pulumi project directory. */
-  manifest: z.string().min(1),
+  /**
+   * The published PCR manifest: a path relative to the Pulumi project directory, or (library
+   * callers) the manifest object itself, e.g. `knownReleases["v6.3.1"].manifest`. The object is
+   * checked exactly as a file's content is (resolve.ts).
+   */
+  manifest: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
+    error: "must be the path of a published PCR manifest (relative to the Pulumi project) or the manifest object, e.g. knownReleases[\"v6.3.1\"].manifest",
+  }),
   eif: z.strictObject({
     /** Where the EIF built from this release is stored. */
     s3Uri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+\.eif$/, "must be s3://<bucket>/<key>.eif"),
-    /** Whether the EIF serves HTTPS itself; the published EIF serves plain HTTP. */
-    servesTls: z.boolean(),
+    /**
+     * Whether the EIF serves HTTPS itself. Known for the releases this package knows (the published
+     * v6.3.1 EIF serves plain HTTP); required for any other manifest (checked in resolve.ts).
+     */
+    servesTls: z.boolean().optional(),
   }),
   /** PCR8 (EIF signing certificate) to pin, for signed EIFs. */
   pcr8: z.string().optional(),

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { NitroManifest } from "../attestation/manifest";
 import type { NitroReleasePins } from "../attestation/pins";
 import type { IngressSettings } from "../ingress/model";
@@ -8,9 +9,10 @@ import type { InstanceShape } from "../sizing";
 
 export type Environment = "dev" | "staging" | "prod";
 
+/** Subscribers of one severity; a library caller may pass Outputs (e.g. a webhook URL from another stack). */
 export interface AlarmSubscriptions {
-  readonly emails: readonly string[];
-  readonly httpsEndpoints: readonly string[];
+  readonly emails: readonly pulumi.Input<string>[];
+  readonly httpsEndpoints: readonly pulumi.Input<string>[];
 }
 
 export interface ProofServerSettings {
@@ -34,7 +36,7 @@ export interface NitroRelease {
 
 export type AwsVpcSettings =
   | { readonly mode: "create"; readonly cidrBlock: string; readonly availabilityZoneCount: number; readonly natGateways: "single" | "perAz" }
-  | { readonly mode: "existing"; readonly vpcId: string; readonly privateSubnetIds: readonly string[]; readonly publicSubnetIds: readonly string[] };
+  | { readonly mode: "existing"; readonly vpcId: pulumi.Input<string>; readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>; readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]> };
 
 export interface AwsSettings {
   readonly region: string;
@@ -44,9 +46,9 @@ export interface AwsSettings {
   readonly amiId: string;
   readonly enclave: { readonly cpuCount: number; readonly memoryMiB: number };
   readonly fleet: { readonly minSize: number; readonly maxSize: number; readonly desiredCapacity: number };
-  readonly certificateArn?: string;
+  readonly certificateArn?: pulumi.Input<string>;
   readonly tlsPolicy: string;
-  readonly keyAdministratorArns: readonly string[];
+  readonly keyAdministratorArns: pulumi.Input<pulumi.Input<string>[]>;
   readonly kmsDeletionWindowDays: number;
   /** PCR3 (the parent's IAM role) in the KMS condition, or why not. */
   readonly parentRolePin: { readonly pinned: true } | { readonly pinned: false; readonly reason: string };
@@ -101,9 +103,9 @@ export interface ContainerRelease {
 
 export type GcpNetworkSettings =
   | { readonly mode: "create"; readonly cidrBlock: string }
-  | { readonly mode: "existing"; readonly network: string; readonly subnetwork: string; readonly cloudNat: boolean };
+  | { readonly mode: "existing"; readonly network: pulumi.Input<string>; readonly subnetwork: pulumi.Input<string>; readonly cloudNat: boolean };
 
-export type GcpCertificateSettings = { readonly managedDomains: readonly string[] } | { readonly sslCertificates: readonly string[] };
+export type GcpCertificateSettings = { readonly managedDomains: readonly string[] } | { readonly sslCertificates: pulumi.Input<pulumi.Input<string>[]> };
 
 export interface GcpSettings {
   readonly project: string;

@@ -58,6 +58,7 @@ function awsComputed(region: string): Record<string, Computed> {
     "aws:iam/policy:Policy": (n, i) => ({ id: `arn:aws:iam::${acct}:policy/${named(i, n)}`, state: { name: named(i, n), arn: `arn:aws:iam::${acct}:policy/${named(i, n)}` } }),
     "aws:ssm/document:Document": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:ssm:${region}:${acct}:document/${named(i, n)}` } }),
     "aws:iam/instanceProfile:InstanceProfile": (n, i) => ({ id: named(i, n), state: { name: named(i, n), arn: `arn:aws:iam::${acct}:instance-profile/${named(i, n)}` } }),
+    "aws:acm/certificate:Certificate": (_n, _i, s) => ({ id: `arn:aws:acm:${region}:${acct}:certificate/${uuid(s)}`, state: { arn: `arn:aws:acm:${region}:${acct}:certificate/${uuid(s)}` } }),
     "aws:kms/key:Key": (_n, _i, s) => ({ id: uuid(s), state: { keyId: uuid(s), arn: `arn:aws:kms:${region}:${acct}:key/${uuid(s)}` } }),
     "aws:kms/alias:Alias": (n, i) => ({ id: named(i, n), state: { arn: `arn:aws:kms:${region}:${acct}:${named(i, n)}` } }),
     "aws:sns/topic:Topic": (n, i) => ({ id: `arn:aws:sns:${region}:${acct}:${named(i, n)}`, state: { name: named(i, n), arn: `arn:aws:sns:${region}:${acct}:${named(i, n)}` } }),
@@ -146,9 +147,13 @@ function randomIdComputed(inputs: Record<string, unknown>, seed: string): { id: 
 }
 
 /** Canned answers for the provider functions the components call. */
-function awsCalls(region: string): Record<string, () => Record<string, unknown>> {
+/** A provider function's canned answer, from the arguments it was called with. */
+type CallAnswer = (args: Record<string, unknown>) => Record<string, unknown>;
+
+function awsCalls(region: string): Record<string, CallAnswer> {
   return {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/plan`, id: MOCK_ACCOUNT_ID, userId: "AROAPLAN" }),
+    "aws:iam/getRole:getRole": (args) => ({ name: str(args["name"]), id: str(args["name"]), arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${str(args["name"])}`, uniqueId: "AROAMOCKROLE" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" }),
     "aws:index/getRegion:getRegion": () => ({ name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ id: region, names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["az1", "az2", "az3"].map((z) => `use1-${z}`), groupNames: [region] }),
@@ -156,7 +161,7 @@ function awsCalls(region: string): Record<string, () => Record<string, unknown>>
 }
 
 /** Canned answers for the GCP provider functions the components call. */
-const GCP_CALLS: Record<string, () => Record<string, unknown>> = {
+const GCP_CALLS: Record<string, CallAnswer> = {
   // A few of Cloud Monitoring's uptime checker addresses (documentation ranges).
   "gcp:monitoring/getUptimeCheckIPs:getUptimeCheckIPs": () => ({
     id: "uptime-check-ips",
@@ -168,7 +173,7 @@ const GCP_CALLS: Record<string, () => Record<string, unknown>> = {
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: MockedResource[] = [];
   private readonly computed: Record<string, Computed>;
-  private readonly calls: Record<string, () => Record<string, unknown>>;
+  private readonly calls: Record<string, CallAnswer>;
 
   private readonly gcp: Computed;
 
@@ -201,6 +206,6 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const answer = this.calls[args.token];
     if (!answer) throw new Error(`offline plan: no mock for provider function ${args.token}; add one to src/plan/mocks.ts`);
-    return answer();
+    return answer(args.inputs);
   }
 }

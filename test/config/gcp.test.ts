@@ -370,13 +370,3 @@ describe("timeouts, zones, placement", () => {
     expect(problems.find((p) => p.key === "gcp.machinetype")!.message).toBe('unknown key "machinetype" (did you mean "machineType"?); a mistyped key would otherwise be silently ignored');
   });
 });
-
-describe("confidentialSpaceProofServerArgs (a platform team's own program)", () => {
-  it("validates the same way as the stack file and names bad keys", async () => {
-    const { confidentialSpaceProofServerArgs } = await import("../../src/config/library");
-    const settings = Object.fromEntries(Object.entries(gcpValues()).filter(([k]) => k.startsWith(`${PROJECT}:`) && k !== `${PROJECT}:cloud`).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
-    const args = confidentialSpaceProofServerArgs(settings, { project: "example-tee-prover-dev", region: "us-central1" });
-    expect(args).toEqual(resolveGcp(gcpValues()));
-    expect(() => confidentialSpaceProofServerArgs({ ...settings, gcpp: {} }, { project: "example-tee-prover-dev", region: "us-central1" })).toThrow('unknown key "gcpp" (did you mean "gcp"?)');
-  });
-});

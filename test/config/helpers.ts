@@ -16,6 +16,11 @@ import type { AwsStackConfig } from "../../src/config/types";
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const REAL_MANIFEST_REL = "releases/pcr-measurements.v6.3.1.json";
 export const REAL_MANIFEST_TEXT = fs.readFileSync(path.join(PROJECT_DIR, REAL_MANIFEST_REL), "utf8");
+/**
+ * A release the package does not know (crafted, served by `files` only), for EIFs that serve TLS:
+ * unlike the published v6.3.1, whose EIF is known to serve plain HTTP, it must state servesTls.
+ */
+export const TLS_MANIFEST_REL = "releases/pcr-measurements.v6.4.0-tls.json";
 
 /** The published v6.3.1 values, copied here so a test compares against literals, not the code's own reading. */
 export const V631 = {
@@ -75,7 +80,7 @@ export function devWith(mutate: (v: Record<string, Json>, p: (name: string) => J
  * there) and throws ENOENT for anything else: no files on disk are needed for crafted manifests.
  */
 export function files(extra: Record<string, string> = {}): (file: string) => string {
-  const table: Record<string, string> = { [REAL_MANIFEST_REL]: REAL_MANIFEST_TEXT, ...extra };
+  const table: Record<string, string> = { [REAL_MANIFEST_REL]: REAL_MANIFEST_TEXT, [TLS_MANIFEST_REL]: otherRelease("v6.4.0"), ...extra };
   return (file: string) => {
     const rel = path.relative(PROJECT_DIR, file);
     const text = table[rel];

@@ -4,7 +4,15 @@
  * must be accepted in writing.
  */
 import { describe, expect, it } from "vitest";
-import { devWith, expectOnlyProblem, otherRelease, problemsOf, resolveOk, type Json } from "./helpers";
+import { devWith, expectOnlyProblem, otherRelease, problemsOf, resolveOk, TLS_MANIFEST_REL, type Json } from "./helpers";
+
+/**
+ * Pin the TLS-serving test release instead of the published v6.3.1, whose EIF is known to serve
+ * plain HTTP (src/releases/known.ts): a release the package does not know states servesTls.
+ */
+function pinTlsRelease(p: (name: string) => Json): void {
+  p("releases")[0] = { manifest: TLS_MANIFEST_REL, eif: { s3Uri: "s3://example-tee-prover-artifacts/proof-server-v6.4.0-tls.eif", servesTls: true } };
+}
 
 /** Dev turned into a valid passthrough config: TLS-serving EIF, no terminate-only settings. */
 function passthrough(mutate: (v: Record<string, Json>, p: (name: string) => Json) => void = () => {}): Record<string, Json> {
@@ -13,7 +21,7 @@ function passthrough(mutate: (v: Record<string, Json>, p: (name: string) => Json
     ingress.mode = "passthrough";
     delete ingress.backendProtocol;
     delete ingress.plaintextHop;
-    p("releases")[0].eif.servesTls = true;
+    pinTlsRelease(p);
     delete p("aws").certificateArn;
     mutate(v, p);
   });
@@ -24,7 +32,7 @@ function terminateHttps(mutate: (v: Record<string, Json>, p: (name: string) => J
   return devWith((v, p) => {
     p("ingress").backendProtocol = "HTTPS";
     delete p("ingress").plaintextHop;
-    p("releases")[0].eif.servesTls = true;
+    pinTlsRelease(p);
     mutate(v, p);
   });
 }
@@ -116,7 +124,8 @@ describe("request-path timeouts", () => {
 
 describe("passthrough", () => {
   it("refuses an EIF that serves plain HTTP, on ingress.mode", () => {
-    const values = passthrough((_v, p) => (p("releases")[0].eif.servesTls = false));
+    // The published v6.3.1, whose EIF is known to serve plain HTTP: no servesTls needed to refuse it.
+    const values = passthrough((_v, p) => (p("releases")[0] = { manifest: "releases/pcr-measurements.v6.3.1.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/proof-server-v6.3.1.eif" } }));
     expectOnlyProblem(
       values,
       "ingress.mode",
@@ -126,9 +135,9 @@ describe("passthrough", () => {
   });
 
   it("names only the plain-HTTP release during a rotation", () => {
-    const values = passthrough((_v, p) => p("releases").push({ manifest: "releases/pcr-measurements.v6.4.0.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/proof-server-v6.4.0.eif", servesTls: false } }));
-    const problem = expectOnlyProblem(values, "ingress.mode", "but the EIF of v6.4.0 serves plain HTTP", "servesTls: true", { "releases/pcr-measurements.v6.4.0.json": otherRelease("v6.4.0") });
-    expect(problem.message).not.toContain("v6.3.1");
+    const values = passthrough((_v, p) => p("releases").push({ manifest: "releases/pcr-measurements.v6.6.0.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/proof-server-v6.6.0.eif", servesTls: false } }));
+    const problem = expectOnlyProblem(values, "ingress.mode", "but the EIF of v6.6.0 serves plain HTTP", "servesTls: true", { "releases/pcr-measurements.v6.6.0.json": otherRelease("v6.6.0") });
+    expect(problem.message).not.toContain("v6.4.0");
   });
 
   it("resolves with an EIF that serves TLS: backendProtocol HTTPS, no plaintext hop, no certificate", () => {
@@ -222,8 +231,8 @@ describe("terminate", () => {
   });
 
   it("refuses backendProtocol HTTP to an EIF that serves TLS", () => {
-    const values = devWith((_v, p) => (p("releases")[0].eif.servesTls = true));
-    expectOnlyProblem(values, "ingress.backendProtocol", "HTTP to the target, but the EIF of v6.3.1 serves TLS", "set backendProtocol: HTTPS");
+    const values = devWith((_v, p) => pinTlsRelease(p));
+    expectOnlyProblem(values, "ingress.backendProtocol", "HTTP to the target, but the EIF of v6.4.0 serves TLS", "set backendProtocol: HTTPS");
   });
 
   it("refuses a plaintextHop when the backend protocol is HTTPS", () => {

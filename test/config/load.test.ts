@@ -7,7 +7,6 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, formatProblems, keyOf, suggestKey } from "../../src/config/errors";
-import { nitroProofServerArgs } from "../../src/config/library";
 import { SECRET_PLACEHOLDER, readStackFile, toPulumiConfigMap } from "../../src/config/load";
 import { configFromPulumiRuntime } from "../../src/config/runtime";
 import { resolveStackConfig } from "../../src/config/resolve";
@@ -158,41 +157,5 @@ describe("ConfigError", () => {
     expect(keyOf(["aws", "keyAdministratorArns", 1])).toBe("aws.keyAdministratorArns[1]");
     expect(suggestKey("instancetype", ["vpc", "instanceType", "amiId"])).toBe("instanceType");
     expect(suggestKey("zzzzzz", ["vpc", "instanceType", "amiId"])).toBeUndefined();
-  });
-});
-
-describe("nitroProofServerArgs (library entry point)", () => {
-  /** Dev settings without the project prefix, as a platform team's own program would pass them. */
-  function settings(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(devValues())) if (k.startsWith(`${PROJECT}:`)) out[k.slice(PROJECT.length + 1)] = v;
-    return out;
-  }
-
-  it("resolves the same as the stack config", () => {
-    expect(nitroProofServerArgs(settings(), { region: "us-east-1", projectDir: PROJECT_DIR })).toEqual(resolveOk(devValues()));
-  });
-
-  it("refuses bad settings with the same problems", () => {
-    let thrown: unknown;
-    try {
-      nitroProofServerArgs({ ...settings(), ingres: {} }, { region: "us-east-1", projectDir: PROJECT_DIR });
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(ConfigError);
-    expect((thrown as ConfigError).problems.map((p) => p.key)).toEqual(["ingres"]);
-    expect((thrown as ConfigError).problems[0]!.message).toContain('did you mean "ingress"?');
-  });
-
-  it("refuses an invalid region", () => {
-    let thrown: unknown;
-    try {
-      nitroProofServerArgs(settings(), { region: "eu-central", projectDir: PROJECT_DIR });
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(ConfigError);
-    expect((thrown as ConfigError).problems).toEqual([{ key: "aws:region", message: '"eu-central" is not an AWS region', fix: "pulumi config set aws:region us-east-1" }]);
   });
 });

@@ -124,11 +124,11 @@ describe("unknown keys", () => {
       delete eif.servesTls;
     });
     const problems = problemsOf(values);
-    expect(problems.map((p) => p.key).sort()).toEqual(["releases[0].eif.serveTls", "releases[0].eif.servesTls"]);
+    // servesTls itself may be left out for the published v6.3.1 (its EIF is known to serve plain HTTP).
+    expect(problems.map((p) => p.key).sort()).toEqual(["releases[0].eif.serveTls"]);
     const unknown = problems.find((p) => p.key === "releases[0].eif.serveTls")!;
     expect(unknown.message).toContain('unknown key "serveTls" (did you mean "servesTls"?)');
     expect(unknown.fix).toBe('remove it or rename it to "releases[0].eif.servesTls"; known keys here: s3Uri, servesTls');
-    expect(problems.find((p) => p.key === "releases[0].eif.servesTls")!.message).toBe("is required (Invalid input: expected boolean, received undefined)");
   });
 
   it("a key inside the vpc union (aws.vpc.cidrblock) suggests cidrBlock", () => {
