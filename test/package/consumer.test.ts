@@ -25,65 +25,103 @@ afterAll(() => {
 });
 
 test("the tarball ships compiled JavaScript and declarations only", () => {
-  for (const f of ["package.json", "README.md", "dist/lib.js", "dist/lib.d.ts", "dist/components/aws/nitroProofServer.js", "dist/components/aws/nitroProofServer.d.ts", "dist/components/gcp/confidentialSpaceProofServer.js", "dist/components/gcp/confidentialSpaceProofServer.d.ts", "dist/src/config/resolve.js"]) {
+  for (const f of ["package.json", "README.md", "dist/lib.js", "dist/lib.d.ts", "dist/components/aws/nitroProofServer.js", "dist/components/aws/nitroProofServer.d.ts", "dist/components/gcp/confidentialSpaceProofServer.js", "dist/components/gcp/confidentialSpaceProofServer.d.ts", "dist/src/config/resolve.js", "dist/releases/pcr-measurements.v6.3.1.json"]) {
     expect(packedFiles).toContain(f);
   }
   const stray = packedFiles.filter((f) => /^(test|stacks|policy)\//.test(f) || /^Pulumi\./.test(f) || f === "index.ts" || f === "dist/index.js" || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.includes("plan/cli"));
   expect(stray).toEqual([]);
 });
 
-// One consumer process answers both tests below (each such process loads Pulumi and the
-// providers, seconds of CPU): first a bare require, before any Pulumi runtime exists, then a
-// program under the mock runtime. Started by whichever test asks first.
-let consumerRun: string[] | undefined;
-function consumerOutput(): string[] {
+/** The README's library examples: fenced ts blocks whose first line is `// example: <name>`. */
+function readmeExamples(): Record<string, string> {
+  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  const examples: Record<string, string> = {};
+  for (const match of readme.matchAll(/```ts\n\/\/ example: ([a-z-]+)\n([\s\S]*?)```/g)) examples[match[1]!] = match[2]!;
+  return examples;
+}
+
+interface ConsumerResource {
+  type: string;
+  name: string;
+  id: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+// One consumer process answers the tests below (each such process loads Pulumi and the providers,
+// seconds of CPU): the README's examples, compiled by tsc against the package's declarations
+// (strict, node16 resolution through `exports`), then run together under the package's own mock
+// engine. Started by whichever test asks first.
+let consumerRun: { tsc: string; exports: string[]; resources: ConsumerResource[] } | undefined;
+function consumerOutput(): NonNullable<typeof consumerRun> {
   if (consumerRun) return consumerRun;
-  fs.copyFileSync(path.join(PROJECT_DIR, "releases/pcr-measurements.v6.3.1.json"), path.join(consumerDir, "manifest.json"));
-  const program = `
+  const examples = readmeExamples();
+  for (const [name, code] of Object.entries(examples)) fs.writeFileSync(path.join(consumerDir, `${name}.ts`), code);
+  fs.writeFileSync(path.join(consumerDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, rootDir: ".", outDir: "out", module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: Object.keys(examples).map((n) => `${n}.ts`) }));
+  const tsc = path.join(PROJECT_DIR, "node_modules", "typescript", "bin", "tsc");
+  let tscOutput = "";
+  try {
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: consumerDir, encoding: "utf8" });
+  } catch (e) {
+    tscOutput = String((e as { stdout?: string }).stdout ?? e);
+  }
+  const runner = `
+    const path = require("node:path");
     const lib = require("tee-prover-infra");
-    console.log(JSON.stringify({ component: typeof lib.NitroProofServer, args: typeof lib.nitroProofServerArgs, gcp: typeof lib.ConfidentialSpaceProofServer, gcpArgs: typeof lib.confidentialSpaceProofServerArgs, cid: lib.ENCLAVE_CID, port: lib.PROOF_SERVER_PORT }));
-    const pulumi = require("@pulumi/pulumi");
-    const types = [];
-    pulumi.runtime.setMocks({
-      newResource: (a) => { types.push(a.type); return { id: a.name + "-id", state: { ...a.inputs, arn: "arn:aws:iam::123456789012:role/" + a.name, arnSuffix: "app/x/1", dnsName: "x.elb.amazonaws.com", name: a.name, latestVersion: 1 } }; },
-      call: (a) => a.token.endsWith("getCallerIdentity") ? { accountId: "123456789012" } : a.token.endsWith("getPartition") ? { partition: "aws" } : {},
-    }, "consumer", "dev", false).then(async () => {
-      const { NitroProofServer, nitroProofServerArgs } = require("tee-prover-infra");
-      const args = nitroProofServerArgs({
-        environment: "dev",
-        releases: [{ manifest: "manifest.json", eif: { s3Uri: "s3://my-bucket/proof-server.eif", servesTls: false } }],
-        ingress: { mode: "terminate", backendProtocol: "HTTP", plaintextHop: { accepted: true, reason: "consumer test with the published plain-HTTP EIF" } },
-        aws: { instanceType: "m6i.xlarge", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555", keyAdministratorArns: ["arn:aws:iam::123456789012:role/deployer"], vpc: { mode: "existing", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"] } },
-      }, { region: "eu-west-1", projectDir: process.cwd() });
-      const server = new NitroProofServer("team-prover", args);
-      server.endpoint.apply((endpoint) => {
-        setImmediate(() => console.log(JSON.stringify({ endpoint, launchTemplates: types.filter((t) => t === "aws:ec2/launchTemplate:LaunchTemplate").length, component: types.includes("tee-prover:aws:NitroProofServer") })));
-      });
-    });
+    const pkg = path.dirname(require.resolve("tee-prover-infra/package.json"));
+    const { runOffline } = require(path.join(pkg, "dist/src/plan/engine.js"));
+    runOffline({
+      project: "team", stack: "staging", region: "eu-west-1", gcpProject: "team-project-1", config: {},
+      program: async () => { for (const f of ${JSON.stringify(Object.keys(examples))}) require("./out/" + f + ".js"); return {}; },
+    }).then((run) => {
+      process.stdout.write(JSON.stringify({ exports: Object.keys(lib).sort(), resources: run.resources.map((r) => ({ type: r.type, name: r.name, id: r.id, inputs: r.inputs, state: r.state })) }));
+    }, (e) => { console.error(e); process.exit(1); });
   `;
-  const out = execFileSync(process.execPath, ["-e", program], { cwd: consumerDir, encoding: "utf8" });
-  consumerRun = out.trim().split("\n");
+  const out = execFileSync(process.execPath, ["-e", runner], { cwd: consumerDir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  consumerRun = { tsc: tscOutput, ...(JSON.parse(out) as { exports: string[]; resources: ConsumerResource[] }) };
   return consumerRun;
 }
 
-test("require('tee-prover-infra') loads the compiled entry and exposes the component and its helpers", () => {
-  expect(JSON.parse(consumerOutput()[0]!)).toEqual({ component: "function", args: "function", gcp: "function", gcpArgs: "function", cid: 16, port: 6300 });
+function resource(type: string, name: string): ConsumerResource {
+  const found = consumerOutput().resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`the consumer program declared no ${type} ${name}`);
+  return found;
+}
+
+test("the README has both library examples", () => {
+  expect(Object.keys(readmeExamples()).sort()).toEqual(["aws-library", "gcp-library"]);
 });
 
-test("a consumer's program deploys the component from the package (mock runtime)", () => {
-  expect(JSON.parse(consumerOutput().at(-1)!)).toEqual({ endpoint: "https://x.elb.amazonaws.com", launchTemplates: 1, component: true });
+test("the README's examples type-check as a strict TypeScript consumer of the declarations", () => {
+  expect(consumerOutput().tsc).toBe("");
+  expect(consumerOutput().exports).toEqual(expect.arrayContaining(["NitroProofServer", "ConfidentialSpaceProofServer", "knownReleases", "resolveNitroArgs", "ConfigError"]));
 });
 
-test("the declarations type-check a strict TypeScript consumer (node16 resolution through exports)", () => {
-  fs.writeFileSync(path.join(consumerDir, "consumer.ts"), `
-    import { NitroProofServer, nitroProofServerArgs, type NitroProofServerArgs, type IngressSettings } from "tee-prover-infra";
-    const ingress: IngressSettings["mode"] = "passthrough";
-    export function make(args: NitroProofServerArgs): NitroProofServer { return new NitroProofServer("p", args); }
-    export const check: typeof nitroProofServerArgs = nitroProofServerArgs;
-    export const mode = ingress;
-  `);
-  fs.writeFileSync(path.join(consumerDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: ["consumer.ts"] }));
-  const tsc = path.join(PROJECT_DIR, "node_modules", "typescript", "bin", "tsc");
-  const result = execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: consumerDir, encoding: "utf8" });
-  expect(result).toBe("");
+test("AWS: the team's VPC, subnets, certificate and deployer role flow into the component's children", () => {
+  const id = (name: string) => resource("aws:ec2/subnet:Subnet", name).id;
+  const group = consumerOutput().resources.find((r) => r.type === "aws:autoscaling/group:Group" && r.name.startsWith("team-prover"))!;
+  expect(group.inputs["vpcZoneIdentifiers"]).toEqual([id("team-private-0"), id("team-private-1")]);
+  const lb = consumerOutput().resources.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && r.name.startsWith("team-prover"))!;
+  expect(lb.inputs["subnets"]).toEqual([id("team-public-0"), id("team-public-1")]);
+  const certArn = resource("aws:acm/certificate:Certificate", "team-prover").state["arn"];
+  const https = consumerOutput().resources.filter((r) => r.type === "aws:lb/listener:Listener" && r.inputs["protocol"] === "HTTPS");
+  expect(https.map((l) => l.inputs["certificateArn"])).toEqual([certArn]);
+  const vpcId = resource("aws:ec2/vpc:Vpc", "team").id;
+  const groups = consumerOutput().resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.startsWith("team-prover"));
+  expect(groups.length).toBeGreaterThan(0);
+  expect(new Set(groups.map((g) => g.inputs["vpcId"]))).toEqual(new Set([vpcId]));
+  const key = consumerOutput().resources.find((r) => r.type === "aws:kms/key:Key")!;
+  expect(String(key.inputs["policy"])).toContain("role/pulumi-deployer");
+  // The component made no VPC of its own.
+  expect(consumerOutput().resources.filter((r) => r.type === "aws:ec2/vpc:Vpc").map((r) => r.name)).toEqual(["team"]);
+});
+
+test("GCP: the team's network, subnetwork and certificate flow into the component's children", () => {
+  const subnet = resource("gcp:compute/subnetwork:Subnetwork", "team-provers").id;
+  const template = consumerOutput().resources.find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate" && r.name.startsWith("team-gcp"))!;
+  expect((template.inputs["networkInterfaces"] as Array<{ subnetwork: string }>)[0]!.subnetwork).toBe(subnet);
+  const proxy = consumerOutput().resources.find((r) => r.type === "gcp:compute/targetHttpsProxy:TargetHttpsProxy")!;
+  expect(proxy.inputs["sslCertificates"]).toEqual([resource("gcp:compute/managedSslCertificate:ManagedSslCertificate", "team-prover").id]);
+  const router = consumerOutput().resources.find((r) => r.type === "gcp:compute/router:Router")!;
+  expect(router.inputs["network"]).toBe(resource("gcp:compute/network:Network", "team").id);
 });
