@@ -15,6 +15,7 @@ import {
   type NitroArtifacts,
 } from "../../src/bootstrap/nitro";
 import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
+import { AWS_NITRO_ROOT_G1_SHA256 } from "../../src/attestation/pins";
 import { PCR0, PCR1, PCR2, directive, nitroTestInput, parseUnit, removeDir, requireTool, run, tempDir } from "./helpers";
 
 const dirs: string[] = [];
@@ -73,6 +74,8 @@ describe("renderNitroCloudInit: document shape", () => {
       "socat",
       "jq",
       "amazon-cloudwatch-agent",
+      // The agent's attestation verifier (verify-attestation.py).
+      "python3-cryptography",
     ]);
     expect(artifacts.packages).toEqual([...NITRO_PACKAGES]);
   });
@@ -189,6 +192,12 @@ describe("renderNitroCloudInit: Nitro configuration", () => {
       TEE_PROVER_PCR1_WARN_ONLY: "false",
       TEE_PROVER_PCR2_EXPECTED: PCR2,
       TEE_PROVER_PCR2_WARN_ONLY: "false",
+      TEE_PROVER_ACCEPTED_RELEASES: JSON.stringify([
+        { version: "v6.3.1", pcrs: { 0: { expected: PCR0, warnOnly: false }, 1: { expected: PCR1, warnOnly: false }, 2: { expected: PCR2, warnOnly: false } } },
+      ]),
+      TEE_PROVER_PCR3_EXPECTED: "",
+      TEE_PROVER_NITRO_ROOT_SHA256: AWS_NITRO_ROOT_G1_SHA256,
+      TEE_PROVER_ATTESTATION_MAX_SKEW_SECONDS: "300",
       TEE_PROVER_ENCLAVE_CPU_COUNT: "2",
       TEE_PROVER_ENCLAVE_MEMORY_MIB: "4096",
       TEE_PROVER_ENCLAVE_CID: "16",
