@@ -194,7 +194,7 @@ describe("verify-attestation.py on the real documents", () => {
   });
 
   it("says why: the expired certificate, the warnOnly PCR, the parent role", () => {
-    expect(verdicts.get("expired chain")?.lines.join("\n")).toMatch(/FAIL chain: .*leaf i-0a22e5c5f24d22174-enc\S+ expired at 2024-09-07T17:38:39Z \(valid until 2024-09-07T17:37:39Z\)/);
+    expect(verdicts.get("expired chain")?.lines.join("\n")).toMatch(/FAIL chain: .*leaf i-0a22e5c5f24d22174-enc\S+ is not valid at 2024-09-07T17:38:39Z \(2024-09-07T14:37:36Z to 2024-09-07T17:37:39Z\)/);
     expect(verdicts.get("warnOnly PCR1 differs")?.lines).toContain("warn pcrs-warn-only: PCR1 differ from release warn-pcr1 (warnOnly, not enforced)");
     expect(verdicts.get("parent role pinned, other parent")?.lines).toContain(`FAIL parent-role: PCR3 (the parent's IAM role) is ${"0".repeat(16)}..., pinned ${ROLE_PCR3.slice(0, 16)}...`);
     expect(verdicts.get("debug enclave")?.lines).toContain("FAIL debug: PCR0, PCR1, PCR2 all zero: a debug-mode enclave");
