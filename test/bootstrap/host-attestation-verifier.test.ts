@@ -105,7 +105,10 @@ def plain(x):
     if isinstance(x, list): return [plain(i) for i in x]
     return x
 
-out = {"cases": [], "cbor": []}
+import ast
+# Amazon Linux 2023's python3 is 3.9: the script must parse with that grammar.
+ast.parse(open(sys.argv[1]).read(), feature_version=(3, 9))
+out = {"cases": [], "cbor": [], "python39Grammar": True}
 for c in request["cases"]:
     r = v.verify(bytes.fromhex(c["body"]), bytes.fromhex(c["nonce"]), c["releases"], c["root"], c["pcr3"], c["maxSkewMs"], c["nowMs"])
     out["cases"].append({"failed": r.failed, "lines": r.lines})
@@ -162,6 +165,7 @@ interface Verdict {
 }
 let verdicts = new Map<string, Verdict>();
 let decoded: Array<{ document: unknown; payload: unknown; sigStructure: string }> = [];
+let python39Grammar = false;
 const CBOR_FILES = ["nitrite-blocky-2024-09-07.cbor", "blindai-debug-2023-03-22.cbor", "nitrite-blocky-2024-09-07.tampered.cbor"];
 
 beforeAll(() => {
@@ -179,7 +183,8 @@ beforeAll(() => {
   };
   const r = run(PYTHON, ["-c", HARNESS, script], { input: JSON.stringify(request) });
   if (r.code !== 0) throw new Error(`harness failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { cases: Verdict[]; cbor: typeof decoded };
+  const out = JSON.parse(r.stdout) as { cases: Verdict[]; cbor: typeof decoded; python39Grammar: boolean };
+  python39Grammar = out.python39Grammar;
   verdicts = new Map(CASES.map((c, i) => [c.name, out.cases[i]!]));
   decoded = out.cbor;
 });
@@ -191,6 +196,10 @@ describe("verify-attestation.py on the real documents", () => {
     const v = verdicts.get(c.name);
     expect(failing(v), v?.lines.join("\n")).toEqual(c.fails);
     expect(v?.failed).toBe(c.fails.length > 0);
+  });
+
+  it("parses with Python 3.9's grammar (AL2023's python3)", () => {
+    expect(python39Grammar).toBe(true);
   });
 
   it("says why: the expired certificate, the warnOnly PCR, the parent role", () => {
