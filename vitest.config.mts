@@ -21,6 +21,7 @@ const SHARED = [
   "test/attestation/gcp-workload-identity.test.ts",
   "test/aws/host-role-policy.test.ts",
   "test/bootstrap/gcp-prober.test.ts",
+  "test/bootstrap/host-attestation-verifier.test.ts",
   "test/bootstrap/nitro-scripts.test.ts",
   "test/bootstrap/nitro-validators.test.ts",
   "test/bootstrap/nitro.test.ts",

@@ -11,8 +11,11 @@ command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The host agent's attestation verifier runs under the system python3 with the distribution's
+# cryptography, as on Amazon Linux 2023 (python3-cryptography there too).
+/usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3-cryptography)
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat, jq, curl, openssl"
+  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat, jq, curl, openssl, python3-cryptography"
   exit 0
 fi
 sudo=""

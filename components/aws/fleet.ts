@@ -26,7 +26,7 @@ export interface FleetInputs {
    * Base64 user data (the gzip-compressed `#cloud-config`, see encodeNitroUserData); a change creates
    * a new launch template version and rolls the fleet.
    */
-  readonly userDataBase64: string;
+  readonly userDataBase64: pulumi.Input<string>;
   readonly metricNamespace: string;
   readonly fleetName: string;
   readonly tags: Record<string, string>;

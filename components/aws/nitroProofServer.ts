@@ -3,7 +3,9 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { warnOnlyPcrs } from "../../src/attestation/pins";
-import { encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
+import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
+import { assertValidNitroInput, encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
+import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
 import { resolveNitroArgs } from "../../src/config/args";
 import type { NitroProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
@@ -114,7 +116,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
     const hostSg = hostSecurityGroup(name, network.vpcId, tags, this);
     allowLoadBalancerToHosts(name, ingress.loadBalancerSecurityGroup, hostSg, this);
 
-    const cloudConfig = renderNitroCloudInit({
+    const bootstrap: NitroBootstrapInput = {
       fleetName: name,
       region: args.aws.region,
       hostPort: PROOF_SERVER_PORT,
@@ -122,12 +124,22 @@ export class NitroProofServer extends pulumi.ComponentResource {
       enclaveCid: ENCLAVE_CID,
       enclave: args.aws.enclave,
       release: { version: active.version, eifS3Uri: active.eifS3Uri, pins: active.pins },
+      acceptedReleases: args.releases.map((r) => r.pins),
+      parentRolePcr3: null,
       eifServesTls: active.eifServesTls,
       kmsProxyVsockPort: KMS_PROXY_VSOCK_PORT,
       metricNamespace,
       logGroupName: `/tee-prover/${name}/host`,
       agentIntervalSeconds: AGENT_INTERVAL_SECONDS,
-    });
+    };
+    // Refuse bad input now, not inside the apply below (which only adds a valid PCR3).
+    assertValidNitroInput(bootstrap);
+    // The host agent checks PCR3 exactly as the KMS condition does: the role's ARN is known only once created.
+    const userDataBase64 = identity.role.arn.apply((roleArn) =>
+      encodeNitroUserData(
+        renderNitroCloudInit({ ...bootstrap, parentRolePcr3: args.aws.parentRolePin.pinned ? nitroParentRolePcr3(roleArn) : null }),
+      ),
+    );
     const fleet = enclaveFleet(name, {
       settings: args.aws,
       vpcId: network.vpcId,
@@ -136,7 +148,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       instanceProfile: identity.instanceProfile,
       targetGroups: ingress.targetGroups,
       // gzip: the scripts and units exceed EC2's 16 KiB user-data limit uncompressed.
-      userDataBase64: encodeNitroUserData(cloudConfig),
+      userDataBase64,
       metricNamespace,
       fleetName: name,
       tags,

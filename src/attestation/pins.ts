@@ -33,6 +33,21 @@ export interface NitroReleasePins {
 }
 
 export const SHA384_HEX = /^[0-9a-f]{96}$/;
+
+/**
+ * SHA-256 fingerprint of the DER of the AWS Nitro Enclaves Root G1 certificate, as AWS publishes
+ * it on https://docs.aws.amazon.com/enclaves/latest/user/verify-root.html (the certificate itself
+ * is in https://aws-nitro-enclaves.amazonaws.com/AWS_NitroEnclaves_Root-G1.zip; a copy is in
+ * test/fixtures/nitro-attestation/). Valid 2019-10-28 to 2049-10-28. Pinned by `npm run verify`
+ * and by the host agent's verifier alike.
+ */
+export const AWS_NITRO_ROOT_G1_SHA256 = "641A0321A3E244EFE456463195D606317ED7CDCC3C1756E09893F3C68F79BB5B";
+
+/**
+ * How far a live attestation document's timestamp may be from the checking machine's clock. The
+ * nonce already proves freshness; a larger gap means one of the clocks is wrong.
+ */
+export const NITRO_DOCUMENT_MAX_SKEW_MS = 5 * 60 * 1000;
 export const ALL_ZERO_SHA384 = "0".repeat(96);
 
 /** PCR indices of a release in ascending order. */

@@ -15,7 +15,11 @@ export const HOST_AGENT_METRICS = {
   EnclaveRunning: { unit: "None" },
   /** 1 per sample that checked attestation (not when rate-limited): the failure rate's denominator. */
   AttestationChecks: { unit: "Count" },
-  /** 1 when `/attestation?nonce=` did not return a fresh document, else 0. */
+  /**
+   * 1 when `/attestation?nonce=` gave no document that verify-attestation.py verifies as
+   * `npm run verify` does (signature, chain to the pinned root, our nonce, an accepted release's
+   * PCRs, PCR3 when pinned, not debug, fresh), else 0.
+   */
   AttestationFailures: { unit: "Count" },
   /** Parent memory in use, percent, excluding the hugepages reserved for the enclave. */
   MemoryUtilization: { unit: "Percent" },

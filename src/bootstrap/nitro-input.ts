@@ -25,6 +25,17 @@ export interface NitroBootstrapInput {
     readonly eifS3Uri: string;
     readonly pins: NitroReleasePins;
   };
+  /**
+   * Every release the stack accepts now (the KMS key policy's releases; two during a rotation), the
+   * booted one among them. The host agent's attestation check accepts an enclave that measures as
+   * any of them, as KMS does.
+   */
+  readonly acceptedReleases: readonly NitroReleasePins[];
+  /**
+   * PCR3 the enclave must report (the parent's IAM role, `nitroParentRolePcr3`), or null when
+   * `aws.pinParentRole` is off; the same value the KMS condition pins.
+   */
+  readonly parentRolePcr3: string | null;
   /** Whether the EIF serves HTTPS itself (TEE build with TLS) or plain HTTP (published EIF). */
   readonly eifServesTls: boolean;
   /** Parent-side vsock port of the KMS vsock-proxy, 8000 by AWS convention. */

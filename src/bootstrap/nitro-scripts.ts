@@ -33,6 +33,8 @@ export const NITRO_SCRIPT_PATHS = {
   forwarder: `${NITRO_LIBEXEC_DIR}/forwarder.sh`,
   kmsProxy: `${NITRO_LIBEXEC_DIR}/kms-proxy.sh`,
   hostAgent: `${NITRO_LIBEXEC_DIR}/host-agent.sh`,
+  /** Python, not shell: see nitro-attestation-verifier.ts. */
+  verifyAttestation: `${NITRO_LIBEXEC_DIR}/verify-attestation.py`,
 } as const;
 
 export const FETCH_AND_VERIFY_EIF_SH = bash`#!/usr/bin/env bash
@@ -277,10 +279,13 @@ release_env="\${TEE_PROVER_RELEASE_ENV:-/etc/tee-prover/release.env}"
 meminfo="\${TEE_PROVER_MEMINFO:-/proc/meminfo}"
 started_marker="\${TEE_PROVER_STARTED_MARKER:-/run/tee-prover/enclave-started}"
 answered_marker="\${TEE_PROVER_ANSWERED_MARKER:-/run/tee-prover/server-answered}"
+verifier="\${TEE_PROVER_ATTESTATION_VERIFIER:-/usr/local/libexec/tee-prover/verify-attestation.py}"
 : "\${TEE_PROVER_HOST_PORT:?missing from release.env}" "\${TEE_PROVER_EIF_SERVES_TLS:?missing from release.env}"
 : "\${TEE_PROVER_ENCLAVE_CID:?missing from release.env}" "\${TEE_PROVER_PCR0_EXPECTED:?missing from release.env}"
 : "\${TEE_PROVER_PCR0_WARN_ONLY:?missing from release.env}" "\${TEE_PROVER_FLEET_NAME:?missing from release.env}"
 : "\${TEE_PROVER_METRIC_NAMESPACE:?missing from release.env}" "\${TEE_PROVER_REGION:?missing from release.env}"
+: "\${TEE_PROVER_ACCEPTED_RELEASES:?missing from release.env}" "\${TEE_PROVER_NITRO_ROOT_SHA256:?missing from release.env}"
+: "\${TEE_PROVER_ATTESTATION_MAX_SKEW_SECONDS:?missing from release.env}"
 
 log() {
   printf '%s\n' "$*" >&2
@@ -366,21 +371,32 @@ if enclaves="$(nitro-cli describe-enclaves 2>/dev/null)" &&
 fi
 add_metric EnclaveRunning "$enclave_running" None
 
-# A fresh document: the server must echo our nonce and return a non-empty attestation. This is a
-# liveness check of the attestation path; trust decisions are KMS's, on the PCRs.
+# A fresh document, verified as npm run verify verifies it (verify-attestation.py): ES384 signature
+# by a certificate chain to the pinned AWS root, our nonce inside the signed document, the PCRs of
+# an accepted release (and the parent role's PCR3 when pinned), not a debug enclave, made just now.
 nonce="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 request "$base_url/attestation?nonce=$nonce" "\${curl_options[@]}"
 attestation_failures=1
-# shellcheck disable=SC2016 # $nonce is a jq variable
 if [[ "$response_status" == "429" ]]; then
   # Rate-limited: no check was made, so it counts neither as a check nor as a failure.
   attestation_failures=skipped
   log "attestation not checked: rate-limited (HTTP 429)"
-elif [[ "$response_status" == "200" ]] &&
-  json_test '.nonce == $nonce and (.attestation | type == "string" and length > 0)' "$response_body" --arg nonce "$nonce"; then
-  attestation_failures=0
-else
+elif [[ "$response_status" != "200" ]]; then
   log "attestation check failed (HTTP $response_status)"
+else
+  verdict=0
+  report="$("$verifier" --nonce "$nonce" --releases "$TEE_PROVER_ACCEPTED_RELEASES" \
+    --root-sha256 "$TEE_PROVER_NITRO_ROOT_SHA256" --pcr3 "\${TEE_PROVER_PCR3_EXPECTED:-}" \
+    --max-skew-seconds "$TEE_PROVER_ATTESTATION_MAX_SKEW_SECONDS" <<<"$response_body" 2>&1)" || verdict=$?
+  if ((verdict == 0)); then
+    attestation_failures=0
+  elif ((verdict == 1)); then
+    log "attestation NOT verified: \${report//$'\n'/; }"
+  else
+    # The verifier itself could not run (a broken install, not the enclave): no check was made.
+    attestation_failures=skipped
+    log "ERROR: attestation not checked: the verifier failed (exit $verdict): \${report//$'\n'/; }"
+  fi
 fi
 if [[ "$attestation_failures" != "skipped" ]]; then
   add_metric AttestationChecks 1 Count

@@ -1,5 +1,7 @@
 import {
   ALL_ZERO_SHA384,
+  AWS_NITRO_ROOT_G1_SHA256,
+  NITRO_DOCUMENT_MAX_SKEW_MS,
   SHA384_HEX,
   enforcedPcrs,
   pinnedPcrIndices,
@@ -16,6 +18,7 @@ import {
   type RunCommand,
 } from "./cloud-init";
 import type { NitroBootstrapInput } from "./nitro-input";
+import { VERIFY_ATTESTATION_PY } from "./nitro-attestation-verifier";
 import {
   FETCH_AND_VERIFY_EIF_SH,
   FORWARDER_SH,
@@ -33,13 +36,19 @@ import { SYSTEMD_SYSTEM_DIR, appendLogDirectives, systemdDropInFile, systemdUnit
 
 export { NITRO_SCRIPT_PATHS, RELEASE_ENV_PATH } from "./nitro-scripts";
 
-/** Amazon Linux 2023 packages the parent needs (AWS CLI v2 and python3 are preinstalled). */
+/**
+ * Amazon Linux 2023 packages the parent needs (AWS CLI v2 and python3 are preinstalled).
+ * python3-cryptography (36.0.1 on AL2023, a dependency of the AWS CLI that even the minimal AMI
+ * ships: https://docs.aws.amazon.com/linux/al2023/release-notes/relnotes-2023.3.20231211.html)
+ * is the host agent's attestation verifier's one library; named so that it is there whatever the AMI.
+ */
 export const NITRO_PACKAGES = [
   "aws-nitro-enclaves-cli",
   "aws-nitro-enclaves-cli-devel",
   "socat",
   "jq",
   "amazon-cloudwatch-agent",
+  "python3-cryptography",
 ] as const;
 
 export const NITRO_UNIT_NAMES = {
@@ -115,6 +124,22 @@ export function assertValidNitroInput(input: NitroBootstrapInput): void {
     check(SHA384_HEX.test(expected), `PCR${index} pin must be 96 lowercase hex characters (SHA-384)`);
     check(expected !== ALL_ZERO_SHA384, `PCR${index} pin is all zeros, which is what a debug-mode enclave reports`);
   }
+  // The agent's verifier compares the running enclave with these: the booted release must be one.
+  const booted = input.acceptedReleases.find((r) => r.version === input.release.version);
+  check(
+    booted !== undefined && JSON.stringify(booted) === JSON.stringify(input.release.pins),
+    `acceptedReleases must hold release ${input.release.version} with the same pins, or the host agent would report every host's attestation as failed`,
+  );
+  for (const release of input.acceptedReleases) {
+    for (const index of pinnedPcrIndices(release)) {
+      const expected = release.pcrs[index]?.expected ?? "";
+      check(SHA384_HEX.test(expected) && expected !== ALL_ZERO_SHA384, `acceptedReleases ${release.version}: PCR${index} pin must be 96 lowercase hex characters, not all zeros`);
+    }
+  }
+  check(
+    input.parentRolePcr3 === null || (SHA384_HEX.test(input.parentRolePcr3) && input.parentRolePcr3 !== ALL_ZERO_SHA384),
+    "parentRolePcr3 must be null or 96 lowercase hex characters, not all zeros (a parent without a role)",
+  );
   check(
     /^[A-Za-z0-9.\-_/#: ]{1,255}$/.test(input.metricNamespace) && !input.metricNamespace.startsWith("AWS/"),
     `metricNamespace "${input.metricNamespace}" must be a custom CloudWatch namespace (not AWS/...)`,
@@ -150,6 +175,11 @@ export function renderReleaseEnv(input: NitroBootstrapInput): string {
             [`TEE_PROVER_PCR${index}_WARN_ONLY`, pin.warnOnly],
           ];
     }),
+    // The host agent's verify-attestation.py: what `npm run verify` pins, and the KMS condition's PCR3.
+    ["TEE_PROVER_ACCEPTED_RELEASES", JSON.stringify(input.acceptedReleases)],
+    ["TEE_PROVER_PCR3_EXPECTED", input.parentRolePcr3 ?? ""],
+    ["TEE_PROVER_NITRO_ROOT_SHA256", AWS_NITRO_ROOT_G1_SHA256],
+    ["TEE_PROVER_ATTESTATION_MAX_SKEW_SECONDS", NITRO_DOCUMENT_MAX_SKEW_MS / 1000],
     ["TEE_PROVER_ENCLAVE_CPU_COUNT", input.enclave.cpuCount],
     ["TEE_PROVER_ENCLAVE_MEMORY_MIB", input.enclave.memoryMiB],
     ["TEE_PROVER_ENCLAVE_CID", input.enclaveCid],
@@ -342,6 +372,7 @@ function nitroFiles(input: NitroBootstrapInput): CloudInitFile[] {
     file(NITRO_SCRIPT_PATHS.forwarder, FORWARDER_SH, "0755"),
     file(NITRO_SCRIPT_PATHS.kmsProxy, KMS_PROXY_SH, "0755"),
     file(NITRO_SCRIPT_PATHS.hostAgent, HOST_AGENT_SH, "0755"),
+    file(NITRO_SCRIPT_PATHS.verifyAttestation, VERIFY_ATTESTATION_PY, "0755"),
     ...nitroUnits(input).map(systemdUnitFile),
     file(CLOUDWATCH_AGENT_CONFIG_PATH, cloudWatchAgentConfig(input), "0644"),
   ];
@@ -404,6 +435,9 @@ export interface ExtractedScript {
   readonly shell: string;
 }
 
+/** Shells shellcheck reads; other executables (the Python verifier) are files, not scripts. */
+const SHELLS = new Set(["sh", "bash"]);
+
 export interface ExtractedUnit {
   readonly name: string;
   readonly content: string;
@@ -443,7 +477,7 @@ export function extractNitroArtifacts(cloudInit: string): NitroArtifacts {
   const scripts = files.flatMap((f): ExtractedScript[] => {
     const match = SHEBANG.exec(f.content);
     const shell = match?.[1] ?? match?.[2];
-    return shell === undefined ? [] : [{ path: f.path, content: f.content, shell }];
+    return shell === undefined || !SHELLS.has(shell) ? [] : [{ path: f.path, content: f.content, shell }];
   });
   const underSystemd = files
     .filter((f) => f.path.startsWith(`${SYSTEMD_SYSTEM_DIR}/`))

@@ -7,6 +7,7 @@ import * as crypto from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
+import { NITRO_DOCUMENT_MAX_SKEW_MS } from "../attestation/pins";
 import { ALARM_CATALOGUE } from "../monitoring/catalogue";
 import { verifyNitroDocument, type NitroDocumentResult, type NitroDocumentSummary } from "./nitro-document";
 import { ok, p0, skip, warn, type Check } from "./result";
@@ -36,8 +37,8 @@ export interface LiveResult {
   readonly tls?: { readonly subject: string; readonly validTo: string; readonly daysLeft: number; readonly spkiSha256: string };
 }
 
-/** How far the document's timestamp may be from this machine's clock before we warn. */
-export const MAX_DOCUMENT_SKEW_MS = 5 * 60 * 1000;
+/** How far the document's timestamp may be from this machine's clock before we warn (the host agent fails it). */
+export const MAX_DOCUMENT_SKEW_MS = NITRO_DOCUMENT_MAX_SKEW_MS;
 
 function threshold(id: string): number {
   const alarm = ALARM_CATALOGUE.find((a) => a.id === id);

@@ -15,16 +15,11 @@
  */
 import * as crypto from "node:crypto";
 import { Decoder, Encoder, Tag } from "cbor-x";
-import { ALL_ZERO_SHA384, enforcedPcrs, warnOnlyPcrs, type NitroReleasePins } from "../attestation/pins";
+import { ALL_ZERO_SHA384, AWS_NITRO_ROOT_G1_SHA256, enforcedPcrs, warnOnlyPcrs, type NitroReleasePins } from "../attestation/pins";
 import { ok, overall, p0, skip, warn, type Check, type Overall } from "./result";
 
-/**
- * SHA-256 fingerprint of the DER of the AWS Nitro Enclaves Root G1 certificate, as AWS publishes
- * it on https://docs.aws.amazon.com/enclaves/latest/user/verify-root.html (the certificate itself
- * is in https://aws-nitro-enclaves.amazonaws.com/AWS_NitroEnclaves_Root-G1.zip; a copy is in
- * test/fixtures/nitro-attestation/). Valid 2019-10-28 to 2049-10-28.
- */
-export const AWS_NITRO_ROOT_G1_SHA256 = "641A0321A3E244EFE456463195D606317ED7CDCC3C1756E09893F3C68F79BB5B";
+/** The pinned root, shared with the host agent's verifier (src/bootstrap/nitro-attestation-verifier.ts). */
+export { AWS_NITRO_ROOT_G1_SHA256 };
 
 /** COSE algorithm identifier of ES384 (RFC 9053 section 2.1); the NSM signs with nothing else. */
 const COSE_ALG_ES384 = -35;

@@ -102,6 +102,8 @@ async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
     TEE_PROVER_STARTED_MARKER: marker,
     TEE_PROVER_ANSWERED_MARKER: answered,
     TEE_PROVER_MEMINFO: meminfo,
+    // The stub verifier says "verified"; what a real document needs is test/bootstrap's business.
+    TEE_PROVER_ATTESTATION_VERIFIER: join(stubBin, "verify-attestation"),
   }));
   if (result.code !== 0) throw new Error(`host-agent.sh failed in phase ${phase}: ${result.stderr}`);
   const put = readStubCalls(stubState).find((c) => c.cmd === "aws" && c.args[1] === "put-metric-data");

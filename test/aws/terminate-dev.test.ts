@@ -45,6 +45,29 @@ describe("hosts", () => {
     expect(doc).not.toContain("--debug-mode");
   });
 
+  test("the host agent verifies attestation against the key policy's pins: the releases and the parent role's PCR3", () => {
+    const doc = gunzipSync(Buffer.from(prop<string>(one(resources, "aws:ec2/launchTemplate:LaunchTemplate"), "userData"), "base64")).toString("utf8");
+    const parsed = parseYaml(doc) as { write_files: Array<{ path: string; content: string }> };
+    const env = parsed.write_files.find((f) => f.path === "/etc/tee-prover/release.env")?.content ?? "";
+    const value = (key: string): string | undefined => new RegExp(`^${key}='([^']*)'$`, "m").exec(env)?.[1];
+    const role = one(resources, "aws:iam/role:Role");
+    const pcr3 = nitroParentRolePcr3(role.state["arn"] as string);
+    expect(value("TEE_PROVER_PCR3_EXPECTED")).toBe(pcr3);
+    // The same PCR3 the KMS condition pins.
+    expect(prop<string>(one(resources, "aws:kms/key:Key"), "policy")).toContain(pcr3);
+    expect(JSON.parse(value("TEE_PROVER_ACCEPTED_RELEASES") ?? "[]")).toEqual([
+      {
+        version: "v6.3.1",
+        pcrs: {
+          0: { expected: manifest.measurements.pcr0.value, warnOnly: false },
+          1: { expected: manifest.measurements.pcr1.value, warnOnly: false },
+          2: { expected: manifest.measurements.pcr2.value, warnOnly: false },
+        },
+      },
+    ]);
+    expect(parsed.write_files.some((f) => f.path === "/usr/local/libexec/tee-prover/verify-attestation.py")).toBe(true);
+  });
+
   test("ASG: ELB health checks, boot grace, refresh that keeps 100% healthy capacity", () => {
     const asg = one(resources, "aws:autoscaling/group:Group");
     expect(prop(asg, "healthCheckType")).toBe("ELB");

@@ -23,6 +23,9 @@ export interface TestInputOptions {
   readonly hostPort?: number;
   readonly eifServesTls?: boolean;
   readonly region?: string;
+  /** Releases accepted besides the booted v6.3.1 (listed before it, as a rotation's old release). */
+  readonly alsoAccepted?: readonly NitroReleasePins[];
+  readonly parentRolePcr3?: string | null;
 }
 
 /** A NitroBootstrapInput for the v6.3.1 release with the values the tests assert on. */
@@ -52,6 +55,8 @@ export function nitroTestInput(options: TestInputOptions = {}): NitroBootstrapIn
       eifS3Uri: `s3://tee-prover-releases/${MANIFEST.version}/${MANIFEST.buildInfo.eifFile}`,
       pins,
     },
+    acceptedReleases: [...(options.alsoAccepted ?? []), pins],
+    parentRolePcr3: options.parentRolePcr3 ?? null,
     eifServesTls: options.eifServesTls ?? false,
     kmsProxyVsockPort: 8000,
     metricNamespace: "TeeProver/prover-dev",
@@ -132,7 +137,7 @@ export function scriptEnv(stubBin: string, extra: Record<string, string>): NodeJ
 }
 
 /**
- * Stub `aws`, `nitro-cli`, `systemctl`, `socat` and `vsock-proxy`: each appends its name and argv to
+ * Stub `aws`, `nitro-cli`, `systemctl`, `socat`, `vsock-proxy` and `verify-attestation`: each appends its name and argv to
  * $STUB_STATE/calls (readStubCalls parses it). `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
  * `describe-enclaves` prints $STUB_STATE/describe-enclaves.<n>.json for its n-th call (1-based),
  * falling back to describe-enclaves.json, and exits 1 if the chosen file holds "FAIL"; when
@@ -186,6 +191,18 @@ ${record}
 state="$(cat "$STUB_STATE/system-state" 2>/dev/null || echo running)"
 echo "$state"
 [[ "$state" == "running" ]]
+`,
+  );
+  // The agent's attestation verifier: keeps the body it was given (stdin), prints
+  // $STUB_STATE/verifier-output and exits with $STUB_STATE/verifier-exit (default 0: verified).
+  writeExecutable(
+    join(stubBin, "verify-attestation"),
+    `#!/usr/bin/env bash
+set -euo pipefail
+${record}
+cat >"$STUB_STATE/verifier-stdin"
+cat "$STUB_STATE/verifier-output" 2>/dev/null || true
+exit "$(cat "$STUB_STATE/verifier-exit" 2>/dev/null || echo 0)"
 `,
   );
   for (const name of ["socat", "vsock-proxy"]) {

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AWS_NITRO_ROOT_G1_SHA256 } from "../../src/attestation/pins";
 import { HOST_AGENT_METRIC_NAMES } from "../../src/bootstrap/host-agent-metrics";
 import { extractNitroArtifacts, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import {
@@ -54,6 +55,8 @@ interface Host {
   /** Where the agent marks the server's first answer this boot (/run/tee-prover/server-answered). */
   readonly answeredMarker: string;
   readonly env: NodeJS.ProcessEnv;
+  /** The rendered verify-attestation.py, written out and executable. */
+  readonly verifier: string;
   script(path: string): string;
   calls(): StubCall[];
 }
@@ -71,6 +74,8 @@ function host(options: TestInputOptions = {}): Host {
     writeFileSync(local, script.content);
     scripts.set(script.path, local);
   }
+  const verifier = join(dir, "verify-attestation.py");
+  writeFileSync(verifier, artifacts.files.find((f) => f.path === NITRO_SCRIPT_PATHS.verifyAttestation)?.content ?? "", { mode: 0o755 });
   const stubBin = join(dir, "bin");
   const stubState = join(dir, "stub-state");
   const stateDir = join(dir, "var-lib");
@@ -87,6 +92,7 @@ function host(options: TestInputOptions = {}): Host {
     runDir,
     startedMarker,
     answeredMarker,
+    verifier,
     env: scriptEnv(stubBin, {
       STUB_STATE: stubState,
       TEE_PROVER_RELEASE_ENV: releaseEnv,
@@ -95,6 +101,8 @@ function host(options: TestInputOptions = {}): Host {
       TEE_PROVER_STARTED_MARKER: startedMarker,
       TEE_PROVER_ANSWERED_MARKER: answeredMarker,
       TEE_PROVER_POLL_SECONDS: "0",
+      // The stub by default; tests of the real verifier point this at the rendered one.
+      TEE_PROVER_ATTESTATION_VERIFIER: join(stubBin, "verify-attestation"),
     }),
     script: (path) => {
       const local = scripts.get(path);
@@ -307,6 +315,10 @@ interface ProverBehaviour {
   echoNonce: boolean;
   /** Answer every request 429, as the server's rate limiter does under a burst. */
   rateLimited?: boolean;
+  /** What /attestation answers instead of the default body (a fake document). */
+  attestation?: { status: number; body: (nonce: string | null) => unknown };
+  /** Receives each ?nonce= the agent sent. */
+  nonces?: string[];
 }
 
 /** A stand-in for the proof server's /health, /ready and /attestation. */
@@ -323,6 +335,8 @@ function proverHandler(behaviour: ProverBehaviour) {
       return json(200, { status: "ok", jobsProcessing: 2, jobsPending: 5, jobCapacity: 0, timestamp: "2026-01-07T23:30:00Z" });
     }
     if (url.pathname === "/attestation") {
+      behaviour.nonces?.push(url.searchParams.get("nonce") ?? "");
+      if (behaviour.attestation) return json(behaviour.attestation.status, behaviour.attestation.body(url.searchParams.get("nonce")));
       const nonce = behaviour.echoNonce ? url.searchParams.get("nonce") : "0123";
       return json(200, { platform: "AWS Nitro Enclaves", format: "CBOR", nonce, attestation: "hEShATgioFkQ6qVpbW9kdWxlX2lk" });
     }
@@ -401,7 +415,7 @@ describe("host-agent.sh", () => {
     }
   });
 
-  it("reports a debug-mode or unpinned enclave as not running, and a stale nonce as an attestation failure", async () => {
+  it("reports a debug-mode or unpinned enclave as not running", async () => {
     const server = createHttpServer(proverHandler({ echoNonce: false }));
     const port = await listen(server);
     try {
@@ -413,7 +427,6 @@ describe("host-agent.sh", () => {
         runAgent(host({ hostPort: port, warnOnly: [0] }), describeEnclavesJson({ pcr0: "3".repeat(96) })),
       ]);
       expect(debug.metrics.get("EnclaveRunning")).toBe(0);
-      expect(debug.metrics.get("AttestationFailures")).toBe(1);
       expect(unpinned.metrics.get("EnclaveRunning")).toBe(0);
       expect(otherCid.metrics.get("EnclaveRunning")).toBe(0);
       expect(warnOnlyPcr0.metrics.get("EnclaveRunning")).toBe(1);
@@ -516,6 +529,87 @@ describe("host-agent.sh", () => {
       expect(result.code, result.stderr).toBe(0);
       expect(Object.fromEntries(metrics)).toEqual({ Availability: 1, EnclaveRunning: 1, MemoryUtilization: 49.2 });
       expect(result.stderr).toContain("attestation not checked: rate-limited (HTTP 429)");
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("counts an attestation failure when the verifier rejects the document, and hands it the body, the nonce sent and the pins", async () => {
+    const nonces: string[] = [];
+    const body = { platform: "AWS Nitro Enclaves", format: "CBOR", attestation: "hEShATgioFkQ6qVpbW9kdWxlX2lk" };
+    const server = createHttpServer(proverHandler({ echoNonce: true, nonces, attestation: { status: 200, body: (nonce) => ({ ...body, nonce }) } }));
+    const port = await listen(server);
+    try {
+      const pcr3 = "ab".repeat(48);
+      const h = host({ hostPort: port, parentRolePcr3: pcr3 });
+      writeFileSync(join(h.stubState, "verifier-exit"), "1");
+      writeFileSync(join(h.stubState, "verifier-output"), "ok structure: COSE_Sign1\nFAIL pcrs: PCRs match no accepted release\n");
+      const { result, metrics } = await runAgent(h, describeEnclavesJson({}));
+      expect(result.code, result.stderr).toBe(0);
+      expect(metrics.get("AttestationChecks")).toBe(1);
+      expect(metrics.get("AttestationFailures")).toBe(1);
+      expect(result.stderr).toContain("attestation NOT verified: ok structure: COSE_Sign1; FAIL pcrs: PCRs match no accepted release");
+      expect(nonces).toHaveLength(1);
+      expect(nonces[0]).toMatch(/^[0-9a-f]{32}$/);
+      const call = h.calls().find((c) => c.cmd === "verify-attestation");
+      expect(call?.args).toEqual([
+        "--nonce", nonces[0],
+        "--releases", JSON.stringify([{ version: "v6.3.1", pcrs: { 0: { expected: PCR0, warnOnly: false }, 1: { expected: PCR1, warnOnly: false }, 2: { expected: PCR2, warnOnly: false } } }]),
+        "--root-sha256", AWS_NITRO_ROOT_G1_SHA256,
+        "--pcr3", pcr3,
+        "--max-skew-seconds", "300",
+      ]);
+      expect(JSON.parse(readFileSync(join(h.stubState, "verifier-stdin"), "utf8"))).toEqual({ ...body, nonce: nonces[0] });
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("makes no check when the verifier itself cannot run, and fails an HTTP error without running it", async () => {
+    const server = createHttpServer(proverHandler({ echoNonce: true }));
+    const failing = createHttpServer(proverHandler({ echoNonce: true, attestation: { status: 503, body: () => ({ error: "NSM device not available" }) } }));
+    const [port, failingPort] = await Promise.all([listen(server), listen(failing)]);
+    try {
+      const broken = host({ hostPort: port });
+      writeFileSync(join(broken.stubState, "verifier-exit"), "2");
+      writeFileSync(join(broken.stubState, "verifier-output"), "cannot check: python3-cryptography is missing\n");
+      const down = host({ hostPort: failingPort });
+      const [cannot, http] = await Promise.all([runAgent(broken, describeEnclavesJson({})), runAgent(down, describeEnclavesJson({}))]);
+      expect(cannot.result.code, cannot.result.stderr).toBe(0);
+      expect(cannot.metrics.has("AttestationChecks")).toBe(false);
+      expect(cannot.metrics.has("AttestationFailures")).toBe(false);
+      expect(cannot.result.stderr).toContain("ERROR: attestation not checked: the verifier failed (exit 2): cannot check: python3-cryptography is missing");
+      expect(http.metrics.get("AttestationChecks")).toBe(1);
+      expect(http.metrics.get("AttestationFailures")).toBe(1);
+      expect(http.result.stderr).toContain("attestation check failed (HTTP 503)");
+      expect(down.calls().some((c) => c.cmd === "verify-attestation")).toBe(false);
+    } finally {
+      await Promise.all([close(server), close(failing)]);
+    }
+  });
+
+  it("with the real verifier, fails a genuine document that echoes the nonce in its JSON but does not carry it (the old check passed it)", async () => {
+    requireTool("/usr/bin/python3", "python3-cryptography");
+    const document = readFileSync(join(__dirname, "../fixtures/nitro-attestation/nitrite-blocky-2024-09-07.cbor")).toString("base64");
+    const server = createHttpServer(
+      proverHandler({ echoNonce: true, attestation: { status: 200, body: (nonce) => ({ platform: "AWS Nitro Enclaves", format: "CBOR/COSE_Sign1", nonce, attestation: document }) } }),
+    );
+    const port = await listen(server);
+    try {
+      const h = host({ hostPort: port });
+      h.env.TEE_PROVER_ATTESTATION_VERIFIER = h.verifier;
+      const { result, metrics } = await runAgent(h, describeEnclavesJson({}));
+      expect(result.code, result.stderr).toBe(0);
+      expect(metrics.get("AttestationChecks")).toBe(1);
+      expect(metrics.get("AttestationFailures")).toBe(1);
+      // Signed by AWS and chained to the root, but not ours: not this sample's nonce, not our release, not now.
+      const verdict = /attestation NOT verified: (.*)/.exec(result.stderr)?.[1] ?? "";
+      expect(verdict).toContain("ok root:");
+      expect(verdict).toContain("ok signature:");
+      expect(verdict).toContain("FAIL nonce:");
+      expect(verdict).toContain("FAIL pcrs: PCRs match no accepted release (v6.3.1: PCR0, PCR1, PCR2 differ)");
+      expect(verdict).toContain("FAIL timestamp:");
+      expect(verdict).toMatch(/FAIL chain: .*leaf i-0a22e5c5f24d22174-enc\S+ is not valid at /);
     } finally {
       await close(server);
     }

@@ -15,6 +15,7 @@ import {
   type NitroArtifacts,
 } from "../../src/bootstrap/nitro";
 import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
+import { AWS_NITRO_ROOT_G1_SHA256 } from "../../src/attestation/pins";
 import { PCR0, PCR1, PCR2, directive, nitroTestInput, parseUnit, removeDir, requireTool, run, tempDir } from "./helpers";
 
 const dirs: string[] = [];
@@ -73,6 +74,8 @@ describe("renderNitroCloudInit: document shape", () => {
       "socat",
       "jq",
       "amazon-cloudwatch-agent",
+      // The agent's attestation verifier (verify-attestation.py).
+      "python3-cryptography",
     ]);
     expect(artifacts.packages).toEqual([...NITRO_PACKAGES]);
   });
@@ -86,6 +89,13 @@ describe("renderNitroCloudInit: document shape", () => {
     expect(rendered).toMatch(/permissions: "0755"/);
     const scriptModes = artifacts.scripts.map((s) => artifacts.files.find((f) => f.path === s.path)?.permissions);
     expect(scriptModes).toEqual(["0755", "0755", "0755", "0755", "0755"]);
+  });
+
+  it("writes the attestation verifier as an executable Python file, not a script for shellcheck", () => {
+    const verifier = artifacts.files.find((f) => f.path === "/usr/local/libexec/tee-prover/verify-attestation.py");
+    expect(verifier?.permissions).toBe("0755");
+    expect(verifier?.content.startsWith("#!/usr/bin/python3\n")).toBe(true);
+    expect(artifacts.scripts.map((s) => s.path)).not.toContain(verifier?.path);
   });
 
   it("defers no file: nothing depends on the optional write_files_deferred module", () => {
@@ -123,6 +133,14 @@ describe("renderNitroCloudInit: document shape", () => {
     expect(encoded.length).toBeLessThan(EC2_USER_DATA_LIMIT_BYTES);
     expect(encoded.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     expect(encoded[9]).toBe(255);
+  });
+
+  it("fits with room to spare in the largest case: a rotation of two signed releases, PCR3 pinned, TLS", () => {
+    const next = { version: "v6.4.0", pcrs: { 0: { expected: "a0".repeat(48), warnOnly: false }, 1: { expected: "a1".repeat(48), warnOnly: false }, 2: { expected: "a2".repeat(48), warnOnly: true }, 8: { expected: "a8".repeat(48), warnOnly: false } } };
+    const largest = nitroTestInput({ pcr8: "b8".repeat(48), eifServesTls: true, alsoAccepted: [next], parentRolePcr3: "c3".repeat(48) });
+    const encoded = Buffer.from(encodeNitroUserData(renderNitroCloudInit(largest)), "base64");
+    // About 13 KiB today (docs/aws-boot-rollout-and-alarms.md): keep 2 KiB free for what comes next.
+    expect(encoded.length).toBeLessThan(EC2_USER_DATA_LIMIT_BYTES - 2048);
   });
 });
 
@@ -189,6 +207,12 @@ describe("renderNitroCloudInit: Nitro configuration", () => {
       TEE_PROVER_PCR1_WARN_ONLY: "false",
       TEE_PROVER_PCR2_EXPECTED: PCR2,
       TEE_PROVER_PCR2_WARN_ONLY: "false",
+      TEE_PROVER_ACCEPTED_RELEASES: JSON.stringify([
+        { version: "v6.3.1", pcrs: { 0: { expected: PCR0, warnOnly: false }, 1: { expected: PCR1, warnOnly: false }, 2: { expected: PCR2, warnOnly: false } } },
+      ]),
+      TEE_PROVER_PCR3_EXPECTED: "",
+      TEE_PROVER_NITRO_ROOT_SHA256: AWS_NITRO_ROOT_G1_SHA256,
+      TEE_PROVER_ATTESTATION_MAX_SKEW_SECONDS: "300",
       TEE_PROVER_ENCLAVE_CPU_COUNT: "2",
       TEE_PROVER_ENCLAVE_MEMORY_MIB: "4096",
       TEE_PROVER_ENCLAVE_CID: "16",
@@ -390,6 +414,15 @@ describe("renderNitroCloudInit: refuses input it cannot run", () => {
     ["a non-S3 EIF location", { ...base, release: { ...base.release, eifS3Uri: "https://example.com/x.eif" } }, /eifS3Uri/],
     ["an AWS/ namespace", { ...base, metricNamespace: "AWS/EC2" }, /metricNamespace/],
     ["a port out of range", { ...base, hostPort: 70000 }, /hostPort 70000/],
+    // The agent would then fail every host's attestation.
+    ["accepted releases without the booted one", { ...base, acceptedReleases: [] }, /acceptedReleases must hold release v6\.3\.1 with the same pins/],
+    [
+      "an accepted release whose pins differ from the booted one's",
+      { ...base, acceptedReleases: [{ ...base.release.pins, pcrs: { ...base.release.pins.pcrs, 2: { expected: "2".repeat(96), warnOnly: false } } }] },
+      /acceptedReleases must hold release v6\.3\.1 with the same pins/,
+    ],
+    ["an all-zero PCR3 (a parent without a role)", { ...base, parentRolePcr3: "0".repeat(96) }, /parentRolePcr3 must be null or 96 lowercase hex/],
+    ["a PCR3 that is not SHA-384 hex", { ...base, parentRolePcr3: "arn:aws:iam::123456789012:role/x" }, /parentRolePcr3/],
   ];
   it.each(cases)("rejects %s", (_, input, message) => {
     expect(() => renderNitroCloudInit(input)).toThrow(message);
