@@ -1,6 +1,6 @@
 /**
  * AWS KMS key policy that releases the proof server's secrets only to an attested Nitro Enclave
- * (README "Attestation: what pinned means").
+ * (docs/ingress-and-attestation.md, "AWS Nitro: the KMS key policy").
  *
  * The key policy is the whole authorisation story for this key:
  * - there is no statement for the account root and no `"*"` principal, so IAM policies in the

@@ -1,5 +1,5 @@
 /**
- * The attestation pin model shared by every cloud (README "Attestation: what pinned means").
+ * The attestation pin model shared by every cloud (docs/ingress-and-attestation.md, "Attestation").
  *
  * A pin set says what may run. It feeds the enforcement points (AWS KMS key policy, GCP Workload
  * Identity condition, Azure key release policy), the host bootstrap (which refuses to start an

@@ -1,5 +1,6 @@
 /**
- * The ingress model: where client TLS ends and who can see a proof request.
+ * The ingress model: where client TLS ends and who can see a proof request
+ * (docs/ingress-and-attestation.md; the server's side in docs/proof-server.md).
  * Cloud-neutral; each component maps it onto its own load balancers.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The alarm catalogue (from the operations guide; README "Alarms"), cloud-neutral. Each cloud maps every entry's
+ * The alarm catalogue (docs/alarms.md: each entry, what to do, its source per cloud), cloud-neutral. Each cloud maps every entry's
  * `signal` to a real metric source for the chosen ingress mode, or reports it as not observable.
  */
 

@@ -3,7 +3,8 @@
  * proof server serves base64-encoded at `/attestation`): an untagged COSE_Sign1 (RFC 9052) whose
  * payload is the CBOR attestation map. The steps follow AWS's "Verifying the root of trust"
  * (https://docs.aws.amazon.com/enclaves/latest/user/verify-root.html) and the NSM API's
- * attestation process description (aws/aws-nitro-enclaves-nsm-api, docs/attestation_process.md):
+ * attestation process description
+ * (https://github.com/aws/aws-nitro-enclaves-nsm-api/blob/main/docs/attestation_process.md):
  * syntactic checks of the payload, the certificate chain from the pinned AWS Nitro Enclaves Root G1
  * (`cabundle[0]`) down to the leaf `certificate`, each certificate valid at the document's own
  * timestamp, and the ES384 COSE signature with the leaf's key. Then our own policy: the nonce the

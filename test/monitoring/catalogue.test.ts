@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect, test } from "vitest";
 import { ALARM_CATALOGUE, AUDIT_SIGNALS, mapCatalogue } from "../../src/monitoring/catalogue";
 
@@ -31,4 +33,24 @@ test("the 14 metric alarms keep their ids, severities and order", () => {
     "P3 cpu-sustained",
   ]);
   expect(new Set(ALARM_CATALOGUE.map((a) => a.id)).size).toBe(ALARM_CATALOGUE.length);
+});
+
+/** `id severity` of every table row of docs/alarms.md whose first cell is a backticked id. */
+function documentedAlarms(markdown: string): string[] {
+  return [...markdown.matchAll(/^\|\s*`([a-z0-9-]+)`\s*\|\s*(P[0-3])\s*\|/gm)].map((m) => `${m[1]} ${m[2]}`);
+}
+
+test("docs/alarms.md documents every catalogue entry, with its severity, and nothing else", () => {
+  const page = fs.readFileSync(path.join(__dirname, "../../docs/alarms.md"), "utf8");
+  expect(documentedAlarms(page).sort()).toEqual(ALARM_CATALOGUE.map((a) => `${a.id} ${a.severity}`).sort());
+});
+
+test("the page check sees a missing row, an extra row and a wrong severity", () => {
+  const rows = (ids: string[]) => ids.map((r) => `| \`${r.split(" ")[0]}\` | ${r.split(" ")[1]} | x |`).join("\n");
+  const all = ALARM_CATALOGUE.map((a) => `${a.id} ${a.severity}`);
+  const want = [...all].sort();
+  expect(documentedAlarms(rows(all)).sort()).toEqual(want);
+  expect(documentedAlarms(rows(all.slice(1))).sort()).not.toEqual(want);
+  expect(documentedAlarms(rows([...all, "gone-alarm P2"])).sort()).not.toEqual(want);
+  expect(documentedAlarms(rows(all.map((r) => (r === "cpu-sustained P3" ? "cpu-sustained P2" : r)))).sort()).not.toEqual(want);
 });

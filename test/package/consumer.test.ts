@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { danglingDocReferences } from "../helpers/doc-references";
 import { PROJECT_DIR } from "../helpers/offline";
 
 // A platform team installs the packed tarball and imports "tee-prover-infra". The consumer lives
@@ -9,13 +10,14 @@ import { PROJECT_DIR } from "../helpers/offline";
 // installed dependency's would.
 let consumerDir: string;
 let packedFiles: string[];
+let pkgDir: string;
 
 beforeAll(() => {
   consumerDir = fs.mkdtempSync(path.join(PROJECT_DIR, ".consumer-"));
   const out = execFileSync("npm", ["pack", "--json", "--pack-destination", consumerDir], { cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const [info] = JSON.parse(out.slice(out.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packedFiles = info!.files.map((f) => f.path).sort();
-  const pkgDir = path.join(consumerDir, "node_modules", "tee-prover-infra");
+  pkgDir = path.join(consumerDir, "node_modules", "tee-prover-infra");
   fs.mkdirSync(pkgDir, { recursive: true });
   execFileSync("tar", ["-xzf", path.join(consumerDir, path.basename(info!.filename)), "-C", pkgDir, "--strip-components=1"]);
 }, 120_000);
@@ -24,12 +26,40 @@ afterAll(() => {
   if (consumerDir) fs.rmSync(consumerDir, { recursive: true, force: true });
 });
 
-test("the tarball ships compiled JavaScript and declarations only", () => {
-  for (const f of ["package.json", "README.md", "dist/lib.js", "dist/lib.d.ts", "dist/components/aws/nitroProofServer.js", "dist/components/aws/nitroProofServer.d.ts", "dist/components/gcp/confidentialSpaceProofServer.js", "dist/components/gcp/confidentialSpaceProofServer.d.ts", "dist/src/config/resolve.js", "dist/releases/pcr-measurements.v6.3.1.json"]) {
+test("the tarball ships compiled JavaScript, declarations, the README, docs/ and the packaged manifests only", () => {
+  for (const f of ["package.json", "README.md", "docs/README.md", "docs/alarms.md", "docs/architecture.md", "dist/lib.js", "dist/lib.d.ts", "dist/components/aws/nitroProofServer.js", "dist/components/aws/nitroProofServer.d.ts", "dist/components/gcp/confidentialSpaceProofServer.js", "dist/components/gcp/confidentialSpaceProofServer.d.ts", "dist/src/config/resolve.js", "dist/releases/pcr-measurements.v6.3.1.json"]) {
     expect(packedFiles).toContain(f);
   }
   const stray = packedFiles.filter((f) => /^(test|stacks|policy)\//.test(f) || /^Pulumi\./.test(f) || f === "index.ts" || f === "dist/index.js" || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.includes("plan/cli"));
   expect(stray).toEqual([]);
+  expect(packedFiles.filter((f) => f.startsWith("docs/") && !f.endsWith(".md"))).toEqual([]);
+});
+
+// A reader of a shipped .d.ts or of the README follows "see docs/x.md": that page must be in the
+// package, and nothing may point at the team's notes or beside the repository.
+test("no shipped file refers to a document outside the package", () => {
+  const files = new Map(packedFiles.filter((f) => /\.(js|d\.ts|md)$/.test(f)).map((f) => [f, fs.readFileSync(path.join(pkgDir, f), "utf8")] as const));
+  expect(files.size).toBeGreaterThan(50);
+  expect([...files.values()].some((t) => /docs\/[\w-]+\.md/.test(t))).toBe(true); // the scan has something to check
+  expect(danglingDocReferences(files, new Set(packedFiles))).toEqual([]);
+});
+
+test("the reference scan catches a missing docs page, a broken relative link and the team's notes, and skips URLs", () => {
+  const shipped = new Set(["README.md", "docs/README.md", "docs/alarms.md", "dist/lib.d.ts"]);
+  const files = new Map([
+    ["dist/lib.d.ts", "/** see docs/alarms.md and docs/gone.md; https://github.com/aws/aws-nitro-enclaves-nsm-api/blob/main/docs/attestation_process.md */\n// DESIGN.md section 6"],
+    ["README.md", "[alarms](docs/alarms.md) [x](docs/x.md#a) [anchor](#alarms) [web](https://example.com/a.md) ../shared/notes"],
+    ["docs/README.md", "[ok](alarms.md) [up](../README.md) [no](testing.md) \u00a7 3 of the notes"],
+  ]);
+  expect(danglingDocReferences(files, shipped).map((d) => `${d.file}:${d.line} ${d.reference}`)).toEqual([
+    "dist/lib.d.ts:1 docs/gone.md",
+    "dist/lib.d.ts:2 DESIGN.md",
+    "README.md:1 docs/x.md",
+    "README.md:1 docs/x.md",
+    "README.md:1 ../shared",
+    "docs/README.md:1 testing.md",
+    "docs/README.md:1 \u00a7 3",
+  ]);
 });
 
 /** The README's library examples: fenced ts blocks whose first line is `// example: <name>`. */
