@@ -23,7 +23,7 @@ export async function planProgram(options: { programDir: string; stack: string }
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const values = stackFile.values;
   const gcpProject = str(values["gcp:project"]);
-  const unregister = registerTypeScript();
+  const unregister = registerTypeScript(project.dir);
   const cwd = process.cwd();
   // A program that throws is caught here and reported after the run: thrown into the Pulumi
   // runtime, the error escapes as an unhandled rejection and ends the process with a raw trace.
@@ -84,16 +84,24 @@ function programSdk(dir: string): PulumiSdk {
   return fromProgram(file) as PulumiSdk;
 }
 
-/** tsx's CommonJS hook, so `require` loads the program's TypeScript; returns its unregister. */
-function registerTypeScript(): () => void {
-  let api: { register: () => () => void };
-  try {
-    // Loaded here, not imported: tsx is a development dependency of this package.
-    api = createRequire(__filename)("tsx/cjs/api") as typeof api;
-  } catch {
-    throw new ProgramError("planning a TypeScript program needs tsx (npm install --save-dev tsx)", 1);
+/**
+ * tsx's CommonJS hook, so `require` loads the program's TypeScript; returns its unregister. The
+ * program's own tsx first, then ours: tsx is a development dependency of this package, so an
+ * installed tee-prover-infra may have none.
+ */
+function registerTypeScript(dir: string): () => void {
+  type TsxCjsApi = { register: () => () => void };
+  // tsx compiles with inline source maps; Node applies them only when asked, and a failure should
+  // name the line of the program as written.
+  process.setSourceMapsEnabled(true);
+  for (const from of [path.join(dir, "package.json"), __filename]) {
+    try {
+      return (createRequire(from)("tsx/cjs/api") as TsxCjsApi).register();
+    } catch (e) {
+      if (!(e instanceof Error && "code" in e && e.code === "MODULE_NOT_FOUND")) throw e;
+    }
   }
-  return api.register();
+  throw new ProgramError(`planning a TypeScript program needs tsx: run \`npm install --save-dev tsx\` in ${dir}`, 1);
 }
 
 /** What went wrong, and where in the program: the first stack frame in its own files. */
