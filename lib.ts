@@ -18,3 +18,7 @@ export { renderNitroCloudInit } from "./src/bootstrap/nitro";
 export { buildConfidentialSpaceAttributeCondition, confidentialSpaceAttributeMapping, type ConfidentialSpacePins } from "./src/attestation/gcp-workload-identity";
 export { plaintextExposure, PROOF_SERVER_PORT, HEALTH_PATH, type IngressMode, type IngressSettings } from "./src/ingress/model";
 export { ALARM_CATALOGUE, type AlarmSpec, type Severity } from "./src/monitoring/catalogue";
+export { planProgram } from "./src/plan/program";
+export { ProgramError } from "./src/plan/project";
+export { NoFleetError } from "./src/plan/fleets";
+export type { Plan, FleetPlan, SingleFleetPlan } from "./src/plan/report";

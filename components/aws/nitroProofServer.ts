@@ -183,6 +183,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
     this.sessionOperatorPolicyArn = identity.sessionOperatorPolicy?.arn;
     this.topicArns = { P0: alarmSet.topics.P0.arn, P1: alarmSet.topics.P1.arn, P2: alarmSet.topics.P2.arn, P3: alarmSet.topics.P3.arn };
     this.review = {
+      environment: args.environment,
+      ingressMode: args.ingress.mode,
       plaintext: plaintextExposure("aws", args.ingress),
       activeRelease: active.version,
       acceptedReleases: args.releases.map((r) => r.version),

@@ -120,6 +120,8 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
     this.serviceAccountEmail = account.email;
     this.secretIds = { apiKeys: attested.secrets.apiKeys.secretId, tlsKey: attested.secrets.tlsKey.secretId };
     this.review = {
+      environment: args.environment,
+      ingressMode: args.ingress.mode,
       plaintext: plaintextExposure("gcp", args.ingress),
       activeRelease: active.version,
       acceptedReleases: args.releases.map((r) => r.version),

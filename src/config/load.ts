@@ -16,8 +16,11 @@ export interface StackFile {
   readonly secretKeys: string[];
 }
 
-/** Read `Pulumi.<stack>.yaml` next to `Pulumi.yaml` without the Pulumi CLI (the offline plan). */
-export function readStackFile(projectDir: string, stack: string): StackFile {
+/**
+ * Read `Pulumi.<stack>.yaml` next to `Pulumi.yaml` without the Pulumi CLI (the offline plan). Keys
+ * without a namespace belong to the project, as Pulumi reads them: `project` names it.
+ */
+export function readStackFile(projectDir: string, stack: string, project: string = PROJECT): StackFile {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     const known = fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort();
@@ -31,7 +34,7 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
   const values: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   for (const [rawKey, value] of Object.entries(config as Record<string, unknown>)) {
-    const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+    const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
     values[key] = redactSecrets(value, key, secretKeys);
   }
   return { stack, file, values, secretKeys };

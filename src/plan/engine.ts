@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { RecordingMocks, type MockedResource } from "./mocks";
 
 /** One declared resource with its place in the tree. */
@@ -13,10 +13,23 @@ export interface PlannedResource extends MockedResource {
   readonly dependsOn: string[];
 }
 
+/** A component resource the program constructed, with its instance (read after the run). */
+export interface DeclaredComponent {
+  readonly type: string;
+  readonly name: string;
+  /** The instance itself: its public fields (e.g. `review`) are set once its constructor returns. */
+  readonly instance: object;
+}
+
 export interface OfflineRun {
   readonly resources: PlannedResource[];
   readonly outputs: Record<string, unknown>;
+  /** Every component resource, in declaration order. */
+  readonly components: DeclaredComponent[];
 }
+
+/** The `@pulumi/pulumi` module, as `import * as pulumi` gives it. */
+export type PulumiSdk = typeof pulumi;
 
 export function resourceKey(type: string, name: string): string {
   return `${type}::${name}`;
@@ -38,17 +51,27 @@ export async function runOffline(run: {
   /** `namespace:key` -> value as Pulumi passes it (structured values JSON-encoded). */
   config: Record<string, string>;
   program: () => Promise<Record<string, unknown>>;
+  /**
+   * The SDK to run the mocks in: the copy the program itself loads (see src/plan/program.ts for
+   * why it must be that one). Defaults to the copy this package resolves.
+   */
+  sdk?: PulumiSdk;
 }): Promise<OfflineRun> {
+  const pulumi = run.sdk ?? (await import("@pulumi/pulumi"));
   const mocks = new RecordingMocks(run.region, run.gcpProject);
   await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
   pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();
+  const components: DeclaredComponent[] = [];
   const options = new Map<string, Pick<PlannedResource, "protect" | "retainOnDelete" | "ignoreChanges" | "dependsOn">>();
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const key = resourceKey(args.type, args.name);
       keys.set(args.resource, key);
+      // The transformation runs inside the component's base constructor, before its own fields are
+      // set: keep the instance and read those fields once the program has returned.
+      if (!pulumi.CustomResource.isInstance(args.resource)) components.push({ type: args.type, name: args.name, instance: args.resource });
       const parent = args.opts.parent;
       parents.set(key, parent ? keys.get(parent) : undefined);
       const deps: unknown = args.opts.dependsOn;
@@ -70,5 +93,5 @@ export async function runOffline(run: {
       const opts = options.get(key) ?? { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] };
       return parent ? { ...r, ...opts, parent } : { ...r, ...opts };
     });
-  return { resources, outputs: (outputs ?? {}) as Record<string, unknown> };
+  return { resources, outputs: (outputs ?? {}) as Record<string, unknown>, components };
 }

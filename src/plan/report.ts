@@ -31,9 +31,8 @@ export interface KeySetting {
   readonly value: unknown;
 }
 
-export interface Plan {
-  readonly stack: string;
-  readonly disclaimer: string;
+/** What the plan says about one fleet: one NitroProofServer or ConfidentialSpaceProofServer. */
+export interface FleetFacts {
   readonly cloud: string;
   readonly environment: string;
   readonly ingress: {
@@ -66,6 +65,19 @@ export interface Plan {
   readonly unobservableAlarms: Array<{ id: string; severity: string; reason: string }>;
   /** What the cloud decides at deploy time and the offline plan cannot check (GCP: zone capacity, NAT coverage). */
   readonly notChecked: string[];
+}
+
+export interface FleetPlan extends FleetFacts {
+  /** The component as it appears in the resource tree. */
+  readonly component: { readonly type: string; readonly name: string };
+}
+
+/** The plan of a whole program: its fleets, and what holds for all its resources. */
+export interface ProgramPlan {
+  readonly stack: string;
+  readonly disclaimer: string;
+  /** Every fleet the program declared, in declaration order (the plan refuses a program with none). */
+  readonly fleets: FleetPlan[];
   readonly counts: { readonly total: number; readonly byType: Record<string, number> };
   readonly tree: PlanTreeNode[];
   readonly keySettings: KeySetting[];
@@ -74,8 +86,17 @@ export interface Plan {
   readonly policy: { readonly evaluated: boolean; readonly note: string };
 }
 
-/** Review facts the stack exports as its `review` output (see src/review.ts), as JSON. */
-export type ReviewOutput = ReviewFacts & {
+/**
+ * A program with exactly one fleet also carries that fleet's facts at the top level: the shape
+ * plans had before a program could declare several, which JSON consumers read.
+ */
+export type SingleFleetPlan = ProgramPlan & FleetFacts;
+
+/** What `npm run plan` writes with --json and planProgram returns. */
+export type Plan = ProgramPlan | SingleFleetPlan;
+
+/** Review facts a component exposes as `review` (see src/review.ts); environment and mode are given beside them. */
+export type ReviewOutput = Omit<ReviewFacts, "environment" | "ingressMode"> & {
   warnOnlyPcrs?: Record<string, number[]>;
   imageDigests?: Record<string, string>;
 };
@@ -179,7 +200,7 @@ function plaintextListeners(resources: readonly PlannedResource[]): PlaintextLis
 }
 
 /** The image every launch template boots: an `ami-` id is pinned, `resolve:ssm:` follows the parameter. */
-function hostImages(resources: readonly PlannedResource[]): Plan["hostImages"] {
+function hostImages(resources: readonly PlannedResource[]): FleetFacts["hostImages"] {
   return resources
     .filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")
     .map((r) => {
@@ -242,7 +263,24 @@ function buildTree(resources: readonly PlannedResource[]): PlanTreeNode[] {
   return sort(roots);
 }
 
-export function buildPlan(input: {
+/** One fleet as the plan takes it: the component, and the review facts its instance exposes. */
+export interface FleetInput {
+  readonly component: { readonly type: string; readonly name: string };
+  readonly cloud: string;
+  readonly environment: string;
+  readonly ingressMode: string;
+  readonly review: ReviewOutput;
+}
+
+interface ProgramInput {
+  stack: string;
+  fleets: readonly FleetInput[];
+  resources: readonly PlannedResource[];
+  secretKeys: string[];
+}
+
+/** One fleet whose facts are read from all the given resources (hand-made plans in tests). */
+interface SingleFleetInput {
   stack: string;
   cloud: string;
   environment: string;
@@ -250,28 +288,60 @@ export function buildPlan(input: {
   review: ReviewOutput;
   resources: readonly PlannedResource[];
   secretKeys: string[];
-}): Plan {
+}
+
+/** The resources under a component: those whose chain of parents reaches it. */
+function descendants(resources: readonly PlannedResource[], componentKey: string): PlannedResource[] {
+  const parentOf = new Map(resources.map((r) => [`${r.type}::${r.name}`, r.parent]));
+  const under = (key: string | undefined): boolean => {
+    for (let k = key, seen = 0; k !== undefined && seen <= resources.length; k = parentOf.get(k), seen++) if (k === componentKey) return true;
+    return false;
+  };
+  return resources.filter((r) => under(r.parent));
+}
+
+/** A fleet's facts, read from its review facts and its own resources (never another fleet's). */
+function fleetFacts(fleet: Omit<FleetInput, "component">, resources: readonly PlannedResource[]): FleetFacts {
+  const { review } = fleet;
+  return {
+    cloud: fleet.cloud,
+    environment: fleet.environment,
+    ingress: { mode: fleet.ingressMode, plaintextSeenBy: [...review.plaintext.seenBy], plaintextIfInterposed: { by: [...review.plaintext.canInterpose], closedBy: review.plaintext.closedBy }, summary: review.plaintext.summary, plaintextListeners: plaintextListeners(resources) },
+    releases: { active: review.activeRelease, accepted: review.acceptedReleases, warnOnlyPcrs: review.warnOnlyPcrs ?? {}, imageDigests: review.imageDigests ?? {} },
+    hostImages: hostImages(resources),
+    pinnedPcrs: pinnedPcrs(resources),
+    parentRolePins: parentRolePins(resources),
+    workloadIdentityConditions: workloadIdentityConditions(resources),
+    unobservableAlarms: review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
+    notChecked: gcpNotChecked(resources),
+  };
+}
+
+const FLEET_TYPE_BY_CLOUD: Record<string, string> = { aws: "tee-prover:aws:NitroProofServer", gcp: "tee-prover:gcp:ConfidentialSpaceProofServer" };
+
+export function buildPlan(input: SingleFleetInput): SingleFleetPlan;
+export function buildPlan(input: ProgramInput): Plan;
+export function buildPlan(input: SingleFleetInput | ProgramInput): Plan {
   const byType: Record<string, number> = {};
   for (const r of input.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
-  return {
+  const fleets: FleetPlan[] =
+    "fleets" in input
+      ? input.fleets.map((f) => ({ component: f.component, ...fleetFacts(f, descendants(input.resources, `${f.component.type}::${f.component.name}`)) }))
+      : [{ component: { type: FLEET_TYPE_BY_CLOUD[input.cloud] ?? input.cloud, name: input.stack }, ...fleetFacts(input, input.resources) }];
+  const program: ProgramPlan = {
     stack: input.stack,
     disclaimer: PLAN_DISCLAIMER,
-    cloud: input.cloud,
-    environment: input.environment,
-    ingress: { mode: input.ingressMode, plaintextSeenBy: [...input.review.plaintext.seenBy], plaintextIfInterposed: { by: [...input.review.plaintext.canInterpose], closedBy: input.review.plaintext.closedBy }, summary: input.review.plaintext.summary, plaintextListeners: plaintextListeners(input.resources) },
-    releases: { active: input.review.activeRelease, accepted: input.review.acceptedReleases, warnOnlyPcrs: input.review.warnOnlyPcrs ?? {}, imageDigests: input.review.imageDigests ?? {} },
-    hostImages: hostImages(input.resources),
-    pinnedPcrs: pinnedPcrs(input.resources),
-    parentRolePins: parentRolePins(input.resources),
-    workloadIdentityConditions: workloadIdentityConditions(input.resources),
-    unobservableAlarms: input.review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
-    notChecked: gcpNotChecked(input.resources),
+    fleets,
     counts: { total: input.resources.length, byType },
     tree: buildTree(input.resources),
     keySettings: keySettings(input.resources),
     secretKeys: input.secretKeys,
     policy: { evaluated: false, note: "policy packs are not part of this version; `pulumi preview --policy-pack` is where they will run" },
   };
+  const [only] = fleets;
+  if (fleets.length !== 1 || !only) return program;
+  const { component: _component, ...facts } = only;
+  return { ...facts, ...program };
 }
 
 /** JSON with object keys sorted at every level, so two plans of one stack diff cleanly. */
@@ -292,44 +362,65 @@ function renderTree(nodes: readonly PlanTreeNode[], indent: string): string[] {
   });
 }
 
-export function renderText(plan: Plan): string {
+/** A fleet's ingress, releases and pins. */
+function renderFleetHead(fleet: FleetFacts): string[] {
   const lines: string[] = [];
-  lines.push(`Stack ${plan.stack}: ${plan.cloud}, ${plan.environment}`);
-  lines.push(plan.disclaimer, "");
-  lines.push(`Ingress: ${plan.ingress.mode}`);
-  lines.push(`  ${plan.ingress.summary}`);
-  lines.push(`  plaintext visible to: ${plan.ingress.plaintextSeenBy.length ? plan.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`);
-  lines.push(`  plaintext visible, by interposing a TLS terminator, to: ${plan.ingress.plaintextIfInterposed.by.join("; ")}`);
-  lines.push(`    closed only by ${plan.ingress.plaintextIfInterposed.closedBy}`);
-  if (plan.ingress.plaintextListeners.length === 0) lines.push("  plaintext listeners: none (no port 80; ingress.httpRedirect is off)");
-  for (const l of plan.ingress.plaintextListeners) lines.push(`  PLAINTEXT LISTENER ${l.resource} on port ${l.port} (${l.action}): ${l.exposes}`);
+  lines.push(`Ingress: ${fleet.ingress.mode}`);
+  lines.push(`  ${fleet.ingress.summary}`);
+  lines.push(`  plaintext visible to: ${fleet.ingress.plaintextSeenBy.length ? fleet.ingress.plaintextSeenBy.join("; ") : "nobody outside the TEE"}`);
+  lines.push(`  plaintext visible, by interposing a TLS terminator, to: ${fleet.ingress.plaintextIfInterposed.by.join("; ")}`);
+  lines.push(`    closed only by ${fleet.ingress.plaintextIfInterposed.closedBy}`);
+  if (fleet.ingress.plaintextListeners.length === 0) lines.push("  plaintext listeners: none (no port 80; ingress.httpRedirect is off)");
+  for (const l of fleet.ingress.plaintextListeners) lines.push(`  PLAINTEXT LISTENER ${l.resource} on port ${l.port} (${l.action}): ${l.exposes}`);
   lines.push("");
-  lines.push(`Releases: new hosts boot ${plan.releases.active}; attestation accepts ${plan.releases.accepted.join(", ")}`);
-  for (const [version, digest] of Object.entries(plan.releases.imageDigests)) lines.push(`  ${version}: image ${digest}`);
-  for (const h of plan.hostImages) {
+  lines.push(`Releases: new hosts boot ${fleet.releases.active}; attestation accepts ${fleet.releases.accepted.join(", ")}`);
+  for (const [version, digest] of Object.entries(fleet.releases.imageDigests)) lines.push(`  ${version}: image ${digest}`);
+  for (const h of fleet.hostImages) {
     lines.push(`  Hosts (${h.launchTemplate}) boot ${h.imageId}: ${h.pinned ? "pinned by aws.amiId" : "NOT PINNED, whatever image the SSM parameter names at each launch (refused in prod)"}`);
   }
-  for (const condition of plan.workloadIdentityConditions) lines.push(`  Workload Identity condition (secrets are released only when it holds):`, `    ${condition}`);
-  for (const [sid, pcrs] of Object.entries(plan.pinnedPcrs)) {
+  for (const condition of fleet.workloadIdentityConditions) lines.push(`  Workload Identity condition (secrets are released only when it holds):`, `    ${condition}`);
+  for (const [sid, pcrs] of Object.entries(fleet.pinnedPcrs)) {
     lines.push(`  ${sid}:`);
     for (const [k, v] of Object.entries(pcrs)) lines.push(`    ${k.replace("kms:RecipientAttestation:", "")} = ${v}`);
-    const role = plan.parentRolePins[sid];
+    const role = fleet.parentRolePins[sid];
     if (role === null) lines.push("    PCR3 (parent instance role): NOT PINNED (aws.pinParentRole is false): the release decrypts under any parent holding the host role's credentials");
     else if (role !== undefined) lines.push(`    PCR3 is the parent instance role ${role} (hashed from the role's real ARN at deploy time; offline, the ARN is a placeholder)`);
   }
-  for (const [version, pcrs] of Object.entries(plan.releases.warnOnlyPcrs)) {
+  for (const [version, pcrs] of Object.entries(fleet.releases.warnOnlyPcrs)) {
     if (pcrs.length) lines.push(`  WARN-ONLY (not enforced by KMS) in ${version}: ${pcrs.map((p) => `PCR${p}`).join(", ")}`);
   }
-  lines.push("");
-  lines.push("Key settings:");
-  for (const s of plan.keySettings) lines.push(`  ${s.resource.split("::")[1]}  ${s.setting} = ${JSON.stringify(s.value)}`);
-  lines.push("");
-  lines.push(`Alarms not observable in ${plan.ingress.mode} mode (listed, not faked):`);
-  if (plan.unobservableAlarms.length === 0) lines.push("  none");
-  for (const u of plan.unobservableAlarms) lines.push(`  [${u.severity}] ${u.id}: ${u.reason}`);
-  if (plan.notChecked.length) {
+  return lines;
+}
+
+/** A fleet's unobservable alarms and what the cloud decides at deploy time. */
+function renderFleetTail(fleet: FleetFacts): string[] {
+  const lines = [`Alarms not observable in ${fleet.ingress.mode} mode (listed, not faked):`];
+  if (fleet.unobservableAlarms.length === 0) lines.push("  none");
+  for (const u of fleet.unobservableAlarms) lines.push(`  [${u.severity}] ${u.id}: ${u.reason}`);
+  if (fleet.notChecked.length) {
     lines.push("", "Not checked offline (decided by the cloud at deploy time):");
-    for (const note of plan.notChecked) lines.push(`  ${note}`);
+    for (const note of fleet.notChecked) lines.push(`  ${note}`);
+  }
+  return lines;
+}
+
+export function renderText(plan: Plan): string {
+  const lines: string[] = [];
+  const keySettings = ["Key settings:", ...plan.keySettings.map((s) => `  ${s.resource.split("::")[1]}  ${s.setting} = ${JSON.stringify(s.value)}`)];
+  const [only] = plan.fleets;
+  if (plan.fleets.length === 1 && only) {
+    // One fleet: the layout plans have always had.
+    lines.push(`Stack ${plan.stack}: ${only.cloud}, ${only.environment}`);
+    lines.push(plan.disclaimer, "");
+    lines.push(...renderFleetHead(only), "", ...keySettings, "", ...renderFleetTail(only));
+  } else {
+    lines.push(`Stack ${plan.stack}: ${plan.fleets.length} fleets`);
+    lines.push(plan.disclaimer);
+    for (const fleet of plan.fleets) {
+      lines.push("", `== Fleet ${fleet.component.name} (${fleet.component.type}): ${fleet.cloud}, ${fleet.environment}`, "");
+      lines.push(...renderFleetHead(fleet), "", ...renderFleetTail(fleet));
+    }
+    lines.push("", ...keySettings);
   }
   lines.push("");
   lines.push(`Resources (${plan.counts.total}):`);

@@ -44,6 +44,8 @@ Module._load = function (request, ...rest) {
 };
 `,
 );
+/** A platform team's own program: a bucket of its own, a Nitro fleet and a Confidential Space fleet. */
+const CONSUMER = path.join(PROJECT_DIR, "test/plan/fixtures/consumer-program");
 const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "releases/pcr-measurements.v6.3.1.json"), "utf8"));
 
 /** A project directory holding a copy of Pulumi.dev.yaml as `Pulumi.<stack>.yaml`, mutated. */
@@ -68,6 +70,10 @@ let runs: {
   nope: Promise<PlanRun>;
   noArgs: Promise<PlanRun>;
   diff: Promise<PlanRun>;
+  program: Promise<PlanRun>;
+  noProject: Promise<PlanRun>;
+  notNode: Promise<PlanRun>;
+  programNoStack: Promise<PlanRun>;
 };
 let dev: PlanRun;
 let json: Record<string, unknown>;
@@ -80,7 +86,14 @@ beforeAll(async () => {
   const secret = projectWith("secret", (c) => {
     (c["tee-prover-infra:alarms"] as Record<string, Record<string, unknown>>)["P0"]!["httpsEndpoints"] = [{ secure: "v1:AAAAencryptedwebhook" }];
   });
+  const noProject = fs.mkdtempSync(path.join(tmp, "no-project-"));
+  const notNode = fs.mkdtempSync(path.join(tmp, "python-"));
+  fs.writeFileSync(path.join(notNode, "Pulumi.yaml"), "name: team\nruntime: python\n");
   runs = {
+    program: plan(["dev", "--program", CONSUMER, "--json", path.join(tmp, "program.json")]),
+    noProject: plan(["dev", "--program", noProject], "traced"),
+    notNode: plan(["dev", "--program", notNode]),
+    programNoStack: plan(["prod", "--program", CONSUMER], "traced"),
     dev: plan(["dev", "--json", path.join(tmp, "a.json")], "tsx-cli"),
     devAgain: plan(["dev", "--json", path.join(tmp, "b.json")]),
     gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json")]),
@@ -197,5 +210,73 @@ describe("failures", () => {
     const nope = (await runs.nope).stderr;
     expect(nope).toContain("loaded @pulumi/pulumi/errors\n");
     expect(nope).not.toContain("loaded @pulumi/pulumi\n");
+  });
+});
+
+describe("--program: a platform team's own program", () => {
+  interface FleetJson {
+    component: { type: string; name: string };
+    cloud: string;
+    environment: string;
+    pinnedPcrs: Record<string, Record<string, string>>;
+    workloadIdentityConditions: string[];
+    hostImages: unknown[];
+    releases: { imageDigests: Record<string, string> };
+  }
+  let run: PlanRun;
+  let programPlan: { fleets: FleetJson[]; tree: Array<{ type: string; name: string }>; counts: { byType: Record<string, number> } } & Record<string, unknown>;
+  beforeAll(async () => {
+    run = await runs.program;
+    programPlan = JSON.parse(fs.readFileSync(path.join(tmp, "program.json"), "utf8"));
+  });
+
+  test("plans the program's two fleets, each from its own instance and config namespace", () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Stack dev: 2 fleets\n");
+    expect(run.stdout).toContain("== Fleet team-nitro (tee-prover:aws:NitroProofServer): aws, dev\n");
+    // Environment from the team's own `team-prover:confidentialSpace` key, not this repository's config.
+    expect(run.stdout).toContain("== Fleet team-space (tee-prover:gcp:ConfidentialSpaceProofServer): gcp, staging\n");
+    expect(programPlan.fleets.map((f) => [f.component.name, f.cloud, f.environment])).toEqual([
+      ["team-nitro", "aws", "dev"],
+      ["team-space", "gcp", "staging"],
+    ]);
+    // Two fleets: no top-level fleet facts that would belong to only one of them.
+    expect(programPlan["ingress"]).toBeUndefined();
+  });
+
+  test("each fleet's pins come from its own resources, never the other fleet's", () => {
+    const [nitro, space] = programPlan.fleets;
+    expect(nitro!.pinnedPcrs["AllowEnclaveDecryptV631"]!["kms:RecipientAttestation:PCR0"]).toBe(manifest.measurements.pcr0.value);
+    expect(nitro!.workloadIdentityConditions).toEqual([]);
+    expect(nitro!.hostImages).toHaveLength(1);
+    expect(space!.pinnedPcrs).toEqual({});
+    expect(space!.hostImages).toEqual([]);
+    expect(space!.releases.imageDigests).toEqual({ "v6.3.1": `sha256:${"1".repeat(64)}` });
+    expect(space!.workloadIdentityConditions).toEqual([expect.stringContaining('assertion.submods.gce.project_id == "team-example-project"')]);
+  });
+
+  test("the team's own resources are planned beside the fleets", () => {
+    expect(programPlan.tree.map((n) => `${n.type} ${n.name}`)).toEqual(["aws:s3/bucket:Bucket team-artifacts", "tee-prover:aws:NitroProofServer team-nitro", "tee-prover:gcp:ConfidentialSpaceProofServer team-space"]);
+    expect(programPlan.counts.byType["aws:s3/bucket:Bucket"]).toBe(1);
+  });
+
+  test("a directory without Pulumi.yaml, or not a Node.js project: exit 2 before the runtime is loaded", async () => {
+    const noProject = await runs.noProject;
+    expect(noProject.code).toBe(2);
+    expect(noProject.stderr).toMatch(/--program \S+: no Pulumi\.yaml in \S+; point --program at a Pulumi project/);
+    expect(noProject.stderr).toContain("usage: npm run plan");
+    // Only the errors module the CLI's error handler needs (as for an unknown stack above).
+    expect(noProject.stderr).not.toContain("loaded @pulumi/pulumi\n");
+    const notNode = await runs.notNode;
+    expect(notNode.code).toBe(2);
+    expect(notNode.stderr).toContain('runtime is "python"; the offline plan runs Node.js (TypeScript) programs only');
+  });
+
+  test("a stack the program has no file for: exit 1 naming the stacks it has, without the runtime", async () => {
+    const r = await runs.programNoStack;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`no Pulumi.prod.yaml in ${CONSUMER}`);
+    expect(r.stderr).toContain("use one of: dev");
+    expect(r.stderr).not.toContain("loaded @pulumi/pulumi\n");
   });
 });
