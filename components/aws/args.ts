@@ -31,6 +31,7 @@ export interface NitroReleaseArgs {
 
 /** A VPC the component creates. */
 export interface NitroVpcCreateArgs {
+  /** `create`: the component creates the VPC, its subnets, internet and NAT gateways. */
   readonly mode: "create";
   /** The VPC's range, /16 to /18. Default `10.64.0.0/16`. */
   readonly cidrBlock?: string;
@@ -42,6 +43,7 @@ export interface NitroVpcCreateArgs {
 
 /** An existing VPC: e.g. `vpc.vpcId`, `vpc.privateSubnetIds` of an `awsx.ec2.Vpc`, or a StackReference's outputs. */
 export interface NitroVpcExistingArgs {
+  /** `existing`: the hosts and load balancer go into the subnets given here. */
   readonly mode: "existing";
   /** The VPC's id (`vpc-...`). No default. */
   readonly vpcId: pulumi.Input<string>;
@@ -74,9 +76,21 @@ export interface NitroAwsArgs {
    * vCPUs and MiB the enclave gets. Default: the release manifest's `buildInfo` (what PCR2 was
    * measured with); less is refused, and the parent keeps at least 2 vCPUs and 2 GiB.
    */
-  readonly enclave?: { readonly cpuCount?: number; readonly memoryMiB?: number };
+  readonly enclave?: {
+    /** Enclave vCPUs: whole cores (even on hyper-threaded types), at least the manifest's `cpuCount`. */
+    readonly cpuCount?: number;
+    /** Enclave memory in MiB, at least the manifest's `memoryMB`; reserved as hugepages at boot. */
+    readonly memoryMiB?: number;
+  };
   /** Auto Scaling group size. Default min 2, max 4, desired = min. prod needs min >= 2. */
-  readonly fleet?: { readonly minSize?: number; readonly maxSize?: number; readonly desiredCapacity?: number };
+  readonly fleet?: {
+    /** Fewest hosts. Default 2 (prod: at least 2, so an AZ or a rollout never takes the service down). */
+    readonly minSize?: number;
+    /** Most hosts. Default 4. */
+    readonly maxSize?: number;
+    /** Hosts at creation. Default `minSize`. */
+    readonly desiredCapacity?: number;
+  };
   /**
    * ACM certificate of the ALB's HTTPS listener (terminate mode, required there), e.g.
    * `certificate.arn` of an `aws.acm.Certificate`. Also watched for expiry.

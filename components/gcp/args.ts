@@ -27,6 +27,7 @@ export interface ContainerReleaseArgs {
 
 /** A network the component creates. */
 export interface ConfidentialSpaceNetworkCreateArgs {
+  /** `create`: the component creates the network, the hosts' subnet, Cloud Router and Cloud NAT. */
   readonly mode: "create";
   /** The hosts' subnet range. Default `10.80.0.0/20`. */
   readonly cidrBlock?: string;
@@ -34,6 +35,7 @@ export interface ConfidentialSpaceNetworkCreateArgs {
 
 /** An existing network, e.g. `network.id` and `subnetwork.id` of your own resources or a StackReference's outputs. */
 export interface ConfidentialSpaceNetworkExistingArgs {
+  /** `existing`: the instances go into the subnetwork given here. */
   readonly mode: "existing";
   /** Self link or `projects/<p>/global/networks/<n>`. No default. */
   readonly network: pulumi.Input<string>;
@@ -60,13 +62,23 @@ export interface ConfidentialSpaceGcpArgs {
   /** Zones of the regional instance group: at least 2, in the region, offering the machine type. No default. */
   readonly zones: readonly string[];
   /** The Confidential Space image; only the production family. Default `confidential-space-images/confidential-space`. */
-  readonly image?: { readonly project?: string; readonly family?: string };
+  readonly image?: {
+    /** Image project; only `confidential-space-images`. */
+    readonly project?: string;
+    /** Image family; only the production `confidential-space` (the debug family allows SSH). */
+    readonly family?: string;
+  };
   /** The launcher's `tee-restart-policy`. Default `Always`. */
   readonly restartPolicy?: "Always" | "OnFailure" | "Never";
   /** The launcher's `tee-container-log-redirect`; only with images whose policy says `always`. Default false. */
   readonly logRedirect?: boolean;
   /** Instance group size. Default min 2, max 4; prod needs min >= 2. */
-  readonly fleet?: { readonly minSize?: number; readonly maxSize?: number };
+  readonly fleet?: {
+    /** Fewest instances. Default 2 (prod: at least 2). */
+    readonly minSize?: number;
+    /** Most instances. Default 4. */
+    readonly maxSize?: number;
+  };
   /** Boot disk size in GB (11-2048). Default 20. */
   readonly bootDiskGb?: number;
   /** The network: created, or an existing one. Default: create `10.80.0.0/20`. */
@@ -75,7 +87,15 @@ export interface ConfidentialSpaceGcpArgs {
    * terminate mode (required there): a Google-managed certificate for `managedDomains`, or existing
    * certificates (`sslCertificates`, e.g. `certificate.id` of your own `compute.ManagedSslCertificate`).
    */
-  readonly certificate?: { readonly managedDomains: readonly string[] } | { readonly sslCertificates: pulumi.Input<pulumi.Input<string>[]> };
+  readonly certificate?:
+    | {
+        /** DNS names of a Google-managed certificate the component creates (point them at the load balancer's address). */
+        readonly managedDomains: readonly string[];
+      }
+    | {
+        /** Existing certificates' self links or ids, e.g. `certificate.id` of your own certificate. */
+        readonly sslCertificates: pulumi.Input<pulumi.Input<string>[]>;
+      };
 }
 
 /**

@@ -43,7 +43,12 @@ export interface IngressArgs {
    * terminate mode with backendProtocol HTTP: the written acceptance of the plaintext hop (the
    * reason is printed by the offline plan and kept in the stack's review output). No default.
    */
-  readonly plaintextHop?: { readonly accepted: true; readonly reason: string };
+  readonly plaintextHop?: {
+    /** Always `true`: the acceptance is the point of the setting. */
+    readonly accepted: true;
+    /** Why the plaintext hop is acceptable here, in at least a sentence; printed by the plan. */
+    readonly reason: string;
+  };
   /** terminate mode: requests per client IP per 5 minutes at the WAF / Cloud Armor. Default 1000. */
   readonly rateLimitPer5Minutes?: number;
   /**
@@ -85,7 +90,7 @@ export interface SubscriptionArgs {
   readonly httpsEndpoints?: readonly pulumi.Input<string>[];
 }
 
-/** Subscribers per severity of the alarm catalogue (docs/alarm-catalogue.md). */
+/** Subscribers per severity of the alarm catalogue (docs/alarms.md). */
 export interface AlarmArgs {
   /** Critical: no healthy host, attestation failing, TEE down, attestation enforcement or host role changed. */
   readonly P0?: SubscriptionArgs;

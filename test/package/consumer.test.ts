@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { danglingDocReferences } from "../helpers/doc-references";
+import { undocumentedArgs } from "../helpers/undocumented-args";
 import { PROJECT_DIR } from "../helpers/offline";
 
 // A platform team installs the packed tarball and imports "tee-prover-infra". The consumer lives
@@ -60,6 +61,15 @@ test("the reference scan catches a missing docs page, a broken relative link and
     "docs/README.md:1 testing.md",
     "docs/README.md:1 \u00a7 3",
   ]);
+});
+
+// The editor shows a property's JSDoc from the shipped .d.ts: every argument has one.
+test("every property of the components' arguments is documented in the shipped declarations", () => {
+  const declarations = new Map(packedFiles.filter((f) => f.endsWith(".d.ts")).map((f) => [f, fs.readFileSync(path.join(pkgDir, f), "utf8")] as const));
+  expect(undocumentedArgs(declarations, ["NitroProofServerArgs", "ConfidentialSpaceProofServerArgs"])).toEqual([]);
+  // Not vacuous: a property without a comment, nested in an inline type, is found.
+  const bare = new Map([["x.d.ts", "export interface A {\n  /** ok */\n  readonly b: { readonly c: string };\n}\n"]]);
+  expect(undocumentedArgs(bare, ["A"])).toEqual(["A.b.c"]);
 });
 
 /** The README's library examples: fenced ts blocks whose first line is `// example: <name>`. */
