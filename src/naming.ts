@@ -40,9 +40,28 @@ export function fitName(name: string, max: number): string {
   return `${head}-${hash}`;
 }
 
+/** Names autoNamed had to cut, with what they were cut from: the inverse renamedChildNames needs. */
+const cutFrom = new Map<string, { readonly full: string; readonly physicalMax: number }>();
+
 /** A logical name whose auto-generated physical name fits `physicalMax`. */
 export function autoNamed(name: string, physicalMax: number): string {
-  return fitName(name, physicalMax - AUTONAME_SUFFIX_LENGTH);
+  const fitted = fitName(name, physicalMax - AUTONAME_SUFFIX_LENGTH);
+  if (fitted !== name) cutFrom.set(fitted, { full: name, physicalMax });
+  return fitted;
+}
+
+/**
+ * The logical names a child of a renamed fleet had under each earlier fleet name, when the engine
+ * cannot infer them. A child whose name starts with the fleet's name inherits the fleet's alias
+ * with the prefix swapped (Pulumi's inherited child aliases), so it needs none; a name autoNamed
+ * cut to fit a limit (a load balancer's 32 characters) no longer starts with it, and would be
+ * replaced by a rename unless it is given its old fitted name explicitly.
+ */
+export function renamedChildNames(child: string, fleet: string, previousFleetNames: readonly string[]): string[] {
+  if (child === fleet || child.startsWith(`${fleet}-`)) return [];
+  const cut = cutFrom.get(child);
+  if (!cut || !cut.full.startsWith(`${fleet}-`)) return [];
+  return previousFleetNames.map((previous) => autoNamed(`${previous}${cut.full.slice(fleet.length)}`, cut.physicalMax));
 }
 
 /** A name made only of characters CloudWatch dashboards and WAF metric names accept. */

@@ -54,8 +54,11 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
   const name = fleetName(config.namePrefix, stack);
   const common = { ingressMode: config.ingress.mode };
   const component = stackComponentArgs(source);
+  // A renamed prefix: the old fleet name as an alias. The engine carries each child over too,
+  // since every child's name is the fleet's name plus a suffix (docs/architecture.md, Renaming).
+  const opts = config.previousNamePrefix !== undefined ? { aliases: [{ name: fleetName(config.previousNamePrefix, stack) }] } : undefined;
   if (component.cloud === "aws") {
-    const server = new NitroProofServer(name, component.args);
+    const server = new NitroProofServer(name, component.args, opts);
     return {
       ...common,
       endpoint: server.endpoint,
@@ -70,7 +73,7 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
       review: server.review,
     };
   }
-  const server = new ConfidentialSpaceProofServer(name, component.args);
+  const server = new ConfidentialSpaceProofServer(name, component.args, opts);
   return {
     ...common,
     endpoint: server.endpoint,

@@ -6,6 +6,7 @@ import { warnOnlyPcrs } from "../../src/attestation/pins";
 import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
 import { assertValidNitroInput, encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
+import { fleetComponentOptions } from "../../src/rename";
 import { resolveNitroArgs } from "../../src/config/args";
 import type { NitroProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
@@ -65,7 +66,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
   constructor(name: string, inputs: NitroProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before the component itself registers: bad arguments declare nothing.
     const args = resolveNitroArgs(name, inputs);
-    super("tee-prover:aws:NitroProofServer", name, {}, opts);
+    super("tee-prover:aws:NitroProofServer", name, {}, fleetComponentOptions(name, opts));
     const active = args.releases[args.releases.length - 1];
     if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
     const prod = args.environment === "prod";

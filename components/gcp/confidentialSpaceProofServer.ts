@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { fleetComponentOptions } from "../../src/rename";
 import { resolveConfidentialSpaceArgs } from "../../src/config/args";
 import type { ConfidentialSpaceProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
@@ -42,7 +43,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
   constructor(name: string, inputs: ConfidentialSpaceProofServerArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before the component itself registers: bad arguments declare nothing.
     const args = resolveConfidentialSpaceArgs(name, inputs);
-    super("tee-prover:gcp:ConfidentialSpaceProofServer", name, {}, opts);
+    super("tee-prover:gcp:ConfidentialSpaceProofServer", name, {}, fleetComponentOptions(name, opts));
     const active = args.releases[args.releases.length - 1];
     if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
     const { gcp } = args;

@@ -397,7 +397,7 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
 
 /** The settings every cloud's resolved config carries as parsed. */
 function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
-  return { environment: raw.environment, namePrefix: raw.namePrefix, proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
+  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
 }
 
 /**
@@ -642,6 +642,9 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
   if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at)), source.frontDoor);
   const raw = parsed.data;
   const problems: ConfigProblem[] = [];
+  if (raw.previousNamePrefix !== undefined && raw.previousNamePrefix === raw.namePrefix) {
+    problems.push({ key: "previousNamePrefix", message: `equals namePrefix ("${raw.namePrefix}"): there is no rename to carry over`, fix: "remove previousNamePrefix once the renaming `pulumi up` has run" });
+  }
   const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : resolveGcp(source, raw, problems);
   if (problems.length > 0 || !config) throw new ConfigError(problems, source.frontDoor);
   return config;

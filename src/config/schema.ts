@@ -278,6 +278,12 @@ const sharedShape = {
   environment: z.enum(["dev", "staging", "prod"]),
   /** Short prefix of every resource name; lower-case letters, digits and hyphens. */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, "1-12 characters: a lower-case letter, then lower-case letters, digits or hyphens").default("prover"),
+  /**
+   * The prefix this stack had before a rename of namePrefix: the fleet then gets an alias to its
+   * old name, so Pulumi carries every child over instead of replacing the fleet (the KMS key,
+   * secrets and logs included). Remove it after the `pulumi up` that renamed.
+   */
+  previousNamePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, "1-12 characters: a lower-case letter, then lower-case letters, digits or hyphens").optional(),
   proofServer: proofServerSchema,
   ingress: ingressSchema,
   alarms: alarmsSchema,

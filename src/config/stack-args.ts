@@ -13,7 +13,8 @@ function section(value: unknown): Record<string, unknown> {
 
 /**
  * The component arguments a stack's configuration stands for: its project keys without the
- * namespace (less `cloud` and `namePrefix`, which choose the component and its name), the
+ * namespace (less `cloud`, `namePrefix` and `previousNamePrefix`, which choose the component,
+ * its name and its alias), the
  * provider's region / project as the `aws` / `gcp` section's arguments, manifest paths made
  * absolute against the project directory.
  *
@@ -26,7 +27,7 @@ export function stackComponentArgs(source: ConfigSource): StackComponentArgs {
   for (const [key, value] of Object.entries(source.values)) {
     if (key.startsWith(`${PROJECT}:`)) values[key.slice(PROJECT.length + 1)] = value;
   }
-  const { cloud, namePrefix: _namePrefix, ...rest } = values;
+  const { cloud, namePrefix: _namePrefix, previousNamePrefix: _previous, ...rest } = values;
   if (cloud === "aws") {
     const aws = { ...section(rest["aws"]), region: source.values["aws:region"] };
     const releases = Array.isArray(rest["releases"])

@@ -62,6 +62,8 @@ export interface SharedStackConfig {
   readonly environment: Environment;
   /** Prefix of the fleet name (default "prover"); the stack name follows it. */
   readonly namePrefix: string;
+  /** The prefix before a rename, when the stack is being renamed (the fleet keeps its resources through an alias). */
+  readonly previousNamePrefix?: string;
   /** Build, job timeout (default 600 s; it sizes every request-path timeout) and environment (GCP only) of the proof server. */
   readonly proofServer: ProofServerSettings;
   /** Ingress mode, listener, timeouts (default job + 60 s) and plaintext-hop acceptance; no default mode: the choice must be explicit. */

@@ -11,6 +11,12 @@ export interface PlannedResource extends MockedResource {
   readonly ignoreChanges: string[];
   /** `type::name` of the resources given in the `dependsOn` option (direct resources only). */
   readonly dependsOn: string[];
+  /**
+   * Earlier names given in the `aliases` option (`{ name }` aliases only), so a reviewer sees a
+   * rename that keeps the resource; absent when there are none. Children inherit their parent's
+   * aliases in the engine, so only the component carries them.
+   */
+  readonly aliasNames?: string[];
 }
 
 /** A component resource the program constructed, with its instance (read after the run). */
@@ -64,7 +70,7 @@ export async function runOffline(run: {
   const keys = new Map<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();
   const components: DeclaredComponent[] = [];
-  const options = new Map<string, Pick<PlannedResource, "protect" | "retainOnDelete" | "ignoreChanges" | "dependsOn">>();
+  const options = new Map<string, Pick<PlannedResource, "protect" | "retainOnDelete" | "ignoreChanges" | "dependsOn" | "aliasNames">>();
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const key = resourceKey(args.type, args.name);
@@ -77,7 +83,11 @@ export async function runOffline(run: {
       const deps: unknown = args.opts.dependsOn;
       const given: unknown[] = Array.isArray(deps) ? deps : deps ? [deps] : [];
       const dependsOn = given.flatMap((d) => (pulumi.Resource.isInstance(d) && keys.has(d) ? [keys.get(d)!] : []));
-      options.set(key, { protect: args.opts.protect === true, retainOnDelete: args.opts.retainOnDelete === true, ignoreChanges: [...(args.opts.ignoreChanges ?? [])], dependsOn });
+      const aliasNames = (args.opts.aliases ?? []).flatMap((a: unknown) => {
+        const aliasName = typeof a === "object" && a !== null ? (a as { name?: unknown }).name : undefined;
+        return typeof aliasName === "string" ? [aliasName] : [];
+      });
+      options.set(key, { protect: args.opts.protect === true, retainOnDelete: args.opts.retainOnDelete === true, ignoreChanges: [...(args.opts.ignoreChanges ?? [])], dependsOn, ...(aliasNames.length > 0 ? { aliasNames } : {}) });
       return undefined;
     });
     return run.program();

@@ -9,7 +9,8 @@ const LONG_STACK = `staging-${"x".repeat(88)}-eu1`;
 let resources: PlannedResource[];
 
 beforeAll(async () => {
-  resources = (await planStack(devValues({ environment: "staging", namePrefix: "abcdefghijkl" }), LONG_STACK)).resources;
+  // Renamed from "prover": the fleet gets an alias to its old name.
+  resources = (await planStack(devValues({ environment: "staging", namePrefix: "abcdefghijkl", previousNamePrefix: "prover" }), LONG_STACK)).resources;
 });
 
 // Physical-name limits of auto-named resources (logical name + "-" + 7 characters).
@@ -60,4 +61,30 @@ test("the fleet name is cut to 28 characters with a hash, and stays unique per t
   expect(component.name.startsWith("abcdefghijkl-staging-")).toBe(true);
   const keys = resources.map((r) => `${r.type}::${r.name}`);
   expect(new Set(keys).size).toBe(keys.length);
+});
+
+// Renaming namePrefix: the component carries an alias to the old fleet name, and the engine gives
+// each child named "<fleet>-..." the alias "<old fleet>-..." (Pulumi's inherited child aliases:
+// sdk/nodejs/resource.ts inheritedChildAlias, computed by the engine from alias specs). A name cut
+// to fit a limit no longer starts with the fleet's name: those children carry their old fitted name
+// explicitly (src/rename.ts). Either way no child is replaced: not the KMS key, logs or hosts.
+test("a renamed prefix keeps the fleet: every child inherits the alias or carries its old cut name", async () => {
+  const { fleetName } = await import("../../stacks");
+  const { autoNamed } = await import("../../src/naming");
+  const component = ofType(resources, "tee-prover:aws:NitroProofServer")[0]!;
+  const fleet = component.name;
+  const oldFleet = fleetName("prover", LONG_STACK);
+  expect(component.aliasNames).toEqual([oldFleet]);
+  const children = resources.filter((r) => r !== component);
+  expect(children.length).toBeGreaterThan(50);
+  const cut = children.filter((r) => !r.name.startsWith(`${fleet}-`));
+  // The load balancer and its target groups (32-character names) are cut at this length.
+  expect(cut.map((r) => r.type).sort()).toEqual(["aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/targetGroup:TargetGroup"]);
+  const alb = cut.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer")!;
+  expect(alb.aliasNames).toEqual([autoNamed(`${oldFleet}-alb`, 32)]);
+  for (const r of cut) expect(r.aliasNames, r.name).toHaveLength(1);
+  // Inherited ones need nothing explicit.
+  expect(children.filter((r) => r.name.startsWith(`${fleet}-`) && r.aliasNames !== undefined)).toEqual([]);
+  const key = ofType(resources, "aws:kms/key:Key")[0]!;
+  expect(key.name).toBe(`${fleet}-attested`);
 });

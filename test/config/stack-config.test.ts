@@ -269,3 +269,11 @@ describe("proofServer.env on AWS", () => {
     expectOnlyProblem(values, "proofServer.env", "nothing can be passed into a Nitro Enclave at run time", "build the EIF with the settings you need");
   });
 });
+
+describe("previousNamePrefix (renaming the fleet)", () => {
+  it("is carried into the config, and refused when it equals namePrefix", () => {
+    expect(resolveOk(devWith((v) => (v["tee-prover-infra:previousNamePrefix"] = "old"))).previousNamePrefix).toBe("old");
+    expect(resolveOk(devValues()).previousNamePrefix).toBeUndefined();
+    expectOnlyProblem(devWith((v) => (v["tee-prover-infra:previousNamePrefix"] = "prover")), "previousNamePrefix", 'equals namePrefix ("prover")', "remove previousNamePrefix");
+  });
+});
