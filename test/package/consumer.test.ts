@@ -92,7 +92,7 @@ interface ConsumerResource {
 // seconds of CPU): the README's examples, compiled by tsc against the package's declarations
 // (strict, node16 resolution through `exports`), then run together under the package's own mock
 // engine. Started by whichever test asks first.
-let consumerRun: { tsc: string; exports: string[]; resources: ConsumerResource[] } | undefined;
+let consumerRun: { tsc: string; badInput: string; exports: string[]; resources: ConsumerResource[] } | undefined;
 function consumerOutput(): NonNullable<typeof consumerRun> {
   if (consumerRun) return consumerRun;
   const examples = readmeExamples();
@@ -113,12 +113,24 @@ function consumerOutput(): NonNullable<typeof consumerRun> {
     runOffline({
       project: "team", stack: "staging", region: "eu-west-1", gcpProject: "team-project-1", config: {},
       program: async () => { for (const f of ${JSON.stringify(Object.keys(examples))}) require("./out/" + f + ".js"); return {}; },
-    }).then((run) => {
-      process.stdout.write(JSON.stringify({ exports: Object.keys(lib).sort(), resources: run.resources.map((r) => ({ type: r.type, name: r.name, id: r.id, inputs: r.inputs, state: r.state })) }));
+    }).then(async (run) => {
+      // A bad Output, from the package: the deferred check rejects with the argument path (the
+      // apply's internal promises reject too; nothing else here may, so those are ignored).
+      process.on("unhandledRejection", () => {});
+      const pulumi = require("@pulumi/pulumi");
+      const config = lib.resolveNitroArgs("deferred-check", {
+        environment: "dev",
+        releases: [{ manifest: lib.knownReleases["v6.3.1"].manifest, eif: { s3Uri: "s3://team-artifacts/proof-server-v6.3.1.eif" } }],
+        ingress: { mode: "terminate", backendProtocol: "HTTP", plaintextHop: { accepted: true, reason: "the published v6.3.1 EIF serves plain HTTP" } },
+        aws: { region: "eu-west-1", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555", keyAdministratorArns: ["arn:aws:iam::123456789012:role/deployer"],
+          vpc: { mode: "existing", vpcId: pulumi.output("vpc-nope"), privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"] } },
+      });
+      const badInput = await config.aws.vpc.vpcId.promise().then(() => "accepted", (e) => e.message);
+      process.stdout.write(JSON.stringify({ badInput, exports: Object.keys(lib).sort(), resources: run.resources.map((r) => ({ type: r.type, name: r.name, id: r.id, inputs: r.inputs, state: r.state })) }));
     }, (e) => { console.error(e); process.exit(1); });
   `;
   const out = execFileSync(process.execPath, ["-e", runner], { cwd: consumerDir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  consumerRun = { tsc: tscOutput, ...(JSON.parse(out) as { exports: string[]; resources: ConsumerResource[] }) };
+  consumerRun = { tsc: tscOutput, ...(JSON.parse(out) as { badInput: string; exports: string[]; resources: ConsumerResource[] }) };
   return consumerRun;
 }
 
@@ -154,6 +166,12 @@ test("AWS: the team's VPC, subnets, certificate and deployer role flow into the 
   expect(String(key.inputs["policy"])).toContain("role/pulumi-deployer");
   // The component made no VPC of its own.
   expect(consumerOutput().resources.filter((r) => r.type === "aws:ec2/vpc:Vpc").map((r) => r.name)).toEqual(["team"]);
+});
+
+test("a bad Output value fails, once known, with the argument path and the argument-worded fix", () => {
+  expect(consumerOutput().badInput).toContain('invalid arguments of NitroProofServer "deferred-check" (1 problem):');
+  expect(consumerOutput().badInput).toContain("- args.aws.vpc.vpcId: must be a VPC id (vpc-...)");
+  expect(consumerOutput().badInput).toContain("fix: set args.aws.vpc.vpcId to <value>");
 });
 
 test("GCP: the team's network, subnetwork and certificate flow into the component's children", () => {
