@@ -24,6 +24,7 @@ import {
   type AzureMonitoringInputs,
 } from "../../components/azure/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
+import { perMinute, replay, ruleFromInputs, type Sample } from "../helpers/azure-metric-alert-replay";
 import { ALARM_CATALOGUE, SEVERITIES, type Severity } from "../../src/monitoring/catalogue";
 
 const SUB = "/subscriptions/00000000-0000-0000-0000-000000000000";
@@ -340,5 +341,43 @@ describe("workspace and diagnostic settings", () => {
         [`${fleet}-diag-vmss`, VMSS_ID(fleet), workspaceId, undefined, undefined, [{ category: "AllMetrics", enabled: true }]],
       ]);
     }
+  });
+});
+
+describe("no-healthy-host replayed (test/helpers/azure-metric-alert-replay.ts)", () => {
+  const minute = 60;
+  const declared = (fleet: string) => ruleFromInputs("no-healthy-host", alertOf(fleet, "no-healthy-host").inputs);
+  // Passthrough: Standard LB DipAvailability, one series per backend: the percentage of its
+  // health probes that succeeded in the minute. A booting instance is in the backend pool from its
+  // creation and fails its probes until the server listens (here 4 minutes of 0), then 100.
+  const backend = (name: string, from: number, to: number, bootMinutes: number, healthyUntil = Infinity): Sample[] =>
+    perMinute(name, from, to, (t) => (t >= from + bootMinutes * minute && t < healthyUntil ? 100 : 0));
+  // Terminate: Application Gateway HealthyHostCount, one value per minute for the pool.
+  const pool = (to: number, healthy: (t: number) => number): Sample[] => perMinute("pool", 0, to, healthy);
+
+  test("passthrough: a surge boot next to a healthy host never fires; the old host then leaves", () => {
+    const samples = [...backend("old", 0, 30 * minute, 0), ...backend("new", 10 * minute, 60 * minute, 4)];
+    expect(replay(declared(PASSTHROUGH), samples, 0, 60 * minute).firedAt).toBeUndefined();
+  });
+
+  test("passthrough: the only host dies at minute 15 and stays in the pool: fires 5 minutes later (window PT5M, Maximum < 1)", () => {
+    const samples = backend("only", 0, 40 * minute, 0, 15 * minute);
+    expect(replay(declared(PASSTHROUGH), samples, 0, 40 * minute).firedAt).toBe(19 * minute);
+  });
+
+  test("passthrough: a single-instance fleet's FIRST boot fires (known limit: nothing healthy yet, and a partial window counts)", () => {
+    const samples = backend("first", 0, 20 * minute, 4);
+    expect(replay(declared(PASSTHROUGH), samples, 0, 20 * minute).firedAt).toBe(0);
+  });
+
+  test("passthrough: a host passing its probes one minute in five never fires (one healthy sample per window is enough)", () => {
+    const flapping = perMinute("flap", 0, 31 * minute, (t) => (t % (5 * minute) === 0 ? 100 : 0));
+    expect(replay(declared(PASSTHROUGH), flapping, 0, 30 * minute).firedAt).toBeUndefined();
+  });
+
+  test("terminate: a boot behind the gateway (1 healthy, then 2) never fires; a dead pool fires after 5 minutes", () => {
+    const rule = declared(TERMINATE);
+    expect(replay(rule, pool(60 * minute, (t) => (t >= 10 * minute && t < 14 * minute ? 1 : t >= 14 * minute ? 2 : 1)), minute, 60 * minute).firedAt).toBeUndefined();
+    expect(replay(rule, pool(40 * minute, (t) => (t < 15 * minute ? 1 : 0)), minute, 40 * minute).firedAt).toBe(19 * minute);
   });
 });
