@@ -4,7 +4,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
 import { PROVE_PATH, type IngressMode } from "../../src/ingress/model";
-import { mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
+import { ALARM_CATALOGUE, mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
 
 /**
  * Azure Monitor for a confidential-VM fleet: the cloud-neutral alarm catalogue mapped onto Azure
@@ -14,8 +14,11 @@ import { mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, t
  */
 
 export interface AzureMonitoringInputs {
+  /** Resource group of the workspace, action groups and alert rules. */
   readonly resourceGroupName: pulumi.Input<string>;
+  /** Region of the workspace and the log alerts (metric, Activity Log alerts and action groups are global). */
   readonly location: string;
+  /** Ingress mode: what the load balancer can see (docs/azure-monitoring.md). */
   readonly mode: IngressMode;
   /** The scale set's id; the host agent posts its custom metrics against this resource. */
   readonly scaleSetId: pulumi.Input<string>;
@@ -23,11 +26,20 @@ export interface AzureMonitoringInputs {
   readonly loadBalancerId: pulumi.Input<string>;
   /** The host agent's custom metrics namespace. */
   readonly metricNamespace: string;
+  /** Subscribers per severity: one action group each. */
   readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
+  /** The proof server's job timeout, seconds (part of the shared contract; no alert reads it today). */
   readonly jobTimeoutSeconds: number;
+  /** Tags on every resource that takes them. */
   readonly tags: Record<string, string>;
   /** Log Analytics retention in days (30-730); default {@link DEFAULT_LOG_RETENTION_DAYS}. Optional extension of the AZURE.md contract. */
   readonly logRetentionDays?: number;
+  /**
+   * The attestation-gated Key Vault's id. When given, its AuditEvent log goes to the workspace and a
+   * P0 log alert watches key changes made through the vault's data plane (a changed release policy
+   * among them), which the Activity Log does not carry. Optional extension of the AZURE.md contract.
+   */
+  readonly keyVaultId?: pulumi.Input<string>;
 }
 
 export interface AzureMonitoring {
@@ -166,6 +178,21 @@ export const HOST_ROLE_OPERATIONS = [
   "Microsoft.Compute/virtualMachines/runCommand/action",
   "Microsoft.Compute/virtualMachines/runCommands/write",
 ] as const;
+/**
+ * Key Vault data-plane operations (AuditEvent `OperationName`) that change a key or its release
+ * policy: https://learn.microsoft.com/azure/key-vault/general/logging. Not in the Activity Log.
+ */
+export const KEY_VAULT_KEY_OPERATIONS = ["KeyCreate", "KeyImport", "KeyUpdate", "KeyDelete", "KeyPurge", "KeyRestore", "KeyRecover"] as const;
+
+/** Query of the vault's key changes (AZKVAuditLogs: the AuditEvent category in its own table). */
+export function keyVaultChangeQuery(vaultId: string): string {
+  return [
+    "AZKVAuditLogs",
+    `| where _ResourceId =~ ${kql(vaultId)}`,
+    `| where OperationName in (${KEY_VAULT_KEY_OPERATIONS.map(kql).join(", ")})`,
+  ].join("\n");
+}
+
 export const NETWORK_RULE_OPERATIONS = [
   "Microsoft.Network/networkSecurityGroups/write",
   "Microsoft.Network/networkSecurityGroups/delete",
@@ -401,5 +428,45 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
         break;
     }
   }
+  if (inputs.keyVaultId !== undefined) keyVaultChanges(name, inputs, inputs.keyVaultId, workspace, actionGroups, parent);
   return { workspace, actionGroups, unobservable };
+}
+
+/** The vault's AuditEvent log into the workspace, and a P0 log alert on every key change in it. */
+function keyVaultChanges(name: string, inputs: AzureMonitoringInputs, vaultId: pulumi.Input<string>, workspace: operationalinsights.Workspace, actionGroups: Record<Severity, monitor.ActionGroup>, parent: pulumi.Resource): void {
+  const spec = ALARM_CATALOGUE.find((a) => a.signal === "attestation-enforcement-change");
+  if (!spec) throw new Error("the catalogue has no attestation-enforcement-change entry");
+  const opts = { parent };
+  new monitor.DiagnosticSetting(`${name}-diag-keyvault`, {
+    resourceUri: vaultId,
+    workspaceId: workspace.id,
+    logAnalyticsDestinationType: "Dedicated",
+    logs: [{ category: "AuditEvent", enabled: true }],
+  }, opts);
+  const description = `[${spec.severity}] ${spec.description}: a key changed through the vault's data plane (${name})`;
+  const bin = `PT${spec.periodSeconds / 60}M`;
+  new monitor.ScheduledQueryRule(`${name}-${spec.severity.toLowerCase()}-${spec.id}-keyvault`, {
+    resourceGroupName: inputs.resourceGroupName,
+    location: inputs.location,
+    kind: "LogAlert",
+    description,
+    displayName: description,
+    severity: AZURE_SEVERITY[spec.severity],
+    enabled: true,
+    scopes: [workspace.id],
+    evaluationFrequency: bin,
+    windowSize: bin,
+    criteria: {
+      allOf: [{
+        query: pulumi.output(vaultId).apply(keyVaultChangeQuery),
+        timeAggregation: "Count",
+        operator: "GreaterThan",
+        threshold: spec.threshold,
+        failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+      }],
+    },
+    actions: { actionGroups: [actionGroups[spec.severity].id] },
+    autoMitigate: true,
+    tags: { ...inputs.tags, Severity: spec.severity, Alarm: spec.id },
+  }, opts);
 }

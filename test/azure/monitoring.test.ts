@@ -37,6 +37,7 @@ const VMSS_ID = (fleet: string) => `${RG_SCOPE}/providers/Microsoft.Compute/virt
 const AGW_ID = `${RG_SCOPE}/providers/Microsoft.Network/applicationGateways/${TERMINATE}-agw`;
 const LB_ID = `${RG_SCOPE}/providers/Microsoft.Network/loadBalancers/${PASSTHROUGH}-lb`;
 const NAMESPACE = "tee-prover/host-agent";
+const VAULT_ID = `${RG_SCOPE}/providers/Microsoft.KeyVault/vaults/tp-vault-abc`;
 /** Pulumi's marker of a secret value on the wire (@pulumi/pulumi runtime/rpc specialSigKey). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const WEBHOOK = "https://hooks.example.com/services/T000/B000/secret-token";
@@ -76,7 +77,9 @@ beforeAll(async () => {
     const parent = new pulumi.ComponentResource("test:azure:Parent", "p");
     const out: Record<string, unknown> = {};
     for (const [fleet, mode, lb, retention] of [[TERMINATE, "terminate", AGW_ID, 90], [PASSTHROUGH, "passthrough", LB_ID, undefined]] as const) {
-      const m = azureMonitoring(fleet, { ...inputsFor(fleet, mode, lb), ...(retention ? { logRetentionDays: retention } : {}) }, parent);
+      // The terminate fleet is given its vault (key changes on the data plane), the passthrough one not.
+      const vault = mode === "terminate" ? { keyVaultId: pulumi.output(VAULT_ID) } : {};
+      const m = azureMonitoring(fleet, { ...inputsFor(fleet, mode, lb), ...vault, ...(retention ? { logRetentionDays: retention } : {}) }, parent);
       out[fleet] = pulumi.all(Object.fromEntries(SEVERITIES.map((s) => [s, m.actionGroups[s].id]))).apply((groupIds) => ({
         unobservable: m.unobservable.map((u) => [u.alarm.id, u.reason]),
         groupIds,
@@ -227,9 +230,12 @@ describe("log alerts (terminate: the gateway's access log)", () => {
     }
   });
 
-  test("the passthrough fleet has no log alert: its load balancer writes no access log", () => {
+  test("the passthrough fleet has no log alert: its load balancer writes no access log (and it was given no vault)", () => {
     expect(ofFleet(T.log, PASSTHROUGH)).toEqual([]);
-    expect(ofFleet(T.log, TERMINATE).map((r) => r.name).sort()).toEqual(LOG_ALERTS.map(([id]) => `${TERMINATE}-${ALARM_CATALOGUE.find((a) => a.id === id)!.severity.toLowerCase()}-${id}`).sort());
+    expect(ofFleet(T.log, TERMINATE).map((r) => r.name).sort()).toEqual([
+      ...LOG_ALERTS.map(([id]) => `${TERMINATE}-${ALARM_CATALOGUE.find((a) => a.id === id)!.severity.toLowerCase()}-${id}`),
+      `${TERMINATE}-p0-attestation-enforcement-changed-keyvault`,
+    ].sort());
   });
 });
 
@@ -261,6 +267,22 @@ describe("Activity Log alerts (tamper detection), both fleets", () => {
     expect(resourceGroupScope(VMSS_ID("x"))).toBe(RG_SCOPE);
     expect(resourceGroupScope(`${RG_SCOPE}`)).toBe(RG_SCOPE);
     expect(() => resourceGroupScope("vmss-1")).toThrow(/not an Azure resource id/);
+  });
+});
+
+describe("Key Vault data-plane key changes (keyVaultId given)", () => {
+  test("the vault's AuditEvent log goes to the workspace, in its own table", () => {
+    const diag = ofFleet(T.diag, TERMINATE).find((d) => d.name === `${TERMINATE}-diag-keyvault`)!;
+    expect([diag.inputs["resourceUri"], diag.inputs["logAnalyticsDestinationType"], diag.inputs["logs"], diag.inputs["metrics"]]).toEqual([VAULT_ID, "Dedicated", [{ category: "AuditEvent", enabled: true }], undefined]);
+    expect(ofFleet(T.diag, PASSTHROUGH).some((d) => d.name.endsWith("-keyvault"))).toBe(false);
+  });
+  test("a P0 log alert fires on any key create, import, update, delete, purge, restore or recover", () => {
+    const r = recorded.find((x) => x.name === `${TERMINATE}-p0-attestation-enforcement-changed-keyvault`)!;
+    expect(r.type).toBe(T.log);
+    const [c] = (r.inputs["criteria"] as { allOf: Array<Record<string, unknown>> }).allOf;
+    expect(c!["query"]).toBe(`AZKVAuditLogs\n| where _ResourceId =~ "${VAULT_ID}"\n| where OperationName in ("KeyCreate", "KeyImport", "KeyUpdate", "KeyDelete", "KeyPurge", "KeyRestore", "KeyRecover")`);
+    expect([c!["timeAggregation"], c!["operator"], c!["threshold"], c!["failingPeriods"]]).toEqual(["Count", "GreaterThan", 0, { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }]);
+    expect([r.inputs["severity"], r.inputs["windowSize"], r.inputs["evaluationFrequency"], r.inputs["actions"]]).toEqual([0, "PT5M", "PT5M", { actionGroups: [groupId(TERMINATE, "P0")] }]);
   });
 });
 
@@ -334,7 +356,7 @@ describe("workspace and diagnostic settings", () => {
 
   test("the gateway / load balancer sends all logs (to their own tables) and metrics; the scale set its metrics", () => {
     for (const [fleet, lb, kind] of [[TERMINATE, AGW_ID, "gateway"], [PASSTHROUGH, LB_ID, "lb"]] as const) {
-      const diags = ofFleet(T.diag, fleet);
+      const diags = ofFleet(T.diag, fleet).filter((d) => !d.name.endsWith("-diag-keyvault"));
       const workspaceId = `${RG_SCOPE}/providers/Microsoft.OperationalInsights/Workspace/${fleet}-logs`;
       expect(diags.map((d) => [d.name, d.inputs["resourceUri"], d.inputs["workspaceId"], d.inputs["logAnalyticsDestinationType"], d.inputs["logs"], d.inputs["metrics"]])).toEqual([
         [`${fleet}-diag-${kind}`, lb, workspaceId, "Dedicated", [{ categoryGroup: "allLogs", enabled: true }], [{ category: "AllMetrics", enabled: true }]],
