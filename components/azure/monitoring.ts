@@ -219,7 +219,8 @@ export function azureAlarmSource(signal: Signal, mode: IngressMode, metricNamesp
       if (!terminate) return { kind: "unobservable", reason: NO_PROOF_COUNTER };
       return {
         kind: "log",
-        query: (id) => `${accessLog(id, true)}\n| summarize requests = count(), proofs = countif(HttpStatus between (200 .. 299))\n| where requests > 0 and proofs == 0`,
+        // Binned by time like the other log alerts: a row per 5 minutes with requests and no 2xx.
+        query: (id) => `${accessLog(id, true)}\n| summarize requests = count(), proofs = countif(HttpStatus between (200 .. 299)) by bin(TimeGenerated, 5m)\n| where requests > 0 and proofs == 0`,
         timeAggregation: "Count",
       };
     case "tee-running":

@@ -199,7 +199,7 @@ describe("window mapping", () => {
 
 // [id, query fragments, aggregation, column, operator, threshold, bin, periods]
 const LOG_ALERTS: Array<[string, string[], string, string | undefined, string, number, string, number]> = [
-  ["no-proofs", ['| where RequestUri startswith "/prove"', "countif(HttpStatus between (200 .. 299))", "where requests > 0 and proofs == 0"], "Count", undefined, "GreaterThan", 0, "PT5M", 1],
+  ["no-proofs", ['| where RequestUri startswith "/prove"', "countif(HttpStatus between (200 .. 299)) by bin(TimeGenerated, 5m)", "where requests > 0 and proofs == 0"], "Count", undefined, "GreaterThan", 0, "PT5M", 1],
   ["error-rate-high", ["serverError = iff(HttpStatus >= 500, 100.0, 0.0)"], "Average", "serverError", "GreaterThan", 1, "PT5M", 3],
   ["error-rate-elevated", ["serverError = iff(HttpStatus >= 500, 100.0, 0.0)"], "Average", "serverError", "GreaterThan", 0.5, "PT5M", 3],
   ["latency-p95-high", ['| where RequestUri startswith "/prove"', "percentile(TimeTaken, 95) by bin(TimeGenerated, 5m)"], "Maximum", "p95Seconds", "GreaterThan", 60, "PT5M", 3],
