@@ -133,7 +133,7 @@ export const L4_BLIND =
 export const NO_PROOF_COUNTER = `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE`;
 /** Why tee-down has no Azure alert: see docs/azure-monitoring.md. */
 export const TEE_DOWN_REASON =
-  "Azure metric alerts do not evaluate a series that sends no data, and a stopped or deleted confidential VM is exactly a VM that stops sending; the platform's VM availability metric is documented for single virtual machines, not for scale sets, and a per-VM alert would page for every instance a rolling upgrade or automatic repair replaces. A fleet with no serving VM pages as no-healthy-host (load balancer / gateway metrics, which the load balancer keeps publishing)";
+  "Azure metric alerts have no setting that treats missing data as breaching, and a stopped or deleted confidential VM is exactly a VM that stops sending; the platform's VM availability metric is documented for single virtual machines, not for scale sets, and a per-VM alert would page for every instance a rolling upgrade or automatic repair replaces. VMs that run but do not serve page as no-healthy-host (passthrough: while they stay in the backend pool; terminate: the gateway's pool count)";
 export const TLS_TERMINATE_REASON =
   "terminate: the Application Gateway publishes no certificate-expiry metric; its listener certificate is a Key Vault certificate that Key Vault renews by its lifetime action and announces near expiry through Event Grid (Microsoft.KeyVault.CertificateNearExpiry), not through a metric this module can alert on";
 
