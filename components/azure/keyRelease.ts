@@ -23,25 +23,36 @@ import {
 } from "../../src/attestation/azure-release-policy";
 
 export interface KeyReleaseInputs {
+  /** Resource group of the vault (the fleet's). */
   readonly resourceGroupName: pulumi.Input<string>;
+  /** Azure region of the vault; also picks the default shared MAA provider. */
   readonly location: string;
+  /** Entra tenant of the vault and of every principal in its access policies. */
   readonly tenantId: pulumi.Input<string>;
   /** principalId of the scale set's user-assigned identity: the only principal allowed to release. */
   readonly releasePrincipalId: pulumi.Input<string>;
+  /** The confidential technology of the scale set's VM size: the token's attestation type. */
   readonly technology: "SEV_SNP" | "TDX";
   /** MAA endpoint URL; default: the region's shared provider. */
   readonly attestationAuthority?: string;
   /** Principals (object ids) that administer the vault and key (the deployer). */
   readonly administratorObjectIds: pulumi.Input<pulumi.Input<string>[]>;
-  readonly protect: boolean; // prod
+  /** prod: purge protection, 90-day soft delete and Pulumi protect on the vault. */
+  readonly protect: boolean;
+  /** Tags of the vault and the key. */
   readonly tags: Record<string, string>;
 }
 
 export interface AttestedKey {
+  /** The premium vault. */
   readonly vault: keyvault.Vault;
+  /** The exportable HSM key the hosts release. */
   readonly key: keyvault.Key;
+  /** The key's release policy as data (what Key Vault enforces). */
   readonly releasePolicy: AzureReleasePolicy;
+  /** `https://<vault>.vault.azure.net/`. */
   readonly vaultUri: pulumi.Output<string>;
+  /** The key's name; changes with every pin change. */
   readonly keyName: pulumi.Output<string>;
 }
 
@@ -62,7 +73,7 @@ export const VAULT_SUFFIX_BYTES = 3;
  * keepers), as the GCP pool ids are. A hash of stable inputs would not do: a deleted vault keeps
  * its name reserved while soft-deleted (7-90 days; with purge protection it cannot be purged), so a
  * stack destroyed and deployed again would collide with its own deleted vault ("VaultAlreadyExists
- * ... recently deleted but not purged", pulumi/pulumi-azure-native#2412), and two organisations
+ * ... recently deleted but not purged", pulumi/pulumi-azure-native#2722), and two organisations
  * with the same default fleet name would collide with each other.
  */
 export function keyVaultName(fleetName: string, suffixHex: string): string {
