@@ -225,6 +225,12 @@ export function attestedKey(name: string, inputs: KeyReleaseInputs, parent: pulu
     // Tags are not part of the name, and ARM never updates an existing key: ignore them rather
     // than report an update that does not happen.
     ignoreChanges: ["tags"],
+    // keyName is in the resource's path, which azure-native already replaces on; said explicitly,
+    // as the whole pin-change story rests on it. Create the new key, then delete the old one (the
+    // names differ, so both can exist for that moment). Never on `properties`: with an unchanged
+    // name the "new" key would be the old one (create-if-not-exist) and the delete would remove it.
+    replaceOnChanges: ["keyName"],
+    deleteBeforeReplace: false,
   });
 
   return { vault, key, releasePolicy, vaultUri: vault.properties.vaultUri, keyName: key.name };

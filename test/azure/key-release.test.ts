@@ -37,10 +37,12 @@ interface Recorded {
   inputs: Record<string, unknown>;
   protect: boolean;
   ignoreChanges: string[];
+  replaceOnChanges: string[];
+  deleteBeforeReplace: boolean;
   parent?: string;
 }
 const recorded: Recorded[] = [];
-const options = new Map<string, Pick<Recorded, "protect" | "ignoreChanges" | "parent">>();
+const options = new Map<string, Pick<Recorded, "protect" | "ignoreChanges" | "replaceOnChanges" | "deleteBeforeReplace" | "parent">>();
 
 class Fleet extends pulumi.ComponentResource {
   constructor(name: string) {
@@ -77,7 +79,7 @@ beforeAll(async () => {
           state = { ...inputs, name: inputs["vaultName"], properties: { ...properties, vaultUri: `https://${String(inputs["vaultName"])}.vault.azure.net/` } };
         }
         if (args.type === "azure-native:keyvault:Key") state = { ...inputs, name: inputs["keyName"] };
-        recorded.push({ type: args.type, name: args.name, inputs, ...(options.get(`${args.type}::${args.name}`) ?? { protect: false, ignoreChanges: [] }) });
+        recorded.push({ type: args.type, name: args.name, inputs, ...(options.get(`${args.type}::${args.name}`) ?? { protect: false, ignoreChanges: [], replaceOnChanges: [], deleteBeforeReplace: false }) });
         return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
@@ -92,6 +94,8 @@ beforeAll(async () => {
       options.set(`${args.type}::${args.name}`, {
         protect: args.opts.protect === true,
         ignoreChanges: [...(args.opts.ignoreChanges ?? [])],
+        replaceOnChanges: [...(args.opts.replaceOnChanges ?? [])],
+        deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
         ...(parent && !pulumi.CustomResource.isInstance(parent) ? { parent: "component" } : {}),
       });
       return undefined;
@@ -201,6 +205,8 @@ describe("the key", () => {
     expect(k.inputs["vaultName"]).toBe(vaultOf(LONGEST_FLEET).inputs["vaultName"]);
     expect(k.protect).toBe(false);
     expect(k.ignoreChanges).toEqual(["tags"]);
+    // Replaced when the name changes, new key first; never on properties (see keyRelease.ts).
+    expect([k.replaceOnChanges, k.deleteBeforeReplace]).toEqual([["keyName"], false]);
     expect(String(k.inputs["keyName"])).toMatch(KEY_NAME);
   });
 
