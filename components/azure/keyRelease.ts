@@ -137,13 +137,23 @@ export const RELEASER_KEY_PERMISSIONS = ["get", "release"] as const;
 /** The releaser reads the wrapped secrets (ciphertext only). */
 export const RELEASER_SECRET_PERMISSIONS = ["get"] as const;
 /**
- * Administrators manage keys and the wrapped secrets but can neither release a key nor purge one:
- * no `release`, `purge`, `all`, nor the cryptographic operations (wrapping uses the public key
- * offline). `delete` is needed: azure-native deletes a replaced key through the data plane with
- * the deployer's credentials.
+ * Administrators can read, delete and recover keys and manage the wrapped secrets, and nothing
+ * that would loosen or copy the key:
+ * - no `release`, `purge`, `all`, nor the cryptographic operations (wrapping uses the public key
+ *   offline);
+ * - no `update`: the data plane can change an existing key's release policy (Keys - Update Key
+ *   takes `release_policy`; only a policy marked `immutable` is fixed), which would loosen what
+ *   ARM cannot;
+ * - no `create` / `import` / `rotate` / `setrotationpolicy`: each makes a new version of the key
+ *   name with a policy of its author's choosing (ARM creates keys as a control-plane operation and
+ *   needs none of them);
+ * - no `backup` / `restore`: a backup restores into another vault of the subscription, whose access
+ *   policies its owner sets, and then any compliant confidential VM of theirs passes the policy.
+ * `delete` is needed: azure-native deletes a replaced key through the data plane with the
+ * deployer's credentials; `recover` undoes a mistaken one.
  */
-export const ADMIN_KEY_PERMISSIONS = ["get", "list", "create", "update", "import", "delete", "recover", "backup", "restore", "getrotationpolicy", "setrotationpolicy"] as const;
-export const ADMIN_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover", "backup", "restore"] as const;
+export const ADMIN_KEY_PERMISSIONS = ["get", "list", "delete", "recover"] as const;
+export const ADMIN_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "recover"] as const;
 
 /**
  * The vault's access policies (the access-policy permission model, not Azure RBAC: built-in RBAC
