@@ -18,6 +18,8 @@ import { defineConfig } from "vitest/config";
 // in the same directory is not shared by accident): isolation is the safe default.
 const SHARED = [
   "test/attestation/aws-kms-policy.test.ts",
+  "test/attestation/azure-release-policy-eval.test.ts",
+  "test/attestation/azure-release-policy.test.ts",
   "test/attestation/gcp-workload-identity.test.ts",
   "test/aws/host-role-policy.test.ts",
   "test/bootstrap/gcp-prober.test.ts",
