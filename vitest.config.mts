@@ -42,6 +42,7 @@ const SHARED = [
   "test/monitoring/eventbridge-pattern.test.ts",
   "test/monitoring/logging-filter.test.ts",
   "test/package/consumer.test.ts",
+  "test/policy/evaluate.test.ts",
   "test/plan/cli.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
