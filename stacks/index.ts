@@ -3,7 +3,9 @@ import { ConfidentialSpaceProofServer, type ConfidentialSpaceReviewFacts } from 
 import { NitroProofServer, type NitroReviewFacts } from "../components/aws/nitroProofServer";
 import { resolveStackConfig, type ConfigSource } from "../src/config/resolve";
 import { stackComponentArgs } from "../src/config/stack-args";
-import { fitName } from "../src/naming";
+import { fleetName } from "../src/naming";
+
+export { fleetName } from "../src/naming";
 
 /** What every stack exports, whatever the cloud; each cloud adds its own resource outputs. */
 interface CommonOutputs {
@@ -38,14 +40,6 @@ export interface GcpStackOutputs extends CommonOutputs {
 export type StackOutputs = AwsStackOutputs | GcpStackOutputs;
 
 /**
- * The fleet's name: prefix and stack, so two stacks of one environment in one account never
- * collide on the few resources that carry explicit names (log group, KMS alias, pool ids).
- */
-export function fleetName(namePrefix: string, stack: string): string {
-  return fitName(`${namePrefix}-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, 28).replace(/-+$/, "");
-}
-
-/**
  * Compose the environment's components for its cloud. The configuration is validated first, in
  * the stack's own terms (config keys, `pulumi config set` fixes), before any resource exists.
  */
@@ -69,6 +63,9 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
       ...(server.sessionOperatorPolicyArn ? { sessionOperatorPolicyArn: server.sessionOperatorPolicyArn } : {}),
       review: server.review,
     };
+  }
+  if (component.cloud === "azure") {
+    throw new Error("cloud azure: the AzureConfidentialProofServer component is not wired into the stack yet");
   }
   const server = new ConfidentialSpaceProofServer(name, component.args);
   return {
