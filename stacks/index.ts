@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfidentialSpaceProofServer, type ConfidentialSpaceReviewFacts } from "../components/gcp/confidentialSpaceProofServer";
 import { NitroProofServer, type NitroReviewFacts } from "../components/aws/nitroProofServer";
+import { AzureConfidentialProofServer, type AzureReviewFacts } from "../components/azure/confidentialProofServer";
 import { resolveStackConfig, type ConfigSource } from "../src/config/resolve";
 import { stackComponentArgs } from "../src/config/stack-args";
 import { fleetName } from "../src/naming";
@@ -37,7 +38,21 @@ export interface GcpStackOutputs extends CommonOutputs {
   readonly review: ConfidentialSpaceReviewFacts;
 }
 
-export type StackOutputs = AwsStackOutputs | GcpStackOutputs;
+export interface AzureStackOutputs extends CommonOutputs {
+  readonly ipAddress: pulumi.Output<string>;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly scaleSetId: pulumi.Output<string>;
+  /** passthrough: the Standard Load Balancer's id; terminate: the Application Gateway's id. */
+  readonly loadBalancerId: pulumi.Output<string>;
+  /** The VMs' identity: the only principal a key release policy may name. */
+  readonly identityPrincipalId: pulumi.Output<string>;
+  /** terminate: the gateway's identity, to grant Key Vault Secrets User on the certificate's vault. */
+  readonly gatewayIdentityPrincipalId?: pulumi.Output<string>;
+  readonly tenantId: pulumi.Output<string>;
+  readonly review: AzureReviewFacts;
+}
+
+export type StackOutputs = AwsStackOutputs | GcpStackOutputs | AzureStackOutputs;
 
 /**
  * Compose the environment's components for its cloud. The configuration is validated first, in
@@ -65,7 +80,20 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
     };
   }
   if (component.cloud === "azure") {
-    throw new Error("cloud azure: the AzureConfidentialProofServer component is not wired into the stack yet");
+    const server = new AzureConfidentialProofServer(name, component.args);
+    return {
+      ...common,
+      endpoint: server.endpoint,
+      plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+      ipAddress: server.ipAddress,
+      resourceGroupName: server.resourceGroupName,
+      scaleSetId: server.scaleSetId,
+      loadBalancerId: server.loadBalancerId,
+      identityPrincipalId: server.identityPrincipalId,
+      ...(server.gatewayIdentityPrincipalId ? { gatewayIdentityPrincipalId: server.gatewayIdentityPrincipalId } : {}),
+      tenantId: server.tenantId,
+      review: server.review,
+    };
   }
   const server = new ConfidentialSpaceProofServer(name, component.args);
   return {
