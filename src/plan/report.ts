@@ -293,6 +293,12 @@ function azureNotChecked(resources: readonly PlannedResource[]): string[] {
         `Check: az vm list-skus --location ${String(vmss.inputs["location"])} --size ${size} --output table (and its restrictions per zone).`,
     );
   }
+  if (resources.some((r) => r.type === "azure-native:compute:VirtualMachineScaleSet" && get(r.inputs, "upgradePolicy.rollingUpgradePolicy.maxSurge") === true)) {
+    out.push(
+      "Rolling upgrades on a Flexible scale set, and MaxSurge, need subscription features registered (preview when this was written): " +
+        "az feature register --namespace Microsoft.Compute --name VMSSFlexRollingUpgrade (and MaxSurgeRollingUpgrade, ImageReferenceUpgradeForVmoVMs).",
+    );
+  }
   if (resources.some((r) => r.type === "azure-native:compute:VirtualMachineScaleSet") && !resources.some((r) => r.type === "azure-native:network:NatGateway")) {
     out.push("NAT gateway: none created (azure.network.natGateway: false); the existing hosts' subnet must have outbound access of its own, or the VMs cannot pull the image or the proving parameters (flexible scale sets have no default outbound access).");
   }

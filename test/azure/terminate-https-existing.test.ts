@@ -52,6 +52,12 @@ describe("HTTPS to the VMs", () => {
     expect(rules[1]!["backendAddressPool"]).toBeUndefined();
     expect(prop(gw(), "redirectConfigurations")).toEqual([{ name: "to-https", redirectType: "Permanent", targetListener: { id: expect.stringMatching(/\/httpListeners\/https$/) }, includePath: true, includeQueryString: true }]);
     const plan = buildPlan({ stack: "staging-azure", cloud: "azure", environment: "staging", ingressMode: "terminate", review: { plaintext: { seenBy: [], canInterpose: [], closedBy: "", summary: "" }, activeRelease: "v6.5.0", acceptedReleases: ["v6.5.0"], unobservableAlarms: [] }, resources, secretKeys: [] });
+    expect(plan.notChecked).toEqual([
+      expect.stringMatching(/^Standard_DC4as_v5 in eastus zones 1, 2 was not checked against availability/),
+      expect.stringContaining("VMSSFlexRollingUpgrade"),
+      expect.stringMatching(/^NAT gateway: none created \(azure.network.natGateway: false\)/),
+      expect.stringContaining("Key Vault Secrets User"),
+    ]);
     expect(plan.ingress.plaintextListeners).toEqual([{ resource: "prover-staging-azure-agw/http", port: 80, action: "redirect to HTTPS only", exposes: expect.any(String) }]);
   });
 
