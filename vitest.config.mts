@@ -20,6 +20,7 @@ const SHARED = [
   "test/attestation/aws-kms-policy.test.ts",
   "test/attestation/gcp-workload-identity.test.ts",
   "test/aws/host-role-policy.test.ts",
+  "test/bootstrap/azure-drain.test.ts",
   "test/bootstrap/azure-validators.test.ts",
   "test/bootstrap/gcp-prober.test.ts",
   "test/bootstrap/host-attestation-verifier.test.ts",
