@@ -139,16 +139,15 @@ export function azureFleetNetwork(name: string, inputs: AzureFleetNetworkInputs,
     : undefined;
   let natGateway: network.NatGateway | undefined;
   if (settings.mode === "create" || settings.natGateway) {
+    // Standard NAT gateways are zonal; "no zone" (gateway and address) lets Azure pick the zone
+    // (docs/azure-facts.md, outbound).
     const ip = new network.PublicIPAddress(`${name}-nat-ip`, {
       resourceGroupName,
       location,
       sku: { name: "Standard", tier: "Regional" },
       publicIPAllocationMethod: "Static",
-      ...(inputs.zones.length > 0 ? { zones: [...inputs.zones] } : {}),
       tags,
     }, opts);
-    // A NAT gateway is zonal or regional ("no zone"): regional here, so a zone's outage leaves it up
-    // for the other zones' VMs only as far as the platform places it (docs/azure-facts.md).
     natGateway = new network.NatGateway(`${name}-nat`, {
       resourceGroupName,
       location,

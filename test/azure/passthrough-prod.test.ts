@@ -100,6 +100,12 @@ describe("network", () => {
     ]);
     expect(ofType(resources, "azure-native:network:Subnet")).toHaveLength(1);
   });
+
+  test("the NAT gateway and its address are both 'no zone' (a Standard NAT gateway is zonal); the entry address spans the zones", () => {
+    expect(prop(one(resources, "azure-native:network:NatGateway"), "zones")).toBeUndefined();
+    expect(prop(named(resources, "azure-native:network:PublicIPAddress", "prover-prod-azure-nat-ip"), "zones")).toBeUndefined();
+    expect(prop(named(resources, "azure-native:network:PublicIPAddress", "prover-prod-azure-ip"), "zones")).toEqual(["1", "2", "3"]);
+  });
 });
 
 describe("outputs", () => {

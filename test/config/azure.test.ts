@@ -227,6 +227,18 @@ describe("the library front door", () => {
     expect((thrown as ConfigError).message).toContain("- args.azure.vmSize: Standard_DC4as_v5 is a AMD SEV-SNP size");
   });
 
+  it("a missing location names the argument and its fix in argument language", () => {
+    const { location: _l, ...azure } = args.azure;
+    let thrown: unknown;
+    try {
+      resolveAzureArgs("fleet", { ...args, azure });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toContain("- args.azure.location: is required for cloud azure\n      fix: set args.azure.location to eastus");
+  });
+
   it("takes Outputs for the administrators' object ids and keeps them as Outputs", () => {
     const config = resolveAzureArgs("fleet", { ...args, azure: { ...args.azure, administratorObjectIds: pulumi.output(["00000000-0000-0000-0000-000000000002"]) } });
     expect(pulumi.Output.isInstance(config.azure.administratorObjectIds)).toBe(true);
