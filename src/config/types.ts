@@ -20,7 +20,7 @@ export interface ProofServerSettings {
   readonly build: "tee" | "reference";
   readonly port: number;
   readonly jobTimeoutSeconds: number;
-  /** `MIDNIGHT_PROOF_SERVER_*` settings; GCP passes them as `tee-env-*` (AWS: always empty). */
+  /** `MIDNIGHT_PROOF_SERVER_*` settings; GCP passes them as `tee-env-*`, Azure as the container's environment (AWS: always empty). */
   readonly env: Readonly<Record<string, string>>;
 }
 
