@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import * as resources from "@pulumi/azure-native/resources";
+import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
+import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
+import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
@@ -63,17 +63,17 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
     let resourceGroupName: pulumi.Output<string>;
     let resourceGroupId: pulumi.Output<string>;
     if (azure.resourceGroup.mode === "create") {
-      const group = new resources.ResourceGroup(`${name}-rg`, { location: azure.location, tags }, { parent: this, ...(prod ? { protect: true } : {}) });
+      const group = new ResourceGroup(`${name}-rg`, { location: azure.location, tags }, { parent: this, ...(prod ? { protect: true } : {}) });
       resourceGroupName = group.name;
       resourceGroupId = group.id;
     } else {
       resourceGroupName = pulumi.output(azure.resourceGroup.name);
       resourceGroupId = pulumi.interpolate`/subscriptions/${azure.subscriptionId}/resourceGroups/${resourceGroupName}`;
     }
-    const client = authorization.getClientConfigOutput({ parent: this });
-    const identity = new managedidentity.UserAssignedIdentity(`${name}-id`, { resourceGroupName, location: azure.location, tags }, { parent: this });
+    const client = getClientConfigOutput({ parent: this });
+    const identity = new UserAssignedIdentity(`${name}-id`, { resourceGroupName, location: azure.location, tags }, { parent: this });
     const gatewayIdentity = args.ingress.mode === "terminate"
-      ? new managedidentity.UserAssignedIdentity(`${name}-agw-id`, { resourceGroupName, location: azure.location, tags }, { parent: this })
+      ? new UserAssignedIdentity(`${name}-agw-id`, { resourceGroupName, location: azure.location, tags }, { parent: this })
       : undefined;
 
     const net = azureFleetNetwork(name, {

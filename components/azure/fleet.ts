@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as compute from "@pulumi/azure-native/compute";
-import * as monitor from "@pulumi/azure-native/monitor";
+import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
+import { AutoscaleSetting } from "@pulumi/azure-native/monitor/autoscaleSetting";
 import { encodeAzureCustomData, renderAzureCloudInit } from "../../src/bootstrap/azure";
 import { AZURE_LIMITS } from "../../src/config/resolve-azure";
 import type { AzureContainerRelease, AzureSettings } from "../../src/config/types";
@@ -51,8 +51,8 @@ export interface AzureFleetInputs {
 }
 
 export interface AzureFleet {
-  readonly scaleSet: compute.VirtualMachineScaleSet;
-  readonly autoscale: monitor.AutoscaleSetting;
+  readonly scaleSet: VirtualMachineScaleSet;
+  readonly autoscale: AutoscaleSetting;
   /** The decoded custom data (cloud-config), for review and tests. */
   readonly cloudInit: string;
 }
@@ -84,7 +84,7 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
   const healthSettings = passthrough
     ? { protocol: "tcp", port: PROOF_SERVER_PORT }
     : { protocol: release.servesTls ? "https" : "http", port: PROOF_SERVER_PORT, requestPath: HEALTH_PATH, intervalInSeconds: 5, numberOfProbes: 2 };
-  const scaleSet = new compute.VirtualMachineScaleSet(`${name}-vmss`, {
+  const scaleSet = new VirtualMachineScaleSet(`${name}-vmss`, {
     resourceGroupName: inputs.resourceGroupName,
     location: settings.location,
     orchestrationMode: "Flexible",
@@ -162,7 +162,7 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
     tags: { ...inputs.tags, "tee-prover-release": release.version },
   }, { parent, ignoreChanges: ["sku.capacity"] });
 
-  const autoscale = new monitor.AutoscaleSetting(`${name}-autoscale`, {
+  const autoscale = new AutoscaleSetting(`${name}-autoscale`, {
     resourceGroupName: inputs.resourceGroupName,
     location: settings.location,
     targetResourceUri: scaleSet.id,

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as network from "@pulumi/azure-native/network";
+import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
+import { LoadBalancer } from "@pulumi/azure-native/network/loadBalancer";
+import { PublicIPAddress } from "@pulumi/azure-native/network/publicIPAddress";
+import { WebApplicationFirewallPolicy } from "@pulumi/azure-native/network/webApplicationFirewallPolicy";
 import { AZURE_LIMITS } from "../../src/config/resolve-azure";
 import type { AzureSettings } from "../../src/config/types";
 import { HEALTH_PATH, PROOF_SERVER_PORT, type IngressSettings } from "../../src/ingress/model";
@@ -47,11 +50,11 @@ export interface AzureIngressInputs {
 }
 
 export interface AzureIngress {
-  readonly publicIp: network.PublicIPAddress;
+  readonly publicIp: PublicIPAddress;
   /** passthrough: the Standard Load Balancer; terminate: the Application Gateway. */
-  readonly loadBalancer?: network.LoadBalancer;
-  readonly appGateway?: network.ApplicationGateway;
-  readonly wafPolicy?: network.WebApplicationFirewallPolicy;
+  readonly loadBalancer?: LoadBalancer;
+  readonly appGateway?: ApplicationGateway;
+  readonly wafPolicy?: WebApplicationFirewallPolicy;
   /** The id the scale set's NICs join. */
   readonly backendPoolId: pulumi.Output<string>;
   /** The LB's or gateway's id (for monitoring). */
@@ -63,7 +66,7 @@ export interface AzureIngress {
 export function azureIngress(name: string, inputs: AzureIngressInputs, parent: pulumi.Resource): AzureIngress {
   const opts = { parent, ...(inputs.prod ? { protect: true } : {}) };
   const { settings, azure, resourceGroupName, tags } = inputs;
-  const publicIp = new network.PublicIPAddress(`${name}-ip`, {
+  const publicIp = new PublicIPAddress(`${name}-ip`, {
     resourceGroupName,
     location: azure.location,
     sku: { name: "Standard", tier: "Regional" },
@@ -78,10 +81,10 @@ export function azureIngress(name: string, inputs: AzureIngressInputs, parent: p
     : terminate(name, inputs, publicIp, endpoint, opts);
 }
 
-function passthrough(name: string, inputs: AzureIngressInputs, publicIp: network.PublicIPAddress, endpoint: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): AzureIngress {
+function passthrough(name: string, inputs: AzureIngressInputs, publicIp: PublicIPAddress, endpoint: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): AzureIngress {
   const lbName = `${name}-lb`;
   const lbId = pulumi.interpolate`${inputs.resourceGroupId}/providers/Microsoft.Network/loadBalancers/${lbName}`;
-  const loadBalancer = new network.LoadBalancer(lbName, {
+  const loadBalancer = new LoadBalancer(lbName, {
     resourceGroupName: inputs.resourceGroupName,
     location: inputs.azure.location,
     loadBalancerName: lbName,
@@ -120,11 +123,11 @@ function passthrough(name: string, inputs: AzureIngressInputs, publicIp: network
   return { publicIp, loadBalancer, backendPoolId: childId(loadBalancer.id, "backendAddressPools", "provers"), frontId: loadBalancer.id, endpoint };
 }
 
-function terminate(name: string, inputs: AzureIngressInputs, publicIp: network.PublicIPAddress, endpoint: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): AzureIngress {
+function terminate(name: string, inputs: AzureIngressInputs, publicIp: PublicIPAddress, endpoint: pulumi.Output<string>, opts: pulumi.CustomResourceOptions): AzureIngress {
   const { settings, azure } = inputs;
   if (!inputs.appGatewaySubnetId || !inputs.gatewayIdentityId || !azure.certificate) throw new Error(`${name}: terminate mode needs the gateway subnet, identity and certificate (checked in config)`);
   const https = settings.backendProtocol === "HTTPS";
-  const wafPolicy = new network.WebApplicationFirewallPolicy(`${name}-waf`, {
+  const wafPolicy = new WebApplicationFirewallPolicy(`${name}-waf`, {
     resourceGroupName: inputs.resourceGroupName,
     location: azure.location,
     policySettings: {
@@ -144,7 +147,7 @@ function terminate(name: string, inputs: AzureIngressInputs, publicIp: network.P
   const gwId = pulumi.interpolate`${inputs.resourceGroupId}/providers/Microsoft.Network/applicationGateways/${gwName}`;
   const ref = (collection: string, child: string) => ({ id: childId(gwId, collection, child) });
   const frontendPorts = [{ name: "https", port: settings.listenerPort }, ...(settings.httpRedirect ? [{ name: "http", port: 80 }] : [])];
-  const appGateway = new network.ApplicationGateway(gwName, {
+  const appGateway = new ApplicationGateway(gwName, {
     resourceGroupName: inputs.resourceGroupName,
     location: azure.location,
     applicationGatewayName: gwName,

@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as network from "@pulumi/azure-native/network";
+import { NatGateway } from "@pulumi/azure-native/network/natGateway";
+import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup";
+import { PublicIPAddress } from "@pulumi/azure-native/network/publicIPAddress";
+import { Subnet } from "@pulumi/azure-native/network/subnet";
+import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { subnetCidr } from "../../src/cidr";
 import type { AzureNetworkSettings } from "../../src/config/types";
@@ -33,9 +37,9 @@ export interface AzureFleetNetwork {
   readonly hostsSubnetId: pulumi.Output<string>;
   /** terminate mode: the Application Gateway's dedicated subnet. */
   readonly appGatewaySubnetId?: pulumi.Output<string>;
-  readonly hostsNsg: network.NetworkSecurityGroup;
-  readonly appGatewayNsg?: network.NetworkSecurityGroup;
-  readonly natGateway?: network.NatGateway;
+  readonly hostsNsg: NetworkSecurityGroup;
+  readonly appGatewayNsg?: NetworkSecurityGroup;
+  readonly natGateway?: NatGateway;
 }
 
 /** Client sources as NSG prefixes: the Internet service tag for "anywhere", else the CIDRs. */
@@ -126,7 +130,7 @@ export function azureFleetNetwork(name: string, inputs: AzureFleetNetworkInputs,
   const { settings, resourceGroupName, location, tags } = inputs;
   const terminate = inputs.ingress.mode === "terminate";
   const appGatewayCidr = settings.mode === "create" ? subnetCidr(settings.addressSpace, 24, 1) : settings.appGatewaySubnetCidr;
-  const hostsNsg = new network.NetworkSecurityGroup(`${name}-hosts-nsg`, {
+  const hostsNsg = new NetworkSecurityGroup(`${name}-hosts-nsg`, {
     resourceGroupName,
     location,
     securityRules: hostsSecurityRules(inputs.ingress, inputs.port, appGatewayCidr, inputs.sshSourceCidrs),
@@ -135,20 +139,20 @@ export function azureFleetNetwork(name: string, inputs: AzureFleetNetworkInputs,
   // An existing gateway subnet keeps its owner's NSG (it needs the rules of appGatewaySecurityRules;
   // docs/azure-facts.md): a subnet's NSG cannot be partly managed from here.
   const appGatewayNsg = terminate && settings.mode === "create"
-    ? new network.NetworkSecurityGroup(`${name}-agw-nsg`, { resourceGroupName, location, securityRules: appGatewaySecurityRules(inputs.ingress), tags }, opts)
+    ? new NetworkSecurityGroup(`${name}-agw-nsg`, { resourceGroupName, location, securityRules: appGatewaySecurityRules(inputs.ingress), tags }, opts)
     : undefined;
-  let natGateway: network.NatGateway | undefined;
+  let natGateway: NatGateway | undefined;
   if (settings.mode === "create" || settings.natGateway) {
     // Standard NAT gateways are zonal; "no zone" (gateway and address) lets Azure pick the zone
     // (docs/azure-facts.md, outbound).
-    const ip = new network.PublicIPAddress(`${name}-nat-ip`, {
+    const ip = new PublicIPAddress(`${name}-nat-ip`, {
       resourceGroupName,
       location,
       sku: { name: "Standard", tier: "Regional" },
       publicIPAllocationMethod: "Static",
       tags,
     }, opts);
-    natGateway = new network.NatGateway(`${name}-nat`, {
+    natGateway = new NatGateway(`${name}-nat`, {
       resourceGroupName,
       location,
       sku: { name: "Standard" },
@@ -168,13 +172,13 @@ export function azureFleetNetwork(name: string, inputs: AzureFleetNetworkInputs,
       ...(natGateway ? { natGateway } : {}),
     };
   }
-  const vnet = new network.VirtualNetwork(`${name}-vnet`, {
+  const vnet = new VirtualNetwork(`${name}-vnet`, {
     resourceGroupName,
     location,
     addressSpace: { addressPrefixes: [settings.addressSpace] },
     tags,
   }, { parent, ignoreChanges: ["subnets"] });
-  const hosts = new network.Subnet(`${name}-hosts`, {
+  const hosts = new Subnet(`${name}-hosts`, {
     resourceGroupName,
     virtualNetworkName: vnet.name,
     addressPrefix: subnetCidr(settings.addressSpace, 24, 0),
@@ -185,7 +189,7 @@ export function azureFleetNetwork(name: string, inputs: AzureFleetNetworkInputs,
   }, opts);
   let appGatewaySubnetId: pulumi.Output<string> | undefined;
   if (terminate && appGatewayNsg) {
-    const gw = new network.Subnet(`${name}-agw`, {
+    const gw = new Subnet(`${name}-agw`, {
       resourceGroupName,
       virtualNetworkName: vnet.name,
       addressPrefix: subnetCidr(settings.addressSpace, 24, 1),
