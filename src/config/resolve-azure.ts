@@ -178,5 +178,9 @@ function secretsInEnv(source: ConfigSource, env: Readonly<Record<string, string>
     const why = secretLikeEnv(name, value);
     if (why) problems.push({ key, message: `looks like a secret (${why}); ${where}`, fix });
   }
+  // `pulumi up` marks the whole proofServer key secret when any value in it is secure.
+  if (secretKeys.includes(`${PROJECT}:proofServer`) && Object.keys(env).length > 0 && problems.length === 0) {
+    problems.push({ key: "proofServer", message: `holds a secure: value; ${where}`, fix });
+  }
   return problems;
 }

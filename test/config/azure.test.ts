@@ -154,6 +154,22 @@ describe("placement and ingress", () => {
     expectOnlyProblem(job, "proofServer.jobTimeoutSeconds", "no drain timeout could outlast a running proof");
   });
 
+  it("a secure: proofServer value is refused, whether pulumi up marks the env entry or the whole key", () => {
+    const values = azureWith((v, p) => (v[`${PROJECT}:proofServer`] = { ...p("proofServer"), env: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "4" } }));
+    const problems = (secretKeys: string[]) => {
+      try {
+        resolveStackConfig({ values, projectDir: PROJECT_DIR, secretKeys });
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems.map((p) => p.key);
+        throw e;
+      }
+      return [];
+    };
+    expect(problems([`${PROJECT}:proofServer.env.MIDNIGHT_PROOF_SERVER_NUM_WORKERS`])).toEqual(["proofServer.env.MIDNIGHT_PROOF_SERVER_NUM_WORKERS"]);
+    expect(problems([`${PROJECT}:proofServer`])).toEqual(["proofServer"]);
+    expect(problems([`${PROJECT}:alarms`])).toEqual([]);
+  });
+
   it("proofServer.env with a secret-looking value is refused (custom data is plaintext)", () => {
     const values = azureWith((v, p) => (v[`${PROJECT}:proofServer`] = { ...p("proofServer"), env: { MIDNIGHT_PROOF_SERVER_API_KEY: "x" } }));
     expectOnlyProblem(values, "proofServer.env.MIDNIGHT_PROOF_SERVER_API_KEY", "custom data");
