@@ -3,9 +3,11 @@
 export { NitroProofServer, type NitroProofServerArgs, type NitroReviewFacts, ENCLAVE_CID, KMS_PROXY_VSOCK_PORT } from "./components/aws/nitroProofServer";
 export { ConfidentialSpaceProofServer, type ConfidentialSpaceProofServerArgs, type ConfidentialSpaceReviewFacts } from "./components/gcp/confidentialSpaceProofServer";
 export type { NitroAwsArgs, NitroReleaseArgs, NitroVpcCreateArgs, NitroVpcExistingArgs } from "./components/aws/args";
+export { AzureConfidentialProofServer, AZURE_ATTESTATION_SCOPE, type AzureReviewFacts } from "./components/azure/confidentialProofServer";
+export type { AzureConfidentialArgs, AzureConfidentialProofServerArgs, AzureContainerReleaseArgs, AzureNetworkCreateArgs, AzureNetworkExistingArgs } from "./components/azure/args";
 export type { ConfidentialSpaceGcpArgs, ConfidentialSpaceNetworkCreateArgs, ConfidentialSpaceNetworkExistingArgs, ContainerReleaseArgs } from "./components/gcp/args";
 export type { AlarmArgs, EnvironmentArg, IngressArgs, ProofServerArgs, SharedProofServerArgs, SubscriptionArgs } from "./src/config/args-shared";
-export { resolveConfidentialSpaceArgs, resolveNitroArgs } from "./src/config/args";
+export { resolveAzureArgs, resolveConfidentialSpaceArgs, resolveNitroArgs } from "./src/config/args";
 export { knownReleases, type KnownRelease, type KnownReleaseVersion } from "./src/releases/known";
 export { resolveStackConfig, type ConfigSource } from "./src/config/resolve";
 export { ConfigError, type ConfigProblem, type FrontDoor } from "./src/config/errors";

@@ -68,3 +68,53 @@ export function renamedChildNames(child: string, fleet: string, previousFleetNam
 export function metricSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, "-");
 }
+
+/**
+ * Azure names (docs/azure-facts.md, "Names"). Most Azure resources here are named explicitly from
+ * the fleet name (azure-native auto-names too, but a few names have tight limits of their own).
+ */
+export const AZURE_NAME_LIMITS = {
+  /** Key Vault: 3-24 of letters, digits and hyphens, starting with a letter, no "--"; globally unique. */
+  keyVault: 24,
+  /** Linux computerNamePrefix of a scale set: 1-15 characters. */
+  computerNamePrefix: 15,
+  /** Action group short name (the SMS / e-mail sender): at most 12 characters. */
+  actionGroupShortName: 12,
+  resourceGroup: 90,
+} as const;
+
+/**
+ * A Key Vault name for the fleet: a readable head and a hash of subscription, fleet and salt, 24
+ * characters at most. Vault names are global across Azure and stay reserved while a deleted vault
+ * is soft-deleted, so the hash (not the fleet name alone) makes two subscriptions' fleets of the
+ * same name differ, and a salt lets a re-created fleet take a new name.
+ */
+export function azureKeyVaultName(fleetName: string, subscriptionId: string, salt = ""): string {
+  const hash = shortHash(`${subscriptionId.toLowerCase()}/${fleetName}/${salt}`, 8);
+  let head = fleetName.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z]+/, "");
+  head = head.slice(0, AZURE_NAME_LIMITS.keyVault - hash.length - 1).replace(/-+$/, "");
+  return `${head || "kv"}-${hash}`;
+}
+
+/** The scale set's computerNamePrefix: 1-15 characters, letters, digits and hyphens, not ending in one. */
+export function azureComputerNamePrefix(fleetName: string): string {
+  const clean = fleetName.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+/, "");
+  return fitName(clean || "prover", AZURE_NAME_LIMITS.computerNamePrefix).replace(/-+$/, "");
+}
+
+/** An action group's short name for a severity: at most 12 characters, unique per fleet and severity. */
+export function azureActionGroupShortName(fleetName: string, severity: string): string {
+  const tail = `-${severity}`;
+  return `${fitName(fleetName, AZURE_NAME_LIMITS.actionGroupShortName - tail.length).replace(/-+$/, "")}${tail}`;
+}
+
+/** The longest fleet name (the component name a stack derives): 28 characters. */
+export const FLEET_NAME_MAX = 28;
+
+/**
+ * The fleet's name: prefix and stack, so two stacks of one environment in one account never
+ * collide on the few resources that carry explicit names (log group, KMS alias, pool ids).
+ */
+export function fleetName(namePrefix: string, stack: string): string {
+  return fitName(`${namePrefix}-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, FLEET_NAME_MAX).replace(/-+$/, "");
+}

@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfidentialSpaceProofServer, type ConfidentialSpaceReviewFacts } from "../components/gcp/confidentialSpaceProofServer";
 import { NitroProofServer, type NitroReviewFacts } from "../components/aws/nitroProofServer";
+import { AzureConfidentialProofServer, type AzureReviewFacts } from "../components/azure/confidentialProofServer";
 import { resolveStackConfig, type ConfigSource } from "../src/config/resolve";
 import { stackComponentArgs } from "../src/config/stack-args";
-import { fitName } from "../src/naming";
+import { fleetName } from "../src/naming";
+
+export { fleetName } from "../src/naming";
 
 /** What every stack exports, whatever the cloud; each cloud adds its own resource outputs. */
 interface CommonOutputs {
@@ -35,15 +38,21 @@ export interface GcpStackOutputs extends CommonOutputs {
   readonly review: ConfidentialSpaceReviewFacts;
 }
 
-export type StackOutputs = AwsStackOutputs | GcpStackOutputs;
-
-/**
- * The fleet's name: prefix and stack, so two stacks of one environment in one account never
- * collide on the few resources that carry explicit names (log group, KMS alias, pool ids).
- */
-export function fleetName(namePrefix: string, stack: string): string {
-  return fitName(`${namePrefix}-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, 28).replace(/-+$/, "");
+export interface AzureStackOutputs extends CommonOutputs {
+  readonly ipAddress: pulumi.Output<string>;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly scaleSetId: pulumi.Output<string>;
+  /** passthrough: the Standard Load Balancer's id; terminate: the Application Gateway's id. */
+  readonly loadBalancerId: pulumi.Output<string>;
+  /** The VMs' identity: the only principal a key release policy may name. */
+  readonly identityPrincipalId: pulumi.Output<string>;
+  /** terminate: the gateway's identity, to grant Key Vault Secrets User on the certificate's vault. */
+  readonly gatewayIdentityPrincipalId?: pulumi.Output<string>;
+  readonly tenantId: pulumi.Output<string>;
+  readonly review: AzureReviewFacts;
 }
+
+export type StackOutputs = AwsStackOutputs | GcpStackOutputs | AzureStackOutputs;
 
 /**
  * Compose the environment's components for its cloud. The configuration is validated first, in
@@ -70,6 +79,22 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
       topicArns: server.topicArns,
       ...(server.sessionDocumentName ? { sessionDocumentName: server.sessionDocumentName } : {}),
       ...(server.sessionOperatorPolicyArn ? { sessionOperatorPolicyArn: server.sessionOperatorPolicyArn } : {}),
+      review: server.review,
+    };
+  }
+  if (component.cloud === "azure") {
+    const server = new AzureConfidentialProofServer(name, component.args, opts);
+    return {
+      ...common,
+      endpoint: server.endpoint,
+      plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+      ipAddress: server.ipAddress,
+      resourceGroupName: server.resourceGroupName,
+      scaleSetId: server.scaleSetId,
+      loadBalancerId: server.loadBalancerId,
+      identityPrincipalId: server.identityPrincipalId,
+      ...(server.gatewayIdentityPrincipalId ? { gatewayIdentityPrincipalId: server.gatewayIdentityPrincipalId } : {}),
+      tenantId: server.tenantId,
       review: server.review,
     };
   }

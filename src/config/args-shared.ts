@@ -71,9 +71,10 @@ export interface ProofServerArgs {
    */
   readonly jobTimeoutSeconds?: number;
   /**
-   * `MIDNIGHT_PROOF_SERVER_*` variables. GCP only (passed as `tee-env-*`, only those the image's launch
-   * policy allows); refused on AWS, where settings are baked into the EIF. Secret-looking names
-   * and values are refused: they would be readable in instance metadata and Pulumi state.
+   * `MIDNIGHT_PROOF_SERVER_*` variables. GCP: passed as `tee-env-*`, only those the image's launch
+   * policy allows; Azure: the container's environment, written through custom data; refused on AWS,
+   * where settings are baked into the EIF. Secret-looking names and values are refused: they would
+   * be readable in instance metadata or custom data and in Pulumi state.
    * Default none.
    */
   readonly env?: Readonly<Record<string, string>>;

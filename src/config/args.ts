@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfidentialSpaceProofServerArgs } from "../../components/gcp/args";
 import type { NitroProofServerArgs } from "../../components/aws/args";
+import type { AzureConfidentialProofServerArgs } from "../../components/azure/args";
 import { SEVERITIES } from "../monitoring/catalogue";
 import { ConfigError, isUnresolvedInput, type FrontDoor } from "./errors";
 import { resolveStackConfig } from "./resolve";
 import { PROJECT } from "./schema";
-import type { AwsStackConfig, GcpStackConfig, StackConfig } from "./types";
+import type { AwsStackConfig, AzureStackConfig, GcpStackConfig, StackConfig } from "./types";
 
 // The library's front door: a component's arguments go through the stack configuration's own
 // validation (resolve.ts), so both produce the same checks and messages, worded for the caller.
@@ -49,6 +50,16 @@ const GCP_SLOTS: readonly InputSlot[] = [
   { path: ["gcp", "network", "network"], list: false, placeholder: () => "projects/unresolved/global/networks/unresolved" },
   { path: ["gcp", "network", "subnetwork"], list: false, placeholder: (_i, region) => `projects/unresolved/regions/${region}/subnetworks/unresolved` },
   { path: ["gcp", "certificate", "sslCertificates"], list: true, placeholder: (i) => `projects/unresolved/global/sslCertificates/unresolved-${i}` },
+  ...ALARM_SLOTS,
+];
+
+const ZERO_SUB = "00000000-0000-0000-0000-000000000000";
+const AZURE_SLOTS: readonly InputSlot[] = [
+  { path: ["azure", "resourceGroup", "name"], list: false, placeholder: () => "unresolved-rg" },
+  { path: ["azure", "network", "hostsSubnetId"], list: false, placeholder: () => `/subscriptions/${ZERO_SUB}/resourceGroups/unresolved/providers/Microsoft.Network/virtualNetworks/unresolved/subnets/hosts` },
+  { path: ["azure", "network", "appGatewaySubnetId"], list: false, placeholder: () => `/subscriptions/${ZERO_SUB}/resourceGroups/unresolved/providers/Microsoft.Network/virtualNetworks/unresolved/subnets/gateway` },
+  { path: ["azure", "certificate", "keyVaultSecretId"], list: false, placeholder: () => "https://unresolved.vault.azure.net/secrets/unresolved" },
+  { path: ["azure", "administratorObjectIds"], list: true, placeholder: (i) => `00000000-0000-0000-0000-${i.toString(16).padStart(12, "0")}` },
   ...ALARM_SLOTS,
 ];
 
@@ -107,7 +118,7 @@ function withPlaceholders(args: unknown, slots: readonly InputSlot[], region: st
 
 /** Provider settings a library call gives as arguments (`aws.region`), moved to their config keys. */
 interface ProviderArg {
-  readonly section: "aws" | "gcp";
+  readonly section: "aws" | "gcp" | "azure";
   readonly arg: string;
   readonly configKey: string;
   /** Where `pulumi up` would take it from otherwise: the stack's provider config. */
@@ -124,8 +135,13 @@ const GCP_PROVIDER_ARGS: readonly ProviderArg[] = [
   { section: "gcp", arg: "region", configKey: "gcp:region", fallback: () => providerConfig("gcp", "region") },
 ];
 
+const AZURE_PROVIDER_ARGS: readonly ProviderArg[] = [
+  { section: "azure", arg: "location", configKey: "azure-native:location", fallback: () => providerConfig("azure-native", "location") },
+  { section: "azure", arg: "subscriptionId", configKey: "azure-native:subscriptionId", fallback: () => providerConfig("azure-native", "subscriptionId") },
+];
+
 /** The stack-config view of a library call's (placeholder-substituted) arguments. */
-function configValues(cloud: "aws" | "gcp", args: unknown, providerArgs: readonly ProviderArg[]): Record<string, unknown> {
+function configValues(cloud: "aws" | "gcp" | "azure", args: unknown, providerArgs: readonly ProviderArg[]): Record<string, unknown> {
   const values: Record<string, unknown> = { [`${PROJECT}:cloud`]: cloud };
   if (!isRecord(args)) return values;
   const sections: Record<string, unknown> = { ...args };
@@ -143,15 +159,15 @@ function configValues(cloud: "aws" | "gcp", args: unknown, providerArgs: readonl
   return values;
 }
 
-function resolveArgs(cloud: "aws" | "gcp", component: string, name: string, args: unknown, slots: readonly InputSlot[], providerArgs: readonly ProviderArg[]): StackConfig {
+function resolveArgs(cloud: "aws" | "gcp" | "azure", component: string, name: string, args: unknown, slots: readonly InputSlot[], providerArgs: readonly ProviderArg[]): StackConfig {
   const frontDoor: FrontDoor = { kind: "args", component, name };
   // Relative manifest paths resolve against the working directory: the Pulumi project's, where
   // `pulumi up` runs the program.
   const projectDir = process.cwd();
   const regionGuess = (() => {
     const section = isRecord(args) ? args[cloud] : undefined;
-    const given = isRecord(section) ? section["region"] : undefined;
-    return typeof given === "string" ? given : providerArgs.find((p) => p.arg === "region")?.fallback() ?? "us-east-1";
+    const given = isRecord(section) ? (section["region"] ?? section["location"]) : undefined;
+    return typeof given === "string" ? given : providerArgs.find((p) => p.arg === "region" || p.arg === "location")?.fallback() ?? "us-east-1";
   })();
   const { plain, found } = withPlaceholders(args, slots, regionGuess);
   const config = resolveStackConfig({ values: configValues(cloud, plain, providerArgs), projectDir, frontDoor });
@@ -187,5 +203,12 @@ export function resolveNitroArgs(name: string, args: NitroProofServerArgs): AwsS
 export function resolveConfidentialSpaceArgs(name: string, args: ConfidentialSpaceProofServerArgs): GcpStackConfig {
   const config = resolveArgs("gcp", "ConfidentialSpaceProofServer", name, args, GCP_SLOTS, GCP_PROVIDER_ARGS);
   if (config.cloud !== "gcp") throw new ConfigError([{ key: "(root)", message: "resolved to another cloud" }]);
+  return config;
+}
+
+/** The same for `AzureConfidentialProofServer`. */
+export function resolveAzureArgs(name: string, args: AzureConfidentialProofServerArgs): AzureStackConfig {
+  const config = resolveArgs("azure", "AzureConfidentialProofServer", name, args, AZURE_SLOTS, AZURE_PROVIDER_ARGS);
+  if (config.cloud !== "azure") throw new ConfigError([{ key: "(root)", message: "resolved to another cloud" }]);
   return config;
 }

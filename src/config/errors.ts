@@ -31,7 +31,7 @@ export class ConfigError extends RunError {
 }
 
 /** Provider config keys and the argument that stands for each in a library call. */
-const PROVIDER_KEY_ARGS: Readonly<Record<string, string>> = { "aws:region": "aws.region", "gcp:project": "gcp.project", "gcp:region": "gcp.region" };
+const PROVIDER_KEY_ARGS: Readonly<Record<string, string>> = { "aws:region": "aws.region", "gcp:project": "gcp.project", "gcp:region": "gcp.region", "azure-native:location": "azure.location", "azure-native:subscriptionId": "azure.subscriptionId" };
 
 /** A problem's key as an argument path of a library call: `args.aws.vpc.vpcId`. */
 export function argumentPath(key: string): string {
@@ -46,7 +46,7 @@ export function argumentPath(key: string): string {
 export function toArgumentLanguage(text: string): string {
   return text
     .replace(/pulumi config set (?:--secret )?(?:--path )?'?([\w.:\[\]${}<>-]+)'?(?: (.+))?/g, (_m, key: string, value?: string) => `set ${argumentPath(key)}${value ? ` to ${value}` : ""}`)
-    .replace(/\b(aws:region|gcp:project|gcp:region)\b/g, (k: string) => argumentPath(k));
+    .replace(/\b(aws:region|gcp:project|gcp:region)\b|(azure-native:location|azure-native:subscriptionId)/g, (k: string) => argumentPath(k));
 }
 
 export function formatProblems(problems: readonly ConfigProblem[], frontDoor: FrontDoor = STACK_FRONT_DOOR): string {

@@ -9,7 +9,8 @@ import { knownReleaseByPcr0 } from "../releases/known";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem, type FrontDoor } from "./errors";
 import { SECRET_PLACEHOLDER } from "./load";
-import { awsStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
+import { resolveAzure } from "./resolve-azure";
+import { awsStackSchema, azureStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
 import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
 
 /** Range limits of the AWS request-path timeouts (provider types do not check them). */
@@ -191,7 +192,7 @@ function resolveReleases(source: ConfigSource, raw: RawAwsStackConfig, problems:
 }
 
 /** What a cloud's request path allows, and how its TEE artifact is named in messages. */
-interface IngressRules {
+export interface IngressRules {
   /** The load balancer timeout that bounds a request, for the chosen mode. */
   readonly requestTimeout: { readonly name: string; readonly min: number; readonly max: number };
   /** The connection-draining setting and its maximum. */
@@ -220,7 +221,7 @@ function gcpIngressRules(): IngressRules {
   };
 }
 
-function resolveIngress(
+export function resolveIngress(
   raw: { ingress: RawStackConfig["ingress"]; proofServer: RawStackConfig["proofServer"] },
   releases: ReadonlyArray<{ version: string; servesTls: boolean }>,
   rules: IngressRules,
@@ -396,7 +397,7 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
 }
 
 /** The settings every cloud's resolved config carries as parsed. */
-function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
+export function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
   return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
 }
 
@@ -632,12 +633,9 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
   const values = projectValues(source.values);
   const cloud = z.enum(CLOUDS).safeParse(values["cloud"]);
   if (!cloud.success) {
-    throw new ConfigError([{ key: "cloud", message: values["cloud"] === undefined ? "is required" : `"${String(values["cloud"])}" is not a cloud; allowed: ${CLOUDS.join(", ")}`, fix: "pulumi config set cloud aws (or gcp)" }]);
+    throw new ConfigError([{ key: "cloud", message: values["cloud"] === undefined ? "is required" : `"${String(values["cloud"])}" is not a cloud; allowed: ${CLOUDS.join(", ")}`, fix: "pulumi config set cloud aws (or gcp, azure)" }]);
   }
-  if (cloud.data === "azure") {
-    throw new ConfigError([{ key: "cloud", message: `"azure" has no component in this version yet (AWS Nitro Enclaves and GCP Confidential Space)`, fix: "pulumi config set cloud aws (or gcp)" }]);
-  }
-  const schema = cloud.data === "aws" ? awsStackSchema : gcpStackSchema;
+  const schema = cloud.data === "aws" ? awsStackSchema : cloud.data === "gcp" ? gcpStackSchema : azureStackSchema;
   const parsed = schema.safeParse(values, { reportInput: true });
   if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at)), source.frontDoor);
   const raw = parsed.data;
@@ -645,7 +643,7 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
   if (raw.previousNamePrefix !== undefined && raw.previousNamePrefix === raw.namePrefix) {
     problems.push({ key: "previousNamePrefix", message: `equals namePrefix ("${raw.namePrefix}"): there is no rename to carry over`, fix: "remove previousNamePrefix once the renaming `pulumi up` has run" });
   }
-  const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : resolveGcp(source, raw, problems);
+  const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : raw.cloud === "gcp" ? resolveGcp(source, raw, problems) : resolveAzure(source, raw, problems);
   if (problems.length > 0 || !config) throw new ConfigError(problems, source.frontDoor);
   return config;
 }

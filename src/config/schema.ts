@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_JOB_TIMEOUT_SECONDS, PROOF_SERVER_PORT } from "../ingress/model";
 import { nitroInstanceShape } from "../sizing";
+import { azureSchema, azureReleaseSchema, azureTagsSchema } from "./schema-azure";
+import { imageByDigestSchema } from "./schema-image";
 
 /**
  * The stack configuration as written in `Pulumi.<stack>.yaml` under the project namespace.
@@ -136,18 +138,7 @@ export const containerReleaseSchema = z.strictObject({
   /** Release version, e.g. v6.3.1; a label for people and the plan. */
   version: z.string().min(1),
   /** `<registry>/<path>@sha256:<64 hex>`. A tag can be moved to another image, so it is refused. */
-  image: z
-    .string()
-    .superRefine((ref, ctx) => {
-      if (/^[a-z0-9][a-z0-9.-]*(:\d+)?\/[a-z0-9._\/-]+@sha256:[0-9a-f]{64}$/.test(ref)) return;
-      const tagged = /^[^@]+:[\w][\w.-]{0,127}$/.test(ref.replace(/^[^/]*\//, ""));
-      ctx.addIssue({
-        code: "custom",
-        message: tagged
-          ? `"${ref}" is referenced by tag; pin it by digest (<image>@sha256:<64 hex>), since a tag can be moved to another image`
-          : `"${ref}" is not an image reference pinned by digest (<registry>/<path>@sha256:<64 hex>)`,
-      });
-    }),
+  image: imageByDigestSchema,
   /** Whether the server in this image serves TLS with the environment this stack sets (TEE build: on by default). */
   servesTls: z.boolean(),
   /**
@@ -315,14 +306,24 @@ export const gcpStackSchema = z.strictObject({
   gcp: gcpSchema,
 });
 
+export const azureStackSchema = z.strictObject({
+  cloud: z.literal("azure"),
+  ...sharedShape,
+  releases: z.array(azureReleaseSchema).min(1, releaseCount.min).max(2, releaseCount.max),
+  /** Azure resource tags on every child that takes them. */
+  tags: azureTagsSchema,
+  azure: azureSchema,
+});
+
 /** One schema per cloud, chosen by `cloud`; each is strict, so a key of another cloud is an unknown key. */
-export const stackConfigSchema = z.discriminatedUnion("cloud", [awsStackSchema, gcpStackSchema]);
+export const stackConfigSchema = z.discriminatedUnion("cloud", [awsStackSchema, gcpStackSchema, azureStackSchema]);
 
 export const CLOUDS = ["aws", "gcp", "azure"] as const;
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
 export type RawAwsStackConfig = z.infer<typeof awsStackSchema>;
 export type RawGcpStackConfig = z.infer<typeof gcpStackSchema>;
+export type RawAzureStackConfig = z.infer<typeof azureStackSchema>;
 export type RawContainerRelease = z.infer<typeof containerReleaseSchema>;
 export type RawRelease = z.infer<typeof releaseSchema>;
 export type AwsRawConfig = z.infer<typeof awsSchema>;

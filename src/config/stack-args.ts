@@ -1,11 +1,15 @@
 import * as path from "node:path";
 import type { ConfidentialSpaceProofServerArgs } from "../../components/gcp/args";
 import type { NitroProofServerArgs } from "../../components/aws/args";
+import type { AzureConfidentialProofServerArgs } from "../../components/azure/args";
 import type { ConfigSource } from "./resolve";
 import { PROJECT } from "./schema";
 
 /** A stack's component and its arguments, taken from the stack's configuration. */
-export type StackComponentArgs = { readonly cloud: "aws"; readonly args: NitroProofServerArgs } | { readonly cloud: "gcp"; readonly args: ConfidentialSpaceProofServerArgs };
+export type StackComponentArgs =
+  | { readonly cloud: "aws"; readonly args: NitroProofServerArgs }
+  | { readonly cloud: "gcp"; readonly args: ConfidentialSpaceProofServerArgs }
+  | { readonly cloud: "azure"; readonly args: AzureConfidentialProofServerArgs };
 
 function section(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
@@ -37,6 +41,10 @@ export function stackComponentArgs(source: ConfigSource): StackComponentArgs {
         })
       : rest["releases"];
     return { cloud: "aws", args: { ...rest, releases, aws } as unknown as NitroProofServerArgs };
+  }
+  if (cloud === "azure") {
+    const azure = { ...section(rest["azure"]), location: source.values["azure-native:location"], subscriptionId: source.values["azure-native:subscriptionId"] };
+    return { cloud: "azure", args: { ...rest, azure } as unknown as AzureConfidentialProofServerArgs };
   }
   const gcp = { ...section(rest["gcp"]), project: source.values["gcp:project"], region: source.values["gcp:region"] };
   return { cloud: "gcp", args: { ...rest, gcp } as unknown as ConfidentialSpaceProofServerArgs };

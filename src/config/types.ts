@@ -20,7 +20,7 @@ export interface ProofServerSettings {
   readonly build: "tee" | "reference";
   readonly port: number;
   readonly jobTimeoutSeconds: number;
-  /** `MIDNIGHT_PROOF_SERVER_*` settings; GCP passes them as `tee-env-*` (AWS: always empty). */
+  /** `MIDNIGHT_PROOF_SERVER_*` settings; GCP passes them as `tee-env-*`, Azure as the container's environment (AWS: always empty). */
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -85,7 +85,7 @@ export interface AwsStackConfig extends SharedStackConfig {
   readonly aws: AwsSettings;
 }
 
-export type StackConfig = AwsStackConfig | GcpStackConfig;
+export type StackConfig = AwsStackConfig | GcpStackConfig | AzureStackConfig;
 
 /** Latest Amazon Linux 2023 through SSM, resolved by EC2 at launch. */
 export const AL2023_SSM_AMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
@@ -132,4 +132,56 @@ export interface GcpStackConfig extends SharedStackConfig {
   readonly releases: readonly ContainerRelease[];
   /** GCP placement and sizing: project, region, zones, confidential type, machine type, fleet, network, certificate. */
   readonly gcp: GcpSettings;
+}
+
+/** One pinned Azure release: the proof-server container by digest. */
+export interface AzureContainerRelease {
+  readonly version: string;
+  /** `<registry>/<path>@sha256:<hex>`: what the hosts run. */
+  readonly image: string;
+  /** `sha256:<hex>`. */
+  readonly digest: string;
+  readonly servesTls: boolean;
+}
+
+/** Whether a size is AMD SEV-SNP or Intel TDX. */
+export type AzureTechnology = "SEV_SNP" | "TDX";
+
+export type AzureNetworkSettings =
+  | { readonly mode: "create"; readonly addressSpace: string }
+  | {
+      readonly mode: "existing";
+      readonly hostsSubnetId: pulumi.Input<string>;
+      readonly appGatewaySubnetId?: pulumi.Input<string>;
+      readonly appGatewaySubnetCidr?: string;
+      readonly natGateway: boolean;
+    };
+
+export interface AzureSettings {
+  /** `azure-native:location`, e.g. eastus. */
+  readonly location: string;
+  /** `azure-native:subscriptionId`: part of the Key Vault name's hash (vault names are global). */
+  readonly subscriptionId: string;
+  readonly technology: AzureTechnology;
+  readonly vmSize: string;
+  readonly zones: readonly string[];
+  readonly image: { readonly publisher: string; readonly offer: string; readonly sku: string; readonly version: string };
+  readonly osDiskGb: number;
+  readonly fleet: { readonly minSize: number; readonly maxSize: number };
+  readonly resourceGroup: { readonly mode: "create" } | { readonly mode: "existing"; readonly name: pulumi.Input<string> };
+  readonly network: AzureNetworkSettings;
+  readonly ssh?: { readonly adminUsername: string; readonly publicKey: string; readonly sourceCidrs: readonly string[] };
+  readonly administratorObjectIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly attestationAuthority?: string;
+  readonly certificate?: { readonly keyVaultSecretId: pulumi.Input<string> };
+  readonly backendTls?: { readonly trustedRootCertificate: string; readonly hostName: string };
+}
+
+/** A validated Azure stack; also the arguments of AzureConfidentialProofServer (everything but cloud and namePrefix). */
+export interface AzureStackConfig extends SharedStackConfig {
+  readonly cloud: "azure";
+  /** Accepted releases (two during a rotation); the last is what the scale set runs. */
+  readonly releases: readonly AzureContainerRelease[];
+  /** Azure placement and sizing: location, technology, VM size, zones, fleet, network, key administrators. */
+  readonly azure: AzureSettings;
 }

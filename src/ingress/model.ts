@@ -96,26 +96,38 @@ function interposers(cloud: Cloud): string[] {
   }
 }
 
+/**
+ * Azure: the confidential VM is the TEE, and attestation (MAA) proves the VM and its boot, not the
+ * container in it. Root in the guest sees every decrypted request, and Azure lets principals with
+ * rights on the VMs become root without a login (Run Command, VM extensions): they read plaintext
+ * in every mode.
+ */
+export const AZURE_GUEST_ROOT =
+  "principals who can run code as root in the confidential VMs (Run Command or VM extensions: Virtual Machine Contributor and above; an SSH key if one is configured): attestation proves the VM and its boot, not the container, so the guest OS is inside the trust boundary";
+
 /** Say in words who can see plaintext for a mode on a cloud. */
 export function plaintextExposure(cloud: Cloud, ingress: Pick<IngressSettings, "mode" | "backendProtocol">): PlaintextExposure {
   const active = { canInterpose: interposers(cloud), closedBy: RA_TLS_REMEDY };
+  const guest = cloud === "azure" ? [AZURE_GUEST_ROOT] : [];
   if (ingress.mode === "passthrough") {
     return {
-      seenBy: [],
+      seenBy: guest,
       ...active,
-      summary: "passthrough: TLS terminates inside the TEE; the load balancer and the host only ever carry ciphertext. That holds against passive observers only: the TLS key is not bound to the attestation, so an operator who interposes a terminator sees plaintext unless clients verify an attested key.",
+      summary: cloud === "azure"
+        ? "passthrough: TLS terminates inside the confidential VM; the load balancer only carries ciphertext. Inside the VM, root in the guest (Run Command, VM extensions) sees plaintext: Azure attestation covers the VM and its boot, not the container. The TLS key is not bound to the attestation either, so an operator who interposes a terminator sees plaintext unless clients verify an attested key."
+        : "passthrough: TLS terminates inside the TEE; the load balancer and the host only ever carry ciphertext. That holds against passive observers only: the TLS key is not bound to the attestation, so an operator who interposes a terminator sees plaintext unless clients verify an attested key.",
     };
   }
   const proxy = { aws: "the AWS Application Load Balancer", gcp: "Google's Application Load Balancer", azure: "the Azure Application Gateway" }[cloud];
   if (ingress.backendProtocol === "HTTPS") {
     return {
-      seenBy: [proxy],
+      seenBy: [proxy, ...guest],
       ...active,
-      summary: `terminate: client TLS ends at ${proxy}, which sees plaintext and re-encrypts to the TEE; the host sees only ciphertext.`,
+      summary: `terminate: client TLS ends at ${proxy}, which sees plaintext and re-encrypts to the TEE; the host sees only ciphertext.${cloud === "azure" ? " Inside the confidential VM, root in the guest sees plaintext too." : ""}`,
     };
   }
   const host = cloud === "aws" ? ["the parent EC2 instance (outside the enclave)"] : [];
-  const seenBy = [proxy, ...host, "anyone who can capture traffic on the load balancer -> host hop"];
+  const seenBy = [proxy, ...host, ...guest, "anyone who can capture traffic on the load balancer -> host hop"];
   return {
     seenBy,
     ...active,

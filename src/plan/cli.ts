@@ -76,13 +76,13 @@ async function planRepository(args: CliArgs): Promise<Plan> {
   const stackFile = readStackFile(args.projectDir, args.stack);
   // Validate first, so bad config is reported as such and never as a failure inside the program.
   const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
-  const { runOffline } = await import("./engine");
+  const { runOffline, placementOf } = await import("./engine");
   const { buildPlan } = await import("./report");
   const { declaredFleets } = await import("./fleets");
   const run = await runOffline({
     project: PROJECT,
     stack: args.stack,
-    ...(config.cloud === "aws" ? { region: config.aws.region } : { region: config.gcp.region, gcpProject: config.gcp.project }),
+    ...placementOf(config),
     config: toPulumiConfigMap(stackFile.values),
     // The repository's program, run from the project directory as `pulumi up` runs it.
     program: async () => {

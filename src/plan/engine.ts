@@ -1,3 +1,4 @@
+import type { StackConfig } from "../config/types";
 import type * as pulumi from "@pulumi/pulumi";
 import { RecordingMocks, type MockedResource } from "./mocks";
 
@@ -54,6 +55,8 @@ export async function runOffline(run: {
   region: string;
   /** GCP project the mocks put in ids and self links. */
   gcpProject?: string;
+  /** Azure subscription the mocks put in resource ids. */
+  azureSubscriptionId?: string;
   /** `namespace:key` -> value as Pulumi passes it (structured values JSON-encoded). */
   config: Record<string, string>;
   program: () => Promise<Record<string, unknown>>;
@@ -64,7 +67,7 @@ export async function runOffline(run: {
   sdk?: PulumiSdk;
 }): Promise<OfflineRun> {
   const pulumi = run.sdk ?? (await import("@pulumi/pulumi"));
-  const mocks = new RecordingMocks(run.region, run.gcpProject);
+  const mocks = new RecordingMocks(run.region, run.gcpProject, "", run.azureSubscriptionId);
   await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
   pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();
@@ -104,4 +107,16 @@ export async function runOffline(run: {
       return parent ? { ...r, ...opts, parent } : { ...r, ...opts };
     });
   return { resources, outputs: (outputs ?? {}) as Record<string, unknown>, components };
+}
+
+/** Where a validated stack runs, as the mocks need it: region, GCP project, Azure subscription. */
+export function placementOf(config: StackConfig): { region: string; gcpProject?: string; azureSubscriptionId?: string } {
+  switch (config.cloud) {
+    case "aws":
+      return { region: config.aws.region };
+    case "gcp":
+      return { region: config.gcp.region, gcpProject: config.gcp.project };
+    case "azure":
+      return { region: config.azure.location, azureSubscriptionId: config.azure.subscriptionId };
+  }
 }

@@ -2,16 +2,17 @@ import type { DeclaredComponent } from "./engine";
 import type { FleetInput } from "./report";
 
 /** The fleet components the plan reviews, by type token, and their cloud. */
-export const FLEET_TYPES: Readonly<Record<string, "aws" | "gcp">> = {
+export const FLEET_TYPES: Readonly<Record<string, "aws" | "gcp" | "azure">> = {
   "tee-prover:aws:NitroProofServer": "aws",
   "tee-prover:gcp:ConfidentialSpaceProofServer": "gcp",
+  "tee-prover:azure:ConfidentialProofServer": "azure",
 };
 
 /** A program that declared no fleet: nothing for the plan to review. */
 export class NoFleetError extends Error {
   constructor(resourceCount: number) {
     super(
-      `the program declared no NitroProofServer or ConfidentialSpaceProofServer (${resourceCount} other resources): the offline plan reviews proof-server fleets and has none to review. ` +
+      `the program declared no NitroProofServer, ConfidentialSpaceProofServer or AzureConfidentialProofServer (${resourceCount} other resources): the offline plan reviews proof-server fleets and has none to review. ` +
         "Construct one (see docs/offline-plan.md), or plan this program with `pulumi preview` instead.",
     );
     this.name = "NoFleetError";

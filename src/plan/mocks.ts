@@ -82,6 +82,7 @@ function awsComputed(region: string): Record<string, Computed> {
 }
 
 export const MOCK_GCP_PROJECT_NUMBER = "123456789012";
+export const MOCK_AZURE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 
 /** GCP resources: names as auto-naming makes them, self links and ids shaped like the real ones. */
 function gcpComputed(project: string): Computed {
@@ -132,6 +133,63 @@ function gcpComputed(project: string): Computed {
   };
 }
 
+/** ARM resource types of the azure-native tokens the components declare (for ids shaped like real ones). */
+const AZURE_ARM_TYPES: Readonly<Record<string, readonly [string, string]>> = {
+  "azure-native:compute:VirtualMachineScaleSet": ["Microsoft.Compute/virtualMachineScaleSets", "vmScaleSetName"],
+  "azure-native:compute:VirtualMachineScaleSetExtension": ["Microsoft.Compute/virtualMachineScaleSets/extensions", "vmssExtensionName"],
+  "azure-native:network:VirtualNetwork": ["Microsoft.Network/virtualNetworks", "virtualNetworkName"],
+  "azure-native:network:Subnet": ["Microsoft.Network/virtualNetworks/subnets", "subnetName"],
+  "azure-native:network:NetworkSecurityGroup": ["Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"],
+  "azure-native:network:NatGateway": ["Microsoft.Network/natGateways", "natGatewayName"],
+  "azure-native:network:PublicIPAddress": ["Microsoft.Network/publicIPAddresses", "publicIpAddressName"],
+  "azure-native:network:LoadBalancer": ["Microsoft.Network/loadBalancers", "loadBalancerName"],
+  "azure-native:network:ApplicationGateway": ["Microsoft.Network/applicationGateways", "applicationGatewayName"],
+  "azure-native:network:WebApplicationFirewallPolicy": ["Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies", "policyName"],
+  "azure-native:managedidentity:UserAssignedIdentity": ["Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"],
+  "azure-native:keyvault:Vault": ["Microsoft.KeyVault/vaults", "vaultName"],
+  "azure-native:keyvault:Key": ["Microsoft.KeyVault/vaults/keys", "keyName"],
+  "azure-native:authorization:RoleAssignment": ["Microsoft.Authorization/roleAssignments", "roleAssignmentName"],
+  "azure-native:operationalinsights:Workspace": ["Microsoft.OperationalInsights/workspaces", "workspaceName"],
+  "azure-native:monitor:ActionGroup": ["microsoft.insights/actionGroups", "actionGroupName"],
+  "azure-native:monitor:MetricAlert": ["microsoft.insights/metricAlerts", "ruleName"],
+};
+
+/**
+ * Azure resources: ARM ids under the mock subscription and the resource's group, names as given
+ * (or auto-named), principal and tenant ids for identities, a documentation address for public IPs.
+ */
+function azureComputed(subscriptionId: string): Computed {
+  return (name, inputs, seed) => {
+    const type = seed.slice(0, seed.indexOf("::"));
+    if (type === "azure-native:resources:ResourceGroup") {
+      const rg = str(inputs["resourceGroupName"]) ?? mockPhysicalName(name);
+      return { id: `/subscriptions/${subscriptionId}/resourceGroups/${rg}`, state: { name: rg } };
+    }
+    const [armType, nameKey] = AZURE_ARM_TYPES[type] ?? [`Mock.Provider/${type.split(":").pop() ?? "resources"}`, "name"];
+    const own = str(inputs[nameKey]) ?? mockPhysicalName(name);
+    const rg = str(inputs["resourceGroupName"]) ?? "mock-rg";
+    const parentName = str(inputs["vmScaleSetName"]) ?? str(inputs["virtualNetworkName"]) ?? str(inputs["vaultName"]) ?? "parent";
+    const segments = armType.split("/");
+    const path = segments.length === 3 ? `${segments[0]}/${segments[1]}/${parentName}/${segments[2]}/${own}` : `${armType}/${own}`;
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/${path}`;
+    const state: Record<string, unknown> = { name: own };
+    if (type === "azure-native:managedidentity:UserAssignedIdentity") Object.assign(state, { principalId: uuid(`${seed}/principal`), clientId: uuid(`${seed}/client`), tenantId: MOCK_AZURE_TENANT_ID });
+    if (type === "azure-native:network:PublicIPAddress") state["ipAddress"] = `203.0.113.${parseInt(hex(seed, 2), 16) % 250 + 1}`;
+    if (type === "azure-native:keyvault:Vault") state["properties"] = { ...(inputs["properties"] as Record<string, unknown> | undefined), vaultUri: `https://${own}.vault.azure.net/` };
+    if (type === "azure-native:keyvault:Key") Object.assign(state, { keyUri: `https://${parentName}.vault.azure.net/keys/${own}`, keyUriWithVersion: `https://${parentName}.vault.azure.net/keys/${own}/${hex(seed, 32)}` });
+    return { id, state };
+  };
+}
+
+export const MOCK_AZURE_TENANT_ID = "11111111-1111-1111-1111-111111111111";
+
+/** Canned answers for the Azure provider functions the components call. */
+function azureCalls(subscriptionId: string): Record<string, CallAnswer> {
+  return {
+    "azure-native:authorization:getClientConfig": () => ({ clientId: uuid("plan/client"), objectId: uuid("plan/object"), subscriptionId, tenantId: MOCK_AZURE_TENANT_ID }),
+  };
+}
+
 /**
  * @pulumi/random's RandomId as the provider fills it in: `byteLength` random bytes as hex, base64
  * (standard and URL-safe, unpadded) and decimal; its id is the URL-safe form. The bytes are a hash
@@ -176,15 +234,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   private readonly calls: Record<string, CallAnswer>;
 
   private readonly gcp: Computed;
+  private readonly azure: Computed;
 
   /**
    * @param deployment names a deployment: random resources draw other values for another one (a
    *   stack destroyed and deployed again). Empty for the offline plan, whose output must not vary.
    */
-  constructor(region: string, gcpProject = "example-project", private readonly deployment = "") {
+  constructor(region: string, gcpProject = "example-project", private readonly deployment = "", azureSubscriptionId = MOCK_AZURE_SUBSCRIPTION_ID) {
     this.computed = awsComputed(region);
-    this.calls = { ...awsCalls(region), ...GCP_CALLS };
+    this.calls = { ...awsCalls(region), ...GCP_CALLS, ...azureCalls(azureSubscriptionId) };
     this.gcp = gcpComputed(gcpProject);
+    this.azure = azureComputed(azureSubscriptionId);
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
@@ -196,7 +256,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, id, inputs, state: full });
       return { id, state: full };
     }
-    const compute = this.computed[args.type] ?? (args.type.startsWith("gcp:") ? this.gcp : undefined);
+    const compute = this.computed[args.type] ?? (args.type.startsWith("gcp:") ? this.gcp : args.type.startsWith("azure-native:") ? this.azure : undefined);
     const { id, state } = compute ? compute(args.name, inputs, seed) : { id: `${args.name}-${hex(seed, 8)}`, state: {} };
     const full = { ...inputs, ...state };
     this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, id, inputs, state: full });

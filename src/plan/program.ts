@@ -23,6 +23,7 @@ export async function planProgram(options: { programDir: string; stack: string }
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const values = stackFile.values;
   const gcpProject = str(values["gcp:project"]);
+  const azureSubscriptionId = str(values["azure-native:subscriptionId"]);
   const unregister = registerTypeScript(project.dir);
   const cwd = process.cwd();
   // A program that throws is caught here and reported after the run: thrown into the Pulumi
@@ -34,8 +35,9 @@ export async function planProgram(options: { programDir: string; stack: string }
       project: project.name,
       stack: options.stack,
       // Only the placeholder ids and ARNs the mocks invent depend on it.
-      region: str(values["aws:region"]) ?? str(values["gcp:region"]) ?? "us-east-1",
+      region: str(values["aws:region"]) ?? str(values["gcp:region"]) ?? str(values["azure-native:location"]) ?? "us-east-1",
       ...(gcpProject ? { gcpProject } : {}),
+      ...(azureSubscriptionId ? { azureSubscriptionId } : {}),
       config: toPulumiConfigMap(values),
       sdk,
       program: async () => {

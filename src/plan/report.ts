@@ -125,6 +125,27 @@ const KEY_PROPERTIES: Record<string, string[]> = {
   "gcp:compute/securityPolicy:SecurityPolicy": ["rules.0.rateLimitOptions.rateLimitThreshold.count", "rules.0.rateLimitOptions.enforceOnKey"],
   "gcp:compute/firewall:Firewall": ["sourceRanges", "allows"],
   "gcp:compute/routerNat:RouterNat": ["sourceSubnetworkIpRangesToNat", "subnetworks"],
+  "azure-native:compute:VirtualMachineScaleSet": [
+    "sku.name",
+    "orchestrationMode",
+    "zones",
+    "virtualMachineProfile.securityProfile.securityType",
+    "virtualMachineProfile.securityProfile.uefiSettings.secureBootEnabled",
+    "virtualMachineProfile.securityProfile.uefiSettings.vTpmEnabled",
+    "virtualMachineProfile.storageProfile.osDisk.managedDisk.securityProfile.securityEncryptionType",
+    "virtualMachineProfile.storageProfile.imageReference.offer",
+    "virtualMachineProfile.storageProfile.imageReference.sku",
+    "virtualMachineProfile.storageProfile.imageReference.version",
+    "virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication",
+    "virtualMachineProfile.scheduledEventsProfile.terminateNotificationProfile.notBeforeTimeout",
+    "upgradePolicy.mode",
+    "upgradePolicy.rollingUpgradePolicy.maxSurge",
+    "automaticRepairsPolicy.gracePeriod",
+  ],
+  "azure-native:network:LoadBalancer": ["sku.name", "loadBalancingRules.0.frontendPort", "loadBalancingRules.0.backendPort", "loadBalancingRules.0.idleTimeoutInMinutes", "loadBalancingRules.0.enableTcpReset", "probes.0.protocol", "probes.0.requestPath"],
+  "azure-native:network:ApplicationGateway": ["sku.name", "backendHttpSettingsCollection.0.protocol", "backendHttpSettingsCollection.0.requestTimeout", "backendHttpSettingsCollection.0.connectionDraining.drainTimeoutInSec", "probes.0.protocol", "probes.0.path", "sslPolicy.policyName"],
+  "azure-native:network:WebApplicationFirewallPolicy": ["policySettings.mode", "customRules.0.ruleType", "customRules.0.rateLimitThreshold", "customRules.0.rateLimitDuration"],
+  "azure-native:network:NetworkSecurityGroup": ["securityRules"],
 };
 
 function keySettings(resources: readonly PlannedResource[]): KeySetting[] {
@@ -196,6 +217,17 @@ function plaintextListeners(resources: readonly PlannedResource[]): PlaintextLis
       out.push({ resource: r.name, port: Number(r.inputs["portRange"]), action: redirectOnly ? "redirect to HTTPS only" : "FORWARDS REQUESTS", exposes: CLEARTEXT_EXPOSURE });
     }
   }
+  for (const r of resources) {
+    if (r.type !== "azure-native:network:ApplicationGateway") continue;
+    const listeners = (r.inputs["httpListeners"] as Array<{ name?: string; protocol?: string; frontendPort?: { id?: string } }> | undefined) ?? [];
+    const ports = (r.inputs["frontendPorts"] as Array<{ name?: string; port?: number }> | undefined) ?? [];
+    const rules = (r.inputs["requestRoutingRules"] as Array<{ httpListener?: { id?: string }; redirectConfiguration?: unknown }> | undefined) ?? [];
+    for (const l of listeners.filter((x) => x.protocol === "Http")) {
+      const port = ports.find((p) => l.frontendPort?.id?.endsWith(`/frontendPorts/${p.name}`))?.port ?? 80;
+      const rule = rules.find((x) => x.httpListener?.id?.endsWith(`/httpListeners/${l.name}`));
+      out.push({ resource: `${r.name}/${l.name}`, port, action: rule?.redirectConfiguration !== undefined ? "redirect to HTTPS only" : "FORWARDS REQUESTS", exposes: CLEARTEXT_EXPOSURE });
+    }
+  }
   return out.sort((a, b) => a.resource.localeCompare(b.resource));
 }
 
@@ -242,6 +274,36 @@ function gcpNotChecked(resources: readonly PlannedResource[]): string[] {
       "Cloud NAT: none created (gcp.network.cloudNat: false); the existing network's NAT must cover the instances' subnet, or they cannot fetch proving parameters. " +
         "Check: gcloud compute routers nats list --router=<router> --region=<region>.",
     );
+  }
+  return out;
+}
+
+/**
+ * Azure facts the mock runtime cannot know: whether the region and zones offer the confidential
+ * size (capacity and previews vary), whether an existing subnet has outbound access, and whether
+ * the gateway's identity may read the listener's certificate.
+ */
+function azureNotChecked(resources: readonly PlannedResource[]): string[] {
+  const out: string[] = [];
+  for (const vmss of resources.filter((r) => r.type === "azure-native:compute:VirtualMachineScaleSet")) {
+    const size = String(get(vmss.inputs, "sku.name"));
+    const zones = get(vmss.inputs, "zones");
+    out.push(
+      `${size} in ${String(vmss.inputs["location"])}${Array.isArray(zones) ? ` zones ${zones.join(", ")}` : ""} was not checked against availability: the offline plan cannot ask Azure. ` +
+        `Check: az vm list-skus --location ${String(vmss.inputs["location"])} --size ${size} --output table (and its restrictions per zone).`,
+    );
+  }
+  if (resources.some((r) => r.type === "azure-native:compute:VirtualMachineScaleSet" && get(r.inputs, "upgradePolicy.rollingUpgradePolicy.maxSurge") === true)) {
+    out.push(
+      "Rolling upgrades on a Flexible scale set, and MaxSurge, need subscription features registered (preview when this was written): " +
+        "az feature register --namespace Microsoft.Compute --name VMSSFlexRollingUpgrade (and MaxSurgeRollingUpgrade, ImageReferenceUpgradeForVmoVMs).",
+    );
+  }
+  if (resources.some((r) => r.type === "azure-native:compute:VirtualMachineScaleSet") && !resources.some((r) => r.type === "azure-native:network:NatGateway")) {
+    out.push("NAT gateway: none created (azure.network.natGateway: false); the existing hosts' subnet must have outbound access of its own, or the VMs cannot pull the image or the proving parameters (flexible scale sets have no default outbound access).");
+  }
+  if (resources.some((r) => r.type === "azure-native:network:ApplicationGateway")) {
+    out.push("The Application Gateway reads its listener certificate from Key Vault with its user-assigned identity: grant that identity (output gatewayIdentityPrincipalId) Key Vault Secrets User on the certificate's vault, or the gateway fails to provision.");
   }
   return out;
 }
@@ -313,11 +375,11 @@ function fleetFacts(fleet: Omit<FleetInput, "component">, resources: readonly Pl
     parentRolePins: parentRolePins(resources),
     workloadIdentityConditions: workloadIdentityConditions(resources),
     unobservableAlarms: review.unobservableAlarms.map((u) => ({ id: u.alarm.id, severity: u.alarm.severity, reason: u.reason })),
-    notChecked: gcpNotChecked(resources),
+    notChecked: [...gcpNotChecked(resources), ...azureNotChecked(resources)],
   };
 }
 
-const FLEET_TYPE_BY_CLOUD: Record<string, string> = { aws: "tee-prover:aws:NitroProofServer", gcp: "tee-prover:gcp:ConfidentialSpaceProofServer" };
+const FLEET_TYPE_BY_CLOUD: Record<string, string> = { aws: "tee-prover:aws:NitroProofServer", gcp: "tee-prover:gcp:ConfidentialSpaceProofServer", azure: "tee-prover:azure:ConfidentialProofServer" };
 
 export function buildPlan(input: SingleFleetInput): SingleFleetPlan;
 export function buildPlan(input: ProgramInput): Plan;

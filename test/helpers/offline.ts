@@ -3,7 +3,7 @@ import { readStackFile, toPulumiConfigMap } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import type { AwsStackConfig, StackConfig } from "../../src/config/types";
-import { runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
+import { placementOf, runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -17,6 +17,11 @@ export function stackValues(stack: string, overrides: Record<string, unknown> = 
 /** The AWS dev stack's config values, with overrides. */
 export function devValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return stackValues("dev", overrides);
+}
+
+/** The Azure dev stack's config values, with overrides. */
+export function azureDevValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return stackValues("dev-azure", overrides);
 }
 
 /** The GCP dev stack's config values, with overrides. */
@@ -36,7 +41,7 @@ export async function planStack(values: Record<string, unknown>, stack = "test")
   const run = await runOffline({
     project: PROJECT,
     stack,
-    ...(config.cloud === "aws" ? { region: config.aws.region } : { region: config.gcp.region, gcpProject: config.gcp.project }),
+    ...placementOf(config),
     config: toPulumiConfigMap(values),
     program: async () => {
       const { deployStack } = await import("../../stacks");

@@ -191,7 +191,7 @@ describe("failures", () => {
     const r = await runs.nope;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no Pulumi.nope.yaml");
-    expect(r.stderr).toContain("use one of: dev, dev-gcp");
+    expect(r.stderr).toContain("use one of: dev, dev-azure, dev-gcp");
   });
 
   test("usage errors exit 2; --diff is a declared seam, not silently ignored", async () => {

@@ -69,8 +69,12 @@ describe("declaredFleets: fleets by type token, facts by shape", () => {
     );
   });
 
+  it("an AzureConfidentialProofServer is a fleet of cloud azure", () => {
+    expect(declaredFleets([component("tee-prover:azure:ConfidentialProofServer", "z", { review })]).map((f) => [f.component.type, f.cloud])).toEqual([["tee-prover:azure:ConfidentialProofServer", "azure"]]);
+  });
+
   it("no fleet: the message says so and what to do", () => {
-    expect(new NoFleetError(3).message).toMatch(/^the program declared no NitroProofServer or ConfidentialSpaceProofServer \(3 other resources\)/);
+    expect(new NoFleetError(3).message).toMatch(/^the program declared no NitroProofServer, ConfidentialSpaceProofServer or AzureConfidentialProofServer \(3 other resources\)/);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
 import { buildPlan, renderText } from "../../src/plan/report";
 import type { ReviewOutput } from "../../src/plan/report";
-import { plaintextExposure, RA_TLS_REMEDY } from "../../src/ingress/model";
+import { AZURE_GUEST_ROOT, plaintextExposure, RA_TLS_REMEDY } from "../../src/ingress/model";
 
 // The plan's plaintext-listener lines, from hand-made resources (the CLI test covers a real stack).
 
@@ -68,12 +68,24 @@ describe("plaintextExposure: passive and active, per cloud and mode", () => {
   ] as const;
 
   it("passthrough hides plaintext from passive observers only, and says so", () => {
-    for (const cloud of ["aws", "gcp", "azure"] as const) {
+    for (const cloud of ["aws", "gcp"] as const) {
       const e = plaintextExposure(cloud, modes[0]);
       expect(e.seenBy).toEqual([]);
       expect(e.summary).toContain("against passive observers only");
       expect(e.canInterpose.length).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it("Azure: root in the guest sees plaintext in every mode, since attestation covers the VM and its boot, not the container", () => {
+    for (const m of modes) {
+      const e = plaintextExposure("azure", m);
+      expect(e.seenBy).toContain(AZURE_GUEST_ROOT);
+    }
+    expect(AZURE_GUEST_ROOT).toMatch(/Run Command or VM extensions.*attestation proves the VM and its boot, not the container/);
+    const passthrough = plaintextExposure("azure", modes[0]);
+    expect(passthrough.seenBy).toEqual([AZURE_GUEST_ROOT]);
+    expect(passthrough.summary).toContain("root in the guest (Run Command, VM extensions) sees plaintext");
+    expect(passthrough.summary).toContain("not the container");
   });
 
   it("every mode on every cloud names who can interpose and that RA-TLS closes it", () => {

@@ -1,0 +1,186 @@
+import type { ConfigProblem } from "./errors";
+import { resolveIngress, secretLikeEnv, sharedSettings, type ConfigSource, type IngressRules } from "./resolve";
+import { SECRET_PLACEHOLDER } from "./load";
+import { PROJECT, type RawAzureStackConfig } from "./schema";
+import type { AzureContainerRelease, AzureStackConfig, AzureTechnology } from "./types";
+
+// Cross-field checks of an Azure stack. Sources of every limit: docs/azure-facts.md.
+
+/** Azure's request-path limits (the provider types do not check them). */
+export const AZURE_LIMITS = {
+  /** Standard Load Balancer rule idle timeout: 4-100 minutes (load-balancer-tcp-idle-timeout). */
+  lbIdleTimeoutMinutes: { min: 4, max: 100 },
+  /** Application Gateway backend settings requestTimeout: 1-86400 s. */
+  appGatewayRequestTimeoutSeconds: { min: 1, max: 86400 },
+  /** Application Gateway connection draining drainTimeoutInSec: 1-3600 s. */
+  appGatewayDrainSeconds: { min: 1, max: 3600 },
+  /** Scale set terminate notification notBeforeTimeout: 5-15 minutes. */
+  terminateNotificationMinutes: { min: 5, max: 15 },
+} as const;
+
+export type AzureSizeVerdict =
+  | { readonly ok: true; readonly technology: AzureTechnology; readonly family: string; readonly vcpus: number }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * What an Azure VM size is: an AMD SEV-SNP or Intel TDX confidential VM size (DC/EC, optional i
+ * for isolated, a = AMD / e = Intel, optional d = local disk, s = premium storage, v5 or v6), an
+ * SGX enclave size (DCsv2, DCsv3, DCdsv3: application enclaves, not confidential VMs), or neither.
+ */
+export function azureConfidentialSize(vmSize: string): AzureSizeVerdict {
+  const cvm = /^Standard_(DC|EC)(\d+)(i?)(a|e)(d?)s_v([56])$/.exec(vmSize);
+  if (cvm) {
+    const [, series, vcpus, , vendor, disk, version] = cvm;
+    return { ok: true, technology: vendor === "a" ? "SEV_SNP" : "TDX", family: `${series}${vendor}${disk}sv${version}`, vcpus: Number(vcpus) };
+  }
+  if (/^Standard_DC\d+s(_v2)?$/.test(vmSize) || /^Standard_DC\d+d?s_v3$/.test(vmSize)) {
+    return { ok: false, reason: `${vmSize} is an Intel SGX size (DCsv2/DCsv3/DCdsv3): it runs application enclaves, not a confidential VM, and cannot boot with securityType ConfidentialVM` };
+  }
+  return { ok: false, reason: `${vmSize} is not a confidential VM size` };
+}
+
+const SIZE_EXAMPLES: Record<AzureTechnology, string> = {
+  SEV_SNP: "Standard_DC4as_v5 (DCasv5, ECasv5, DCadsv5, ECadsv5 or their v6)",
+  TDX: "Standard_DC4es_v5 (DCesv5, ECesv5, DCedsv5, ECedsv5 or their v6)",
+};
+
+function azureIngressRules(mode: "passthrough" | "terminate"): IngressRules {
+  const drainMax = AZURE_LIMITS.terminateNotificationMinutes.max * 60;
+  return {
+    requestTimeout:
+      mode === "passthrough"
+        ? { name: "Standard Load Balancer idle timeout", min: AZURE_LIMITS.lbIdleTimeoutMinutes.min * 60, max: AZURE_LIMITS.lbIdleTimeoutMinutes.max * 60 }
+        : { name: "Application Gateway request timeout", ...AZURE_LIMITS.appGatewayRequestTimeoutSeconds },
+    // Scale-in drains through the terminate notification, at most 15 minutes.
+    drain: { name: "scale set terminate notification (at most 15 minutes)", max: drainMax },
+    artifact: "image",
+    tlsFix: "pin an image that serves TLS (releases[].servesTls: true)",
+  };
+}
+
+/** RFC 1918 ranges: the only sources SSH may be admitted from. */
+function isPrivateCidr(cidr: string): boolean {
+  const [ip, bits] = cidr.split("/");
+  const o = (ip ?? "").split(".").map(Number);
+  const prefix = Number(bits);
+  if (o.length !== 4 || o.some((n) => !(n >= 0 && n <= 255))) return false;
+  if (o[0] === 10) return prefix >= 8;
+  if (o[0] === 172 && o[1]! >= 16 && o[1]! <= 31) return prefix >= 12;
+  if (o[0] === 192 && o[1] === 168) return prefix >= 16;
+  return false;
+}
+
+export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, problems: ConfigProblem[]): AzureStackConfig | undefined {
+  const location = source.values["azure-native:location"];
+  const subscriptionId = source.values["azure-native:subscriptionId"];
+  if (typeof location !== "string" || !/^[a-z][a-z0-9]{2,30}$/.test(location)) {
+    problems.push({ key: "azure-native:location", message: location === undefined ? "is required for cloud azure" : `"${String(location)}" is not an Azure region name`, fix: "pulumi config set azure-native:location eastus" });
+  }
+  if (typeof subscriptionId !== "string" || !/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/.test(subscriptionId)) {
+    problems.push({
+      key: "azure-native:subscriptionId",
+      message: subscriptionId === undefined ? "is required for cloud azure: it is part of the Key Vault name's hash (vault names are globally unique)" : `"${String(subscriptionId)}" is not a subscription id (a GUID)`,
+      fix: "pulumi config set azure-native:subscriptionId <subscription GUID>",
+    });
+  }
+  const azure = raw.azure;
+  const size = azureConfidentialSize(azure.vmSize);
+  if (!size.ok) {
+    problems.push({ key: "azure.vmSize", message: size.reason, fix: `use a confidential VM size of ${azure.technology}, e.g. ${SIZE_EXAMPLES[azure.technology]}` });
+  } else if (size.technology !== azure.technology) {
+    problems.push({
+      key: "azure.vmSize",
+      message: `${azure.vmSize} is a ${size.technology === "SEV_SNP" ? "AMD SEV-SNP" : "Intel TDX"} size (${size.family}), but azure.technology is ${azure.technology}; the attestation type the key release requires (sevsnpvm or tdxvm) would never match`,
+      fix: `use ${SIZE_EXAMPLES[azure.technology]}, or set azure.technology: ${size.technology}`,
+    });
+  }
+  const image = azure.image;
+  if (image.publisher !== "Canonical" || !/cvm$/.test(image.sku)) {
+    problems.push({
+      key: "azure.image",
+      message: `${image.publisher}:${image.offer}:${image.sku} is not a confidential (CVM) Ubuntu image; confidential VMs boot only images whose SKU is made for them (e.g. 22_04-lts-cvm)`,
+      fix: "remove azure.image (defaults to Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm), or use Canonical:ubuntu-24_04-lts:cvm",
+    });
+  }
+  if (raw.environment === "prod" && image.version === "latest") {
+    problems.push({
+      key: "azure.image.version",
+      message: "prod must boot an image version that config pins; latest changes under the scale set, so one fleet's VMs could boot different images and a scale-out could change the OS unreviewed",
+      fix: "pulumi config set --path azure.image.version <version> (az vm image list --publisher Canonical --offer <offer> --sku <sku> --all)",
+    });
+  }
+  if (azure.fleet.minSize > azure.fleet.maxSize) problems.push({ key: "azure.fleet", message: `needs minSize <= maxSize (got ${azure.fleet.minSize} > ${azure.fleet.maxSize})`, fix: "adjust azure.fleet" });
+  if (raw.environment === "prod" && azure.fleet.minSize < 2) {
+    problems.push({ key: "azure.fleet.minSize", message: "prod needs at least 2 VMs so one zone or one rollout never takes the service down", fix: "set azure.fleet.minSize: 2" });
+  }
+  if (new Set(azure.zones).size !== azure.zones.length) problems.push({ key: "azure.zones", message: "lists a zone twice", fix: "list each zone once" });
+  if (azure.ssh) {
+    azure.ssh.sourceCidrs.forEach((cidr, i) => {
+      if (!isPrivateCidr(cidr)) {
+        problems.push({
+          key: `azure.ssh.sourceCidrs[${i}]`,
+          message: `${cidr} is not a private (RFC 1918) range: SSH must never be reachable from the internet, since root in the guest is inside the attested trust boundary and can read released keys and every request`,
+          fix: "admit only a VPN or Azure Bastion range such as 10.0.0.0/24, or remove azure.ssh",
+        });
+      }
+    });
+  }
+
+  const releases: AzureContainerRelease[] = raw.releases.map((r) => ({ ...r, digest: r.image.slice(r.image.indexOf("@") + 1) }));
+  const versions = releases.map((r) => r.version);
+  const digests = releases.map((r) => r.digest);
+  if (new Set(versions).size !== versions.length || new Set(digests).size !== digests.length) {
+    problems.push({ key: "releases", message: "lists a release (version or image digest) twice", fix: "list each release once: the running one, then the next during a rotation" });
+  }
+  problems.push(...secretsInEnv(source, raw.proofServer.env));
+
+  const ingress = resolveIngress(raw, releases, azureIngressRules(raw.ingress.mode), problems);
+  if (ingress.mode === "terminate") {
+    if (!azure.certificate) {
+      problems.push({ key: "azure.certificate", message: "is required in terminate mode: the Application Gateway's HTTPS listener needs a certificate", fix: "pulumi config set --path azure.certificate.keyVaultSecretId https://<vault>.vault.azure.net/secrets/<name>" });
+    }
+    if (ingress.backendProtocol === "HTTPS" && !azure.backendTls) {
+      problems.push({
+        key: "azure.backendTls",
+        message: "is required in terminate mode with HTTPS to the VMs: Application Gateway v2 trusts a backend only through trustedRootCertificates and checks the host name in its certificate",
+        fix: "set azure.backendTls: {trustedRootCertificate: <root CA PEM>, hostName: <name in the server's certificate>}, or accept a plaintext hop (ingress.backendProtocol: HTTP with ingress.plaintextHop)",
+      });
+    }
+    if (azure.network.mode === "existing" && (!azure.network.appGatewaySubnetId || !azure.network.appGatewaySubnetCidr)) {
+      problems.push({ key: "azure.network.appGatewaySubnetId", message: "is required in terminate mode on an existing network, with azure.network.appGatewaySubnetCidr: the Application Gateway needs a dedicated subnet, and the hosts' NSG admits 6300 from its range only", fix: "set azure.network.appGatewaySubnetId and azure.network.appGatewaySubnetCidr" });
+    }
+  } else {
+    if (azure.certificate) problems.push({ key: "azure.certificate", message: "applies only to terminate mode; in passthrough TLS ends inside the VM", fix: "remove azure.certificate" });
+    if (azure.backendTls) problems.push({ key: "azure.backendTls", message: "applies only to terminate mode", fix: "remove azure.backendTls" });
+  }
+  if (!size.ok || typeof location !== "string" || typeof subscriptionId !== "string") return undefined;
+  const { adminPassword: _never, ...settings } = azure;
+  return {
+    cloud: "azure",
+    ...sharedSettings(raw, ingress),
+    releases,
+    azure: { ...settings, location, subscriptionId: subscriptionId.toLowerCase(), zones: [...azure.zones] },
+  };
+}
+
+/** proofServer.env reaches the container through custom data, readable in the guest and in Pulumi state. */
+function secretsInEnv(source: ConfigSource, env: Readonly<Record<string, string>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const where = "proofServer.env is written in plaintext to the scale set's custom data (Pulumi state, /var/lib/cloud on every VM)";
+  const fix = "remove it from proofServer.env: keys reach the VM only through Secure Key Release, to an attested confidential VM";
+  const secretKeys = source.secretKeys ?? [];
+  for (const [name, value] of Object.entries(env)) {
+    const key = `proofServer.env.${name}`;
+    if (value === SECRET_PLACEHOLDER || secretKeys.includes(`${PROJECT}:proofServer.env.${name}`)) {
+      problems.push({ key, message: `is a secure: value; ${where}, so a secret there is no secret`, fix });
+      continue;
+    }
+    const why = secretLikeEnv(name, value);
+    if (why) problems.push({ key, message: `looks like a secret (${why}); ${where}`, fix });
+  }
+  // `pulumi up` marks the whole proofServer key secret when any value in it is secure.
+  if (secretKeys.includes(`${PROJECT}:proofServer`) && Object.keys(env).length > 0 && problems.length === 0) {
+    problems.push({ key: "proofServer", message: `holds a secure: value; ${where}`, fix });
+  }
+  return problems;
+}

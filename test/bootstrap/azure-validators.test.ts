@@ -1,0 +1,99 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { AZURE_CUSTOM_DATA_MAX_BYTES, AZURE_PATHS, AZURE_UNIT_NAMES, encodeAzureCustomData, renderAzureCloudInit, type AzureBootstrapInput } from "../../src/bootstrap/azure";
+import { extractNitroArtifacts } from "../../src/bootstrap/nitro";
+import { requireTool, run, scratchDirs, systemdVerifyRoot, type RunResult } from "./helpers";
+
+// The Azure workload's custom data judged by the tools a VM would run it with; each validator also
+// gets a known-bad artifact, so the suite cannot pass because a harness never looked.
+
+const { scratch, track } = scratchDirs();
+const input: AzureBootstrapInput = {
+  image: `docker.io/midnightntwrk/proof-server@sha256:${"a".repeat(64)}`,
+  servesTls: true,
+  port: 6300,
+  env: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "4" },
+  drainSeconds: 630,
+  blockLoadBalancerProbes: true,
+};
+const rendered = renderAzureCloudInit(input);
+// The document shape is the shared cloud-config one: the Nitro extractor reads any of them.
+const artifacts = extractNitroArtifacts(rendered);
+
+function cloudInitSchema(document: string): RunResult {
+  requireTool("cloud-init", "cloud-init");
+  const file = join(scratch("cloud-init"), "user-data.yaml");
+  writeFileSync(file, document);
+  return run("cloud-init", ["schema", "--config-file", file]);
+}
+
+describe("cloud-init schema", () => {
+  it("accepts the rendered document", () => {
+    const result = cloudInitSchema(rendered);
+    expect(result.stdout + result.stderr).toMatch(/Valid cloud-config/);
+    expect(result.code).toBe(0);
+  });
+
+  it("catches a numeric file mode (negative control)", () => {
+    const bad = rendered.replace('permissions: "0600"', "permissions: 600");
+    expect(bad).not.toBe(rendered);
+    expect(cloudInitSchema(bad).code).not.toBe(0);
+  });
+});
+
+describe("shellcheck", () => {
+  it("finds nothing in the drain script", () => {
+    requireTool("shellcheck", "shellcheck");
+    const script = artifacts.scripts.find((s) => s.path === AZURE_PATHS.drainScript);
+    expect(script?.shell).toBe("bash");
+    const file = join(scratch("shellcheck"), "drain.sh");
+    writeFileSync(file, script!.content);
+    const result = run("shellcheck", ["--shell", "bash", "--severity", "style", "--format", "gcc", file]);
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("systemd-analyze verify", () => {
+  // podman and the drain script's tools are not on this machine: stubs stand in for them.
+  const stubs = ["/usr/bin/podman"].map((path) => ({ path, content: "#!/bin/sh\nexit 0\n", permissions: "0755" }));
+  function verify(files: typeof artifacts.files): string | undefined {
+    requireTool("systemd-analyze", "systemd");
+    const root = systemdVerifyRoot([...files, ...stubs], []);
+    track(root);
+    const result = run("systemd-analyze", ["verify", `--root=${root}`, AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain]);
+    return result.code === 0 && result.stdout === "" && result.stderr === "" ? undefined : `exit ${result.code}: ${result.stderr}${result.stdout}`;
+  }
+
+  it("accepts both units", () => {
+    expect(artifacts.units.map((u) => u.name)).toEqual([AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain]);
+    expect(verify(artifacts.files)).toBeUndefined();
+  });
+
+  it("catches an ignored directive (negative control)", () => {
+    const files = artifacts.files.map((f) => (f.path.endsWith(AZURE_UNIT_NAMES.server) ? { ...f, content: f.content.replace("Restart=always", "Restart=sometimes") } : f));
+    expect(verify(files)).toMatch(/sometimes/);
+  });
+});
+
+describe("what the VM runs", () => {
+  it("the container pinned by digest, on 6300, restarted always, with its parameters cache", () => {
+    const unit = artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.server)!.content;
+    expect(unit).toContain(`ExecStart=/usr/bin/podman run --rm --name tee-prover-proof-server --publish 6300:6300 --env-file /etc/tee-prover/proof-server.env --volume /var/lib/tee-prover/zk-params:/var/cache/midnight/zk-params ${input.image}\n`);
+    expect(unit).toContain("Restart=always\n");
+    expect(artifacts.files.find((f) => f.path === AZURE_PATHS.serverEnv)?.content).toBe("MIDNIGHT_PP=/var/cache/midnight/zk-params\nMIDNIGHT_PROOF_SERVER_NUM_WORKERS=4\n");
+    expect(artifacts.packages).toEqual(["podman", "jq"]);
+  });
+
+  it("refuses an image by tag and a multi-line env value", () => {
+    expect(() => renderAzureCloudInit({ ...input, image: "docker.io/midnightntwrk/proof-server:6.3.1" })).toThrow(/not pinned by digest/);
+    expect(() => renderAzureCloudInit({ ...input, env: { A: "x\nB=y" } })).toThrow(/single line/);
+  });
+
+  it("custom data is base64 within 64 KiB decoded; larger is refused", () => {
+    const encoded = encodeAzureCustomData(rendered);
+    expect(Buffer.from(encoded, "base64").toString("utf8")).toBe(rendered);
+    expect(() => encodeAzureCustomData("x".repeat(AZURE_CUSTOM_DATA_MAX_BYTES + 1))).toThrow(/limit is 65536/);
+  });
+});
