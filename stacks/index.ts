@@ -49,6 +49,9 @@ export interface AzureStackOutputs extends CommonOutputs {
   /** terminate: the gateway's identity, to grant Key Vault Secrets User on the certificate's vault. */
   readonly gatewayIdentityPrincipalId?: pulumi.Output<string>;
   readonly tenantId: pulumi.Output<string>;
+  /** The attestation-bound vault: wrap the hosts' secrets under its release key. */
+  readonly keyVaultUri: pulumi.Output<string>;
+  readonly releaseKeyName: pulumi.Output<string>;
   readonly review: AzureReviewFacts;
 }
 
@@ -95,6 +98,8 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
       identityPrincipalId: server.identityPrincipalId,
       ...(server.gatewayIdentityPrincipalId ? { gatewayIdentityPrincipalId: server.gatewayIdentityPrincipalId } : {}),
       tenantId: server.tenantId,
+      keyVaultUri: server.keyVaultUri,
+      releaseKeyName: server.releaseKeyName,
       review: server.review,
     };
   }

@@ -8,6 +8,8 @@ import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import type { AzureConfidentialProofServerArgs } from "./args";
 import { confidentialScaleSet } from "./fleet";
+import { attestedKey } from "./keyRelease";
+import { azureMonitoring } from "./monitoring";
 import { azureIngress } from "./ingress";
 import { azureFleetNetwork } from "./network";
 
@@ -45,6 +47,10 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
   /** terminate: principalId of the gateway's identity; grant it Key Vault Secrets User on the certificate's vault. */
   public readonly gatewayIdentityPrincipalId?: pulumi.Output<string>;
   public readonly tenantId: pulumi.Output<string>;
+  /** The attestation-bound vault (`https://<vault>.vault.azure.net/`): wrap the API key / TLS key for the hosts there. */
+  public readonly keyVaultUri: pulumi.Output<string>;
+  /** Name of the exportable key only an attested VM of this fleet can release (it changes with the pins). */
+  public readonly releaseKeyName: pulumi.Output<string>;
   public readonly review: AzureReviewFacts;
 
   /**
@@ -110,8 +116,34 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       tags,
     }, this);
 
-    // INTEGRATION(az-release): const released = attestedKey(name, { resourceGroupName, location: azure.location, tenantId: client.tenantId, releasePrincipalId: identity.principalId, technology: azure.technology, ...(azure.attestationAuthority ? { attestationAuthority: azure.attestationAuthority } : {}), administratorObjectIds: azure.administratorObjectIds, protect: prod, tags }, this);
-    // INTEGRATION(az-monitor): const monitoring = azureMonitoring(name, { resourceGroupName, location: azure.location, mode: args.ingress.mode, scaleSetId: fleet.scaleSet.id, loadBalancerId: ingress.frontId, metricNamespace: `TeeProver/${name}`, alarms: args.alarms, jobTimeoutSeconds: args.proofServer.jobTimeoutSeconds, tags }, this);
+    // Secrets bound to attestation: a key only a compliant, non-debug CVM of this technology, holding
+    // the fleet's identity, can release (docs/azure-key-release.md).
+    const released = attestedKey(name, {
+      resourceGroupName,
+      location: azure.location,
+      tenantId: client.tenantId,
+      releasePrincipalId: identity.principalId,
+      technology: azure.technology,
+      ...(azure.attestationAuthority ? { attestationAuthority: azure.attestationAuthority } : {}),
+      administratorObjectIds: azure.administratorObjectIds,
+      protect: prod,
+      tags,
+    }, this);
+    const monitoring = azureMonitoring(name, {
+      resourceGroupName,
+      location: azure.location,
+      mode: args.ingress.mode,
+      scaleSetId: fleet.scaleSet.id,
+      loadBalancerId: ingress.frontId,
+      metricNamespace: `TeeProver/${name}`,
+      alarms: args.alarms,
+      jobTimeoutSeconds: args.proofServer.jobTimeoutSeconds,
+      // The same per-environment retention as the AWS host logs, within a workspace's 30-730 days.
+      logRetentionDays: { dev: 30, staging: 90, prod: 365 }[args.environment],
+      // Release-policy changes through the vault's data plane never reach the Activity Log.
+      keyVaultId: released.vault.id,
+      tags,
+    }, this);
 
     this.endpoint = ingress.endpoint;
     this.ipAddress = ingress.publicIp.ipAddress.apply((ip) => ip ?? "");
@@ -122,6 +154,8 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
     this.identityPrincipalId = identity.principalId;
     if (gatewayIdentity) this.gatewayIdentityPrincipalId = gatewayIdentity.principalId;
     this.tenantId = client.tenantId;
+    this.keyVaultUri = released.vaultUri;
+    this.releaseKeyName = released.keyName;
     this.review = {
       environment: args.environment,
       ingressMode: args.ingress.mode,
@@ -131,8 +165,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       imageDigests: Object.fromEntries(args.releases.map((r) => [r.version, r.digest])),
       technology: azure.technology,
       attestationScope: AZURE_ATTESTATION_SCOPE,
-      // Filled by azureMonitoring once integrated (monitoring.unobservable).
-      unobservableAlarms: [],
+      unobservableAlarms: monitoring.unobservable,
     };
     this.registerOutputs({
       endpoint: this.endpoint,
@@ -142,6 +175,8 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       loadBalancerId: this.loadBalancerId,
       identityPrincipalId: this.identityPrincipalId,
       tenantId: this.tenantId,
+      keyVaultUri: this.keyVaultUri,
+      releaseKeyName: this.releaseKeyName,
     });
   }
 }

@@ -197,3 +197,32 @@ describe("stack outputs", () => {
     expect(outputs["review"]).toMatchObject({ technology: "SEV_SNP", attestationScope: expect.stringContaining("not the container") });
   });
 });
+
+describe("the component wires Secure Key Release and the alarm catalogue", () => {
+  test("the fleet's identity, and only it, may release the key; its policy admits this fleet's SEV-SNP VMs", async () => {
+    const { decodeReleasePolicyData } = await import("../../src/attestation/azure-release-policy");
+    const { evaluateReleasePolicy } = await import("../helpers/azure-release-policy-eval");
+    const { sevSnpToken, tdxToken } = await import("../helpers/azure-maa-tokens");
+    const identity = named(resources, "azure-native:managedidentity:UserAssignedIdentity", "prover-dev-azure-id");
+    const vault = one(resources, "azure-native:keyvault:Vault");
+    const policies = prop<Array<{ objectId: string; permissions: { keys?: string[] } }>>(vault, "properties.accessPolicies");
+    expect(policies.filter((p) => (p.permissions.keys ?? []).includes("release")).map((p) => p.objectId)).toEqual([identity.state["principalId"]]);
+    const key = one(resources, "azure-native:keyvault:Key");
+    expect(prop(key, "properties.attributes.exportable")).toBe(true);
+    const policy = decodeReleasePolicyData(prop<string>(key, "properties.releasePolicy.data"));
+    const authority = (policy as { anyOf: Array<{ authority: string }> }).anyOf[0]!.authority;
+    expect(authority).toBe("https://sharedeus.eus.attest.azure.net");
+    expect(evaluateReleasePolicy(policy, sevSnpToken(authority))).toEqual({ released: true, reasons: [] });
+    expect(evaluateReleasePolicy(policy, tdxToken(authority)).released).toBe(false);
+    expect(prop(key, "keyName")).toMatch(/^prover-dev-azure-release-[0-9a-f]+$/);
+  });
+
+  test("monitoring: one action group per severity, key changes watched, unobservable alarms stated", () => {
+    expect(ofType(resources, "azure-native:monitor:ActionGroup").map((g) => g.name).sort()).toEqual(["prover-dev-azure-p0", "prover-dev-azure-p1", "prover-dev-azure-p2", "prover-dev-azure-p3"]);
+    const keyDiag = named(resources, "azure-native:monitor:DiagnosticSetting", "prover-dev-azure-diag-keyvault");
+    expect(prop(keyDiag, "resourceUri")).toBe(one(resources, "azure-native:keyvault:Vault").id);
+    const review = outputs["review"] as { unobservableAlarms: Array<{ alarm: { id: string }; reason: string }> };
+    expect(review.unobservableAlarms.map((a) => a.alarm.id)).toEqual(["tee-down", "tls-cert-expiring"]);
+    for (const alarm of review.unobservableAlarms) expect(alarm.reason.length).toBeGreaterThan(20);
+  });
+});
