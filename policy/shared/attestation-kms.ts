@@ -7,9 +7,9 @@
  * KMS fills `kms:RecipientAttestation:PCR<n>` / `ImageSha384` from the enclave's signed attestation
  * document, and only when the request carries one (the `Recipient` parameter); a request without
  * it has no such keys, which is why `...IfExists` lets it through
- * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-nitro-enclaves.html). A debug
- * enclave's document carries all-zero PCRs
- * (https://docs.aws.amazon.com/enclaves/latest/user/set-up-attestation.html#pcr-zero).
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-nitro-enclave.html, which also
+ * lists the operations they guard). A debug enclave's document carries all-zero PCRs
+ * (https://docs.aws.amazon.com/enclaves/latest/user/cmd-nitro-run-enclave.html, `--debug-mode`).
  * A grant is a second authorisation path whose grantee is not bound by the key policy's
  * conditions (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html), and a key policy
  * statement for the account root lets IAM identity policies grant the key
@@ -18,9 +18,7 @@
 import { runSimulation, type SimulationIdentityPolicy } from "@cloud-copilot/iam-simulate";
 
 /** Actions that return plaintext or re-wrap it: the ones an attestation condition must guard. */
-export const ATTESTED_KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:ReEncryptFrom"] as const;
-/** Actions that need no attestation document yet yield plaintext or a second path to it. */
-export const BYPASS_KMS_ACTIONS = ["kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"] as const;
+export const ATTESTED_KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:DeriveSharedSecret", "kms:ReEncryptFrom"] as const;
 
 export const SHA384_HEX = /^[0-9a-fA-F]{96}$/;
 export const ALL_ZERO_SHA384 = "0".repeat(96);

@@ -128,7 +128,7 @@ describe("aws-kms-key-require-attested-decrypt", () => {
       s.push({ Sid: "EnableIAMUserPermissions", Effect: "Allow", Principal: { AWS: ROOT }, Action: "kms:*", Resource: "*" });
     });
     expect(await messages(root)).toEqual([
-      "key policy lets any principal of account 123456789012 with an IAM policy for it kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyPair, kms:ReEncryptFrom, kms:CreateGrant without attestation (a '*' or root principal)",
+      "key policy lets any principal of account 123456789012 with an IAM policy for it kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyPair, kms:DeriveSharedSecret, kms:ReEncryptFrom, kms:CreateGrant without attestation (a '*' or root principal)",
     ]);
   });
 
