@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { awsKmsKeyRequireAttestedDecrypt } from "../../../policy/attestation/rules/aws-kms-key-require-attested-decrypt";
+import { buildNitroKmsKeyPolicy } from "../../../src/attestation/aws-kms-policy";
 import { runResourcePolicy, type OfflineResource } from "../../../src/policy/evaluate";
 import { devResource, offline } from "./fixtures";
 
@@ -170,5 +171,36 @@ describe("aws-kms-key-require-attested-decrypt", () => {
     const logs = offline(KEY, "logs", { tags: { purpose: "logs" } });
     expect(await runResourcePolicy(awsKmsKeyRequireAttestedDecrypt, logs, { ...DEFAULTS, exemptKeyTags: { purpose: "logs" } })).toEqual({ kind: "notApplicable", reason: "exempt by tag purpose" });
     expect((await runResourcePolicy(awsKmsKeyRequireAttestedDecrypt, offline("aws:kms/alias:Alias", "a", {}), DEFAULTS)).kind).toBe("notApplicable");
+  });
+
+  it("judges a rotation policy (two releases, as buildNitroKmsKeyPolicy writes it) against the accepted releases", async () => {
+    const pin = (expected: string) => ({ expected, warnOnly: false });
+    const V640 = { version: "v6.4.0", pcrs: { "0": "ab".repeat(48), "1": "cd".repeat(48), "2": "ef".repeat(48) } };
+    const policy = buildNitroKmsKeyPolicy({
+      partition: "aws",
+      accountId: "123456789012",
+      hostRoleArn: HOST,
+      keyAdministratorArns: ["arn:aws:iam::123456789012:role/PLACEHOLDER-pulumi-deployer"],
+      releases: [V631, V640].map((r) => ({ version: r.version, pcrs: { 0: pin(r.pcrs["0"]), 1: pin(r.pcrs["1"]), 2: pin(r.pcrs["2"]) } })),
+      pinParentRole: true,
+    });
+    const rotating = offline(KEY, "rotating", { policy: JSON.stringify(policy) });
+    expect(await messages(rotating, { ...DEFAULTS, acceptedReleases: [V631, V640] })).toEqual([]);
+    // v6.4.0 withdrawn from the accepted set while the key still admits it.
+    expect(await messages(rotating, { ...DEFAULTS, acceptedReleases: [V631] })).toEqual([`key policy statement AllowEnclaveDecryptV640 allows kms:Decrypt to ${HOST} for measurements of no accepted release`]);
+  });
+
+  it("sees through NotAction and account-id principals, which string matching on Action / root ARNs misses", async () => {
+    const notAction = devKey((s) => {
+      s.push({ Sid: "HostEverythingButEncrypt", Effect: "Allow", Principal: { AWS: HOST }, NotAction: "kms:Encrypt", Resource: "*" } as unknown as Statement);
+    });
+    expect(await messages(notAction)).toEqual([
+      `key policy allows kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyPair, kms:DeriveSharedSecret, kms:ReEncryptFrom to ${HOST} without an attestation document`,
+      `key policy allows kms:CreateGrant to ${HOST}: a grant lets its grantee decrypt without the attestation condition`,
+    ]);
+    const accountId = devKey((s) => {
+      s.push({ Sid: "Account", Effect: "Allow", Principal: { AWS: "123456789012" }, Action: "kms:Decrypt", Resource: "*" });
+    });
+    expect(await messages(accountId)).toEqual(["key policy lets any principal of account 123456789012 with an IAM policy for it kms:Decrypt without attestation (a '*' or root principal)"]);
   });
 });
