@@ -1,5 +1,5 @@
-import { InstanceTemplate } from "@pulumi/gcp/compute";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { InstanceTemplate, RegionInstanceTemplate } from "@pulumi/gcp/compute";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { acceptedImageDigestsSchema } from "../../shared/attestation-gcp";
 
 // Why: the debug Confidential Space image runs SSH with root for the operator and keeps the VM up
@@ -8,13 +8,17 @@ import { acceptedImageDigestsSchema } from "../../shared/attestation-gcp";
 // family with a digest-pinned container is the workload the attestation vouches for.
 export const gcpComputeInstanceTemplateRequireProductionConfidentialSpace: ResourceValidationPolicy = {
   name: "gcp-compute-instance-template-require-production-confidential-space",
-  description: "A Confidential Space instance template (tee-image-reference metadata) boots the production confidential-space image family, never confidential-space-debug, and references the container by a pinned sha256 digest.",
+  description: "A Confidential Space instance template, global or regional (tee-image-reference metadata), boots the production confidential-space image family, never confidential-space-debug, and references the container by a pinned sha256 digest.",
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Boot from projects/confidential-space-images/global/images/family/confidential-space (not confidential-space-debug), and set tee-image-reference to <repository>@sha256:<digest> with a digest listed in `acceptedImageDigests`.",
   configSchema: { properties: { acceptedImageDigests: acceptedImageDigestsSchema } },
-  validateResource: validateResourceOfType(InstanceTemplate, (template, args, report) => {
+  // One validation for both template types (global and regional share the disks/metadata shape):
+  // an array of per-type validations would report notApplicable from the one that does not match.
+  validateResource: (args, report) => {
+    const template = args.asType(InstanceTemplate) ?? args.asType(RegionInstanceTemplate);
+    if (template === undefined) return args.notApplicable("not a compute instance template or region instance template");
     const reference: unknown = template.metadata?.["tee-image-reference"];
     if (reference === undefined) args.notApplicable("no tee-image-reference metadata: not a Confidential Space template");
     const accepted = args.getConfig<{ acceptedImageDigests?: string[] }>().acceptedImageDigests ?? [];
@@ -30,5 +34,5 @@ export const gcpComputeInstanceTemplateRequireProductionConfidentialSpace: Resou
     const digest = typeof reference === "string" ? /@(sha256:[0-9a-f]{64})$/.exec(reference)?.[1] : undefined;
     if (digest === undefined) report(`tee-image-reference ${JSON.stringify(reference)} is not pinned by digest: use <repository>@sha256:<64 hex>`);
     else if (accepted.length > 0 && !accepted.includes(digest)) report(`tee-image-reference pins ${digest}, which is not an accepted digest (${accepted.join(", ")})`);
-  }),
+  },
 };

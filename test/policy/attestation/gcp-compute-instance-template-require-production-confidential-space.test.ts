@@ -43,4 +43,12 @@ describe("gcp-compute-instance-template-require-production-confidential-space", 
   it("ignores templates that are not Confidential Space", async () => {
     expect(await run(offline(TPL, "web", { metadata: { "startup-script": "echo hi" } }))).toEqual(["notApplicable: no tee-image-reference metadata: not a Confidential Space template"]);
   });
+
+  it("judges regional templates alike", async () => {
+    const regional = { ...devResource(TPL), type: "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate" };
+    expect(await run(regional)).toEqual([]);
+    const debug = { ...regional, props: { ...regional.props, disks: [{ boot: true, sourceImage: "projects/confidential-space-images/global/images/family/confidential-space-debug" }] } };
+    expect(await run(debug)).toEqual(["Confidential Space template boots the debug image projects/confidential-space-images/global/images/family/confidential-space-debug: the operator gets SSH and root on the VM running the workload"]);
+    expect(await run(offline("gcp:compute/instance:Instance", "vm", {}))).toEqual(["notApplicable: not a compute instance template or region instance template"]);
+  });
 });
