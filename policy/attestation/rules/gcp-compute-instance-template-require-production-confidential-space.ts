@@ -15,7 +15,8 @@ export const gcpComputeInstanceTemplateRequireProductionConfidentialSpace: Resou
     "Boot from projects/confidential-space-images/global/images/family/confidential-space (not confidential-space-debug), and set tee-image-reference to <repository>@sha256:<digest> with a digest listed in `acceptedImageDigests`.",
   configSchema: { properties: { acceptedImageDigests: acceptedImageDigestsSchema } },
   // One validation for both template types (global and regional share the disks/metadata shape):
-  // an array of per-type validations would report notApplicable from the one that does not match.
+  // with an array of per-type validations the engine would also list the policy as notApplicable
+  // (from the half that does not match) beside its verdict, and src/policy/evaluate.ts stops at it.
   validateResource: (args, report) => {
     const template = args.asType(InstanceTemplate) ?? args.asType(RegionInstanceTemplate);
     if (template === undefined) return args.notApplicable("not a compute instance template or region instance template");
