@@ -23,7 +23,7 @@
  * (Azure/confidential-computing-cvm-guest-attestation, cvm-securekey-release-app/README.md).
  *
  * Pure: no Pulumi here, so the builder is tested by evaluating it against token claims
- * (test/helpers/azure-release-policy-eval.ts).
+ * (src/attestation/azure-release-policy-eval.ts).
  */
 import { createHash } from "node:crypto";
 

@@ -1,10 +1,10 @@
 /**
- * The Secure Key Release policy evaluator (test/helpers/azure-release-policy-eval.ts) on hand-written
+ * The Secure Key Release policy evaluator (src/attestation/azure-release-policy-eval.ts) on hand-written
  * policies: every rule of the grammar it models, so that the builder's tests, which rely on it,
  * mean what they say.
  */
 import { describe, expect, it } from "vitest";
-import { ReleasePolicySyntaxError, evaluateReleasePolicy } from "../helpers/azure-release-policy-eval";
+import { ReleasePolicySyntaxError, evaluateReleasePolicy } from "../../src/attestation/azure-release-policy-eval";
 import { sevSnpToken, withTee } from "../helpers/azure-maa-tokens";
 
 const AUTH = "https://sharedwus.wus.attest.azure.net";

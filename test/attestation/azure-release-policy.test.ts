@@ -1,5 +1,5 @@
 /**
- * The fleet key's Secure Key Release policy, checked by evaluating it (test/helpers/
+ * The fleet key's Secure Key Release policy, checked by evaluating it (src/attestation/
  * azure-release-policy-eval.ts) against MAA guest-token claims (test/helpers/azure-maa-tokens.ts),
  * never by comparing strings.
  *
@@ -21,7 +21,7 @@ import {
   sharedAttestationAuthority,
   type AzureCvmTechnology,
 } from "../../src/attestation/azure-release-policy";
-import { evaluateReleasePolicy, type ReleaseVerdict } from "../helpers/azure-release-policy-eval";
+import { evaluateReleasePolicy, type ReleaseVerdict } from "../../src/attestation/azure-release-policy-eval";
 import { sevSnpToken, tdxToken, withTee, type Claims } from "../helpers/azure-maa-tokens";
 
 const AUTH = "https://sharedweu.weu.attest.azure.net";

@@ -18,7 +18,7 @@ import {
   type KeyReleaseInputs,
 } from "../../components/azure/keyRelease";
 import { buildAzureReleasePolicy, decodeReleasePolicyData } from "../../src/attestation/azure-release-policy";
-import { evaluateReleasePolicy } from "../helpers/azure-release-policy-eval";
+import { evaluateReleasePolicy } from "../../src/attestation/azure-release-policy-eval";
 import { sevSnpToken, tdxToken } from "../helpers/azure-maa-tokens";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

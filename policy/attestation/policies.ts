@@ -1,0 +1,21 @@
+/**
+ * The attestation pack's rules (issue 16, pack 1). index.ts hands this array to `new PolicyPack`.
+ * All mandatory except aws-kms-key-report-warn-only-pcrs: a policy has one enforcement level, so
+ * the warnOnly PCRs are reported by that separate advisory rule.
+ */
+import type { Policies } from "@pulumi/policy";
+import { awsEc2LaunchTemplateDisallowDebugEnclave } from "./rules/aws-ec2-launch-template-disallow-debug-enclave";
+import { awsKmsKeyReportWarnOnlyPcrs } from "./rules/aws-kms-key-report-warn-only-pcrs";
+import { awsKmsKeyRequireAttestedDecrypt } from "./rules/aws-kms-key-require-attested-decrypt";
+import { azureKeyvaultKeyRequireAttestedRelease } from "./rules/azure-keyvault-key-require-attested-release";
+import { gcpComputeInstanceTemplateRequireProductionConfidentialSpace } from "./rules/gcp-compute-instance-template-require-production-confidential-space";
+import { gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition } from "./rules/gcp-iam-workload-identity-pool-provider-require-attested-condition";
+
+export const attestationPolicies: Policies = [
+  awsKmsKeyRequireAttestedDecrypt,
+  awsKmsKeyReportWarnOnlyPcrs,
+  awsEc2LaunchTemplateDisallowDebugEnclave,
+  gcpComputeInstanceTemplateRequireProductionConfidentialSpace,
+  gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition,
+  azureKeyvaultKeyRequireAttestedRelease,
+];
