@@ -64,7 +64,9 @@ const throwNotApplicable = (reason?: string): never => {
  */
 export function runResourcePolicy(policy: ResourceValidationPolicy, resource: OfflineResource, config: Record<string, unknown> = {}, stackTags: ReadonlyMap<string, string> = new Map()): Promise<PolicyOutcome> {
   const given = policy.validateResource;
-  const validations = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  // A remediation-only policy: the analyzer reports it not applicable.
+  if (given === undefined) return Promise.resolve({ kind: "notApplicable", reason: "Policy does not implement validateResource" });
+  const validations = Array.isArray(given) ? given : [given];
   const args: ResourceValidationArgs = {
     type: resource.type,
     props: resource.props,
@@ -78,9 +80,22 @@ export function runResourcePolicy(policy: ResourceValidationPolicy, resource: Of
     getConfig: <T extends object>() => config as T,
     notApplicable: throwNotApplicable,
   };
-  return outcome(async (report) => {
-    for (const validate of validations) await validate(args, report);
-  });
+  return (async (): Promise<PolicyOutcome> => {
+    // Like the analyzer, each validation runs on its own: one that marks itself not applicable
+    // does not stop the others, whose violations still count.
+    const violations: { message: string; urn?: string }[] = [];
+    const reasons: (string | undefined)[] = [];
+    for (const validate of validations) {
+      const result = await outcome((report) => validate(args, report));
+      if (result.kind === "notApplicable") reasons.push(result.reason);
+      else violations.push(...result.violations);
+    }
+    if (violations.length === 0 && reasons.length === validations.length) {
+      const reason = reasons[0];
+      return reason === undefined ? { kind: "notApplicable" } : { kind: "notApplicable", reason };
+    }
+    return { kind: "violations", violations };
+  })();
 }
 
 /** The stack's resources as policies see them: parents and dependencies linked as objects. */

@@ -55,3 +55,17 @@ describe("runStackPolicy", () => {
     expect(await runStackPolicy(policy, [sg, { ...key, parent: undefined }])).toEqual({ kind: "violations", violations: [{ message: "not linked", urn: key.urn }] });
   });
 });
+
+describe("validation arrays, as the analyzer runs them", () => {
+  it("a validation that is not applicable does not stop the next one; all not applicable is not applicable", async () => {
+    const both: ResourceValidationPolicy = {
+      name: "two-validations",
+      description: "x",
+      validateResource: [(args) => args.notApplicable("first does not apply"), (_args, report) => report("second found it")],
+    };
+    expect(await runResourcePolicy(both, sg)).toEqual({ kind: "violations", violations: [{ message: "second found it" }] });
+    const neither: ResourceValidationPolicy = { name: "none", description: "x", validateResource: [(args) => args.notApplicable("a"), (args) => args.notApplicable("b")] };
+    expect(await runResourcePolicy(neither, sg)).toEqual({ kind: "notApplicable", reason: "a" });
+    expect(await runResourcePolicy({ name: "remediation-only", description: "x", remediateResource: () => undefined }, sg)).toEqual({ kind: "notApplicable", reason: "Policy does not implement validateResource" });
+  });
+});
