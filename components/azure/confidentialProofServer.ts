@@ -7,6 +7,7 @@ import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import type { AzureConfidentialProofServerArgs } from "./args";
+import { azureAgentAccess, azureMetricNamespace } from "./agent";
 import { confidentialScaleSet } from "./fleet";
 import { azureIngress } from "./ingress";
 import { azureFleetNetwork } from "./network";
@@ -106,9 +107,14 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       hostsSubnetId: net.hostsSubnetId,
       hostsNsgId: net.hostsNsg.id,
       identityId: identity.id,
+      identityClientId: identity.clientId,
+      metricNamespace: azureMetricNamespace(name),
       ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
       tags,
     }, this);
+
+    // Host agent (az-agent): the VMs' identity may post custom metrics against its scale set.
+    azureAgentAccess(name, { scaleSetId: fleet.scaleSet.id, identityPrincipalId: identity.principalId }, this);
 
     // INTEGRATION(az-release): const released = attestedKey(name, { resourceGroupName, location: azure.location, tenantId: client.tenantId, releasePrincipalId: identity.principalId, technology: azure.technology, ...(azure.attestationAuthority ? { attestationAuthority: azure.attestationAuthority } : {}), administratorObjectIds: azure.administratorObjectIds, protect: prod, tags }, this);
     // INTEGRATION(az-monitor): const monitoring = azureMonitoring(name, { resourceGroupName, location: azure.location, mode: args.ingress.mode, scaleSetId: fleet.scaleSet.id, loadBalancerId: ingress.frontId, metricNamespace: `TeeProver/${name}`, alarms: args.alarms, jobTimeoutSeconds: args.proofServer.jobTimeoutSeconds, tags }, this);
