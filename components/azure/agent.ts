@@ -42,7 +42,8 @@ export function azureAgentAccess(name: string, inputs: AzureAgentAccessInputs, p
     principalId: inputs.identityPrincipalId,
     // A just-created identity may not have replicated yet; with the type given, ARM does not look the
     // principal up and the assignment does not fail with PrincipalNotFound:
-    // https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template#new-service-principal
+    // https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template#new-service-principal,
+    // Azure/AgentBaker#8251 (the same race with a new managed identity, fixed this way).
     principalType: "ServicePrincipal",
     description: `tee-prover ${name}: the host agent posts custom metrics against its scale set`,
   }, { parent });
