@@ -68,7 +68,10 @@ describe("HTTPS to the VMs", () => {
 
 describe("existing resource group and subnets", () => {
   test("everything goes into the named group; the gateway's ids are built under it", () => {
-    for (const r of resources.filter((x) => x.type.startsWith("azure-native:") && x.type !== "azure-native:monitor:AutoscaleSetting")) expect(r.inputs["resourceGroupName"], r.name).toBe("provers-staging");
+    // A role assignment has no group of its own: it lives at its scope, the scale set in the group.
+    const scoped = ["azure-native:monitor:AutoscaleSetting", "azure-native:authorization:RoleAssignment"];
+    for (const r of resources.filter((x) => x.type.startsWith("azure-native:") && !scoped.includes(x.type))) expect(r.inputs["resourceGroupName"], r.name).toBe("provers-staging");
+    expect(String(prop(one(resources, "azure-native:authorization:RoleAssignment"), "scope"))).toMatch(new RegExp(`^/subscriptions/${SUB}/resourceGroups/provers-staging/providers/Microsoft.Compute/virtualMachineScaleSets/`));
     expect(ofType(resources, "azure-native:resources:ResourceGroup")).toHaveLength(0);
     expect(String(prop(gw(), "httpListeners.0.frontendPort.id"))).toBe(`/subscriptions/${SUB}/resourceGroups/provers-staging/providers/Microsoft.Network/applicationGateways/prover-staging-azure-agw/frontendPorts/https`);
   });
