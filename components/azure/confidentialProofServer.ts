@@ -7,6 +7,7 @@ import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import type { AzureConfidentialProofServerArgs } from "./args";
+import { azureAgentAccess, azureMetricNamespace } from "./agent";
 import { confidentialScaleSet } from "./fleet";
 import { attestedKey } from "./keyRelease";
 import { azureMonitoring } from "./monitoring";
@@ -112,9 +113,14 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       hostsSubnetId: net.hostsSubnetId,
       hostsNsgId: net.hostsNsg.id,
       identityId: identity.id,
+      identityClientId: identity.clientId,
+      metricNamespace: azureMetricNamespace(name),
       ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
       tags,
     }, this);
+
+    // Host agent (az-agent): the VMs' identity may post custom metrics against its scale set.
+    azureAgentAccess(name, { scaleSetId: fleet.scaleSet.id, identityPrincipalId: identity.principalId }, this);
 
     // Secrets bound to attestation: a key only a compliant, non-debug CVM of this technology, holding
     // the fleet's identity, can release (docs/azure-key-release.md).
@@ -135,7 +141,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       mode: args.ingress.mode,
       scaleSetId: fleet.scaleSet.id,
       loadBalancerId: ingress.frontId,
-      metricNamespace: `TeeProver/${name}`,
+      metricNamespace: azureMetricNamespace(name),
       alarms: args.alarms,
       jobTimeoutSeconds: args.proofServer.jobTimeoutSeconds,
       // The same per-environment retention as the AWS host logs, within a workspace's 30-730 days.

@@ -28,6 +28,9 @@ export const NO_LOGIN_SSH_KEY = (() => {
   return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(point)]).toString("base64")} no-login`;
 })();
 
+/** How often the host agent samples: the metric alerts' finest grain is one minute. */
+export const AZURE_AGENT_INTERVAL_SECONDS = 60;
+
 /** The terminate notification's delay: the drain time in whole minutes, within 5-15. */
 export function terminateNotBefore(drainSeconds: number): string {
   const { min, max } = AZURE_LIMITS.terminateNotificationMinutes;
@@ -43,6 +46,10 @@ export interface AzureFleetInputs {
   readonly hostsSubnetId: pulumi.Input<string>;
   readonly hostsNsgId: pulumi.Input<string>;
   readonly identityId: pulumi.Input<string>;
+  /** The same identity's client id: the host agent asks IMDS for a token as this identity. */
+  readonly identityClientId: pulumi.Input<string>;
+  /** The host agent's custom metrics namespace (what the alerts read). */
+  readonly metricNamespace: string;
   /** passthrough: the Standard Load Balancer's backend pool. */
   readonly loadBalancerPoolId?: pulumi.Input<string>;
   /** terminate: the Application Gateway's backend pool. */
@@ -53,8 +60,8 @@ export interface AzureFleetInputs {
 export interface AzureFleet {
   readonly scaleSet: VirtualMachineScaleSet;
   readonly autoscale: AutoscaleSetting;
-  /** The decoded custom data (cloud-config), for review and tests. */
-  readonly cloudInit: string;
+  /** The decoded custom data (cloud-config), for review and tests; it names the identity's client id, known once that exists. */
+  readonly cloudInit: pulumi.Output<string>;
 }
 
 /**
@@ -67,7 +74,7 @@ export interface AzureFleet {
 export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, parent: pulumi.Resource): AzureFleet {
   const { settings, ingress, release } = inputs;
   const passthrough = ingress.mode === "passthrough";
-  const cloudInit = renderAzureCloudInit({
+  const cloudInit = pulumi.output(inputs.identityClientId).apply((identityClientId) => renderAzureCloudInit({
     image: release.image,
     servesTls: release.servesTls,
     port: PROOF_SERVER_PORT,
@@ -75,7 +82,8 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
     // Approve the deletion a minute before the platform would, so the approval is ours.
     drainSeconds: Math.max(60, Math.min(ingress.drainTimeoutSeconds, AZURE_LIMITS.terminateNotificationMinutes.max * 60 - 60)),
     blockLoadBalancerProbes: passthrough,
-  });
+    agent: { fleetName: name, metricNamespace: inputs.metricNamespace, identityClientId, intervalSeconds: AZURE_AGENT_INTERVAL_SECONDS },
+  }));
   const user = settings.ssh?.adminUsername ?? "prover";
   // Passthrough: the TEE build's rate limiter shares one bucket between every client behind an L4
   // load balancer and the local probe (no X-Forwarded-For), so an HTTP probe of a busy server reads
@@ -123,7 +131,7 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
       osProfile: {
         computerNamePrefix: azureComputerNamePrefix(name),
         adminUsername: user,
-        customData: encodeAzureCustomData(cloudInit),
+        customData: cloudInit.apply(encodeAzureCustomData),
         linuxConfiguration: {
           disablePasswordAuthentication: true,
           provisionVMAgent: true,

@@ -138,7 +138,10 @@ export const TLS_TERMINATE_REASON =
   "terminate: the Application Gateway publishes no certificate-expiry metric; its listener certificate is a Key Vault certificate that Key Vault renews by its lifetime action and announces near expiry through Event Grid (Microsoft.KeyVault.CertificateNearExpiry), not through a metric this module can alert on";
 
 /** Host agent metrics the Azure alerts read (posted against the scale set, namespace inputs.metricNamespace). */
-export const AZURE_AGENT_METRICS = ["AttestationFailures", "JobsPending", "TlsCertDaysToExpiry"] as const satisfies readonly HostAgentMetricName[];
+export const AZURE_AGENT_METRICS = ["JobsPending", "TlsCertDaysToExpiry"] as const satisfies readonly HostAgentMetricName[];
+/** Why attestation-failures has no Azure alert: see docs/azure-monitoring.md ("The host agent"). */
+export const AZURE_ATTESTATION_REASON =
+  "Azure: nothing checks attestation per request. The proof server's /attestation produces an AWS Nitro document, which a confidential VM cannot; a confidential VM proves itself through its vTPM to Microsoft Azure Attestation, which takes Microsoft's guest attestation client (not in the Ubuntu archive), and a check the VM ran on itself would be reported by the very guest it judges. Attestation is enforced where it counts, by the key's release policy when the VM asks Key Vault for its key; the host agent publishes no AttestationFailures";
 
 function agent(metricName: (typeof AZURE_AGENT_METRICS)[number], namespace: string, timeAggregation: AzureAggregation, operator: "GreaterThan" | "LessThan", unit: ThresholdUnit = "as-is"): AzureAlarmSource {
   return { kind: "metric", target: "scaleSet", metricNamespace: namespace, metricName, timeAggregation, operator, unit, custom: true };
@@ -212,9 +215,7 @@ export function azureAlarmSource(signal: Signal, mode: IngressMode, metricNamesp
         : // Health probe status, percent of successful probes per backend: 0 for every backend = no healthy host.
           { kind: "metric", target: "loadBalancer", metricNamespace: PLATFORM_NAMESPACE.loadBalancer, metricName: "DipAvailability", timeAggregation: "Maximum", operator: "LessThan", unit: "as-is", custom: false };
     case "attestation-failure-percent":
-      // The agent posts 1 (failed) or 0 (passed) per check and nothing when it did not check: the
-      // window's average is failures / checks.
-      return agent("AttestationFailures", metricNamespace, "Average", "GreaterThan", "percent-to-fraction");
+      return { kind: "unobservable", reason: AZURE_ATTESTATION_REASON };
     case "proofs-while-requests":
       if (!terminate) return { kind: "unobservable", reason: NO_PROOF_COUNTER };
       return {

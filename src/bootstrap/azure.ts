@@ -1,4 +1,5 @@
 import { bash, HTTP_REQUEST_FN, renderCloudConfig, shellQuote } from "./cloud-init";
+import { AZURE_AGENT_SH } from "./azure-agent";
 import { systemdUnitFile, type SystemdUnit } from "./systemd";
 
 /**
@@ -22,6 +23,19 @@ export interface AzureBootstrapInput {
   readonly drainSeconds: number;
   /** Whether the load balancer probes come from 168.63.129.16 (passthrough): blocked first while draining. */
   readonly blockLoadBalancerProbes: boolean;
+  /** The host agent (azure-agent.ts): what it posts to Azure Monitor, as whom, how often. */
+  readonly agent: AzureAgentInput;
+}
+
+export interface AzureAgentInput {
+  /** The Fleet dimension's value. */
+  readonly fleetName: string;
+  /** Custom metrics namespace (`TeeProver/<fleet>`, what the alerts read). */
+  readonly metricNamespace: string;
+  /** Client id of the VMs' user-assigned identity (holds Monitoring Metrics Publisher on the scale set). */
+  readonly identityClientId: string;
+  /** Seconds between samples. */
+  readonly intervalSeconds: number;
 }
 
 /** Custom data is at most 64 KiB once decoded (docs/azure-facts.md). */
@@ -31,13 +45,24 @@ export const AZURE_PATHS = {
   serverEnv: "/etc/tee-prover/proof-server.env",
   drainEnv: "/etc/tee-prover/drain.env",
   drainScript: "/usr/local/lib/tee-prover/drain-on-terminate.sh",
+  agentEnv: "/etc/tee-prover/agent.env",
+  agentScript: "/usr/local/lib/tee-prover/host-agent.sh",
+  /** Per boot (tmpfs): the agent's mark of the server's first answer. */
+  answeredMarker: "/run/tee-prover/server-answered",
+  /** Per boot (tmpfs): written by the drain script once a scheduled deletion drains this VM; the agent goes silent. */
+  drainingMarker: "/run/tee-prover/draining",
   /** Proving parameters, kept on the OS disk across container restarts. */
   paramsHost: "/var/lib/tee-prover/zk-params",
   /** Where the container reads them: the server takes MIDNIGHT_PP before its default ~/.cache path. */
   paramsContainer: "/var/cache/midnight/zk-params",
 } as const;
 
-export const AZURE_UNIT_NAMES = { server: "tee-prover-proof-server.service", drain: "tee-prover-drain.service" } as const;
+export const AZURE_UNIT_NAMES = {
+  server: "tee-prover-proof-server.service",
+  drain: "tee-prover-drain.service",
+  agent: "tee-prover-agent.service",
+  agentTimer: "tee-prover-agent.timer",
+} as const;
 export const AZURE_CONTAINER_NAME = "tee-prover-proof-server";
 export const AZURE_PACKAGES = ["podman", "jq"] as const;
 
@@ -47,6 +72,13 @@ export function assertValidAzureBootstrapInput(input: AzureBootstrapInput): void
   if (!/^[a-z0-9][a-z0-9.-]*(:\d+)?\/[a-z0-9._\/-]+@sha256:[0-9a-f]{64}$/.test(input.image)) problems.push(`image "${input.image}" is not pinned by digest`);
   if (!(Number.isInteger(input.port) && input.port > 0 && input.port < 65536)) problems.push(`port ${input.port} is not a TCP port`);
   if (!(Number.isInteger(input.drainSeconds) && input.drainSeconds > 0)) problems.push(`drainSeconds ${input.drainSeconds} must be a positive integer`);
+  const { agent } = input;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(agent.identityClientId)) problems.push(`agent.identityClientId "${agent.identityClientId}" is not a client id (GUID)`);
+  // The metric post carries both as JSON strings; 256 characters is Azure's limit for namespaces and dimension values.
+  for (const [key, value] of [["fleetName", agent.fleetName], ["metricNamespace", agent.metricNamespace]] as const) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9/_.-]{0,255}$/.test(value)) problems.push(`agent.${key} "${value}" must be 1-256 letters, digits, / _ . -`);
+  }
+  if (!(Number.isInteger(agent.intervalSeconds) && agent.intervalSeconds >= 10 && agent.intervalSeconds <= 600)) problems.push(`agent.intervalSeconds ${agent.intervalSeconds} must be an integer 10-600`);
   for (const [name, value] of Object.entries(input.env)) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) problems.push(`env name "${name}" is not a variable name`);
     // podman --env-file reads one KEY=value per line, unquoted.
@@ -65,6 +97,7 @@ set -euo pipefail
 source "\${TEE_PROVER_DRAIN_ENV:-/etc/tee-prover/drain.env}"
 
 events_url="http://169.254.169.254/metadata/scheduledevents?api-version=2020-07-01"
+draining_marker="\${TEE_PROVER_DRAINING_MARKER:-/run/tee-prover/draining}"
 `;
 
 const DRAIN_SH_MAIN = bash`log() { logger -t tee-prover-drain -- "$*"; }
@@ -84,6 +117,8 @@ while true; do
   event_id="$(jq -r --arg self "$self" 'first(.Events[]? | select(.EventType == "Terminate" and ((.Resources // []) | index($self))) | .EventId) // empty' <<<"$events" 2>/dev/null || true)"
   if [[ -n "$event_id" ]]; then
     log "terminate event $event_id: draining for at most $TEE_PROVER_DRAIN_SECONDS s"
+    # The host agent publishes nothing from now on: an emptied, soon deleted VM is not an outage.
+    { mkdir -p "$(dirname "$draining_marker")" && touch "$draining_marker"; } || log "could not mark the VM as draining"
     if [[ "$TEE_PROVER_BLOCK_LB_PROBES" == "true" ]]; then
       # raw PREROUTING: before podman's DNAT, so the probe never reaches the container.
       iptables -t raw -I PREROUTING -s 168.63.129.16 -p tcp --dport "$TEE_PROVER_PORT" -j DROP || log "could not block the load balancer's probes"
@@ -126,6 +161,24 @@ const DRAIN_UNIT: SystemdUnit = {
   install: { WantedBy: "multi-user.target" },
 };
 
+const AGENT_UNIT: SystemdUnit = {
+  name: AZURE_UNIT_NAMES.agent,
+  comment: "One host-agent sample, posted to Azure Monitor. Ordered after the server so that on shutdown it stops first.",
+  unit: { Description: "tee-prover host agent sample", Wants: "network-online.target", After: `network-online.target ${AZURE_UNIT_NAMES.server}` },
+  // Each request has its own timeout; this bounds the sum.
+  service: { Type: "oneshot", ExecStart: AZURE_PATHS.agentScript, TimeoutStartSec: "60s" },
+};
+
+function agentTimer(intervalSeconds: number): SystemdUnit {
+  return {
+    name: AZURE_UNIT_NAMES.agentTimer,
+    comment: `Samples every ${intervalSeconds} s.`,
+    unit: { Description: `tee-prover host agent every ${intervalSeconds} s` },
+    timer: { OnBootSec: `${intervalSeconds}s`, OnUnitActiveSec: `${intervalSeconds}s`, AccuracySec: "1s", Unit: AZURE_UNIT_NAMES.agent },
+    install: { WantedBy: "timers.target" },
+  };
+}
+
 const COMMENT = [
   " tee-prover Azure confidential VM bootstrap (Ubuntu CVM image). Rendered by tee-prover-infra.",
   " Nothing secret belongs here: custom data sits in Pulumi state and on the VM's disk. Keys reach",
@@ -142,6 +195,13 @@ export function renderAzureCloudInit(input: AzureBootstrapInput): string {
     `TEE_PROVER_DRAIN_SECONDS=${shellQuote(String(input.drainSeconds))}`,
     `TEE_PROVER_BLOCK_LB_PROBES=${shellQuote(String(input.blockLoadBalancerProbes))}`,
   ].join("\n");
+  const agentEnv = [
+    `TEE_PROVER_PORT=${shellQuote(String(input.port))}`,
+    `TEE_PROVER_SERVES_TLS=${shellQuote(String(input.servesTls))}`,
+    `TEE_PROVER_FLEET_NAME=${shellQuote(input.agent.fleetName)}`,
+    `TEE_PROVER_METRIC_NAMESPACE=${shellQuote(input.agent.metricNamespace)}`,
+    `TEE_PROVER_IDENTITY_CLIENT_ID=${shellQuote(input.agent.identityClientId)}`,
+  ].join("\n");
   return renderCloudConfig(
     {
       package_update: true,
@@ -150,13 +210,17 @@ export function renderAzureCloudInit(input: AzureBootstrapInput): string {
         { path: AZURE_PATHS.serverEnv, content: `${env}\n`, permissions: "0600", owner: "root:root" },
         { path: AZURE_PATHS.drainEnv, content: `${drainEnv}\n`, permissions: "0644", owner: "root:root" },
         { path: AZURE_PATHS.drainScript, content: `${DRAIN_SH_HEAD}\n${HTTP_REQUEST_FN}\n${DRAIN_SH_MAIN}`, permissions: "0755", owner: "root:root" },
+        { path: AZURE_PATHS.agentEnv, content: `${agentEnv}\n`, permissions: "0644", owner: "root:root" },
+        { path: AZURE_PATHS.agentScript, content: AZURE_AGENT_SH, permissions: "0755", owner: "root:root" },
         systemdUnitFile(serverUnit(input)),
         systemdUnitFile(DRAIN_UNIT),
+        systemdUnitFile(AGENT_UNIT),
+        systemdUnitFile(agentTimer(input.agent.intervalSeconds)),
       ],
       runcmd: [
         ["install", "-d", "-m", "0700", AZURE_PATHS.paramsHost],
         ["systemctl", "daemon-reload"],
-        ["systemctl", "enable", "--now", AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain],
+        ["systemctl", "enable", "--now", AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agentTimer],
       ],
     },
     COMMENT,

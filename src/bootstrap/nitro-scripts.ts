@@ -1,4 +1,5 @@
 import { bash, HTTP_REQUEST_FN } from "./cloud-init";
+import { HOST_AGENT_PROBE_FNS } from "./host-agent-probes";
 
 /**
  * The parent-instance scripts of the Nitro bootstrap. They are constant text: every value they
@@ -296,12 +297,6 @@ if [[ ! -e "$started_marker" ]]; then
   log "this host's enclave has not been verified and started yet this boot; publishing nothing"
   exit 0
 fi
-# "stopping": shutdown has begun (e.g. the Auto Scaling group terminates this host after draining);
-# the enclave is being stopped on purpose.
-if [[ "$(systemctl is-system-running 2>/dev/null || true)" == "stopping" ]]; then
-  log "the host is shutting down; publishing nothing"
-  exit 0
-fi
 
 curl_options=(--silent --max-time 5)
 if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
@@ -314,7 +309,14 @@ else
   base_url="http://127.0.0.1:$TEE_PROVER_HOST_PORT"
 fi
 
-`+HTTP_REQUEST_FN+bash`
+`+HTTP_REQUEST_FN+HOST_AGENT_PROBE_FNS+bash`
+# "stopping": shutdown has begun (e.g. the Auto Scaling group terminates this host after draining);
+# the enclave is being stopped on purpose.
+if host_stopping; then
+  log "the host is shutting down; publishing nothing"
+  exit 0
+fi
+
 # True when $2 is JSON for which the jq filter $1 holds (further jq options follow). Blank text
 # is false: jq 1.6 -e exits 0 when it reads no input at all.
 json_test() {
@@ -323,40 +325,14 @@ json_test() {
   [[ -n "\${text//[[:space:]]/}" ]] && jq -e "$@" "$filter" >/dev/null 2>&1 <<<"$text"
 }
 
-# "name value unit" per metric; turned into put-metric-data JSON by one jq at the end (a jq per
-# metric cost a process start each, every minute on every host).
-metric_lines=()
-add_metric() {
-  metric_lines+=("$1 $2 $3")
-}
-
-request "$base_url/health" "\${curl_options[@]}"
-availability=0
-# 429: the server's rate limiter (which counts /health too) refused the probe; it is alive.
-if [[ "$response_status" == "200" || "$response_status" == "429" ]]; then
-  availability=1
-fi
-# The server inside a freshly started enclave needs a moment before it listens: boot ends with its
-# first answer, and from then on (this boot) a silent server is reported, not skipped.
-if [[ ! -e "$answered_marker" ]]; then
-  if ((availability == 0)); then
-    log "the enclave runs but the server has not answered yet this boot; publishing nothing"
-    exit 0
-  fi
-  mkdir -p "$(dirname "$answered_marker")"
-  touch "$answered_marker"
-fi
+probe_health
+# The server inside a freshly started enclave needs a moment before it listens.
+first_answer_or_exit "$answered_marker"
 add_metric Availability "$availability" None
 
-request "$base_url/ready" "\${curl_options[@]}"
-if [[ -n "\${response_body//[[:space:]]/}" ]] &&
-  job_counts="$(jq -er 'if (.jobsPending | type == "number") and (.jobsProcessing | type == "number")
-      then "\(.jobsPending) \(.jobsProcessing)" else false end' 2>/dev/null <<<"$response_body")"; then
-  read -r jobs_pending jobs_processing <<<"$job_counts"
+if read_job_counts; then
   add_metric JobsPending "$jobs_pending" Count
   add_metric JobsProcessing "$jobs_processing" Count
-else
-  log "/ready gave no job counts (HTTP $response_status); JobsPending and JobsProcessing not published"
 fi
 
 # Running, production mode, and (when PCR0 is enforced and reported) the pinned image.
@@ -419,10 +395,8 @@ else
 fi
 
 if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
-  if end_date="$(timeout 10 openssl s_client -connect "127.0.0.1:$TEE_PROVER_HOST_PORT" </dev/null 2>/dev/null |
-    openssl x509 -noout -enddate 2>/dev/null)" &&
-    expires_at="$(date -d "\${end_date#notAfter=}" +%s 2>/dev/null)"; then
-    add_metric TlsCertDaysToExpiry "$(((expires_at - $(date +%s)) / 86400))" None
+  if days_left="$(tls_days_left "$TEE_PROVER_HOST_PORT")"; then
+    add_metric TlsCertDaysToExpiry "$days_left" None
   else
     log "could not read the served TLS certificate"
   fi

@@ -9,6 +9,7 @@ import {
   ACTION_GROUP_SHORT_NAME_MAX,
   actionGroupShortName,
   ATTESTATION_ENFORCEMENT_OPERATIONS,
+  AZURE_ATTESTATION_REASON,
   checkLogRetention,
   HOST_ROLE_OPERATIONS,
   L4_BLIND,
@@ -132,7 +133,6 @@ const METRIC_ALERTS: Array<[string, string, string, string, string, string, stri
   [TERMINATE, "no-healthy-host", AGW_ID, "Microsoft.Network/applicationGateways", "HealthyHostCount", "Maximum", "LessThan", 1, "PT5M", "PT1M", false],
   [PASSTHROUGH, "no-healthy-host", LB_ID, "Microsoft.Network/loadBalancers", "DipAvailability", "Maximum", "LessThan", 1, "PT5M", "PT1M", false],
   ...[TERMINATE, PASSTHROUGH].flatMap((f): Array<[string, string, string, string, string, string, string, number, string, string, boolean]> => [
-    [f, "attestation-failures", VMSS_ID(f), NAMESPACE, "AttestationFailures", "Average", "GreaterThan", 0.01, "PT15M", "PT5M", true],
     [f, "cpu-high", VMSS_ID(f), "Microsoft.Compute/virtualMachineScaleSets", "Percentage CPU", "Average", "GreaterThan", 90, "PT15M", "PT5M", false],
     [f, "memory-high", VMSS_ID(f), "Microsoft.Compute/virtualMachineScaleSets", "Available Memory Percentage", "Minimum", "LessThan", 5, "PT5M", "PT5M", false],
     [f, "queue-deep", VMSS_ID(f), NAMESPACE, "JobsPending", "Maximum", "GreaterThan", 100, "PT5M", "PT5M", true],
@@ -289,6 +289,7 @@ describe("Key Vault data-plane key changes (keyVaultId given)", () => {
 describe("every catalogue id is accounted for, per mode", () => {
   test("terminate: alert or unobservable, never both, never neither", () => {
     expect(summaries[TERMINATE]!.unobservable).toEqual([
+      ["attestation-failures", AZURE_ATTESTATION_REASON],
       ["tee-down", TEE_DOWN_REASON],
       ["tls-cert-expiring", TLS_TERMINATE_REASON],
     ]);
@@ -296,6 +297,7 @@ describe("every catalogue id is accounted for, per mode", () => {
   });
   test("passthrough: the L4 blind spots", () => {
     expect(summaries[PASSTHROUGH]!.unobservable).toEqual([
+      ["attestation-failures", AZURE_ATTESTATION_REASON],
       ["no-proofs", NO_PROOF_COUNTER],
       ["tee-down", TEE_DOWN_REASON],
       ["error-rate-high", L4_BLIND],

@@ -115,3 +115,24 @@ describe("outputs", () => {
     expect(outputs["gatewayIdentityPrincipalId"]).toBeUndefined();
   });
 });
+
+describe("host agent (custom metrics)", () => {
+  test("the VMs' identity holds Monitoring Metrics Publisher on the scale set only, typed ServicePrincipal", () => {
+    const assignment = one(resources, "azure-native:authorization:RoleAssignment", "-agent-metrics");
+    const identity = one(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    expect(assignment.name).toBe("prover-prod-azure-agent-metrics");
+    expect(prop(assignment, "scope")).toBe(vmss().id);
+    expect(prop(assignment, "roleDefinitionId")).toBe("/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/3913510d-42f4-4e42-8a64-420c390055eb");
+    expect(prop(assignment, "principalId")).toBe(identity.state["principalId"]);
+    expect(prop(assignment, "principalType")).toBe("ServicePrincipal");
+    expect(assignment.parent).toMatch(/::prover-prod-azure$/);
+  });
+
+  test("the custom data installs the agent with the identity's client id and the fleet's namespace", () => {
+    const identity = one(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    const decoded = Buffer.from(prop<string>(vmss(), "virtualMachineProfile.osProfile.customData"), "base64").toString("utf8");
+    expect(decoded).toContain(`TEE_PROVER_IDENTITY_CLIENT_ID='${String(identity.state["clientId"])}'`);
+    expect(decoded).toContain("TEE_PROVER_METRIC_NAMESPACE='TeeProver/prover-prod-azure'");
+    expect(decoded).toContain("tee-prover-agent.timer ]");
+  });
+});

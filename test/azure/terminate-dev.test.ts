@@ -222,7 +222,7 @@ describe("the component wires Secure Key Release and the alarm catalogue", () =>
     const keyDiag = named(resources, "azure-native:monitor:DiagnosticSetting", "prover-dev-azure-diag-keyvault");
     expect(prop(keyDiag, "resourceUri")).toBe(one(resources, "azure-native:keyvault:Vault").id);
     const review = outputs["review"] as { unobservableAlarms: Array<{ alarm: { id: string }; reason: string }> };
-    expect(review.unobservableAlarms.map((a) => a.alarm.id)).toEqual(["tee-down", "tls-cert-expiring"]);
+    expect(review.unobservableAlarms.map((a) => a.alarm.id)).toEqual(["attestation-failures", "tee-down", "tls-cert-expiring"]);
     for (const alarm of review.unobservableAlarms) expect(alarm.reason.length).toBeGreaterThan(20);
   });
 });

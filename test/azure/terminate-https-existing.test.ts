@@ -68,10 +68,13 @@ describe("HTTPS to the VMs", () => {
 
 describe("existing resource group and subnets", () => {
   test("everything goes into the named group; the gateway's ids are built under it", () => {
-    // Diagnostic settings are extension resources: scoped by their resourceUri, not a group.
-    const grouped = resources.filter((x) => x.type.startsWith("azure-native:") && x.type !== "azure-native:monitor:AutoscaleSetting" && x.type !== "azure-native:monitor:DiagnosticSetting");
+    // Extension resources live at their scope, not in a group: diagnostic settings (their
+    // resourceUri) and the role assignment (the scale set, in the group).
+    const scoped = ["azure-native:monitor:AutoscaleSetting", "azure-native:monitor:DiagnosticSetting", "azure-native:authorization:RoleAssignment"];
+    const grouped = resources.filter((x) => x.type.startsWith("azure-native:") && !scoped.includes(x.type));
     expect(grouped.length).toBeGreaterThan(20);
     for (const r of grouped) expect(r.inputs["resourceGroupName"], r.name).toBe("provers-staging");
+    expect(String(prop(one(resources, "azure-native:authorization:RoleAssignment"), "scope"))).toMatch(new RegExp(`^/subscriptions/${SUB}/resourceGroups/provers-staging/providers/Microsoft.Compute/virtualMachineScaleSets/`));
     expect(ofType(resources, "azure-native:resources:ResourceGroup")).toHaveLength(0);
     expect(String(prop(gw(), "httpListeners.0.frontendPort.id"))).toBe(`/subscriptions/${SUB}/resourceGroups/provers-staging/providers/Microsoft.Network/applicationGateways/prover-staging-azure-agw/frontendPorts/https`);
   });

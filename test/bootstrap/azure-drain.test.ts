@@ -11,7 +11,7 @@ import { requireTool, scratchDirs, scriptEnv, writeExecutable } from "./helpers"
 // and in passthrough block the load balancer's probes first.
 
 const { scratch } = scratchDirs();
-const base: AzureBootstrapInput = { image: `docker.io/midnightntwrk/proof-server@sha256:${"a".repeat(64)}`, servesTls: true, port: 6300, env: {}, drainSeconds: 630, blockLoadBalancerProbes: true };
+const base: AzureBootstrapInput = { image: `docker.io/midnightntwrk/proof-server@sha256:${"a".repeat(64)}`, servesTls: true, port: 6300, env: {}, drainSeconds: 630, blockLoadBalancerProbes: true, agent: { fleetName: "f", metricNamespace: "TeeProver/f", identityClientId: "0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f", intervalSeconds: 60 } };
 
 const CURL_STUB = `#!/usr/bin/env bash
 url="" method=GET data="" writeout=""
@@ -36,7 +36,7 @@ case "$url" in
 esac
 `;
 
-interface DrainRun { readonly code: number | null; readonly curl: string[]; readonly iptables: string; readonly readyPolls: number }
+interface DrainRun { readonly code: number | null; readonly curl: string[]; readonly iptables: string; readonly readyPolls: number; readonly draining: boolean }
 
 function runDrain(input: AzureBootstrapInput, events: unknown, ready: { busyPolls: number }, options: { drainSecondsInFile?: number; maxSleeps?: number } = {}): DrainRun {
   requireTool("jq", "jq");
@@ -57,9 +57,9 @@ function runDrain(input: AzureBootstrapInput, events: unknown, ready: { busyPoll
   // A drain time of 0 (the renderer refuses it) makes "the time is up" deterministic.
   writeFileSync(join(dir, "drain.env"), options.drainSecondsInFile === undefined ? drainEnv : drainEnv.replace(/TEE_PROVER_DRAIN_SECONDS='\d+'/, `TEE_PROVER_DRAIN_SECONDS='${options.drainSecondsInFile}'`));
   writeFileSync(join(dir, "drain.sh"), files.find((f) => f.path === AZURE_PATHS.drainScript)!.content);
-  const result = spawnSync("bash", [join(dir, "drain.sh")], { env: scriptEnv(bin, { STUB_STATE: state, TEE_PROVER_DRAIN_ENV: join(dir, "drain.env") }), encoding: "utf8", timeout: 10_000 });
+  const result = spawnSync("bash", [join(dir, "drain.sh")], { env: scriptEnv(bin, { STUB_STATE: state, TEE_PROVER_DRAIN_ENV: join(dir, "drain.env"), TEE_PROVER_DRAINING_MARKER: join(dir, "run", "draining") }), encoding: "utf8", timeout: 10_000 });
   const read = (f: string) => (existsSync(join(state, f)) ? readFileSync(join(state, f), "utf8") : "");
-  return { code: result.status, curl: read("curl.log").split("\n").filter(Boolean), iptables: read("iptables.log"), readyPolls: Number(read("ready.count") || 0) };
+  return { code: result.status, curl: read("curl.log").split("\n").filter(Boolean), iptables: read("iptables.log"), readyPolls: Number(read("ready.count") || 0), draining: existsSync(join(dir, "run", "draining")) };
 }
 
 const terminate = (resources: string[]) => ({ DocumentIncarnation: 2, Events: [{ EventId: "E-42", EventType: "Terminate", ResourceType: "VirtualMachine", Resources: resources, EventStatus: "Scheduled" }] });
@@ -71,6 +71,8 @@ describe("drain on a scheduled deletion", () => {
     expect(r.code).toBe(0);
     expect(r.iptables.trim()).toBe("-t raw -I PREROUTING -s 168.63.129.16 -p tcp --dport 6300 -j DROP");
     expect(r.readyPolls).toBe(3);
+    // The host agent reads this mark and goes silent.
+    expect(r.draining).toBe(true);
     expect(r.curl).toContain("GET https://127.0.0.1:6300/ready ");
     expect(approvals(r)).toEqual(['POST http://169.254.169.254/metadata/scheduledevents?api-version=2020-07-01 {"StartRequests":[{"EventId":"E-42"}]}']);
   });
@@ -81,6 +83,7 @@ describe("drain on a scheduled deletion", () => {
     expect(approvals(r)).toEqual([]);
     expect(r.iptables).toBe("");
     expect(r.readyPolls).toBe(0);
+    expect(r.draining).toBe(false);
   });
 
   it("the drain time bounds the wait: a server that stays busy is approved once the time is up", () => {

@@ -16,6 +16,7 @@ const input: AzureBootstrapInput = {
   env: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "4" },
   drainSeconds: 630,
   blockLoadBalancerProbes: true,
+  agent: { fleetName: "prover-dev-azure", metricNamespace: "TeeProver/prover-dev-azure", identityClientId: "0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f", intervalSeconds: 60 },
 };
 const rendered = renderAzureCloudInit(input);
 // The document shape is the shared cloud-config one: the Nitro extractor reads any of them.
@@ -43,15 +44,28 @@ describe("cloud-init schema", () => {
 });
 
 describe("shellcheck", () => {
-  it("finds nothing in the drain script", () => {
+  it("finds nothing in the drain script and the host agent", () => {
     requireTool("shellcheck", "shellcheck");
-    const script = artifacts.scripts.find((s) => s.path === AZURE_PATHS.drainScript);
-    expect(script?.shell).toBe("bash");
-    const file = join(scratch("shellcheck"), "drain.sh");
-    writeFileSync(file, script!.content);
-    const result = run("shellcheck", ["--shell", "bash", "--severity", "style", "--format", "gcc", file]);
+    const dir = scratch("shellcheck");
+    const files = [AZURE_PATHS.drainScript, AZURE_PATHS.agentScript].map((path) => {
+      const script = artifacts.scripts.find((s) => s.path === path);
+      expect(script?.shell, path).toBe("bash");
+      const file = join(dir, path.split("/").at(-1)!);
+      writeFileSync(file, script!.content);
+      return file;
+    });
+    const result = run("shellcheck", ["--shell", "bash", "--severity", "style", "--format", "gcc", ...files]);
     expect(result.stdout + result.stderr).toBe("");
     expect(result.code).toBe(0);
+  });
+
+  it("catches an unquoted expansion in the agent (negative control)", () => {
+    const agent = artifacts.scripts.find((s) => s.path === AZURE_PATHS.agentScript)!.content;
+    const bad = agent.replace('touch "$marker"', "touch $marker");
+    expect(bad).not.toBe(agent);
+    const file = join(scratch("shellcheck-bad"), "agent.sh");
+    writeFileSync(file, bad);
+    expect(run("shellcheck", ["--shell", "bash", "--severity", "style", "--format", "gcc", file]).stdout).toMatch(/SC2086/);
   });
 });
 
@@ -62,12 +76,12 @@ describe("systemd-analyze verify", () => {
     requireTool("systemd-analyze", "systemd");
     const root = systemdVerifyRoot([...files, ...stubs], []);
     track(root);
-    const result = run("systemd-analyze", ["verify", `--root=${root}`, AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain]);
+    const result = run("systemd-analyze", ["verify", `--root=${root}`, AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agent, AZURE_UNIT_NAMES.agentTimer]);
     return result.code === 0 && result.stdout === "" && result.stderr === "" ? undefined : `exit ${result.code}: ${result.stderr}${result.stdout}`;
   }
 
-  it("accepts both units", () => {
-    expect(artifacts.units.map((u) => u.name)).toEqual([AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain]);
+  it("accepts every unit: server, drain, the agent and its timer", () => {
+    expect(artifacts.units.map((u) => u.name)).toEqual([AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agent, AZURE_UNIT_NAMES.agentTimer]);
     expect(verify(artifacts.files)).toBeUndefined();
   });
 
@@ -91,7 +105,25 @@ describe("what the VM runs", () => {
     expect(() => renderAzureCloudInit({ ...input, env: { A: "x\nB=y" } })).toThrow(/single line/);
   });
 
-  it("custom data is base64 within 64 KiB decoded; larger is refused", () => {
+  it("the agent samples every minute from boot, its timer enabled with the server", () => {
+    const timer = artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.agentTimer)!.content;
+    expect(timer).toContain("OnBootSec=60s\nOnUnitActiveSec=60s\nAccuracySec=1s\nUnit=tee-prover-agent.service\n");
+    expect(artifacts.files.find((f) => f.path === AZURE_PATHS.agentEnv)?.content).toBe(
+      "TEE_PROVER_PORT='6300'\nTEE_PROVER_SERVES_TLS='true'\nTEE_PROVER_FLEET_NAME='prover-dev-azure'\nTEE_PROVER_METRIC_NAMESPACE='TeeProver/prover-dev-azure'\nTEE_PROVER_IDENTITY_CLIENT_ID='0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f'\n",
+    );
+    expect(rendered).toContain("- [ systemctl, enable, --now, tee-prover-proof-server.service, tee-prover-drain.service, tee-prover-agent.timer ]");
+  });
+
+  it("refuses an agent input that is not a client id or would not fit a metric post", () => {
+    expect(() => renderAzureCloudInit({ ...input, agent: { ...input.agent, identityClientId: "x' ; rm -rf /" } })).toThrow(/not a client id/);
+    expect(() => renderAzureCloudInit({ ...input, agent: { ...input.agent, metricNamespace: 'Tee"Prover' } })).toThrow(/agent.metricNamespace/);
+    expect(() => renderAzureCloudInit({ ...input, agent: { ...input.agent, intervalSeconds: 5 } })).toThrow(/10-600/);
+  });
+
+  it("custom data is base64 within 64 KiB decoded, with room to spare; larger is refused", () => {
+    // The longest inputs a stack can give: a 28-character fleet name, a long env.
+    const longest = renderAzureCloudInit({ ...input, agent: { ...input.agent, fleetName: "f".repeat(28), metricNamespace: `TeeProver/${"f".repeat(28)}` } });
+    expect(Buffer.byteLength(longest, "utf8")).toBeLessThan(AZURE_CUSTOM_DATA_MAX_BYTES / 2);
     const encoded = encodeAzureCustomData(rendered);
     expect(Buffer.from(encoded, "base64").toString("utf8")).toBe(rendered);
     expect(() => encodeAzureCustomData("x".repeat(AZURE_CUSTOM_DATA_MAX_BYTES + 1))).toThrow(/limit is 65536/);
