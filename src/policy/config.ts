@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import type { EnforcementLevel, PolicyPackConfig } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema, PolicyConfigJSONSchemaDefinition } from "@pulumi/policy/schema";
 
@@ -159,4 +160,23 @@ export function validateJsonSchema(schema: PolicyConfigJSONSchemaDefinition, val
     }
   }
   return out;
+}
+
+/** Reads a `--policy-pack-config` file (JSON, the format `pulumi preview --policy-pack-config` takes). */
+export function readPolicyPackConfigFile(file: string): Record<string, PolicyConfigEntry> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new PolicyConfigError(`--policy-pack-config ${file}: cannot read it (${e instanceof Error ? e.message : String(e)})`);
+  }
+  // The CLI accepts an empty file as no config.
+  if (text.trim() === "") return {};
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new PolicyConfigError(`--policy-pack-config ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parsePolicyPackConfig(doc, `--policy-pack-config ${file}`);
 }

@@ -1,8 +1,7 @@
-import * as fs from "node:fs";
 import { attestationPack } from "../../policy/attestation/pack";
 import { baselinePack } from "../../policy/baseline/pack";
 import type { PlannedResource } from "../plan/engine";
-import { parsePolicyPackConfig, PolicyConfigError, type PolicyConfigEntry } from "./config";
+import { PolicyConfigError, readPolicyPackConfigFile, type PolicyConfigEntry } from "./config";
 import { toOfflineResources } from "./resources";
 import { combineVerdicts, runPack, type PackDefinition, type PolicyVerdict } from "./run";
 
@@ -11,25 +10,6 @@ export const PLAN_PACKS: readonly PackDefinition[] = [attestationPack, baselineP
 
 /** Where each pack lives, for the CLI commands the plan prints. */
 export const PACK_DIRS: Record<string, string> = { [attestationPack.name]: "policy/attestation", [baselinePack.name]: "policy/baseline" };
-
-/** Reads a `--policy-pack-config` file (JSON, the format `pulumi preview --policy-pack-config` takes). */
-export function readPolicyPackConfigFile(file: string): Record<string, PolicyConfigEntry> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new PolicyConfigError(`--policy-pack-config ${file}: cannot read it (${e instanceof Error ? e.message : String(e)})`);
-  }
-  // The CLI accepts an empty file as no config.
-  if (text.trim() === "") return {};
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new PolicyConfigError(`--policy-pack-config ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return parsePolicyPackConfig(doc, `--policy-pack-config ${file}`);
-}
 
 /**
  * Matches config files to packs as the CLI matches repeated `--policy-pack-config` to repeated

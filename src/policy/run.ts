@@ -119,6 +119,9 @@ export interface PolicyVerdict {
   readonly notes: readonly string[];
 }
 
+/** The plan's `policy` section: the verdict, or why the packs did not run. */
+export type PlanPolicy = { readonly evaluated: false; readonly note: string } | (PolicyVerdict & { readonly unknownConfigNames: readonly string[] });
+
 export function combineVerdicts(packs: PackVerdict[]): PolicyVerdict {
   return { evaluated: true, packs, mandatory: packs.reduce((n, p) => n + p.mandatory, 0), advisory: packs.reduce((n, p) => n + p.advisory, 0), notes: OFFLINE_POLICY_NOTES };
 }
@@ -131,8 +134,10 @@ function shortName(urn: string | undefined): string {
   return `${type}  ${parts[3] ?? ""}`;
 }
 
-export function renderVerdict(verdict: PolicyVerdict): string {
+export function renderVerdict(verdict: PolicyVerdict & { readonly unknownConfigNames?: readonly string[] }): string {
   const lines: string[] = ["", "Policy packs (offline):"];
+  // The engine ignores config for a policy no pack has: a misspelt name would silently change nothing.
+  if (verdict.unknownConfigNames?.length) lines.push(`  WARNING: the policy pack config names policies no pack has (ignored, as the CLI ignores them): ${verdict.unknownConfigNames.join(", ")}`);
   for (const pack of verdict.packs) {
     const ran = pack.policies.filter((p) => p.level !== "disabled");
     lines.push(`  ${pack.pack}: ${ran.length} policies ran, ${pack.policies.length - ran.length} disabled; ${pack.mandatory} mandatory, ${pack.advisory} advisory violations`);
