@@ -89,9 +89,12 @@ beforeAll(async () => {
   const secret = projectWith("secret", (c) => {
     (c["tee-prover-infra:alarms"] as Record<string, Record<string, unknown>>)["P0"]!["httpsEndpoints"] = [{ secure: "v1:AAAAencryptedwebhook" }];
   });
-  const policyConfig = path.join(tmp, "policy-config.json");
   // A misspelt policy name: the engine ignores it silently, the plan names it.
-  fs.writeFileSync(policyConfig, JSON.stringify({ all: "mandatory", "aws-ec2-securitygroup-disalow-open-ssh": { enforcementLevel: "advisory" } }));
+  const typoConfig = path.join(tmp, "policy-typo.json");
+  fs.writeFileSync(typoConfig, JSON.stringify({ "aws-ec2-securitygroup-disalow-open-ssh": { enforcementLevel: "advisory" } }));
+  // Every finding mandatory: the no-fleet program opens SSH to the internet.
+  const strictConfig = path.join(tmp, "policy-strict.json");
+  fs.writeFileSync(strictConfig, JSON.stringify({ all: "mandatory", "aws-ec2-securitygroup-disalow-open-ssh": "advisory" }));
   const noProject = fs.mkdtempSync(path.join(tmp, "no-project-"));
   const notNode = fs.mkdtempSync(path.join(tmp, "python-"));
   fs.writeFileSync(path.join(notNode, "Pulumi.yaml"), "name: team\nruntime: python\n");
@@ -102,13 +105,13 @@ beforeAll(async () => {
     programNoStack: plan(["prod", "--program", CONSUMER], "traced"),
     dev: plan(["dev", "--json", path.join(tmp, "a.json")], "tsx-cli"),
     devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json")]),
-    gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", policyConfig]),
+    gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig]),
     bad: plan(["bad", "--project-dir", bad]),
     secret: plan(["secret", "--project-dir", secret, "--no-policy"]),
     nope: plan(["nope"], "traced"),
     noArgs: plan([]),
     diff: plan(["dev", "--diff", "base.json"], "traced"),
-    noFleet: plan(["dev", "--program", NO_FLEET, "--json", path.join(tmp, "no-fleet.json"), "--export-state", path.join(tmp, "no-fleet-state.json"), "--policy-pack-config", policyConfig]),
+    noFleet: plan(["dev", "--program", NO_FLEET, "--json", path.join(tmp, "no-fleet.json"), "--export-state", path.join(tmp, "no-fleet-state.json"), "--policy-pack-config", strictConfig]),
   };
   // Settle them all here, so a slow machine is covered by the hook timeout and no test's timeout.
   await Promise.all(Object.values(runs));
@@ -333,11 +336,13 @@ describe("policy packs in the plan", () => {
 
   test("a program without any of our components: no fleet to review, the packs still judge it; the state carries its own component chain", async () => {
     const r = await runs.noFleet;
-    expect(r.code, r.stderr).toBe(0);
+    const planJson = JSON.parse(fs.readFileSync(path.join(tmp, "no-fleet.json"), "utf8")) as { fleets: unknown[]; policy: { evaluated: boolean; mandatory: number; unknownConfigNames: string[] } };
+    // Exit 3 exactly when a pack reports a mandatory violation (the packs' rules decide which).
+    expect(r.code, r.stderr).toBe(planJson.policy.mandatory > 0 ? 3 : 0);
+    expect(r.stdout).toContain(planJson.policy.mandatory > 0 ? `Verdict: REFUSED (${planJson.policy.mandatory} mandatory` : "Verdict: PASS (0 mandatory");
     expect(r.stdout).toMatch(/^No fleet to review: the program declared no NitroProofServer or ConfidentialSpaceProofServer \(3 other resources\)/);
     expect(r.stdout).toContain("The policy packs still judge its resources.");
     expect(r.stdout).toContain("Policy packs (offline):");
-    const planJson = JSON.parse(fs.readFileSync(path.join(tmp, "no-fleet.json"), "utf8")) as { fleets: unknown[]; policy: { evaluated: boolean; unknownConfigNames: string[] } };
     expect(planJson.fleets).toEqual([]);
     expect(planJson.policy.evaluated).toBe(true);
     expect(planJson.policy.unknownConfigNames).toEqual(["aws-ec2-securitygroup-disalow-open-ssh"]);
