@@ -159,7 +159,8 @@ main().then(
     const { ProgramError } = await import("./project");
     const { NoFleetError } = await import("./fleets");
     const { PolicyConfigError } = await import("../policy/config");
-    if (e instanceof ConfigError || e instanceof NoFleetError || e instanceof PolicyConfigError) {
+    const { PolicyRunError } = await import("../policy/run");
+    if (e instanceof ConfigError || e instanceof NoFleetError || e instanceof PolicyConfigError || e instanceof PolicyRunError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }

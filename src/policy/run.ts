@@ -45,6 +45,23 @@ export interface PackVerdict {
   readonly advisory: number;
 }
 
+/** A rule threw (not a violation, not notApplicable): the analyzer fails the preview the same way. */
+export class PolicyRunError extends Error {
+  constructor(pack: string, policy: string, urn: string | undefined, cause: unknown) {
+    super(`policy '${policy}' from pack '${pack}' failed${urn ? ` on ${urn}` : " on the stack"}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "PolicyRunError";
+  }
+}
+
+/** Runs one call of a rule, naming the rule and the resource if it throws. */
+async function guarded<T>(pack: string, policy: string, urn: string | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new PolicyRunError(pack, policy, urn, e);
+  }
+}
+
 function isStackPolicy(p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy {
   return typeof (p as StackValidationPolicy).validateStack === "function";
 }
@@ -76,7 +93,7 @@ export async function runPack(pack: PackDefinition, resources: readonly OfflineR
     let notApplicable = 0;
     const record = (message: string, urn: string | undefined) => violations.push({ policy: policy.name, level: reported, ...(policy.severity ? { severity: policy.severity } : {}), message, ...(urn ? { urn } : {}) });
     if (isStackPolicy(policy)) {
-      const outcome = await runStackPolicy(policy, resources, properties, stackTags);
+      const outcome = await guarded(pack.name, policy.name, undefined, () => runStackPolicy(policy, resources, properties, stackTags));
       if (outcome.kind === "notApplicable") notApplicable++;
       else {
         evaluated++;
@@ -87,7 +104,7 @@ export async function runPack(pack: PackDefinition, resources: readonly OfflineR
       notApplicable += resources.length;
     } else {
       for (const resource of resources) {
-        const outcome = await runResourcePolicy(policy, resource, properties, stackTags);
+        const outcome = await guarded(pack.name, policy.name, resource.urn, () => runResourcePolicy(policy, resource, properties, stackTags));
         if (outcome.kind === "notApplicable") notApplicable++;
         else {
           evaluated++;

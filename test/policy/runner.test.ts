@@ -162,6 +162,13 @@ describe("runPack: levels, notApplicable, config", () => {
     expect(none.policies[0]).toMatchObject({ evaluated: 0, notApplicable: 1, violations: [] });
   });
 
+  it("a rule that throws fails the run naming the pack, the rule and the resource", async () => {
+    const broken: ResourceValidationPolicy = { name: "broken", description: "x", validateResource: validateResourceOfType(Key, () => { throw new Error("boom"); }) };
+    await expect(runPack(pack([broken]), resources)).rejects.toThrow(`policy 'broken' from pack 'test-pack' failed on ${buildUrn("dev", "proj", [COMPONENT, KEY], "fleet-key")}: boom`);
+    const brokenStack: StackValidationPolicy = { name: "broken-stack", description: "x", validateStack: () => { throw new TypeError("nope"); } };
+    await expect(runPack(pack([brokenStack]), resources)).rejects.toThrow("policy 'broken-stack' from pack 'test-pack' failed on the stack: nope");
+  });
+
   it("packConfig refuses a config the schema rejects, before any rule runs", () => {
     expect(() => packConfig(pack([openSsh]), { [openSsh.name]: { properties: { port: 70000 } } })).toThrow("aws-ec2-securitygroup-disallow-open-ssh: port: must be less than or equal to 65535");
   });
