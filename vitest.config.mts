@@ -46,6 +46,8 @@ const SHARED = [
   "test/monitoring/logging-filter.test.ts",
   "test/package/consumer.test.ts",
   "test/policy/evaluate.test.ts",
+  "test/policy/pack-folders.test.ts",
+  "test/policy/runner.test.ts",
   "test/plan/cli.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
@@ -55,6 +57,13 @@ const SHARED = [
   "test/verify/live.test.ts",
   "test/verify/nitro-document.test.ts",
   "test/verify/stack.test.ts",
+  "test/policy/attestation/aws-kms-key-require-attested-decrypt.test.ts",
+  "test/policy/attestation/aws-kms-key-report-warn-only-pcrs.test.ts",
+  "test/policy/attestation/aws-ec2-launch-template-disallow-debug-enclave.test.ts",
+  "test/policy/attestation/gcp-compute-instance-template-require-production-confidential-space.test.ts",
+  "test/policy/attestation/gcp-iam-workload-identity-pool-provider-require-attested-condition.test.ts",
+  "test/policy/attestation/azure-keyvault-key-require-attested-release.test.ts",
+  "test/policy/attestation/pack.test.ts",
 ];
 
 export default defineConfig({

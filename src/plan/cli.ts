@@ -1,12 +1,19 @@
 // `npm run plan -- <stack> [--json FILE]`: the offline plan (docs/offline-plan.md). Reads
 // Pulumi.<stack>.yaml, runs index.ts (or, with --program DIR, a platform team's own program)
-// under the mock runtime and prints what a reviewer needs.
+// under the mock runtime and prints what a reviewer needs, then runs the policy packs in policy/
+// over the recorded resources (docs/policy-packs.md).
+//
+// Exit codes: 0 planned (and no mandatory policy violation), 1 bad config, program or policy
+// config, 2 usage, 3 planned but a policy pack refuses the stack (a mandatory violation).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Plan } from "./report";
+import type { FleetInput, Plan } from "./report";
+import type { PlannedResource } from "./engine";
 
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
-const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR | --program DIR]";
+const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR | --program DIR] [--policy-pack-config FILE]... [--no-policy] [--export-state FILE]";
+/** A mandatory policy violation: the plan ran, and a pack refuses the stack. */
+const EXIT_POLICY_REFUSED = 3;
 
 interface CliArgs {
   stack: string;
@@ -14,6 +21,12 @@ interface CliArgs {
   projectDir: string;
   /** A Pulumi project directory whose program is planned instead of this repository's. */
   program?: string;
+  /** `--policy-pack-config` files: one for every pack, or one per pack in pack order. */
+  policyConfigs: string[];
+  /** False with --no-policy. */
+  policy: boolean;
+  /** Where to write the recorded resources as a `pulumi stack export` state file. */
+  exportState?: string;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -21,6 +34,9 @@ function parseArgs(argv: string[]): CliArgs {
   let json: string | undefined;
   let projectDir: string | undefined;
   let program: string | undefined;
+  let exportState: string | undefined;
+  let policy = true;
+  const policyConfigs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -31,6 +47,9 @@ function parseArgs(argv: string[]): CliArgs {
     if (arg === "--json") json = value();
     else if (arg === "--project-dir") projectDir = path.resolve(value());
     else if (arg === "--program") program = value();
+    else if (arg === "--policy-pack-config") policyConfigs.push(value());
+    else if (arg === "--no-policy") policy = false;
+    else if (arg === "--export-state") exportState = value();
     else if (arg === "--diff" || arg === "--format") throw new UsageError(`${arg} is not available yet (plan diffs and markdown come with the policy-pack work)`);
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (!stack) stack = arg;
@@ -38,7 +57,8 @@ function parseArgs(argv: string[]): CliArgs {
   }
   if (!stack) throw new UsageError("name the stack, e.g. dev");
   if (program && projectDir) throw new UsageError("--program and --project-dir exclude each other (a program's stack files sit beside its Pulumi.yaml)");
-  return { stack, projectDir: projectDir ?? process.cwd(), ...(json ? { json } : {}), ...(program ? { program } : {}) };
+  if (!policy && policyConfigs.length > 0) throw new UsageError("--no-policy and --policy-pack-config exclude each other");
+  return { stack, projectDir: projectDir ?? process.cwd(), policy, policyConfigs, ...(json ? { json } : {}), ...(program ? { program } : {}), ...(exportState ? { exportState } : {}) };
 }
 
 class UsageError extends Error {}
@@ -55,19 +75,51 @@ async function main(): Promise<number> {
     throw e;
   }
   const started = Date.now();
-  const plan = args.program ? await (await import("./program")).planProgram({ programDir: args.program, stack: args.stack }) : await planRepository(args);
-  const { renderText, stableJson } = await import("./report");
+  // A config file that is not JSON, or names a level that does not exist, is refused before the
+  // program runs (its schema is checked once the packs are loaded, after the run). Loads no Pulumi module.
+  if (args.policy) {
+    const { readPolicyPackConfigFile } = await import("../policy/config");
+    args.policyConfigs.forEach(readPolicyPackConfigFile);
+  }
+  const recorded = args.program ? await (await import("./program")).recordProgram({ programDir: args.program, stack: args.stack }) : await recordRepository(args);
+  const { NoFleetError } = await import("./fleets");
+  // Without the packs, a program without a fleet has nothing to review (as before the packs).
+  if (recorded.fleets.length === 0 && !args.policy) throw new NoFleetError(recorded.resources.length);
+  const { buildPlan, renderText, stableJson } = await import("./report");
+  const reviewed = buildPlan({ stack: args.stack, fleets: recorded.fleets, resources: recorded.resources, secretKeys: recorded.secretKeys });
+  let refused = false;
+  let plan: Plan = { ...reviewed, policy: { evaluated: false, note: "--no-policy" } };
+  if (args.policy) {
+    const { runPlanPolicies } = await import("../policy/packs");
+    const verdict = await runPlanPolicies(recorded.resources, { stack: args.stack, project: recorded.project, configFiles: args.policyConfigs });
+    refused = verdict.mandatory > 0;
+    plan = { ...reviewed, policy: verdict };
+  }
+  // The packs judge any program; only the fleet review needs one of our components.
+  if (recorded.fleets.length === 0) process.stdout.write(`No fleet to review: ${new NoFleetError(recorded.resources.length).message}\nThe policy packs still judge its resources.\n\n`);
   process.stdout.write(renderText(plan));
   process.stdout.write(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
   if (args.json) {
     fs.writeFileSync(args.json, stableJson(plan));
     process.stdout.write(`Wrote ${args.json}\n`);
   }
-  return 0;
+  if (args.exportState) {
+    const { toStateFile } = await import("../policy/resources");
+    fs.writeFileSync(args.exportState, `${JSON.stringify(toStateFile(recorded.resources, args.stack, recorded.project, new Date().toISOString()), null, 2)}\n`);
+    process.stdout.write(`Wrote ${args.exportState} (judge it with: pulumi policy analyze --file ${args.exportState} --policy-pack policy/attestation --policy-pack policy/baseline)\n`);
+  }
+  return refused ? EXIT_POLICY_REFUSED : 0;
+}
+
+interface Recorded {
+  readonly project: string;
+  readonly resources: PlannedResource[];
+  readonly fleets: FleetInput[];
+  readonly secretKeys: string[];
 }
 
 /** This repository's program (index.ts) with its validated stack config. */
-async function planRepository(args: CliArgs): Promise<Plan> {
+async function recordRepository(args: CliArgs): Promise<Recorded> {
   // Loaded only now: the config modules pull in @pulumi/pulumi and the engine the providers
   // (seconds of module loading), which a usage error has no need of.
   const { readStackFile, toPulumiConfigMap } = await import("../config/load");
@@ -77,7 +129,6 @@ async function planRepository(args: CliArgs): Promise<Plan> {
   // Validate first, so bad config is reported as such and never as a failure inside the program.
   const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
   const { runOffline, placementOf } = await import("./engine");
-  const { buildPlan } = await import("./report");
   const { declaredFleets } = await import("./fleets");
   const run = await runOffline({
     project: PROJECT,
@@ -93,7 +144,7 @@ async function planRepository(args: CliArgs): Promise<Plan> {
     },
   });
   // The review facts come from the component instance, as for any program (src/plan/fleets.ts).
-  return buildPlan({ stack: args.stack, fleets: declaredFleets(run.components), resources: run.resources, secretKeys: stackFile.secretKeys });
+  return { project: PROJECT, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys };
 }
 
 // Set the exit code instead of exiting: the mock runtime still has the stack's output
@@ -107,7 +158,9 @@ main().then(
     const { ConfigError } = await import("../config/errors");
     const { ProgramError } = await import("./project");
     const { NoFleetError } = await import("./fleets");
-    if (e instanceof ConfigError || e instanceof NoFleetError) {
+    const { PolicyConfigError } = await import("../policy/config");
+    const { PolicyRunError } = await import("../policy/run");
+    if (e instanceof ConfigError || e instanceof NoFleetError || e instanceof PolicyConfigError || e instanceof PolicyRunError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }

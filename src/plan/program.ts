@@ -1,10 +1,10 @@
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { readStackFile, toPulumiConfigMap } from "../config/load";
-import type { PulumiSdk } from "./engine";
+import type { PlannedResource, PulumiSdk } from "./engine";
 import { declaredFleets, NoFleetError } from "./fleets";
 import { ProgramError, readPulumiProject } from "./project";
-import type { Plan } from "./report";
+import type { FleetInput, Plan } from "./report";
 
 /**
  * The offline plan of a platform team's own Pulumi TypeScript program (docs/offline-plan.md):
@@ -15,11 +15,27 @@ import type { Plan } from "./report";
  * NoFleetError (the program declares no fleet). Runs once per process, like every mock run.
  */
 export async function planProgram(options: { programDir: string; stack: string }): Promise<Plan> {
+  const recorded = await recordProgram(options);
+  if (recorded.fleets.length === 0) throw new NoFleetError(recorded.resources.length);
+  const { buildPlan } = await import("./report");
+  return buildPlan({ stack: options.stack, fleets: recorded.fleets, resources: recorded.resources, secretKeys: recorded.secretKeys });
+}
+
+/** What one run of a program declared: the policy packs judge its resources whether or not it has a fleet. */
+export interface RecordedProgram {
+  /** The project name (Pulumi.yaml `name`), part of every URN. */
+  readonly project: string;
+  readonly resources: PlannedResource[];
+  readonly fleets: FleetInput[];
+  readonly secretKeys: string[];
+}
+
+/** Runs the program under the mock runtime and records it (planProgram without the fleet requirement). */
+export async function recordProgram(options: { programDir: string; stack: string }): Promise<RecordedProgram> {
   const project = readPulumiProject(options.programDir);
   const stackFile = readStackFile(project.stackConfigDir, options.stack, project.name);
   const sdk = programSdk(project.dir);
   const { runOffline } = await import("./engine");
-  const { buildPlan } = await import("./report");
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const values = stackFile.values;
   const gcpProject = str(values["gcp:project"]);
@@ -62,9 +78,7 @@ export async function planProgram(options: { programDir: string; stack: string }
     unregister();
   }
   if (failure || !run) throw new ProgramError(programFailure(project.entry, project.dir, failure?.error), 1);
-  const fleets = declaredFleets(run.components);
-  if (fleets.length === 0) throw new NoFleetError(run.resources.length);
-  return buildPlan({ stack: options.stack, fleets, resources: run.resources, secretKeys: stackFile.secretKeys });
+  return { project: project.name, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { nitroParentRolePcr3 } from "../attestation/aws-kms-policy";
+import { renderVerdict, type PlanPolicy } from "../policy/run";
 import type { ReviewFacts } from "../review";
 import type { PlannedResource } from "./engine";
 
@@ -82,8 +83,8 @@ export interface ProgramPlan {
   readonly tree: PlanTreeNode[];
   readonly keySettings: KeySetting[];
   readonly secretKeys: string[];
-  /** Seam for the policy packs: filled once the packs exist. */
-  readonly policy: { readonly evaluated: boolean; readonly note: string };
+  /** The policy packs' verdict over the recorded resources (src/policy/packs.ts), or why they did not run. */
+  readonly policy: PlanPolicy;
 }
 
 /**
@@ -398,7 +399,8 @@ export function buildPlan(input: SingleFleetInput | ProgramInput): Plan {
     tree: buildTree(input.resources),
     keySettings: keySettings(input.resources),
     secretKeys: input.secretKeys,
-    policy: { evaluated: false, note: "policy packs are not part of this version; `pulumi preview --policy-pack` is where they will run" },
+    // The CLI runs the packs over the same resources and replaces this (src/plan/cli.ts).
+    policy: { evaluated: false, note: "the policy packs were not run" },
   };
   const [only] = fleets;
   if (fleets.length !== 1 || !only) return program;
@@ -491,6 +493,9 @@ export function renderText(plan: Plan): string {
   lines.push("Counts by type:");
   for (const [type, n] of Object.entries(plan.counts.byType).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${String(n).padStart(3)}  ${type}`);
   if (plan.secretKeys.length) lines.push("", `Secret config (shown as [secret], never decrypted): ${plan.secretKeys.join(", ")}`);
-  lines.push("", `Policy verdict: not evaluated (${plan.policy.note})`);
-  return `${lines.join("\n")}\n`;
+  if (!plan.policy.evaluated) {
+    lines.push("", `Policy verdict: not evaluated (${plan.policy.note})`);
+    return `${lines.join("\n")}\n`;
+  }
+  return `${lines.join("\n")}\n${renderVerdict(plan.policy)}`;
 }

@@ -46,6 +46,8 @@ Module._load = function (request, ...rest) {
 );
 /** A platform team's own program: a bucket of its own, a Nitro fleet and a Confidential Space fleet. */
 const CONSUMER = path.join(PROJECT_DIR, "test/plan/fixtures/consumer-program");
+/** A program with none of our components: the packs judge it, the fleet review has nothing to say. */
+const NO_FLEET = path.join(PROJECT_DIR, "test/plan/fixtures/no-fleet-program");
 const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "releases/pcr-measurements.v6.3.1.json"), "utf8"));
 
 /** A project directory holding a copy of Pulumi.dev.yaml as `Pulumi.<stack>.yaml`, mutated. */
@@ -74,6 +76,7 @@ let runs: {
   noProject: Promise<PlanRun>;
   notNode: Promise<PlanRun>;
   programNoStack: Promise<PlanRun>;
+  noFleet: Promise<PlanRun>;
 };
 let dev: PlanRun;
 let json: Record<string, unknown>;
@@ -86,6 +89,12 @@ beforeAll(async () => {
   const secret = projectWith("secret", (c) => {
     (c["tee-prover-infra:alarms"] as Record<string, Record<string, unknown>>)["P0"]!["httpsEndpoints"] = [{ secure: "v1:AAAAencryptedwebhook" }];
   });
+  // A misspelt policy name: the engine ignores it silently, the plan names it.
+  const typoConfig = path.join(tmp, "policy-typo.json");
+  fs.writeFileSync(typoConfig, JSON.stringify({ "aws-ec2-securitygroup-disalow-open-ssh": { enforcementLevel: "advisory" } }));
+  // Every finding mandatory: the no-fleet program opens SSH to the internet.
+  const strictConfig = path.join(tmp, "policy-strict.json");
+  fs.writeFileSync(strictConfig, JSON.stringify({ all: "mandatory", "aws-ec2-securitygroup-disalow-open-ssh": "advisory" }));
   const noProject = fs.mkdtempSync(path.join(tmp, "no-project-"));
   const notNode = fs.mkdtempSync(path.join(tmp, "python-"));
   fs.writeFileSync(path.join(notNode, "Pulumi.yaml"), "name: team\nruntime: python\n");
@@ -95,13 +104,14 @@ beforeAll(async () => {
     notNode: plan(["dev", "--program", notNode]),
     programNoStack: plan(["prod", "--program", CONSUMER], "traced"),
     dev: plan(["dev", "--json", path.join(tmp, "a.json")], "tsx-cli"),
-    devAgain: plan(["dev", "--json", path.join(tmp, "b.json")]),
-    gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json")]),
+    devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json")]),
+    gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig]),
     bad: plan(["bad", "--project-dir", bad]),
-    secret: plan(["secret", "--project-dir", secret]),
+    secret: plan(["secret", "--project-dir", secret, "--no-policy"]),
     nope: plan(["nope"], "traced"),
     noArgs: plan([]),
     diff: plan(["dev", "--diff", "base.json"], "traced"),
+    noFleet: plan(["dev", "--program", NO_FLEET, "--json", path.join(tmp, "no-fleet.json"), "--export-state", path.join(tmp, "no-fleet-state.json"), "--policy-pack-config", strictConfig]),
   };
   // Settle them all here, so a slow machine is covered by the hook timeout and no test's timeout.
   await Promise.all(Object.values(runs));
@@ -185,6 +195,9 @@ describe("failures", () => {
     expect(r.code, r.stderr).toBe(1 - 1);
     expect(r.stdout).toContain("Secret config (shown as [secret], never decrypted): tee-prover-infra:alarms.P0.httpsEndpoints[0]");
     expect(r.stdout).not.toContain("AAAAencryptedwebhook");
+    // --no-policy: the packs did not run, and the plan says so.
+    expect(r.stdout).toContain("Policy verdict: not evaluated (--no-policy)");
+    expect(r.stdout).not.toContain("Policy packs (offline)");
   });
 
   test("unknown stack: exit 1 listing the stacks there are", async () => {
@@ -278,5 +291,67 @@ describe("--program: a platform team's own program", () => {
     expect(r.stderr).toContain(`no Pulumi.prod.yaml in ${CONSUMER}`);
     expect(r.stderr).toContain("use one of: dev");
     expect(r.stderr).not.toContain("loaded @pulumi/pulumi\n");
+  });
+});
+
+describe("policy packs in the plan", () => {
+  interface StateJson {
+    version: number;
+    deployment: { manifest: { time: string }; resources: Array<{ urn: string; type: string; custom: boolean; id?: string; parent?: string; dependencies?: string[]; protect?: boolean; inputs: Record<string, unknown>; outputs: Record<string, unknown> }> };
+  }
+
+  test("the dev stacks run both packs: the verdict in text and under `policy` in --json, exit 0 without a mandatory violation", async () => {
+    expect(dev.stdout).toMatch(/Policy packs \(offline\):\n {2}tee-prover-attestation: .*\n(.*\n)* {2}tee-prover-baseline: /);
+    expect(dev.stdout).toContain("Verdict: PASS (0 mandatory,");
+    expect(dev.stdout).toContain("provider defaults and auto-names are not applied");
+    const policy = json["policy"] as { evaluated: boolean; packs: Array<{ pack: string }>; mandatory: number; notes: string[] };
+    expect(policy.evaluated).toBe(true);
+    expect(policy.packs.map((p) => p.pack)).toEqual(["tee-prover-attestation", "tee-prover-baseline"]);
+    expect(policy.mandatory).toBe(0);
+    const gcp = await runs.gcp;
+    expect(gcp.stdout).toContain("WARNING: the policy pack config names policies no pack has (ignored, as the CLI ignores them): aws-ec2-securitygroup-disalow-open-ssh");
+  });
+
+  test("--export-state writes the recorded resources as a version-3 `pulumi stack export` deployment", async () => {
+    const again = await runs.devAgain;
+    expect(again.stdout).toContain(`Wrote ${path.join(tmp, "state.json")} (judge it with: pulumi policy analyze --file`);
+    const state = JSON.parse(fs.readFileSync(path.join(tmp, "state.json"), "utf8")) as StateJson;
+    expect(state.version).toBe(3);
+    expect(Number.isNaN(Date.parse(state.deployment.manifest.time))).toBe(false);
+    const resources = state.deployment.resources;
+    // The 74 planned resources and the root stack resource.
+    expect(resources).toHaveLength(75);
+    expect(resources[0]).toEqual({ urn: "urn:pulumi:dev::tee-prover-infra::pulumi:pulumi:Stack::tee-prover-infra-dev", custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: {} });
+    const component = resources.find((r) => r.type === "tee-prover:aws:NitroProofServer")!;
+    expect(component).toMatchObject({ urn: "urn:pulumi:dev::tee-prover-infra::tee-prover:aws:NitroProofServer::prover-dev", custom: false, parent: resources[0]!.urn });
+    const lt = resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")!;
+    expect(lt.urn).toMatch(/^urn:pulumi:dev::tee-prover-infra::tee-prover:aws:NitroProofServer\$aws:ec2\/launchTemplate:LaunchTemplate::prover-dev-/);
+    expect(lt).toMatchObject({ custom: true, id: expect.stringMatching(/^lt-/), inputs: { enclaveOptions: { enabled: true } }, outputs: { latestVersion: 1 } });
+    // Every parent and dependency is a resource of the file, written before the resource.
+    const order = resources.map((r) => r.urn);
+    expect(new Set(order).size).toBe(order.length);
+    for (const r of resources) for (const ref of [r.parent, ...(r.dependencies ?? [])]) if (ref) expect(order.indexOf(ref), `${r.urn} -> ${ref}`).toBeGreaterThanOrEqual(0);
+    for (const r of resources) if (r.parent) expect(order.indexOf(r.parent)).toBeLessThan(order.indexOf(r.urn));
+  });
+
+  test("a program without any of our components: no fleet to review, the packs still judge it; the state carries its own component chain", async () => {
+    const r = await runs.noFleet;
+    const planJson = JSON.parse(fs.readFileSync(path.join(tmp, "no-fleet.json"), "utf8")) as { fleets: unknown[]; policy: { evaluated: boolean; mandatory: number; unknownConfigNames: string[] } };
+    // Exit 3 exactly when a pack reports a mandatory violation (the packs' rules decide which).
+    expect(r.code, r.stderr).toBe(planJson.policy.mandatory > 0 ? 3 : 0);
+    expect(r.stdout).toContain(planJson.policy.mandatory > 0 ? `Verdict: REFUSED (${planJson.policy.mandatory} mandatory` : "Verdict: PASS (0 mandatory");
+    expect(r.stdout).toMatch(/^No fleet to review: the program declared no NitroProofServer, ConfidentialSpaceProofServer or AzureConfidentialProofServer \(3 other resources\)/);
+    expect(r.stdout).toContain("The policy packs still judge its resources.");
+    expect(r.stdout).toContain("Policy packs (offline):");
+    expect(planJson.fleets).toEqual([]);
+    expect(planJson.policy.evaluated).toBe(true);
+    expect(planJson.policy.unknownConfigNames).toEqual(["aws-ec2-securitygroup-disalow-open-ssh"]);
+    const state = JSON.parse(fs.readFileSync(path.join(tmp, "no-fleet-state.json"), "utf8")) as StateJson;
+    expect(state.deployment.resources.map((x) => [x.urn, x.parent ?? null, x.dependencies ?? []])).toEqual([
+      ["urn:pulumi:dev::team-plain::pulumi:pulumi:Stack::team-plain-dev", null, []],
+      ["urn:pulumi:dev::team-plain::team:net:Network::edge", "urn:pulumi:dev::team-plain::pulumi:pulumi:Stack::team-plain-dev", []],
+      ["urn:pulumi:dev::team-plain::team:net:Network$aws:ec2/vpc:Vpc::edge-vpc", "urn:pulumi:dev::team-plain::team:net:Network::edge", []],
+      ["urn:pulumi:dev::team-plain::team:net:Network$aws:ec2/securityGroup:SecurityGroup::edge-sg", "urn:pulumi:dev::team-plain::team:net:Network::edge", ["urn:pulumi:dev::team-plain::team:net:Network$aws:ec2/vpc:Vpc::edge-vpc"]],
+    ]);
   });
 });
