@@ -334,20 +334,24 @@ describe("policy packs in the plan", () => {
     for (const r of resources) if (r.parent) expect(order.indexOf(r.parent)).toBeLessThan(order.indexOf(r.urn));
   });
 
-  test("a program without any of our components: no fleet to review, the packs still judge it; the state carries its own component chain", async () => {
+  test("a broken program without any of our components is refused, each violation named; the state carries its own component chain", async () => {
     const r = await runs.noFleet;
     const planJson = JSON.parse(fs.readFileSync(path.join(tmp, "no-fleet.json"), "utf8")) as { fleets: unknown[]; policy: { evaluated: boolean; mandatory: number; unknownConfigNames: string[] } };
-    // Exit 3 exactly when a pack reports a mandatory violation (the packs' rules decide which).
-    expect(r.code, r.stderr).toBe(planJson.policy.mandatory > 0 ? 3 : 0);
-    expect(r.stdout).toContain(planJson.policy.mandatory > 0 ? `Verdict: REFUSED (${planJson.policy.mandatory} mandatory` : "Verdict: PASS (0 mandatory");
-    expect(r.stdout).toMatch(/^No fleet to review: the program declared no NitroProofServer, ConfidentialSpaceProofServer or AzureConfidentialProofServer \(3 other resources\)/);
+    // A debug enclave and a key any account principal may decrypt with: mandatory, so exit 3.
+    expect(r.code, r.stderr).toBe(3);
+    expect(planJson.policy.mandatory).toBeGreaterThanOrEqual(3);
+    expect(r.stdout).toContain(`Verdict: REFUSED (${planJson.policy.mandatory} mandatory`);
+    expect(r.stdout).toContain("[mandatory] aws:ec2/launchTemplate:LaunchTemplate  prover: launch template user data starts a debug-mode enclave (nitro-cli run-enclave with --debug-mode)");
+    expect(r.stdout).toContain("[mandatory] aws:kms/key:Key  secrets: key policy allows kms:Decrypt to arn:aws:iam::123456789012:role/prover-host without an attestation document");
+    expect(r.stdout).toContain("[mandatory] aws:kms/key:Key  secrets: key policy lets any principal of account 123456789012");
+    expect(r.stdout).toMatch(/^No fleet to review: the program declared no NitroProofServer, ConfidentialSpaceProofServer or AzureConfidentialProofServer \(8 other resources\)/);
     expect(r.stdout).toContain("The policy packs still judge its resources.");
     expect(r.stdout).toContain("Policy packs (offline):");
     expect(planJson.fleets).toEqual([]);
     expect(planJson.policy.evaluated).toBe(true);
     expect(planJson.policy.unknownConfigNames).toEqual(["aws-ec2-securitygroup-disalow-open-ssh"]);
     const state = JSON.parse(fs.readFileSync(path.join(tmp, "no-fleet-state.json"), "utf8")) as StateJson;
-    expect(state.deployment.resources.map((x) => [x.urn, x.parent ?? null, x.dependencies ?? []])).toEqual([
+    expect(state.deployment.resources.filter((x) => x.urn.includes("team:net:Network") || x.urn.includes("pulumi:pulumi:Stack")).map((x) => [x.urn, x.parent ?? null, x.dependencies ?? []])).toEqual([
       ["urn:pulumi:dev::team-plain::pulumi:pulumi:Stack::team-plain-dev", null, []],
       ["urn:pulumi:dev::team-plain::team:net:Network::edge", "urn:pulumi:dev::team-plain::pulumi:pulumi:Stack::team-plain-dev", []],
       ["urn:pulumi:dev::team-plain::team:net:Network$aws:ec2/vpc:Vpc::edge-vpc", "urn:pulumi:dev::team-plain::team:net:Network::edge", []],
