@@ -180,3 +180,14 @@ export function referencesByName(ref: string, r: PolicyResource, nameProps: read
   if (explicit.length > 0) return explicit.some((n) => segments.includes(n));
   return segments.some((s) => s === r.name || (s.startsWith(`${r.name}-`) && /^[a-z0-9]{7,8}$/.test(s.slice(r.name.length + 1))));
 }
+
+/**
+ * The message for a request-path timeout below the floor, or undefined when it is long enough.
+ * `fallback` is the cloud's default when the program leaves the setting out.
+ */
+export function timeoutProblem(setting: string, value: number | undefined, fallback: number, jobTimeoutSeconds: number, unit: "s" | "min" = "s"): string | undefined {
+  const seconds = (value ?? fallback) * (unit === "min" ? 60 : 1);
+  if (seconds >= requestPathFloor(jobTimeoutSeconds)) return undefined;
+  const shown = `${value ?? fallback} ${unit}`;
+  return `${setting} is ${shown}${value === undefined ? " (the default)" : ""}; every timeout on the request path must be at least ${floorText(jobTimeoutSeconds)}`;
+}
