@@ -174,11 +174,13 @@ export function dependsOn(a: PolicyResource, b: PolicyResource): boolean {
  * (`<logical name>-<suffix>`) as the engine derives it. Used where a stack policy must link two
  * resources and the engine gave no dependency (a reference built from a string).
  */
-export function referencesByName(ref: string, r: PolicyResource, nameProps: readonly string[] = ["name"]): boolean {
-  const segments = ref.split(/[/:]/);
-  const explicit = nameProps.map((p) => str(r.props[p])).filter((n): n is string => n !== undefined);
+export function referencesByName(ref: string, r: PolicyResource, nameProps: readonly string[] = ["name"], ignoreCase = false): boolean {
+  const fold = (x: string) => (ignoreCase ? x.toLowerCase() : x);
+  const segments = fold(ref).split(/[/:]/);
+  const logical = fold(r.name);
+  const explicit = nameProps.map((p) => str(r.props[p])).filter((n): n is string => n !== undefined).map(fold);
   if (explicit.length > 0) return explicit.some((n) => segments.includes(n));
-  return segments.some((s) => s === r.name || (s.startsWith(`${r.name}-`) && /^[a-z0-9]{7,8}$/.test(s.slice(r.name.length + 1))));
+  return segments.some((s) => s === logical || (s.startsWith(`${logical}-`) && /^[a-z0-9]{7,8}$/.test(s.slice(logical.length + 1))));
 }
 
 /**
