@@ -128,6 +128,7 @@ export function describeRange(range: PortRange): string {
 export function publicIngressProblem(source: string, range: PortRange, cfg: { publicPorts: readonly number[]; adminPorts: readonly number[] }): string | undefined {
   const admin = portsIn(range, cfg.adminPorts);
   if (admin.length > 0) return `${describeRange(range)} (admin ${admin.length > 1 ? "ports" : "port"} ${admin.join(", ")}) open to ${source}: use a bastion-free access path (SSM Session Manager, IAP, Bastion) or a narrow source range`;
+  if (range.to - range.from + 1 > portsIn(range, cfg.publicPorts).length && cfg.publicPorts.length === 0) return `${describeRange(range)} open to ${source}: these rules govern the hosts themselves, which take traffic from the load balancer only`;
   if (range.to - range.from + 1 > portsIn(range, cfg.publicPorts).length) return `${describeRange(range)} open to ${source}: only the load balancer's listener ports (${cfg.publicPorts.join(", ")}) may face the internet; hosts take traffic from the load balancer only`;
   return undefined;
 }
