@@ -1,0 +1,55 @@
+import type { Policies } from "@pulumi/policy";
+import { awsCloudwatchMetricAlarmRequireRoutedP0Alarms } from "./rules/aws-cloudwatch-metricalarm-require-routed-p0-alarms";
+import { awsEc2LaunchTemplateDisallowPublicIp } from "./rules/aws-ec2-launchtemplate-disallow-public-ip";
+import { awsEc2LaunchTemplateRequireEncryptedDisks } from "./rules/aws-ec2-launchtemplate-require-encrypted-disks";
+import { awsEc2LaunchTemplateRequireImdsv2 } from "./rules/aws-ec2-launchtemplate-require-imdsv2";
+import { awsEc2SecurityGroupDisallowPublicIngress } from "./rules/aws-ec2-securitygroup-disallow-public-ingress";
+import { awsLbListenerEnforceTcpIdleTimeout } from "./rules/aws-lb-listener-enforce-tcp-idle-timeout";
+import { awsLbListenerRequireModernTls } from "./rules/aws-lb-listener-require-modern-tls";
+import { awsLbLoadBalancerEnforceIdleTimeout } from "./rules/aws-lb-loadbalancer-enforce-idle-timeout";
+import { awsLbLoadBalancerRequireWaf } from "./rules/aws-lb-loadbalancer-require-waf";
+import { awsLbTargetGroupEnforceDeregistrationDelay } from "./rules/aws-lb-targetgroup-enforce-deregistration-delay";
+import { azureComputeVirtualMachineScaleSetDisallowPublicIp } from "./rules/azure-compute-virtualmachinescaleset-disallow-public-ip";
+import { azureMonitorMetricAlertRequireRoutedP0Alerts } from "./rules/azure-monitor-metricalert-require-routed-p0-alerts";
+import { azureNetworkApplicationGatewayEnforceTimeouts } from "./rules/azure-network-applicationgateway-enforce-timeouts";
+import { azureNetworkApplicationGatewayRequireModernTls } from "./rules/azure-network-applicationgateway-require-modern-tls";
+import { azureNetworkApplicationGatewayRequireWaf } from "./rules/azure-network-applicationgateway-require-waf";
+import { azureNetworkLoadBalancerEnforceIdleTimeout } from "./rules/azure-network-loadbalancer-enforce-idle-timeout";
+import { azureNetworkNetworkSecurityGroupDisallowPublicIngress } from "./rules/azure-network-networksecuritygroup-disallow-public-ingress";
+import { gcpComputeBackendServiceEnforceTimeouts } from "./rules/gcp-compute-backendservice-enforce-timeouts";
+import { gcpComputeBackendServiceRequireCloudArmor } from "./rules/gcp-compute-backendservice-require-cloud-armor";
+import { gcpComputeFirewallDisallowPublicIngress } from "./rules/gcp-compute-firewall-disallow-public-ingress";
+import { gcpComputeInstanceTemplateDisallowPublicIp } from "./rules/gcp-compute-instancetemplate-disallow-public-ip";
+import { gcpComputeSslPolicyRequireModernTls } from "./rules/gcp-compute-sslpolicy-require-modern-tls";
+import { gcpComputeTargetHttpsProxyRequireModernTls } from "./rules/gcp-compute-targethttpsproxy-require-modern-tls";
+import { gcpMonitoringAlertPolicyRequireRoutedP0Alerts } from "./rules/gcp-monitoring-alertpolicy-require-routed-p0-alerts";
+
+// The baseline pack: confidential, security and reliability rules, one per module. Each
+// rule's default level and its reason are in its module; teams change levels per rule in the
+// policy-pack config file (the runner applies it).
+export const baselinePolicies: Policies = [
+  awsCloudwatchMetricAlarmRequireRoutedP0Alarms,
+  awsEc2LaunchTemplateDisallowPublicIp,
+  awsEc2LaunchTemplateRequireEncryptedDisks,
+  awsEc2LaunchTemplateRequireImdsv2,
+  awsEc2SecurityGroupDisallowPublicIngress,
+  awsLbListenerEnforceTcpIdleTimeout,
+  awsLbListenerRequireModernTls,
+  awsLbLoadBalancerEnforceIdleTimeout,
+  awsLbLoadBalancerRequireWaf,
+  awsLbTargetGroupEnforceDeregistrationDelay,
+  azureComputeVirtualMachineScaleSetDisallowPublicIp,
+  azureMonitorMetricAlertRequireRoutedP0Alerts,
+  azureNetworkApplicationGatewayEnforceTimeouts,
+  azureNetworkApplicationGatewayRequireModernTls,
+  azureNetworkApplicationGatewayRequireWaf,
+  azureNetworkLoadBalancerEnforceIdleTimeout,
+  azureNetworkNetworkSecurityGroupDisallowPublicIngress,
+  gcpComputeBackendServiceEnforceTimeouts,
+  gcpComputeBackendServiceRequireCloudArmor,
+  gcpComputeFirewallDisallowPublicIngress,
+  gcpComputeInstanceTemplateDisallowPublicIp,
+  gcpComputeSslPolicyRequireModernTls,
+  gcpComputeTargetHttpsProxyRequireModernTls,
+  gcpMonitoringAlertPolicyRequireRoutedP0Alerts,
+];
