@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { awsCloudwatchMetricAlarmRequireRoutedP0Alarms } from "./rules/aws-cloudwatch-metricalarm-require-routed-p0-alarms";
 import { awsEc2LaunchTemplateDisallowPublicIp } from "./rules/aws-ec2-launchtemplate-disallow-public-ip";
+import { awsEc2LaunchTemplateEnforceEnclaveInstanceType } from "./rules/aws-ec2-launchtemplate-enforce-enclave-instance-type";
 import { awsEc2LaunchTemplateRequireEncryptedDisks } from "./rules/aws-ec2-launchtemplate-require-encrypted-disks";
 import { awsEc2LaunchTemplateRequireImdsv2 } from "./rules/aws-ec2-launchtemplate-require-imdsv2";
 import { awsEc2SecurityGroupDisallowPublicIngress } from "./rules/aws-ec2-securitygroup-disallow-public-ingress";
@@ -10,6 +11,7 @@ import { awsLbLoadBalancerEnforceIdleTimeout } from "./rules/aws-lb-loadbalancer
 import { awsLbLoadBalancerRequireWaf } from "./rules/aws-lb-loadbalancer-require-waf";
 import { awsLbTargetGroupEnforceDeregistrationDelay } from "./rules/aws-lb-targetgroup-enforce-deregistration-delay";
 import { azureComputeVirtualMachineScaleSetDisallowPublicIp } from "./rules/azure-compute-virtualmachinescaleset-disallow-public-ip";
+import { azureComputeVirtualMachineScaleSetRequireConfidentialVm } from "./rules/azure-compute-virtualmachinescaleset-require-confidential-vm";
 import { azureMonitorMetricAlertRequireRoutedP0Alerts } from "./rules/azure-monitor-metricalert-require-routed-p0-alerts";
 import { azureNetworkApplicationGatewayEnforceTimeouts } from "./rules/azure-network-applicationgateway-enforce-timeouts";
 import { azureNetworkApplicationGatewayRequireModernTls } from "./rules/azure-network-applicationgateway-require-modern-tls";
@@ -20,6 +22,7 @@ import { gcpComputeBackendServiceEnforceTimeouts } from "./rules/gcp-compute-bac
 import { gcpComputeBackendServiceRequireCloudArmor } from "./rules/gcp-compute-backendservice-require-cloud-armor";
 import { gcpComputeFirewallDisallowPublicIngress } from "./rules/gcp-compute-firewall-disallow-public-ingress";
 import { gcpComputeInstanceTemplateDisallowPublicIp } from "./rules/gcp-compute-instancetemplate-disallow-public-ip";
+import { gcpComputeInstanceTemplateRequireConfidentialVm } from "./rules/gcp-compute-instancetemplate-require-confidential-vm";
 import { gcpComputeSslPolicyRequireModernTls } from "./rules/gcp-compute-sslpolicy-require-modern-tls";
 import { gcpComputeTargetHttpsProxyRequireModernTls } from "./rules/gcp-compute-targethttpsproxy-require-modern-tls";
 import { gcpMonitoringAlertPolicyRequireRoutedP0Alerts } from "./rules/gcp-monitoring-alertpolicy-require-routed-p0-alerts";
@@ -30,6 +33,7 @@ import { gcpMonitoringAlertPolicyRequireRoutedP0Alerts } from "./rules/gcp-monit
 export const baselinePolicies: Policies = [
   awsCloudwatchMetricAlarmRequireRoutedP0Alarms,
   awsEc2LaunchTemplateDisallowPublicIp,
+  awsEc2LaunchTemplateEnforceEnclaveInstanceType,
   awsEc2LaunchTemplateRequireEncryptedDisks,
   awsEc2LaunchTemplateRequireImdsv2,
   awsEc2SecurityGroupDisallowPublicIngress,
@@ -39,6 +43,7 @@ export const baselinePolicies: Policies = [
   awsLbLoadBalancerRequireWaf,
   awsLbTargetGroupEnforceDeregistrationDelay,
   azureComputeVirtualMachineScaleSetDisallowPublicIp,
+  azureComputeVirtualMachineScaleSetRequireConfidentialVm,
   azureMonitorMetricAlertRequireRoutedP0Alerts,
   azureNetworkApplicationGatewayEnforceTimeouts,
   azureNetworkApplicationGatewayRequireModernTls,
@@ -49,6 +54,7 @@ export const baselinePolicies: Policies = [
   gcpComputeBackendServiceRequireCloudArmor,
   gcpComputeFirewallDisallowPublicIngress,
   gcpComputeInstanceTemplateDisallowPublicIp,
+  gcpComputeInstanceTemplateRequireConfidentialVm,
   gcpComputeSslPolicyRequireModernTls,
   gcpComputeTargetHttpsProxyRequireModernTls,
   gcpMonitoringAlertPolicyRequireRoutedP0Alerts,
