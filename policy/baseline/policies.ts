@@ -10,6 +10,7 @@ import { awsLbListenerRequireModernTls } from "./rules/aws-lb-listener-require-m
 import { awsLbLoadBalancerEnforceIdleTimeout } from "./rules/aws-lb-loadbalancer-enforce-idle-timeout";
 import { awsLbLoadBalancerRequireWaf } from "./rules/aws-lb-loadbalancer-require-waf";
 import { awsLbTargetGroupEnforceDeregistrationDelay } from "./rules/aws-lb-targetgroup-enforce-deregistration-delay";
+import { awsLbTargetGroupEnforceHealthCheck } from "./rules/aws-lb-targetgroup-enforce-health-check";
 import { azureComputeVirtualMachineScaleSetDisallowPublicIp } from "./rules/azure-compute-virtualmachinescaleset-disallow-public-ip";
 import { azureComputeVirtualMachineScaleSetRequireConfidentialVm } from "./rules/azure-compute-virtualmachinescaleset-require-confidential-vm";
 import { azureMonitorMetricAlertRequireRoutedP0Alerts } from "./rules/azure-monitor-metricalert-require-routed-p0-alerts";
@@ -18,9 +19,11 @@ import { azureNetworkApplicationGatewayRequireModernTls } from "./rules/azure-ne
 import { azureNetworkApplicationGatewayRequireWaf } from "./rules/azure-network-applicationgateway-require-waf";
 import { azureNetworkLoadBalancerEnforceIdleTimeout } from "./rules/azure-network-loadbalancer-enforce-idle-timeout";
 import { azureNetworkNetworkSecurityGroupDisallowPublicIngress } from "./rules/azure-network-networksecuritygroup-disallow-public-ingress";
+import { azureNetworkProbeEnforceProofServerHealth } from "./rules/azure-network-probe-enforce-proof-server-health";
 import { gcpComputeBackendServiceEnforceTimeouts } from "./rules/gcp-compute-backendservice-enforce-timeouts";
 import { gcpComputeBackendServiceRequireCloudArmor } from "./rules/gcp-compute-backendservice-require-cloud-armor";
 import { gcpComputeFirewallDisallowPublicIngress } from "./rules/gcp-compute-firewall-disallow-public-ingress";
+import { gcpComputeHealthCheckEnforceProofServerProbe } from "./rules/gcp-compute-healthcheck-enforce-proof-server-probe";
 import { gcpComputeInstanceTemplateDisallowPublicIp } from "./rules/gcp-compute-instancetemplate-disallow-public-ip";
 import { gcpComputeInstanceTemplateRequireConfidentialVm } from "./rules/gcp-compute-instancetemplate-require-confidential-vm";
 import { gcpComputeSslPolicyRequireModernTls } from "./rules/gcp-compute-sslpolicy-require-modern-tls";
@@ -42,6 +45,7 @@ export const baselinePolicies: Policies = [
   awsLbLoadBalancerEnforceIdleTimeout,
   awsLbLoadBalancerRequireWaf,
   awsLbTargetGroupEnforceDeregistrationDelay,
+  awsLbTargetGroupEnforceHealthCheck,
   azureComputeVirtualMachineScaleSetDisallowPublicIp,
   azureComputeVirtualMachineScaleSetRequireConfidentialVm,
   azureMonitorMetricAlertRequireRoutedP0Alerts,
@@ -50,9 +54,11 @@ export const baselinePolicies: Policies = [
   azureNetworkApplicationGatewayRequireWaf,
   azureNetworkLoadBalancerEnforceIdleTimeout,
   azureNetworkNetworkSecurityGroupDisallowPublicIngress,
+  azureNetworkProbeEnforceProofServerHealth,
   gcpComputeBackendServiceEnforceTimeouts,
   gcpComputeBackendServiceRequireCloudArmor,
   gcpComputeFirewallDisallowPublicIngress,
+  gcpComputeHealthCheckEnforceProofServerProbe,
   gcpComputeInstanceTemplateDisallowPublicIp,
   gcpComputeInstanceTemplateRequireConfidentialVm,
   gcpComputeSslPolicyRequireModernTls,
