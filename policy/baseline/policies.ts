@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { awsCloudwatchMetricAlarmRequireRoutedP0Alarms } from "./rules/aws-cloudwatch-metricalarm-require-routed-p0-alarms";
 import { awsEc2LaunchTemplateDisallowPublicIp } from "./rules/aws-ec2-launchtemplate-disallow-public-ip";
+import { awsEc2LaunchTemplateDisallowSecretsInUserData } from "./rules/aws-ec2-launchtemplate-disallow-secrets-in-user-data";
 import { awsEc2LaunchTemplateEnforceEnclaveInstanceType } from "./rules/aws-ec2-launchtemplate-enforce-enclave-instance-type";
 import { awsEc2LaunchTemplateRequireEncryptedDisks } from "./rules/aws-ec2-launchtemplate-require-encrypted-disks";
 import { awsEc2LaunchTemplateRequireImdsv2 } from "./rules/aws-ec2-launchtemplate-require-imdsv2";
@@ -12,6 +13,7 @@ import { awsLbLoadBalancerRequireWaf } from "./rules/aws-lb-loadbalancer-require
 import { awsLbTargetGroupEnforceDeregistrationDelay } from "./rules/aws-lb-targetgroup-enforce-deregistration-delay";
 import { awsLbTargetGroupEnforceHealthCheck } from "./rules/aws-lb-targetgroup-enforce-health-check";
 import { azureComputeVirtualMachineScaleSetDisallowPublicIp } from "./rules/azure-compute-virtualmachinescaleset-disallow-public-ip";
+import { azureComputeVirtualMachineScaleSetDisallowSecretsInCustomData } from "./rules/azure-compute-virtualmachinescaleset-disallow-secrets-in-custom-data";
 import { azureComputeVirtualMachineScaleSetRequireConfidentialVm } from "./rules/azure-compute-virtualmachinescaleset-require-confidential-vm";
 import { azureMonitorMetricAlertRequireRoutedP0Alerts } from "./rules/azure-monitor-metricalert-require-routed-p0-alerts";
 import { azureNetworkApplicationGatewayEnforceTimeouts } from "./rules/azure-network-applicationgateway-enforce-timeouts";
@@ -25,6 +27,7 @@ import { gcpComputeBackendServiceRequireCloudArmor } from "./rules/gcp-compute-b
 import { gcpComputeFirewallDisallowPublicIngress } from "./rules/gcp-compute-firewall-disallow-public-ingress";
 import { gcpComputeHealthCheckEnforceProofServerProbe } from "./rules/gcp-compute-healthcheck-enforce-proof-server-probe";
 import { gcpComputeInstanceTemplateDisallowPublicIp } from "./rules/gcp-compute-instancetemplate-disallow-public-ip";
+import { gcpComputeInstanceTemplateDisallowSecretsInMetadata } from "./rules/gcp-compute-instancetemplate-disallow-secrets-in-metadata";
 import { gcpComputeInstanceTemplateRequireConfidentialVm } from "./rules/gcp-compute-instancetemplate-require-confidential-vm";
 import { gcpComputeSslPolicyRequireModernTls } from "./rules/gcp-compute-sslpolicy-require-modern-tls";
 import { gcpComputeTargetHttpsProxyRequireModernTls } from "./rules/gcp-compute-targethttpsproxy-require-modern-tls";
@@ -36,6 +39,7 @@ import { gcpMonitoringAlertPolicyRequireRoutedP0Alerts } from "./rules/gcp-monit
 export const baselinePolicies: Policies = [
   awsCloudwatchMetricAlarmRequireRoutedP0Alarms,
   awsEc2LaunchTemplateDisallowPublicIp,
+  awsEc2LaunchTemplateDisallowSecretsInUserData,
   awsEc2LaunchTemplateEnforceEnclaveInstanceType,
   awsEc2LaunchTemplateRequireEncryptedDisks,
   awsEc2LaunchTemplateRequireImdsv2,
@@ -47,6 +51,7 @@ export const baselinePolicies: Policies = [
   awsLbTargetGroupEnforceDeregistrationDelay,
   awsLbTargetGroupEnforceHealthCheck,
   azureComputeVirtualMachineScaleSetDisallowPublicIp,
+  azureComputeVirtualMachineScaleSetDisallowSecretsInCustomData,
   azureComputeVirtualMachineScaleSetRequireConfidentialVm,
   azureMonitorMetricAlertRequireRoutedP0Alerts,
   azureNetworkApplicationGatewayEnforceTimeouts,
@@ -60,6 +65,7 @@ export const baselinePolicies: Policies = [
   gcpComputeFirewallDisallowPublicIngress,
   gcpComputeHealthCheckEnforceProofServerProbe,
   gcpComputeInstanceTemplateDisallowPublicIp,
+  gcpComputeInstanceTemplateDisallowSecretsInMetadata,
   gcpComputeInstanceTemplateRequireConfidentialVm,
   gcpComputeSslPolicyRequireModernTls,
   gcpComputeTargetHttpsProxyRequireModernTls,
