@@ -6,6 +6,7 @@ import { awsEc2LaunchTemplateEnforceEnclaveInstanceType } from "./rules/aws-ec2-
 import { awsEc2LaunchTemplateRequireEncryptedDisks } from "./rules/aws-ec2-launchtemplate-require-encrypted-disks";
 import { awsEc2LaunchTemplateRequireImdsv2 } from "./rules/aws-ec2-launchtemplate-require-imdsv2";
 import { awsEc2SecurityGroupDisallowPublicIngress } from "./rules/aws-ec2-securitygroup-disallow-public-ingress";
+import { awsKmsKeyRequireProtectionInProd } from "./rules/aws-kms-key-require-protection-in-prod";
 import { awsLbListenerEnforceTcpIdleTimeout } from "./rules/aws-lb-listener-enforce-tcp-idle-timeout";
 import { awsLbListenerRequireModernTls } from "./rules/aws-lb-listener-require-modern-tls";
 import { awsLbLoadBalancerEnforceIdleTimeout } from "./rules/aws-lb-loadbalancer-enforce-idle-timeout";
@@ -15,6 +16,7 @@ import { awsLbTargetGroupEnforceHealthCheck } from "./rules/aws-lb-targetgroup-e
 import { azureComputeVirtualMachineScaleSetDisallowPublicIp } from "./rules/azure-compute-virtualmachinescaleset-disallow-public-ip";
 import { azureComputeVirtualMachineScaleSetDisallowSecretsInCustomData } from "./rules/azure-compute-virtualmachinescaleset-disallow-secrets-in-custom-data";
 import { azureComputeVirtualMachineScaleSetRequireConfidentialVm } from "./rules/azure-compute-virtualmachinescaleset-require-confidential-vm";
+import { azureKeyVaultVaultRequireProtectionInProd } from "./rules/azure-keyvault-vault-require-protection-in-prod";
 import { azureMonitorMetricAlertRequireRoutedP0Alerts } from "./rules/azure-monitor-metricalert-require-routed-p0-alerts";
 import { azureNetworkApplicationGatewayEnforceTimeouts } from "./rules/azure-network-applicationgateway-enforce-timeouts";
 import { azureNetworkApplicationGatewayRequireModernTls } from "./rules/azure-network-applicationgateway-require-modern-tls";
@@ -31,6 +33,7 @@ import { gcpComputeInstanceTemplateDisallowSecretsInMetadata } from "./rules/gcp
 import { gcpComputeInstanceTemplateRequireConfidentialVm } from "./rules/gcp-compute-instancetemplate-require-confidential-vm";
 import { gcpComputeSslPolicyRequireModernTls } from "./rules/gcp-compute-sslpolicy-require-modern-tls";
 import { gcpComputeTargetHttpsProxyRequireModernTls } from "./rules/gcp-compute-targethttpsproxy-require-modern-tls";
+import { gcpKmsCryptoKeyRequireProtectionInProd } from "./rules/gcp-kms-cryptokey-require-protection-in-prod";
 import { gcpMonitoringAlertPolicyRequireRoutedP0Alerts } from "./rules/gcp-monitoring-alertpolicy-require-routed-p0-alerts";
 
 // The baseline pack: confidential, security and reliability rules, one per module. Each
@@ -44,6 +47,7 @@ export const baselinePolicies: Policies = [
   awsEc2LaunchTemplateRequireEncryptedDisks,
   awsEc2LaunchTemplateRequireImdsv2,
   awsEc2SecurityGroupDisallowPublicIngress,
+  awsKmsKeyRequireProtectionInProd,
   awsLbListenerEnforceTcpIdleTimeout,
   awsLbListenerRequireModernTls,
   awsLbLoadBalancerEnforceIdleTimeout,
@@ -53,6 +57,7 @@ export const baselinePolicies: Policies = [
   azureComputeVirtualMachineScaleSetDisallowPublicIp,
   azureComputeVirtualMachineScaleSetDisallowSecretsInCustomData,
   azureComputeVirtualMachineScaleSetRequireConfidentialVm,
+  azureKeyVaultVaultRequireProtectionInProd,
   azureMonitorMetricAlertRequireRoutedP0Alerts,
   azureNetworkApplicationGatewayEnforceTimeouts,
   azureNetworkApplicationGatewayRequireModernTls,
@@ -69,5 +74,6 @@ export const baselinePolicies: Policies = [
   gcpComputeInstanceTemplateRequireConfidentialVm,
   gcpComputeSslPolicyRequireModernTls,
   gcpComputeTargetHttpsProxyRequireModernTls,
+  gcpKmsCryptoKeyRequireProtectionInProd,
   gcpMonitoringAlertPolicyRequireRoutedP0Alerts,
 ];
