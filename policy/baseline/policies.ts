@@ -31,6 +31,7 @@ import { gcpComputeHealthCheckEnforceProofServerProbe } from "./rules/gcp-comput
 import { gcpComputeInstanceTemplateDisallowPublicIp } from "./rules/gcp-compute-instancetemplate-disallow-public-ip";
 import { gcpComputeInstanceTemplateDisallowSecretsInMetadata } from "./rules/gcp-compute-instancetemplate-disallow-secrets-in-metadata";
 import { gcpComputeInstanceTemplateRequireConfidentialVm } from "./rules/gcp-compute-instancetemplate-require-confidential-vm";
+import { gcpComputeInstanceTemplateRequireDiskCmek } from "./rules/gcp-compute-instancetemplate-require-disk-cmek";
 import { gcpComputeSslPolicyRequireModernTls } from "./rules/gcp-compute-sslpolicy-require-modern-tls";
 import { gcpComputeTargetHttpsProxyRequireModernTls } from "./rules/gcp-compute-targethttpsproxy-require-modern-tls";
 import { gcpKmsCryptoKeyRequireProtectionInProd } from "./rules/gcp-kms-cryptokey-require-protection-in-prod";
@@ -72,6 +73,7 @@ export const baselinePolicies: Policies = [
   gcpComputeInstanceTemplateDisallowPublicIp,
   gcpComputeInstanceTemplateDisallowSecretsInMetadata,
   gcpComputeInstanceTemplateRequireConfidentialVm,
+  gcpComputeInstanceTemplateRequireDiskCmek,
   gcpComputeSslPolicyRequireModernTls,
   gcpComputeTargetHttpsProxyRequireModernTls,
   gcpKmsCryptoKeyRequireProtectionInProd,

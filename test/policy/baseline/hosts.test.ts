@@ -5,6 +5,7 @@ import { awsEc2LaunchTemplateRequireEncryptedDisks as diskRule } from "../../../
 import { awsEc2LaunchTemplateDisallowPublicIp as awsIpRule } from "../../../policy/baseline/rules/aws-ec2-launchtemplate-disallow-public-ip";
 import { gcpComputeInstanceTemplateDisallowPublicIp as gcpIpRule } from "../../../policy/baseline/rules/gcp-compute-instancetemplate-disallow-public-ip";
 import { azureComputeVirtualMachineScaleSetDisallowPublicIp as azIpRule } from "../../../policy/baseline/rules/azure-compute-virtualmachinescaleset-disallow-public-ip";
+import { gcpComputeInstanceTemplateRequireDiskCmek as cmekRule } from "../../../policy/baseline/rules/gcp-compute-instancetemplate-require-disk-cmek";
 import { awsDev, gcpDev, NONE, pick, resource, violations, withProps } from "./dev-stacks";
 
 const lt = pick(awsDev, "aws:ec2/launchTemplate:LaunchTemplate", "prover-dev-host");
@@ -79,5 +80,20 @@ describe("azure-compute-virtualmachinescaleset-disallow-public-ip", () => {
     expect(await runResourcePolicy(azIpRule, vmss)).toEqual(NONE);
     const open = withProps(vmss, { virtualMachineProfile: { networkProfile: { networkInterfaceConfigurations: [{ name: "nic", ipConfigurations: [{ ...ipConfig, publicIPAddressConfiguration: { name: "pip" } }] }] } } });
     expect(await runResourcePolicy(azIpRule, open)).toEqual(violations("NIC nic ip configuration ipconfig has a publicIPAddressConfiguration: every instance gets a public IP"));
+  });
+});
+
+describe("gcp-compute-instancetemplate-require-disk-cmek", () => {
+  const tpl = pick(gcpDev, "gcp:compute/instanceTemplate:InstanceTemplate", "prover-dev-gcp-tpl");
+  const disk = (tpl.props["disks"] as Record<string, unknown>[])[0]!;
+
+  it("asks nothing by default (Google encrypts disks at rest)", async () => {
+    expect(await runResourcePolicy(cmekRule, tpl)).toEqual(NONE);
+  });
+
+  it("with requireCmek, refuses Google-managed keys and passes a KMS key", async () => {
+    expect(await runResourcePolicy(cmekRule, tpl, { requireCmek: true })).toEqual(violations("boot disk is encrypted with a Google-managed key; requireCmek asks for a Cloud KMS key (diskEncryptionKey.kmsKeySelfLink)"));
+    const cmek = withProps(tpl, { disks: [{ ...disk, diskEncryptionKey: { kmsKeySelfLink: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/disks" } }] });
+    expect(await runResourcePolicy(cmekRule, cmek, { requireCmek: true })).toEqual(NONE);
   });
 });
