@@ -3,7 +3,9 @@ import { TargetGroup } from "@pulumi/aws/lb";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
 import { bool, configOf, num, rec, str } from "../../shared/baseline-props";
 
-// Why (mandatory): a health check anywhere but the proof server's /health (the default path is
+// Why (advisory): a wrong probe costs availability, not confidentiality, and the P0
+// no-healthy-host alarm still fires; teams raise it to mandatory once their probes match.
+// A health check anywhere but the proof server's /health (the default path is
 // "/") keeps a host in rotation whose server is down, or drains a healthy one. A TCP check on the
 // proof-server port (passthrough) is accepted: it reaches the server inside the TEE. Defaults:
 // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
@@ -12,7 +14,7 @@ export const awsLbTargetGroupEnforceHealthCheck: ResourceValidationPolicy = {
   name: "aws-lb-targetgroup-enforce-health-check",
   description: "Target groups on the proof-server port health-check the server itself: HTTP(S) on /health, or TCP, on that port.",
   severity: "medium",
-  enforcementLevel: "mandatory",
+  enforcementLevel: "advisory",
   remediationSteps: 'Set healthCheck { enabled: true, protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200,429" } on target groups forwarding to the proof-server port.',
   configSchema: HEALTH_CONFIG,
   validateResource: (args, report) => {

@@ -3,7 +3,9 @@ import { ApplicationGateway, LoadBalancer } from "@pulumi/azure-native/network";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
 import { configOf, forTypes, num, recs, str } from "../../shared/baseline-props";
 
-// Why (mandatory): a probe anywhere but the proof server keeps an instance whose server is down
+// Why (advisory): a wrong probe costs availability, not confidentiality, and the P0
+// no-healthy-host alarm still fires; teams raise it to mandatory once their probes match.
+// A probe anywhere but the proof server keeps an instance whose server is down
 // in rotation. Load balancer probes: Http/Https with requestPath /health, or Tcp, on the port;
 // Application Gateway probes are HTTP(S) and need path /health
 // (https://learn.microsoft.com/azure/load-balancer/load-balancer-custom-probe-overview,
@@ -18,7 +20,7 @@ export const azureNetworkProbeEnforceProofServerHealth: ResourceValidationPolicy
   name: "azure-network-probe-enforce-proof-server-health",
   description: "Load balancer and Application Gateway probes check the proof server: HTTP(S) on /health (or TCP) on its port; a gateway or balancer has at least one probe.",
   severity: "medium",
-  enforcementLevel: "mandatory",
+  enforcementLevel: "advisory",
   remediationSteps: "Load balancer: probes [{ protocol: Http, port: 6300, requestPath: \"/health\" }] (or Tcp on 6300). Application Gateway: probes [{ protocol: Http, path: \"/health\", pickHostNameFromBackendHttpSettings: true }] referenced from the backend HTTP settings on port 6300.",
   configSchema: HEALTH_CONFIG,
   validateResource: forTypes([

@@ -3,7 +3,9 @@ import { HealthCheck, RegionHealthCheck } from "@pulumi/gcp/compute";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
 import { configOf, forTypes, num, rec, str, type Props } from "../../shared/baseline-props";
 
-// Why (mandatory): a health check anywhere but the proof server keeps a VM whose server is down
+// Why (advisory): a wrong probe costs availability, not confidentiality, and the P0
+// no-healthy-host alarm still fires; teams raise it to mandatory once their probes match.
+// A health check anywhere but the proof server keeps a VM whose server is down
 // in rotation. HTTP(S) checks must request /health (the default requestPath is "/"); a TCP/SSL
 // check on the proof-server port is accepted, because it is answered by the server inside the
 // TEE (our GCP fleet uses one, so a busy server's 429 does not mark it unhealthy).
@@ -34,7 +36,7 @@ export const gcpComputeHealthCheckEnforceProofServerProbe: ResourceValidationPol
   name: "gcp-compute-healthcheck-enforce-proof-server-probe",
   description: "Health checks probe the proof server: HTTP(S) on /health, or TCP/SSL, on its port.",
   severity: "medium",
-  enforcementLevel: "mandatory",
+  enforcementLevel: "advisory",
   remediationSteps: "Use tcpHealthCheck { port: 6300 }, or httpHealthCheck { port: 6300, requestPath: \"/health\" }.",
   configSchema: HEALTH_CONFIG,
   validateResource: forTypes([
