@@ -181,7 +181,10 @@ export function referencesByName(ref: string, r: PolicyResource, nameProps: read
   const logical = fold(r.name);
   const explicit = nameProps.map((p) => str(r.props[p])).filter((n): n is string => n !== undefined).map(fold);
   if (explicit.length > 0) return explicit.some((n) => segments.includes(n));
-  return segments.some((s) => s === logical || (s.startsWith(`${logical}-`) && /^[a-z0-9]{7,8}$/.test(s.slice(logical.length + 1))));
+  const prefix = str(r.props["namePrefix"]);
+  if (prefix !== undefined) return segments.some((s) => s.startsWith(fold(prefix)));
+  // Auto-names: the logical name and a random suffix (with or without a dash, per provider).
+  return segments.some((s) => s === logical || (s.startsWith(logical) && /^-?[a-z0-9]{7,8}$/.test(s.slice(logical.length))));
 }
 
 /**

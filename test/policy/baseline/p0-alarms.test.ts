@@ -36,6 +36,12 @@ describe("aws-cloudwatch-metricalarm-require-routed-p0-alarms", () => {
       stackViolations([`P0 alarm prover-dev-p0-tee-down notifies ${unknownArn}, which is neither declared in this stack nor listed in externalTargets`, teeDown.urn]),
     );
     expect(await runStackPolicy(awsRule, others.map((r) => (r.urn === teeDown.urn ? elsewhere : r)), { externalTargets: [unknownArn] })).toEqual(NONE);
+    // A topic with an explicit name is found by it; one with a namePrefix by the prefix.
+    const named = others.map((r) => (r.urn === teeDown.urn ? elsewhere : r.type === "aws:sns/topic:Topic" && r.name === "prover-dev-p0" ? withProps(r, { name: "pager" }) : r));
+    const subscribed = named.map((r) => (r.type === "aws:sns/topicSubscription:TopicSubscription" && r.name === "prover-dev-p0-email-0" ? withProps(r, { topic: unknownArn }) : r));
+    expect(await runStackPolicy(awsRule, subscribed)).toEqual(NONE);
+    const prefixed = subscribed.map((r) => (r.type === "aws:sns/topic:Topic" && r.name === "prover-dev-p0" ? withProps(r, { name: undefined, namePrefix: "pag" }) : r));
+    expect(await runStackPolicy(awsRule, prefixed)).toEqual(NONE);
     const unsubscribed = others.filter((r) => !(r.type === "aws:sns/topicSubscription:TopicSubscription" && r.name.startsWith("prover-dev-p0-")));
     expect(await runStackPolicy(awsRule, unsubscribed)).toEqual(stackViolations(["P0 alarm prover-dev-p0-tee-down notifies prover-dev-p0, which has no subscription in this stack", teeDown.urn]));
   });
