@@ -3,7 +3,7 @@ import { runResourcePolicy } from "../../../src/policy/evaluate";
 import { awsEc2LaunchTemplateEnforceEnclaveInstanceType as typeRule } from "../../../policy/baseline/rules/aws-ec2-launchtemplate-enforce-enclave-instance-type";
 import { gcpComputeInstanceTemplateRequireConfidentialVm as gcpRule } from "../../../policy/baseline/rules/gcp-compute-instancetemplate-require-confidential-vm";
 import { azureComputeVirtualMachineScaleSetRequireConfidentialVm as azRule } from "../../../policy/baseline/rules/azure-compute-virtualmachinescaleset-require-confidential-vm";
-import { awsDev, gcpDev, NONE, pick, resource, violations, withProps } from "./dev-stacks";
+import { awsDev, azureDev, gcpDev, NONE, pick, resource, violations, withProps } from "./dev-stacks";
 
 describe("aws-ec2-launchtemplate-enforce-enclave-instance-type", () => {
   const lt = pick(awsDev, "aws:ec2/launchTemplate:LaunchTemplate", "prover-dev-host");
@@ -57,5 +57,16 @@ describe("azure-compute-virtualmachinescaleset-require-confidential-vm", () => {
     expect(await runResourcePolicy(azRule, trusted)).toEqual(
       violations("securityProfile.securityType is TrustedLaunch; set ConfidentialVM", "securityProfile.uefiSettings lacks vTpmEnabled", "storageProfile.osDisk.managedDisk.securityProfile.securityEncryptionType is unset; set VMGuestStateOnly or DiskWithVMGuestState"),
     );
+  });
+});
+
+describe("Azure dev scale set", () => {
+  const vmss = pick(azureDev, "azure-native:compute:VirtualMachineScaleSet", "prover-dev-azure-vmss");
+
+  it("is a confidential VM with confidential disk encryption, and refused as Trusted Launch", async () => {
+    expect(await runResourcePolicy(azRule, vmss)).toEqual(NONE);
+    const profile = vmss.props["virtualMachineProfile"] as Record<string, unknown>;
+    const security = profile["securityProfile"] as Record<string, unknown>;
+    expect(await runResourcePolicy(azRule, withProps(vmss, { virtualMachineProfile: { ...profile, securityProfile: { ...security, securityType: "TrustedLaunch" } } }))).toEqual(violations("securityProfile.securityType is TrustedLaunch; set ConfidentialVM"));
   });
 });

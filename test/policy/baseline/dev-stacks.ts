@@ -3,7 +3,8 @@ import * as path from "node:path";
 import type { OfflineResource } from "../../../src/policy/evaluate";
 
 // The shipped dev stacks as the offline plan records them (inputs of every resource but the
-// dashboard), copied from `npm run plan` runs of Pulumi.dev.yaml and Pulumi.dev-gcp.yaml. Rule
+// dashboard), copied from offline runs of Pulumi.dev.yaml, Pulumi.dev-gcp.yaml and
+// Pulumi.dev-azure.yaml (main at fdaeff7). Rule
 // tests start from these real props and break one value at a time.
 
 function load(file: string): readonly OfflineResource[] {
@@ -12,6 +13,7 @@ function load(file: string): readonly OfflineResource[] {
 
 export const awsDev = load("baseline-aws-dev.json");
 export const gcpDev = load("baseline-gcp-dev.json");
+export const azureDev = load("baseline-azure-dev.json");
 
 /** The one resource of that type and name (throws when the fixture lacks it, so tests never pass vacuously). */
 export function pick(stack: readonly OfflineResource[], type: string, name: string): OfflineResource {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runResourcePolicy } from "../../../src/policy/evaluate";
 import { gcpComputeFirewallDisallowPublicIngress as fwRule } from "../../../policy/baseline/rules/gcp-compute-firewall-disallow-public-ingress";
 import { azureNetworkNetworkSecurityGroupDisallowPublicIngress as nsgRule } from "../../../policy/baseline/rules/azure-network-networksecuritygroup-disallow-public-ingress";
-import { gcpDev, NONE, ofType, pick, resource, violations, withProps } from "./dev-stacks";
+import { azureDev, gcpDev, NONE, ofType, pick, resource, violations, withProps } from "./dev-stacks";
 
 const FIREWALL = "gcp:compute/firewall:Firewall";
 
@@ -48,5 +48,15 @@ describe("azure-network-networksecuritygroup-disallow-public-ingress", () => {
     expect(await runResourcePolicy(nsgRule, rdp)).toEqual(violations("rule rdp: port 3389 (admin port 3389) open to *: use a bastion-free access path (SSM Session Manager, IAP, Bastion) or a narrow source range"));
     const direct = withProps(gatewaySubnet, { securityRules: [{ name: "prover", direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: ["10.0.0.0/8", "0.0.0.0/0"], destinationPortRange: "6300" }] });
     expect(await runResourcePolicy(nsgRule, direct)).toEqual(violations("securityRules[0] (prover): port 6300 open to 0.0.0.0/0: only the load balancer's listener ports (80, 443) may face the internet; hosts take traffic from the load balancer only"));
+  });
+});
+
+describe("Azure dev network security groups", () => {
+  it("pass (443 from Internet to the gateway only, 6300 from its subnet), and refuse SSH from Internet", async () => {
+    const hosts = pick(azureDev, "azure-native:network:NetworkSecurityGroup", "prover-dev-azure-hosts-nsg");
+    for (const nsg of ofType(azureDev, "azure-native:network:NetworkSecurityGroup")) expect(await runResourcePolicy(nsgRule, nsg)).toEqual(NONE);
+    const rules = hosts.props["securityRules"] as Record<string, unknown>[];
+    const ssh = { access: "Allow", destinationAddressPrefix: "*", destinationPortRange: "22", direction: "Inbound", name: "ssh", priority: 200, protocol: "Tcp", sourceAddressPrefix: "Internet", sourcePortRange: "*" };
+    expect(await runResourcePolicy(nsgRule, withProps(hosts, { securityRules: [...rules, ssh] }))).toEqual(violations("securityRules[3] (ssh): port 22 (admin port 22) open to Internet: use a bastion-free access path (SSM Session Manager, IAP, Bastion) or a narrow source range"));
   });
 });

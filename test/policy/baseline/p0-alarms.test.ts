@@ -3,7 +3,7 @@ import { runStackPolicy } from "../../../src/policy/evaluate";
 import { awsCloudwatchMetricAlarmRequireRoutedP0Alarms as awsRule } from "../../../policy/baseline/rules/aws-cloudwatch-metricalarm-require-routed-p0-alarms";
 import { gcpMonitoringAlertPolicyRequireRoutedP0Alerts as gcpRule } from "../../../policy/baseline/rules/gcp-monitoring-alertpolicy-require-routed-p0-alerts";
 import { azureMonitorMetricAlertRequireRoutedP0Alerts as azureRule } from "../../../policy/baseline/rules/azure-monitor-metricalert-require-routed-p0-alerts";
-import { awsDev, gcpDev, NONE, pick, resource, withProps } from "./dev-stacks";
+import { awsDev, azureDev, gcpDev, NONE, pick, resource, withProps } from "./dev-stacks";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const ALERT = "gcp:monitoring/alertPolicy:AlertPolicy";
@@ -75,6 +75,25 @@ describe("gcp-monitoring-alertpolicy-require-routed-p0-alerts", () => {
     expect(await runStackPolicy(gcpRule, [...noP0, { ...teeDown, dependencies: [p0Channel.urn] }])).toEqual(NONE);
     const disabled = noP0.map((r) => (r.urn === p0Channel.urn ? withProps(r, { enabled: false }) : r));
     expect(await runStackPolicy(gcpRule, [...disabled, { ...teeDown, dependencies: [p0Channel.urn] }])).toEqual(stackViolations(["P0 alarm prover-dev-gcp-p0-tee-down notifies prover-dev-gcp-p0-email-0, which is disabled", teeDown.urn]));
+  });
+});
+
+describe("azure-monitor-metricalert-require-routed-p0-alerts (the Azure dev stack)", () => {
+  const vmss = pick(azureDev, "azure-native:compute:VirtualMachineScaleSet", "prover-dev-azure-vmss");
+  const p0 = pick(azureDev, "azure-native:monitor:ActionGroup", "prover-dev-azure-p0");
+  const noHost = pick(azureDev, "azure-native:monitor:MetricAlert", "prover-dev-azure-p0-no-healthy-host");
+
+  it("passes: severity-0 alerts on the P0 action group, which mails on-call (ids compared case-insensitively)", async () => {
+    expect(await runStackPolicy(azureRule, azureDev)).toEqual(NONE);
+  });
+
+  it("refuses the scale set without P0 alerts, and P0 alerts on a group without receivers", async () => {
+    const isP0Alert = (r: { type: string; name: string }) => /MetricAlert|ScheduledQueryRule/.test(r.type) && r.name.includes("-p0-");
+    expect(await runStackPolicy(azureRule, azureDev.filter((r) => !isP0Alert(r)))).toEqual(
+      stackViolations(['the stack runs proof-server hosts (prover-dev-azure-vmss) but declares no P0 alarm (a metric or log alert with severity 0, tag Severity=P0 or description "[P0] ..."); add the P0 alarms and route them to on-call', vmss.urn]),
+    );
+    const mute = azureDev.filter((r) => !isP0Alert(r) || r.urn === noHost.urn).map((r) => (r.urn === p0.urn ? withProps(r, { emailReceivers: [] }) : r));
+    expect(await runStackPolicy(azureRule, mute)).toEqual(stackViolations(["P0 alarm prover-dev-azure-p0-no-healthy-host notifies prover-dev-azure-p0, which has no receivers", noHost.urn]));
   });
 });
 

@@ -4,7 +4,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { describe, expect, it } from "vitest";
 import { runResourcePolicy, runStackPolicy, type OfflineResource } from "../../../src/policy/evaluate";
 import { baselinePolicies } from "../../../policy/baseline/policies";
-import { awsDev, gcpDev, resource } from "./dev-stacks";
+import { awsDev, azureDev, gcpDev, resource } from "./dev-stacks";
 
 // The pack as a whole: every rule follows the conventions, and the shipped dev stacks pass every
 // rule with the schema defaults (what `pulumi preview --policy-pack` applies without a config file).
@@ -48,9 +48,10 @@ describe("baseline pack", () => {
     }
   });
 
-  it("passes the shipped AWS and GCP dev stacks with default config", async () => {
+  it("passes the shipped AWS, GCP and Azure dev stacks with default config", async () => {
     expect(await findings(awsDev)).toEqual([]);
     expect(await findings(gcpDev)).toEqual([]);
+    expect(await findings(azureDev)).toEqual([]);
   });
 });
 

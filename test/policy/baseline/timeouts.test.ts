@@ -6,7 +6,7 @@ import { awsLbTargetGroupEnforceDeregistrationDelay as tgRule } from "../../../p
 import { gcpComputeBackendServiceEnforceTimeouts as gcpRule } from "../../../policy/baseline/rules/gcp-compute-backendservice-enforce-timeouts";
 import { azureNetworkLoadBalancerEnforceIdleTimeout as azLbRule } from "../../../policy/baseline/rules/azure-network-loadbalancer-enforce-idle-timeout";
 import { azureNetworkApplicationGatewayEnforceTimeouts as agwRule } from "../../../policy/baseline/rules/azure-network-applicationgateway-enforce-timeouts";
-import { awsDev, gcpDev, NONE, ofType, pick, resource, violations, withProps } from "./dev-stacks";
+import { awsDev, azureDev, gcpDev, NONE, ofType, pick, resource, violations, withProps } from "./dev-stacks";
 
 // The shipped stacks derive every timeout from jobTimeoutSeconds 600 (660 s); the issue's broken
 // program has a 60 s load balancer.
@@ -96,5 +96,15 @@ describe("azure-network-applicationgateway-enforce-timeouts", () => {
     expect(await runResourcePolicy(agwRule, withProps(agw, { backendHttpSettingsCollection: [{ ...settings, connectionDraining: { enabled: true, drainTimeoutInSec: 60 } }] }))).toEqual(
       violations(`backendHttpSettingsCollection[0] (proof) connectionDraining.drainTimeoutInSec is 60 s; ${FLOOR}`),
     );
+  });
+});
+
+describe("Azure dev stack request path", () => {
+  const agw = pick(azureDev, "azure-native:network:ApplicationGateway", "prover-dev-azure-agw");
+  const settings = (agw.props["backendHttpSettingsCollection"] as Record<string, unknown>[])[0]!;
+
+  it("passes the dev gateway (660 s request timeout and draining) and refuses a 60 s request timeout", async () => {
+    expect(await runResourcePolicy(agwRule, agw)).toEqual(NONE);
+    expect(await runResourcePolicy(agwRule, withProps(agw, { backendHttpSettingsCollection: [{ ...settings, requestTimeout: 60 }] }))).toEqual(violations(`backendHttpSettingsCollection[0] (provers) requestTimeout is 60 s; ${FLOOR}`));
   });
 });
