@@ -64,6 +64,17 @@ const SHARED = [
   "test/policy/attestation/gcp-iam-workload-identity-pool-provider-require-attested-condition.test.ts",
   "test/policy/attestation/azure-keyvault-key-require-attested-release.test.ts",
   "test/policy/attestation/pack.test.ts",
+  "test/policy/baseline/aws-network.test.ts",
+  "test/policy/baseline/confidential.test.ts",
+  "test/policy/baseline/gcp-azure-ingress.test.ts",
+  "test/policy/baseline/health.test.ts",
+  "test/policy/baseline/hosts.test.ts",
+  "test/policy/baseline/p0-alarms.test.ts",
+  "test/policy/baseline/pack.test.ts",
+  "test/policy/baseline/prod-protection.test.ts",
+  "test/policy/baseline/secrets.test.ts",
+  "test/policy/baseline/timeouts.test.ts",
+  "test/policy/baseline/tls-waf.test.ts",
 ];
 
 export default defineConfig({
