@@ -4,12 +4,12 @@
  * the warnOnly PCRs are reported by that separate advisory rule.
  */
 import type { Policies } from "@pulumi/policy";
-import { awsEc2LaunchTemplateDisallowDebugEnclave } from "./rules/aws-ec2-launch-template-disallow-debug-enclave";
+import { awsEc2LaunchTemplateDisallowDebugEnclave } from "./rules/aws-ec2-launchtemplate-disallow-debug-enclave";
 import { awsKmsKeyReportWarnOnlyPcrs } from "./rules/aws-kms-key-report-warn-only-pcrs";
 import { awsKmsKeyRequireAttestedDecrypt } from "./rules/aws-kms-key-require-attested-decrypt";
 import { azureKeyvaultKeyRequireAttestedRelease } from "./rules/azure-keyvault-key-require-attested-release";
-import { gcpComputeInstanceTemplateRequireProductionConfidentialSpace } from "./rules/gcp-compute-instance-template-require-production-confidential-space";
-import { gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition } from "./rules/gcp-iam-workload-identity-pool-provider-require-attested-condition";
+import { gcpComputeInstanceTemplateRequireProductionConfidentialSpace } from "./rules/gcp-compute-instancetemplate-require-production-confidential-space";
+import { gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition } from "./rules/gcp-iam-workloadidentitypoolprovider-require-attested-condition";
 
 export const attestationPolicies: Policies = [
   awsKmsKeyRequireAttestedDecrypt,

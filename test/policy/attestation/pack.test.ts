@@ -23,9 +23,9 @@ describe("attestation pack", () => {
     expect(resourcePolicies.map((p) => p.name)).toEqual([
       "aws-kms-key-require-attested-decrypt",
       "aws-kms-key-report-warn-only-pcrs",
-      "aws-ec2-launch-template-disallow-debug-enclave",
-      "gcp-compute-instance-template-require-production-confidential-space",
-      "gcp-iam-workload-identity-pool-provider-require-attested-condition",
+      "aws-ec2-launchtemplate-disallow-debug-enclave",
+      "gcp-compute-instancetemplate-require-production-confidential-space",
+      "gcp-iam-workloadidentitypoolprovider-require-attested-condition",
       "azure-keyvault-key-require-attested-release",
     ]);
     for (const p of resourcePolicies) {
@@ -54,9 +54,9 @@ describe("attestation pack", () => {
     // Not vacuous: every recorded resource was judged (not skipped as notApplicable).
     expect(judged).toEqual([
       "aws:kms/key:Key aws-kms-key-require-attested-decrypt",
-      "aws:ec2/launchTemplate:LaunchTemplate aws-ec2-launch-template-disallow-debug-enclave",
-      "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider gcp-iam-workload-identity-pool-provider-require-attested-condition",
-      "gcp:compute/instanceTemplate:InstanceTemplate gcp-compute-instance-template-require-production-confidential-space",
+      "aws:ec2/launchTemplate:LaunchTemplate aws-ec2-launchtemplate-disallow-debug-enclave",
+      "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider gcp-iam-workloadidentitypoolprovider-require-attested-condition",
+      "gcp:compute/instanceTemplate:InstanceTemplate gcp-compute-instancetemplate-require-production-confidential-space",
     ]);
   });
 });

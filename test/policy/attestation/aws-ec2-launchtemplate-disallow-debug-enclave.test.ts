@@ -1,7 +1,7 @@
-/** aws-ec2-launch-template-disallow-debug-enclave over the dev template and hand-broken user data. */
+/** aws-ec2-launchtemplate-disallow-debug-enclave over the dev template and hand-broken user data. */
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { awsEc2LaunchTemplateDisallowDebugEnclave } from "../../../policy/attestation/rules/aws-ec2-launch-template-disallow-debug-enclave";
+import { awsEc2LaunchTemplateDisallowDebugEnclave } from "../../../policy/attestation/rules/aws-ec2-launchtemplate-disallow-debug-enclave";
 import { decodeUserData } from "../../../policy/shared/attestation-user-data";
 import { runResourcePolicy, type OfflineResource, type PolicyOutcome } from "../../../src/policy/evaluate";
 import { devResource, offline } from "./fixtures";
@@ -19,7 +19,7 @@ function devTemplate(edit: (cloudInit: string) => string): OfflineResource {
 const found = (o: PolicyOutcome): string[] => (o.kind === "violations" ? o.violations.map((v) => v.message) : [`notApplicable: ${o.reason ?? ""}`]);
 const run = async (r: OfflineResource): Promise<string[]> => found(await runResourcePolicy(awsEc2LaunchTemplateDisallowDebugEnclave, r));
 
-describe("aws-ec2-launch-template-disallow-debug-enclave", () => {
+describe("aws-ec2-launchtemplate-disallow-debug-enclave", () => {
   it("passes the dev stack's template (gzip + base64 cloud-init that mentions debug mode only in comments and logs)", async () => {
     const text = decodeUserData(devResource(LT).props["userData"] as string);
     expect(text).toContain("nitro-cli run-enclave \\");

@@ -6,7 +6,7 @@ import { debugEnclaveFlags, decodeUserData, runsEnclaves } from "../../shared/at
 // neither attestable nor confidential; and without enclave options the host cannot start the
 // enclave at all (https://docs.aws.amazon.com/enclaves/latest/user/create-enclave.html).
 export const awsEc2LaunchTemplateDisallowDebugEnclave: ResourceValidationPolicy = {
-  name: "aws-ec2-launch-template-disallow-debug-enclave",
+  name: "aws-ec2-launchtemplate-disallow-debug-enclave",
   description: "A launch template whose hosts run Nitro Enclaves turns enclave options on and its user data never starts an enclave in debug mode (--debug-mode, --attach-console, or their --config JSON equivalents).",
   severity: "critical",
   enforcementLevel: "mandatory",

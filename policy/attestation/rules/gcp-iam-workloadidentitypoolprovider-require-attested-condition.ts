@@ -8,7 +8,7 @@ import { CONFIDENTIAL_SPACE_ISSUER, HWMODELS, acceptedImageDigestsSchema, produc
 // VM whose operator overrode the command or environment must not be exchanged
 // (https://cloud.google.com/confidential-computing/confidential-space/docs/create-grant-access-confidential-resources).
 export const gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition: ResourceValidationPolicy = {
-  name: "gcp-iam-workload-identity-pool-provider-require-attested-condition",
+  name: "gcp-iam-workloadidentitypoolprovider-require-attested-condition",
   description:
     "A Workload Identity provider trusting Confidential Space tokens has an attribute condition that, evaluated with CEL, admits the production token of a pinned image and refuses tokens differing only in swname, dbgstat, STABLE support, image digest, command override or environment override.",
   severity: "critical",

@@ -1,10 +1,10 @@
 /**
- * gcp-iam-workload-identity-pool-provider-require-attested-condition: the dev-gcp provider's real
+ * gcp-iam-workloadidentitypoolprovider-require-attested-condition: the dev-gcp provider's real
  * condition, evaluated with cel-js, passes; conditions with one clause removed or weakened are
  * refused, each by the probe token that differs in that claim only.
  */
 import { describe, expect, it } from "vitest";
-import { gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition as rule } from "../../../policy/attestation/rules/gcp-iam-workload-identity-pool-provider-require-attested-condition";
+import { gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition as rule } from "../../../policy/attestation/rules/gcp-iam-workloadidentitypoolprovider-require-attested-condition";
 import { runResourcePolicy, type OfflineResource } from "../../../src/policy/evaluate";
 import { devResource, offline } from "./fixtures";
 
@@ -29,7 +29,7 @@ async function messages(r: OfflineResource, acceptedImageDigests: string[] = [])
 }
 const admitted = (what: string, need: string): string => `attributeCondition admits a token that differs only in ${what}: require ${need}`;
 
-describe("gcp-iam-workload-identity-pool-provider-require-attested-condition", () => {
+describe("gcp-iam-workloadidentitypoolprovider-require-attested-condition", () => {
   it("passes the dev-gcp provider (its placeholder digest pinned), also with that digest configured", async () => {
     expect(await messages(devResource(WIP))).toEqual([]);
     expect(await messages(devResource(WIP), [ZERO])).toEqual([]);

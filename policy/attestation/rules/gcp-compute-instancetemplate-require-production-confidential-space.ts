@@ -7,7 +7,7 @@ import { acceptedImageDigestsSchema } from "../../shared/attestation-gcp";
 // and a container referenced by tag can change under the same template; only the production
 // family with a digest-pinned container is the workload the attestation vouches for.
 export const gcpComputeInstanceTemplateRequireProductionConfidentialSpace: ResourceValidationPolicy = {
-  name: "gcp-compute-instance-template-require-production-confidential-space",
+  name: "gcp-compute-instancetemplate-require-production-confidential-space",
   description: "A Confidential Space instance template, global or regional (tee-image-reference metadata), boots the production confidential-space image family, never confidential-space-debug, and references the container by a pinned sha256 digest.",
   severity: "critical",
   enforcementLevel: "mandatory",

@@ -1,6 +1,6 @@
-/** gcp-compute-instance-template-require-production-confidential-space over the dev-gcp template and broken variants. */
+/** gcp-compute-instancetemplate-require-production-confidential-space over the dev-gcp template and broken variants. */
 import { describe, expect, it } from "vitest";
-import { gcpComputeInstanceTemplateRequireProductionConfidentialSpace as rule } from "../../../policy/attestation/rules/gcp-compute-instance-template-require-production-confidential-space";
+import { gcpComputeInstanceTemplateRequireProductionConfidentialSpace as rule } from "../../../policy/attestation/rules/gcp-compute-instancetemplate-require-production-confidential-space";
 import { runResourcePolicy, type OfflineResource, type PolicyOutcome } from "../../../src/policy/evaluate";
 import { devResource, offline } from "./fixtures";
 
@@ -16,7 +16,7 @@ function variant(edit: (props: { disks: Array<Record<string, unknown>>; metadata
 const found = (o: PolicyOutcome): string[] => (o.kind === "violations" ? o.violations.map((v) => v.message) : [`notApplicable: ${o.reason ?? ""}`]);
 const run = async (r: OfflineResource, acceptedImageDigests: string[] = []): Promise<string[]> => found(await runResourcePolicy(rule, r, { acceptedImageDigests }));
 
-describe("gcp-compute-instance-template-require-production-confidential-space", () => {
+describe("gcp-compute-instancetemplate-require-production-confidential-space", () => {
   it("passes the dev-gcp template, and a dated production image as a full API URL", async () => {
     expect(await run(devResource(TPL))).toEqual([]);
     expect(await run(devResource(TPL), [ZERO, REAL])).toEqual([]);
