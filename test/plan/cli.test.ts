@@ -344,6 +344,11 @@ describe("policy packs in the plan", () => {
     expect(r.stdout).toContain("[mandatory] aws:ec2/launchTemplate:LaunchTemplate  prover: launch template user data starts a debug-mode enclave (nitro-cli run-enclave with --debug-mode)");
     expect(r.stdout).toContain("[mandatory] aws:kms/key:Key  secrets: key policy allows kms:Decrypt to arn:aws:iam::123456789012:role/prover-host without an attestation document");
     expect(r.stdout).toContain("[mandatory] aws:kms/key:Key  secrets: key policy lets any principal of account 123456789012");
+    // The baseline pack names the rest of what the program gets wrong.
+    expect(r.stdout).toContain("[mandatory] aws:ec2/securityGroup:SecurityGroup  edge-sg: ingress[0]: port 22 (admin port 22) open to 0.0.0.0/0");
+    expect(r.stdout).toContain("[mandatory] aws:lb/listener:Listener  prover-http: plaintext HTTP listener on port 80 forwards requests");
+    expect(r.stdout).toContain("[mandatory] aws:lb/loadBalancer:LoadBalancer  prover: idleTimeout is 60 s; every timeout on the request path must be at least 660 s (jobTimeoutSeconds 600 + 60)");
+    expect(r.stdout).toContain("[mandatory] aws:ec2/launchTemplate:LaunchTemplate  prover: the stack runs proof-server hosts (prover) but declares no P0 alarm");
     expect(r.stdout).toMatch(/^No fleet to review: the program declared no NitroProofServer, ConfidentialSpaceProofServer or AzureConfidentialProofServer \(8 other resources\)/);
     expect(r.stdout).toContain("The policy packs still judge its resources.");
     expect(r.stdout).toContain("Policy packs (offline):");
