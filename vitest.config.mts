@@ -75,6 +75,10 @@ const SHARED = [
   "test/policy/baseline/secrets.test.ts",
   "test/policy/baseline/timeouts.test.ts",
   "test/policy/baseline/tls-waf.test.ts",
+  // Bash runs, a mock class used as a plain object, Outputs outside any stack: no runtime state.
+  "test/bootstrap/azure-agent.test.ts",
+  "test/gcp/identity-ids.test.ts",
+  "test/gcp/monitoring.test.ts",
 ];
 
 export default defineConfig({

@@ -149,6 +149,9 @@ export function writeStubs(stubBin: string): void {
   // \${0##*/} a parameter expansion, so recording starts no process; the stubs run inside the
   // scripts under test, and a process per call added up.
   const record = `printf '%s\\0' "$#" "\${0##*/}" "$@" >>"$STUB_STATE/calls"`;
+  // slurp FILE: FILE's bytes into $REPLY with builtins (a missing file fails, as cat did); the
+  // stubs read their state files this way instead of starting a cat per read.
+  const slurp = `slurp() { [[ -r "$1" ]] || { printf 'stub: cannot read %s\\n' "$1" >&2; return 1; }; REPLY=; IFS= read -r -d '' REPLY <"$1" || true; }`;
   writeExecutable(
     join(stubBin, "aws"),
     `#!/usr/bin/env bash
@@ -164,17 +167,21 @@ fi
     `#!/usr/bin/env bash
 set -euo pipefail
 ${record}
+${slurp}
 case "$1" in
-  describe-eif) cat "$STUB_STATE/describe-eif.json" ;;
+  describe-eif) slurp "$STUB_STATE/describe-eif.json"; printf '%s' "$REPLY" ;;
   describe-enclaves)
     count_file="$STUB_STATE/describe-enclaves.count"
-    n=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
+    n=0
+    if [[ -f "$count_file" ]]; then read -r n <"$count_file"; fi
+    n=$(( n + 1 ))
     echo "$n" >"$count_file"
-    if [[ -f "$STUB_STATE/describe-enclaves.$n.touch" ]]; then touch "$(cat "$STUB_STATE/describe-enclaves.$n.touch")"; fi
+    if [[ -f "$STUB_STATE/describe-enclaves.$n.touch" ]]; then slurp "$STUB_STATE/describe-enclaves.$n.touch"; touch "\${REPLY%$'\\n'}"; fi
     file="$STUB_STATE/describe-enclaves.$n.json"
     [[ -f "$file" ]] || file="$STUB_STATE/describe-enclaves.json"
-    if [[ "$(cat "$file")" == "FAIL" ]]; then echo "stub: describe-enclaves failed" >&2; exit 1; fi
-    cat "$file" ;;
+    slurp "$file"
+    if [[ "$REPLY" =~ ^FAIL$'\\n'*$ ]]; then echo "stub: describe-enclaves failed" >&2; exit 1; fi
+    printf '%s' "$REPLY" ;;
   run-enclave) echo '{"EnclaveID":"i-stub-enc1","EnclaveCID":16,"Flags":"NONE"}' ;;
   terminate-enclave) echo '{"Terminated":true}' ;;
   *) echo "stub nitro-cli: unexpected $1" >&2; exit 2 ;;
@@ -188,7 +195,8 @@ esac
     `#!/usr/bin/env bash
 set -euo pipefail
 ${record}
-state="$(cat "$STUB_STATE/system-state" 2>/dev/null || echo running)"
+state=running
+if [[ -f "$STUB_STATE/system-state" ]]; then read -r state <"$STUB_STATE/system-state" || true; fi
 echo "$state"
 [[ "$state" == "running" ]]
 `,
@@ -200,9 +208,12 @@ echo "$state"
     `#!/usr/bin/env bash
 set -euo pipefail
 ${record}
+${slurp}
 cat >"$STUB_STATE/verifier-stdin"
-cat "$STUB_STATE/verifier-output" 2>/dev/null || true
-exit "$(cat "$STUB_STATE/verifier-exit" 2>/dev/null || echo 0)"
+if [[ -f "$STUB_STATE/verifier-output" ]]; then slurp "$STUB_STATE/verifier-output"; printf '%s' "$REPLY"; fi
+code=0
+if [[ -f "$STUB_STATE/verifier-exit" ]]; then read -r code <"$STUB_STATE/verifier-exit" || true; fi
+exit "$code"
 `,
   );
   for (const name of ["socat", "vsock-proxy"]) {
