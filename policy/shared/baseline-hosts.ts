@@ -1,7 +1,11 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { Instance as Ec2Instance, LaunchTemplate } from "@pulumi/aws/ec2";
-import { Instance as GceInstance, InstanceTemplate, RegionInstanceTemplate } from "@pulumi/gcp/compute";
-import { VirtualMachine, VirtualMachineScaleSet } from "@pulumi/azure-native/compute";
+import { Instance as Ec2Instance } from "@pulumi/aws/ec2/instance";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
+import { Instance as GceInstance } from "@pulumi/gcp/compute/instance";
+import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
+import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
+import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
+import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
 import { bool, rec, recs, str, type Props } from "./baseline-props";
 
 // What a proof-server host looks like by its properties alone, so the pack judges any program:

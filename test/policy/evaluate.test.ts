@@ -1,6 +1,6 @@
 import { validateResourceOfType, validateStackResourcesOfType, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { SecurityGroup } from "@pulumi/aws/ec2";
-import { Key } from "@pulumi/aws/kms";
+import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import { Key } from "@pulumi/aws/kms/key";
 import { describe, expect, it } from "vitest";
 import { runResourcePolicy, runStackPolicy, type OfflineResource } from "../../src/policy/evaluate";
 

@@ -1,4 +1,4 @@
-import { LaunchTemplate } from "@pulumi/aws/ec2";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { debugEnclaveFlags, decodeUserData, runsEnclaves } from "../../shared/attestation-user-data";
 

@@ -1,4 +1,4 @@
-import { Key } from "@pulumi/aws/kms";
+import { Key } from "@pulumi/aws/kms/key";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { SimulationRefused, allowed, parseKeyPolicy, policyAccount } from "../../shared/attestation-kms";
 import { attestedGrants, exemptTag, kmsAttestationConfigSchema, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../shared/attestation-kms-judge";

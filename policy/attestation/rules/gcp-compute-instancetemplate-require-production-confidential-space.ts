@@ -1,4 +1,5 @@
-import { InstanceTemplate, RegionInstanceTemplate } from "@pulumi/gcp/compute";
+import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
+import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { acceptedImageDigestsSchema } from "../../shared/attestation-gcp";
 

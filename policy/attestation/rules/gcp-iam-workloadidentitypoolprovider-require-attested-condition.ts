@@ -1,4 +1,4 @@
-import { WorkloadIdentityPoolProvider } from "@pulumi/gcp/iam";
+import { WorkloadIdentityPoolProvider } from "@pulumi/gcp/iam/workloadIdentityPoolProvider";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { evaluate, parse } from "@marcbachmann/cel-js";
 import { CONFIDENTIAL_SPACE_ISSUER, HWMODELS, acceptedImageDigestsSchema, productionClaims, type TokenFacts } from "../../shared/attestation-gcp";

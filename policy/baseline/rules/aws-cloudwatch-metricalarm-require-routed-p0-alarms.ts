@@ -1,6 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { CompositeAlarm, MetricAlarm } from "@pulumi/aws/cloudwatch";
-import { Topic, TopicSubscription } from "@pulumi/aws/sns";
+import { CompositeAlarm } from "@pulumi/aws/cloudwatch/compositeAlarm";
+import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
+import { Topic } from "@pulumi/aws/sns/topic";
+import { TopicSubscription } from "@pulumi/aws/sns/topicSubscription";
 import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../shared/baseline-alarms";
 import { ofClasses, rec, referencesByName, str, strs } from "../../shared/baseline-props";
 

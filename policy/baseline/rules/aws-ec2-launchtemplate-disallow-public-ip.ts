@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, LaunchTemplate } from "@pulumi/aws/ec2";
+import { Instance } from "@pulumi/aws/ec2/instance";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { bool, forTypes, recs } from "../../shared/baseline-props";
 
 // Why (mandatory): hosts take traffic from the load balancer only; a public IP makes them

@@ -1,5 +1,6 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, LaunchTemplate } from "@pulumi/aws/ec2";
+import { Instance } from "@pulumi/aws/ec2/instance";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { decodeUserData, secretsIn } from "../../shared/baseline-secrets";
 import { forTypes, str } from "../../shared/baseline-props";
 

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, LaunchTemplate } from "@pulumi/aws/ec2";
+import { Instance } from "@pulumi/aws/ec2/instance";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { ENCLAVE_FAMILIES, nitroInstanceShape } from "../../../src/sizing";
 import { awsEnclaveHost } from "../../shared/baseline-hosts";
 import { configOf, forTypes, str, type Props } from "../../shared/baseline-props";

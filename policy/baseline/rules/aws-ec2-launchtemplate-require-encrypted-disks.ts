@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, LaunchTemplate } from "@pulumi/aws/ec2";
-import { Volume } from "@pulumi/aws/ebs";
+import { Instance } from "@pulumi/aws/ec2/instance";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
+import { Volume } from "@pulumi/aws/ebs/volume";
 import { bool, forTypes, rec, recs, str } from "../../shared/baseline-props";
 
 // Why (mandatory): host volumes hold logs, the EIF and swap of the parent instance; unencrypted

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, LaunchTemplate } from "@pulumi/aws/ec2";
+import { Instance } from "@pulumi/aws/ec2/instance";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { forTypes, num, rec, str, type Props } from "../../shared/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { LogGroup } from "@pulumi/aws/cloudwatch";
-import { Key } from "@pulumi/aws/kms";
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { Key } from "@pulumi/aws/kms/key";
 import { bool, forTypes } from "../../shared/baseline-props";
 import { isProd, PROD_CONFIG, protectionMessage } from "../../shared/baseline-prod";
 

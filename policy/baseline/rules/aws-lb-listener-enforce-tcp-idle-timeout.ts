@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Listener } from "@pulumi/aws/lb";
+import { Listener } from "@pulumi/aws/lb/listener";
 import { configOf, floorText, JOB_TIMEOUT_CONFIG, num, requestPathFloor, str, timeoutProblem } from "../../shared/baseline-props";
 
 // Why (mandatory): an NLB drops a TCP flow idle longer than its listener's idle timeout (default

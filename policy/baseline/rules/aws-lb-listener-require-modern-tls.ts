@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Listener } from "@pulumi/aws/lb";
+import { Listener } from "@pulumi/aws/lb/listener";
 import { ACCEPTANCE_SCHEMA, configOf, namedIn, recs, str, type Acceptance } from "../../shared/baseline-props";
 
 // Why (mandatory): witnesses are private data; a plaintext or legacy-TLS listener exposes them on

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { LoadBalancer } from "@pulumi/aws/lb";
-import { WebAclAssociation } from "@pulumi/aws/wafv2";
+import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
+import { WebAclAssociation } from "@pulumi/aws/wafv2/webAclAssociation";
 import { bool, dependsOn, ofClasses, referencesByName, str } from "../../shared/baseline-props";
 
 // Why (mandatory): an internet-facing ALB terminates TLS (our terminate mode) and is the only

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { TargetGroup } from "@pulumi/aws/lb";
+import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
 import { bool, configOf, num, rec, str } from "../../shared/baseline-props";
 

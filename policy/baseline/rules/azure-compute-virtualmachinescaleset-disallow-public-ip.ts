@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { VirtualMachine, VirtualMachineScaleSet } from "@pulumi/azure-native/compute";
+import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
+import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
 import { azureVmProfile } from "../../shared/baseline-hosts";
 import { forTypes, rec, recs, str, type Props } from "../../shared/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";

@@ -1,5 +1,6 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { VirtualMachine, VirtualMachineScaleSet } from "@pulumi/azure-native/compute";
+import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
+import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
 import { azureVmProfile } from "../../shared/baseline-hosts";
 import { decodeUserData, secretsIn } from "../../shared/baseline-secrets";
 import { forTypes, rec, str, type Props } from "../../shared/baseline-props";

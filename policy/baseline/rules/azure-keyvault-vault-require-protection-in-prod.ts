@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Key, Vault } from "@pulumi/azure-native/keyvault";
-import { Workspace } from "@pulumi/azure-native/operationalinsights";
+import { Key } from "@pulumi/azure-native/keyvault/key";
+import { Vault } from "@pulumi/azure-native/keyvault/vault";
+import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace";
 import { bool, forTypes, rec } from "../../shared/baseline-props";
 import { isProd, PROD_CONFIG, protectionMessage } from "../../shared/baseline-prod";
 

@@ -1,5 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ActionGroup, MetricAlert, ScheduledQueryRule } from "@pulumi/azure-native/monitor";
+import { ActionGroup } from "@pulumi/azure-native/monitor/actionGroup";
+import { MetricAlert } from "@pulumi/azure-native/monitor/metricAlert";
+import { ScheduledQueryRule } from "@pulumi/azure-native/monitor/scheduledQueryRule";
 import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../shared/baseline-alarms";
 import { arr, bool, num, ofClasses, rec, recs, referencesByName, str, strs } from "../../shared/baseline-props";
 

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ApplicationGateway, WebApplicationFirewallPolicy } from "@pulumi/azure-native/network";
+import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
+import { WebApplicationFirewallPolicy } from "@pulumi/azure-native/network/webApplicationFirewallPolicy";
 import { bool, forTypes, rec, str } from "../../shared/baseline-props";
 
 // Why (mandatory): the Application Gateway terminates TLS (terminate mode) and is the only place

@@ -1,5 +1,6 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { ApplicationGateway, LoadBalancer } from "@pulumi/azure-native/network";
+import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
+import { LoadBalancer } from "@pulumi/azure-native/network/loadBalancer";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
 import { configOf, forTypes, num, recs, str } from "../../shared/baseline-props";
 

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BackendService, RegionBackendService } from "@pulumi/gcp/compute";
+import { BackendService } from "@pulumi/gcp/compute/backendService";
+import { RegionBackendService } from "@pulumi/gcp/compute/regionBackendService";
 import { configOf, forTypes, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem, type Props } from "../../shared/baseline-props";
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BackendService } from "@pulumi/gcp/compute";
+import { BackendService } from "@pulumi/gcp/compute/backendService";
 import { str } from "../../shared/baseline-props";
 
 // Why (mandatory): an internet-facing HTTP(S) load balancer that terminates TLS (our terminate

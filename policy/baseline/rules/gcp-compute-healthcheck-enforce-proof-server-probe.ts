@@ -1,5 +1,6 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { HealthCheck, RegionHealthCheck } from "@pulumi/gcp/compute";
+import { HealthCheck } from "@pulumi/gcp/compute/healthCheck";
+import { RegionHealthCheck } from "@pulumi/gcp/compute/regionHealthCheck";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
 import { configOf, forTypes, num, rec, str, type Props } from "../../shared/baseline-props";
 

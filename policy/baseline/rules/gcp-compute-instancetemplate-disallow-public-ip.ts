@@ -1,5 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, InstanceTemplate, RegionInstanceTemplate } from "@pulumi/gcp/compute";
+import { Instance } from "@pulumi/gcp/compute/instance";
+import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
+import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
 import { arr, forTypes, recs, type Props } from "../../shared/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 

@@ -1,5 +1,6 @@
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { InstanceTemplate, RegionInstanceTemplate } from "@pulumi/gcp/compute";
+import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
+import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
 import { bool, configOf, forTypes, rec, str, type Props } from "../../shared/baseline-props";
 
 // Why (mandatory): proof-server hosts run witnesses in memory; only a Confidential VM encrypts

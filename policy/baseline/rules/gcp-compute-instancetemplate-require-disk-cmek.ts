@@ -1,5 +1,7 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance, InstanceTemplate, RegionInstanceTemplate } from "@pulumi/gcp/compute";
+import { Instance } from "@pulumi/gcp/compute/instance";
+import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
+import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
 import { configOf, forTypes, rec, recs, str, type Props } from "../../shared/baseline-props";
 
 // Why (advisory): Compute Engine encrypts every disk at rest with Google-managed keys

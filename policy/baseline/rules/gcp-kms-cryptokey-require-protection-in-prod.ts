@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CryptoKey } from "@pulumi/gcp/kms";
-import { Secret } from "@pulumi/gcp/secretmanager";
+import { CryptoKey } from "@pulumi/gcp/kms/cryptoKey";
+import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { bool, forTypes } from "../../shared/baseline-props";
 import { isProd, PROD_CONFIG, protectionMessage } from "../../shared/baseline-prod";
 

@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AlertPolicy, NotificationChannel } from "@pulumi/gcp/monitoring";
+import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
+import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
 import { P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../shared/baseline-alarms";
 import { bool, dependsOn, ofClasses, rec, str, strs } from "../../shared/baseline-props";
 
