@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AZURE_CUSTOM_DATA_MAX_BYTES, AZURE_PATHS, AZURE_UNIT_NAMES, encodeAzureCustomData, renderAzureCloudInit, type AzureBootstrapInput } from "../../src/bootstrap/azure";
 import { extractNitroArtifacts } from "../../src/bootstrap/nitro";
-import { requireTool, run, scratchDirs, systemdVerifyRoot, type RunResult } from "./helpers";
+import { cloudInitSchema, requireTool, run, scratchDirs, systemdVerifyRoot } from "./helpers";
 
 // The Azure workload's custom data judged by the tools a VM would run it with; each validator also
 // gets a known-bad artifact, so the suite cannot pass because a harness never looked.
@@ -22,16 +22,10 @@ const rendered = renderAzureCloudInit(input);
 // The document shape is the shared cloud-config one: the Nitro extractor reads any of them.
 const artifacts = extractNitroArtifacts(rendered);
 
-function cloudInitSchema(document: string): RunResult {
-  requireTool("cloud-init", "cloud-init");
-  const file = join(scratch("cloud-init"), "user-data.yaml");
-  writeFileSync(file, document);
-  return run("cloud-init", ["schema", "--config-file", file]);
-}
 
 describe("cloud-init schema", () => {
   it("accepts the rendered document", () => {
-    const result = cloudInitSchema(rendered);
+    const result = cloudInitSchema(rendered, scratch);
     expect(result.stdout + result.stderr).toMatch(/Valid cloud-config/);
     expect(result.code).toBe(0);
   });
@@ -39,7 +33,7 @@ describe("cloud-init schema", () => {
   it("catches a numeric file mode (negative control)", () => {
     const bad = rendered.replace('permissions: "0600"', "permissions: 600");
     expect(bad).not.toBe(rendered);
-    expect(cloudInitSchema(bad).code).not.toBe(0);
+    expect(cloudInitSchema(bad, scratch).code).not.toBe(0);
   });
 });
 

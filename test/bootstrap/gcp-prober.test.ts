@@ -17,7 +17,7 @@ import {
   renderGcpProberCloudInit,
   type GcpProberMetricName,
 } from "../../src/bootstrap/gcp-prober";
-import { directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, type RunResult } from "./helpers";
+import { cloudInitSchema, directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, type RunResult } from "./helpers";
 
 /**
  * The fleet prober's user-data: exact values, the real validators (each with a negative control),
@@ -171,13 +171,6 @@ describe("renderGcpProberCloudInit", () => {
 
 // ---- real validators ------------------------------------------------------------------------
 
-function cloudInitSchema(document: string): RunResult {
-  requireTool("cloud-init", "cloud-init");
-  const file = join(scratch("cloud-init"), "user-data.yaml");
-  writeFileSync(file, document);
-  return run("cloud-init", ["schema", "--config-file", file]);
-}
-
 function shellcheck(content: string): RunResult {
   requireTool("shellcheck", "shellcheck");
   const file = join(scratch("shellcheck"), "gcp-prober.sh");
@@ -196,12 +189,12 @@ function systemdVerify(files: ReadonlyArray<{ path: string; content: string; per
 
 describe("validators", () => {
   it("cloud-init schema accepts the document and catches a numeric file mode (negative control)", () => {
-    const good = cloudInitSchema(rendered);
+    const good = cloudInitSchema(rendered, scratch);
     expect(good.stdout + good.stderr).toMatch(/Valid cloud-config/);
     expect(good.code).toBe(0);
     const badDocument = rendered.replace('permissions: "0755"', "permissions: 755");
     expect(badDocument).not.toBe(rendered);
-    const bad = cloudInitSchema(badDocument);
+    const bad = cloudInitSchema(badDocument, scratch);
     expect(bad.code).not.toBe(0);
     expect(bad.stdout + bad.stderr).toMatch(/permissions/);
   });

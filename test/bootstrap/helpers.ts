@@ -366,3 +366,11 @@ export function scratchDirs(): { scratch: (prefix: string) => string; track: (di
     track: (dir) => void dirs.push(dir),
   };
 }
+
+/** `cloud-init schema` on a rendered document, written to a scratch file (Debian's cloud-init 22.4). */
+export function cloudInitSchema(document: string, scratch: (prefix: string) => string): RunResult {
+  requireTool("cloud-init", "cloud-init");
+  const file = join(scratch("cloud-init"), "user-data.yaml");
+  writeFileSync(file, document);
+  return run("cloud-init", ["schema", "--config-file", file]);
+}

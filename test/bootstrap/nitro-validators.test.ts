@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { encodeNitroUserData, extractNitroArtifacts, NITRO_PACKAGE_UNITS, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import {
   cloudInitPython,
+  cloudInitSchema,
   nitroTestInput,
   requireTool,
   run,
@@ -29,16 +30,10 @@ const artifacts = extractNitroArtifacts(rendered);
 
 // ---- cloud-init ---------------------------------------------------------------------------
 
-function cloudInitSchema(document: string): RunResult {
-  requireTool("cloud-init", "cloud-init");
-  const file = join(scratch("cloud-init"), "user-data.yaml");
-  writeFileSync(file, document);
-  return run("cloud-init", ["schema", "--config-file", file]);
-}
 
 describe("cloud-init schema", () => {
   it("accepts the rendered document", () => {
-    const result = cloudInitSchema(rendered);
+    const result = cloudInitSchema(rendered, scratch);
     expect(result.stdout + result.stderr).toMatch(/Valid cloud-config/);
     expect(result.code).toBe(0);
   });
@@ -46,7 +41,7 @@ describe("cloud-init schema", () => {
   it("catches a numeric file mode (negative control)", () => {
     const bad = rendered.replace('permissions: "0644"', "permissions: 644");
     expect(bad).not.toBe(rendered);
-    const result = cloudInitSchema(bad);
+    const result = cloudInitSchema(bad, scratch);
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/permissions/);
   });
