@@ -1,5 +1,5 @@
 /**
- * The attestation pack's rules (issue 16, pack 1). index.ts hands this array to `new PolicyPack`.
+ * The attestation pack's rules. index.ts hands this array to `new PolicyPack`.
  * All mandatory except aws-kms-key-report-warn-only-pcrs: a policy has one enforcement level, so
  * the warnOnly PCRs are reported by that separate advisory rule.
  */
