@@ -24,6 +24,7 @@ const SHARED = [
   "test/aws/host-role-policy.test.ts",
   "test/bootstrap/azure-drain.test.ts",
   "test/bootstrap/azure-validators.test.ts",
+  "test/bench/measure.test.ts",
   "test/bootstrap/gcp-prober.test.ts",
   "test/bootstrap/host-attestation-verifier.test.ts",
   "test/bootstrap/nitro-scripts.test.ts",
