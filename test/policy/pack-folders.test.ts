@@ -18,7 +18,7 @@ function tsFiles(dir: string): string[] {
 const IMPORT = /^\s*(?:import|export)[^'"]*?from\s+["']([^"']+)["']/gm;
 
 /**
- * Every file the pack loads, following relative imports from its own files (into policy/shared
+ * Every file the pack loads, following relative imports from its own files (into policy/common
  * and the repository's src/), as ts-node does when the CLI runs the pack.
  */
 function loadedFiles(folder: string): string[] {
@@ -62,7 +62,7 @@ describe.each(PLAN_PACKS.map((p) => [p.name, PACK_DIRS[p.name]!] as const))("pac
     for (const [dep, range] of Object.entries(pkg.dependencies)) expect(range, dep).toBe(rootRanges[dep]);
   });
 
-  it("every package a module the pack loads imports (its own, policy/shared, src/) is a dependency of the pack", () => {
+  it("every package a module the pack loads imports (its own, policy/common, src/) is a dependency of the pack", () => {
     const files = loadedFiles(folder);
     expect(files.length).toBeGreaterThan(3);
     const imported = new Set(files.flatMap((f) => [...fs.readFileSync(f, "utf8").matchAll(IMPORT)].flatMap((m) => packageOf(m[1]!) ?? [])));

@@ -1,6 +1,6 @@
 import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import { debugEnclaveFlags, decodeUserData, runsEnclaves } from "../../shared/attestation-user-data";
+import { debugEnclaveFlags, decodeUserData, runsEnclaves } from "../../common/attestation-user-data";
 
 // Why: a debug-mode enclave reports all-zero PCRs and exposes its console to the parent, so it is
 // neither attestable nor confidential; and without enclave options the host cannot start the

@@ -1,7 +1,7 @@
 import { Key } from "@pulumi/aws/kms/key";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import { SimulationRefused, allowed, parseKeyPolicy, policyAccount } from "../../shared/attestation-kms";
-import { attestedGrants, exemptTag, kmsAttestationConfigSchema, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../shared/attestation-kms-judge";
+import { SimulationRefused, allowed, parseKeyPolicy, policyAccount } from "../../common/attestation-kms";
+import { attestedGrants, exemptTag, kmsAttestationConfigSchema, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../common/attestation-kms-judge";
 
 // Why: a warnOnly PCR is a deliberate gap (e.g. during a rotation); reviewers must see it on every
 // preview, but it must not block the deployment. A policy has one enforcement level, so this half

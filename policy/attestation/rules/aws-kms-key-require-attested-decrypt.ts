@@ -1,7 +1,7 @@
 import { Key } from "@pulumi/aws/kms/key";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import { ADMINISTRATOR_ACCESS, ALL_ZERO_SHA384, ATTESTED_KMS_ACTIONS, IMAGE_KEY, SHA384_HEX, SimulationRefused, allowed, attestationConditions, parseKeyPolicy, pcrKey, policyAccount } from "../../shared/attestation-kms";
-import { attestedGrants, exemptTag, grouped, kmsAttestationConfigSchema, namedPrincipals, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../shared/attestation-kms-judge";
+import { ADMINISTRATOR_ACCESS, ALL_ZERO_SHA384, ATTESTED_KMS_ACTIONS, IMAGE_KEY, SHA384_HEX, SimulationRefused, allowed, attestationConditions, parseKeyPolicy, pcrKey, policyAccount } from "../../common/attestation-kms";
+import { attestedGrants, exemptTag, grouped, kmsAttestationConfigSchema, namedPrincipals, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../common/attestation-kms-judge";
 
 // Why: the key policy is the only thing between the proof server's secrets and anything that is
 // not the attested enclave; every path to plaintext must demand the enclave's pinned measurements.

@@ -2,7 +2,7 @@ import { Key } from "@pulumi/azure-native/keyvault/key";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { ReleasePolicySyntaxError, evaluateReleasePolicy } from "../../../src/attestation/azure-release-policy-eval";
 import { MAA_AUTHORITY } from "../../../src/attestation/azure-release-policy";
-import { compliantCvmToken } from "../../shared/attestation-azure";
+import { compliantCvmToken } from "../../common/attestation-azure";
 
 // Why: an exportable key leaves the HSM for whoever satisfies its release policy; only a token
 // from the configured attestation authority saying "Azure-compliant confidential VM of this type"

@@ -1,7 +1,7 @@
 import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
 import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { acceptedImageDigestsSchema } from "../../shared/attestation-gcp";
+import { acceptedImageDigestsSchema } from "../../common/attestation-gcp";
 
 // Why: the debug Confidential Space image runs SSH with root for the operator and keeps the VM up
 // after the workload (https://cloud.google.com/confidential-computing/confidential-space/docs/confidential-space-images#types_of_images),

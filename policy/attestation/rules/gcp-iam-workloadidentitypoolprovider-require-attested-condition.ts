@@ -1,7 +1,7 @@
 import { WorkloadIdentityPoolProvider } from "@pulumi/gcp/iam/workloadIdentityPoolProvider";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { evaluate, parse } from "@marcbachmann/cel-js";
-import { CONFIDENTIAL_SPACE_ISSUER, HWMODELS, acceptedImageDigestsSchema, productionClaims, type TokenFacts } from "../../shared/attestation-gcp";
+import { CONFIDENTIAL_SPACE_ISSUER, HWMODELS, acceptedImageDigestsSchema, productionClaims, type TokenFacts } from "../../common/attestation-gcp";
 
 // Why: the provider's attribute condition is the only check between a Confidential Space token and
 // the workload's secrets: a token from a debug image, another image, an unsupported image or a

@@ -3,8 +3,8 @@ import { CompositeAlarm } from "@pulumi/aws/cloudwatch/compositeAlarm";
 import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
 import { Topic } from "@pulumi/aws/sns/topic";
 import { TopicSubscription } from "@pulumi/aws/sns/topicSubscription";
-import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../shared/baseline-alarms";
-import { ofClasses, rec, referencesByName, str, strs } from "../../shared/baseline-props";
+import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../common/baseline-alarms";
+import { ofClasses, rec, referencesByName, str, strs } from "../../common/baseline-props";
 
 // Why (mandatory): an enclave fleet nobody is paged for fails silently (attestation failures,
 // no healthy host, no proofs); targets managed outside the stack count once listed in

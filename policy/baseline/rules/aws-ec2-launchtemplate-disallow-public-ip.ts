@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/aws/ec2/instance";
 import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
-import { bool, forTypes, recs } from "../../shared/baseline-props";
+import { bool, forTypes, recs } from "../../common/baseline-props";
 
 // Why (mandatory): hosts take traffic from the load balancer only; a public IP makes them
 // reachable around it. Left unset, the subnet's mapPublicIpOnLaunch decides

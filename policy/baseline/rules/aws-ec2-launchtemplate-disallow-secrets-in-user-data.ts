@@ -1,8 +1,8 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/aws/ec2/instance";
 import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
-import { decodeUserData, secretsIn } from "../../shared/baseline-secrets";
-import { forTypes, str } from "../../shared/baseline-props";
+import { decodeUserData, secretsIn } from "../../common/baseline-secrets";
+import { forTypes, str } from "../../common/baseline-props";
 
 // Why (mandatory): user data is readable by anyone allowed ec2:DescribeLaunchTemplateVersions /
 // DescribeInstanceAttribute and from the instance's metadata service, and it lands in Pulumi

@@ -2,8 +2,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/aws/ec2/instance";
 import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { ENCLAVE_FAMILIES, nitroInstanceShape } from "../../../src/sizing";
-import { awsEnclaveHost } from "../../shared/baseline-hosts";
-import { configOf, forTypes, str, type Props } from "../../shared/baseline-props";
+import { awsEnclaveHost } from "../../common/baseline-hosts";
+import { configOf, forTypes, str, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 
 // Why (mandatory): a host that runs enclaves needs an enclave-capable Nitro type with at least 4

@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/aws/ec2/instance";
 import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { Volume } from "@pulumi/aws/ebs/volume";
-import { bool, forTypes, rec, recs, str } from "../../shared/baseline-props";
+import { bool, forTypes, rec, recs, str } from "../../common/baseline-props";
 
 // Why (mandatory): host volumes hold logs, the EIF and swap of the parent instance; unencrypted
 // EBS is readable from snapshots. Without a block device mapping the root volume is encrypted

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/aws/ec2/instance";
 import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
-import { forTypes, num, rec, str, type Props } from "../../shared/baseline-props";
+import { forTypes, num, rec, str, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 
 // Why (mandatory): IMDSv1 hands the instance role's credentials to any SSRF; a hop limit above 1

@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Key } from "@pulumi/aws/kms/key";
-import { bool, forTypes } from "../../shared/baseline-props";
-import { isProd, PROD_CONFIG, protectionMessage } from "../../shared/baseline-prod";
+import { bool, forTypes } from "../../common/baseline-props";
+import { isProd, PROD_CONFIG, protectionMessage } from "../../common/baseline-prod";
 
 // Why (mandatory): in production stacks only, deleting the attested KMS key makes every secret sealed to it
 // unrecoverable once the deletion window ends; deleting the log group loses the audit trail. A

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Listener } from "@pulumi/aws/lb/listener";
-import { configOf, floorText, JOB_TIMEOUT_CONFIG, num, requestPathFloor, str, timeoutProblem } from "../../shared/baseline-props";
+import { configOf, floorText, JOB_TIMEOUT_CONFIG, num, requestPathFloor, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): an NLB drops a TCP flow idle longer than its listener's idle timeout (default
 // 350 s, 60-6000 s; TLS listeners fixed at 350 s), cutting a proof still being computed:

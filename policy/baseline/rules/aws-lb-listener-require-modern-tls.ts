@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Listener } from "@pulumi/aws/lb/listener";
-import { ACCEPTANCE_SCHEMA, configOf, namedIn, recs, str, type Acceptance } from "../../shared/baseline-props";
+import { ACCEPTANCE_SCHEMA, configOf, namedIn, recs, str, type Acceptance } from "../../common/baseline-props";
 
 // Why (mandatory): witnesses are private data; a plaintext or legacy-TLS listener exposes them on
 // the wire. Plaintext needs a stated acceptance in the pack config, not a quiet exception.

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
-import { configOf, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem } from "../../shared/baseline-props";
+import { configOf, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): an ALB closes a connection idle longer than idleTimeout; a proof returns its
 // first byte only when done (up to the job timeout), so a shorter timeout answers 504 to a proof

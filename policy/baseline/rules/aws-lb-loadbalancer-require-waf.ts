@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
 import { WebAclAssociation } from "@pulumi/aws/wafv2/webAclAssociation";
-import { bool, dependsOn, ofClasses, referencesByName, str } from "../../shared/baseline-props";
+import { bool, dependsOn, ofClasses, referencesByName, str } from "../../common/baseline-props";
 
 // Why (mandatory): an internet-facing ALB terminates TLS (our terminate mode) and is the only
 // place requests can be filtered and rate-limited before the enclave; WAF attaches to it through

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
-import { configOf, JOB_TIMEOUT_CONFIG, num, timeoutProblem } from "../../shared/baseline-props";
+import { configOf, JOB_TIMEOUT_CONFIG, num, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): a scale-in or instance refresh deregisters a host; after deregistrationDelay
 // (default 300 s) its in-flight proofs are cut off. Default and range:

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
-import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
-import { bool, configOf, num, rec, str } from "../../shared/baseline-props";
+import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../common/baseline-health";
+import { bool, configOf, num, rec, str } from "../../common/baseline-props";
 
 // Why (advisory): a wrong probe costs availability, not confidentiality, and the P0
 // no-healthy-host alarm still fires; teams raise it to mandatory once their probes match.

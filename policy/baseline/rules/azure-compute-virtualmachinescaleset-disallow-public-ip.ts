@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
 import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
-import { azureVmProfile } from "../../shared/baseline-hosts";
-import { forTypes, rec, recs, str, type Props } from "../../shared/baseline-props";
+import { azureVmProfile } from "../../common/baseline-hosts";
+import { forTypes, rec, recs, str, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 
 // Why (mandatory): a publicIPAddressConfiguration gives every instance a public IP, reachable

@@ -1,9 +1,9 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
 import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
-import { azureVmProfile } from "../../shared/baseline-hosts";
-import { decodeUserData, secretsIn } from "../../shared/baseline-secrets";
-import { forTypes, rec, str, type Props } from "../../shared/baseline-props";
+import { azureVmProfile } from "../../common/baseline-hosts";
+import { decodeUserData, secretsIn } from "../../common/baseline-secrets";
+import { forTypes, rec, str, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): user data is readable through the VM's instance metadata service and by
 // anyone who can read the VM model; custom data lands in Pulumi state and on disk

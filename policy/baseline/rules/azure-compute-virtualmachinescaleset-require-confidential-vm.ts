@@ -1,8 +1,8 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
 import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
-import { azureVmProfile } from "../../shared/baseline-hosts";
-import { bool, forTypes, rec, str, type Props } from "../../shared/baseline-props";
+import { azureVmProfile } from "../../common/baseline-hosts";
+import { bool, forTypes, rec, str, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): a proof-server VM must be a Confidential VM (memory encrypted by the CPU),
 // boot with secure boot and a vTPM (the attestation measures them), and encrypt its OS disk and

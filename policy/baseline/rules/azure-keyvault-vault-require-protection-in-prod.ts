@@ -2,8 +2,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Key } from "@pulumi/azure-native/keyvault/key";
 import { Vault } from "@pulumi/azure-native/keyvault/vault";
 import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace";
-import { bool, forTypes, rec } from "../../shared/baseline-props";
-import { isProd, PROD_CONFIG, protectionMessage } from "../../shared/baseline-prod";
+import { bool, forTypes, rec } from "../../common/baseline-props";
+import { isProd, PROD_CONFIG, protectionMessage } from "../../common/baseline-prod";
 
 // Why (mandatory): in production stacks only, a deleted vault or key loses every secret released to the fleet;
 // purge protection keeps a deleted vault recoverable for its retention period

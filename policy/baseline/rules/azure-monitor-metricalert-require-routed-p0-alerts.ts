@@ -2,8 +2,8 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { ActionGroup } from "@pulumi/azure-native/monitor/actionGroup";
 import { MetricAlert } from "@pulumi/azure-native/monitor/metricAlert";
 import { ScheduledQueryRule } from "@pulumi/azure-native/monitor/scheduledQueryRule";
-import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../shared/baseline-alarms";
-import { arr, bool, num, ofClasses, rec, recs, referencesByName, str, strs } from "../../shared/baseline-props";
+import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../common/baseline-alarms";
+import { arr, bool, num, ofClasses, rec, recs, referencesByName, str, strs } from "../../common/baseline-props";
 
 // Why (mandatory): a Confidential VM fleet nobody is paged for fails silently; action groups
 // managed outside the stack count once listed in externalTargets, so no team is locked out.

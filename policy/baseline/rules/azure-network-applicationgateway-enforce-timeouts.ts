@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
-import { bool, configOf, floorText, JOB_TIMEOUT_CONFIG, num, rec, recs, requestPathFloor, str, timeoutProblem } from "../../shared/baseline-props";
+import { bool, configOf, floorText, JOB_TIMEOUT_CONFIG, num, rec, recs, requestPathFloor, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): Application Gateway fails a request whose response takes longer than the
 // backend settings' requestTimeout (30 s when left out, Azure/azure-powershell#5145), and without

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
-import { ACCEPTANCE_SCHEMA, configOf, namedIn, rec, recs, str, type Acceptance, type Props } from "../../shared/baseline-props";
+import { ACCEPTANCE_SCHEMA, configOf, namedIn, rec, recs, str, type Acceptance, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): witnesses must not cross the internet in plaintext or over TLS 1.0/1.1. The
 // predefined AppGwSslPolicy20220101/20220101S policies and Custom(V2) policies with minimum

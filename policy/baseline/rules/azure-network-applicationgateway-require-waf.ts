@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
 import { WebApplicationFirewallPolicy } from "@pulumi/azure-native/network/webApplicationFirewallPolicy";
-import { bool, forTypes, rec, str } from "../../shared/baseline-props";
+import { bool, forTypes, rec, str } from "../../common/baseline-props";
 
 // Why (mandatory): the Application Gateway terminates TLS (terminate mode) and is the only place
 // requests can be filtered before the TEE; only the WAF_v2 tier runs a WAF, and a WAF in

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { LoadBalancer } from "@pulumi/azure-native/network/loadBalancer";
-import { configOf, JOB_TIMEOUT_CONFIG, num, recs, str, timeoutProblem } from "../../shared/baseline-props";
+import { configOf, JOB_TIMEOUT_CONFIG, num, recs, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): Azure Load Balancer drops a TCP flow idle longer than idleTimeoutInMinutes
 // (default 4, 4-30 minutes, per the LoadBalancingRule type of @pulumi/azure-native), which cuts

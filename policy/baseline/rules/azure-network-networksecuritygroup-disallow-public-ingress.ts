@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup";
 import { SecurityRule } from "@pulumi/azure-native/network/securityRule";
-import { configOf, forTypes, isWorld, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, PUBLIC_INGRESS_DEFAULTS, str, strs, recs, type Props } from "../../shared/baseline-props";
+import { configOf, forTypes, isWorld, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, PUBLIC_INGRESS_DEFAULTS, str, strs, recs, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): an inbound Allow from Internet/*/0.0.0.0/0 to SSH, RDP or the proof server's
 // port bypasses the Application Gateway's WAF and TLS; the gateway's own subnet may open its

@@ -1,8 +1,8 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
 import { LoadBalancer } from "@pulumi/azure-native/network/loadBalancer";
-import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
-import { configOf, forTypes, num, recs, str } from "../../shared/baseline-props";
+import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../common/baseline-health";
+import { configOf, forTypes, num, recs, str } from "../../common/baseline-props";
 
 // Why (advisory): a wrong probe costs availability, not confidentiality, and the P0
 // no-healthy-host alarm still fires; teams raise it to mandatory once their probes match.

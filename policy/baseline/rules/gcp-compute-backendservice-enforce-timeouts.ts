@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { BackendService } from "@pulumi/gcp/compute/backendService";
 import { RegionBackendService } from "@pulumi/gcp/compute/regionBackendService";
-import { configOf, forTypes, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem, type Props } from "../../shared/baseline-props";
+import { configOf, forTypes, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem, type Props } from "../../common/baseline-props";
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 
 // Why (mandatory): for HTTP(S) load balancers timeoutSec is how long the proxy waits for the

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { BackendService } from "@pulumi/gcp/compute/backendService";
-import { str } from "../../shared/baseline-props";
+import { str } from "../../common/baseline-props";
 
 // Why (mandatory): an internet-facing HTTP(S) load balancer that terminates TLS (our terminate
 // mode) can filter and rate-limit requests only through a Cloud Armor policy on the backend

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Firewall } from "@pulumi/gcp/compute/firewall";
-import { arr, bool, configOf, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, recs, str, strs } from "../../shared/baseline-props";
+import { arr, bool, configOf, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, recs, str, strs } from "../../common/baseline-props";
 
 // Why (mandatory): VPC firewall rules govern the VMs themselves (Google's HTTPS load balancers
 // reach them from 35.191.0.0/16 and 130.211.0.0/22); a rule open to the internet bypasses the

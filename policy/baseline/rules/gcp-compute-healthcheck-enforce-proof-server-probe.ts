@@ -1,8 +1,8 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { HealthCheck } from "@pulumi/gcp/compute/healthCheck";
 import { RegionHealthCheck } from "@pulumi/gcp/compute/regionHealthCheck";
-import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../shared/baseline-health";
-import { configOf, forTypes, num, rec, str, type Props } from "../../shared/baseline-props";
+import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../common/baseline-health";
+import { configOf, forTypes, num, rec, str, type Props } from "../../common/baseline-props";
 
 // Why (advisory): a wrong probe costs availability, not confidentiality, and the P0
 // no-healthy-host alarm still fires; teams raise it to mandatory once their probes match.

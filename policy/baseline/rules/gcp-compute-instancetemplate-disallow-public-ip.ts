@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/gcp/compute/instance";
 import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
 import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
-import { arr, forTypes, recs, type Props } from "../../shared/baseline-props";
+import { arr, forTypes, recs, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 
 // Why (mandatory): an access config gives the VM an external IP, reachable around the load

@@ -2,8 +2,8 @@ import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/gcp/compute/instance";
 import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
 import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
-import { secretInEnvEntry, secretsIn } from "../../shared/baseline-secrets";
-import { forTypes, rec, str, type Props } from "../../shared/baseline-props";
+import { secretInEnvEntry, secretsIn } from "../../common/baseline-secrets";
+import { forTypes, rec, str, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): instance metadata (user-data, startup scripts, Confidential Space tee-env-*
 // variables) is readable with compute.viewer and from the VM's metadata server, lands in Pulumi

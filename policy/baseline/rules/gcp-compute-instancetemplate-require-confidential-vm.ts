@@ -1,7 +1,7 @@
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
 import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
-import { bool, configOf, forTypes, rec, str, type Props } from "../../shared/baseline-props";
+import { bool, configOf, forTypes, rec, str, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): proof-server hosts run witnesses in memory; only a Confidential VM encrypts
 // it, on a machine family that supports the chosen technology (SEV: N2D, C2D; SEV_SNP: N2D;

@@ -2,7 +2,7 @@ import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { Instance } from "@pulumi/gcp/compute/instance";
 import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
 import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
-import { configOf, forTypes, rec, recs, str, type Props } from "../../shared/baseline-props";
+import { configOf, forTypes, rec, recs, str, type Props } from "../../common/baseline-props";
 
 // Why (advisory): Compute Engine encrypts every disk at rest with Google-managed keys
 // (https://cloud.google.com/docs/security/encryption/default-encryption), so the baseline only

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { RegionSslPolicy, SSLPolicy } from "@pulumi/gcp/compute";
-import { forTypes, str, type Props } from "../../shared/baseline-props";
+import { forTypes, str, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 
 // Why (mandatory): SSL policies default to profile COMPATIBLE and minimum TLS 1.0

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { RegionTargetHttpProxy, RegionTargetHttpsProxy, RegionUrlMap, TargetHttpProxy, TargetHttpsProxy, TargetSSLProxy, URLMap } from "@pulumi/gcp/compute";
-import { ACCEPTANCE_SCHEMA, bool, configOf, dependsOn, namedIn, ofClasses, rec, referencesByName, str, type Acceptance } from "../../shared/baseline-props";
+import { ACCEPTANCE_SCHEMA, bool, configOf, dependsOn, namedIn, ofClasses, rec, referencesByName, str, type Acceptance } from "../../common/baseline-props";
 
 // Why (mandatory): a target proxy without an SSL policy negotiates Google's default (COMPATIBLE,
 // TLS 1.0, https://cloud.google.com/load-balancing/docs/ssl-policies-concepts#defaultsslpolicy),

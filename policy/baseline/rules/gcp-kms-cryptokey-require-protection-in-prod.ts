@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CryptoKey } from "@pulumi/gcp/kms/cryptoKey";
 import { Secret } from "@pulumi/gcp/secretmanager/secret";
-import { bool, forTypes } from "../../shared/baseline-props";
-import { isProd, PROD_CONFIG, protectionMessage } from "../../shared/baseline-prod";
+import { bool, forTypes } from "../../common/baseline-props";
+import { isProd, PROD_CONFIG, protectionMessage } from "../../common/baseline-prod";
 
 // Why (mandatory): in production stacks only, a destroyed key version or secret makes what it protects
 // unrecoverable (API keys, the TLS key). Secret Manager secrets have their own guard

@@ -1,8 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
-import { P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../shared/baseline-alarms";
-import { bool, dependsOn, ofClasses, rec, str, strs } from "../../shared/baseline-props";
+import { P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../common/baseline-alarms";
+import { bool, dependsOn, ofClasses, rec, str, strs } from "../../common/baseline-props";
 
 // Why (mandatory): a Confidential Space fleet nobody is paged for fails silently; channels
 // managed outside the stack count once listed in externalTargets, so no team is locked out.

@@ -2,7 +2,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { awsEc2LaunchTemplateDisallowDebugEnclave } from "../../../policy/attestation/rules/aws-ec2-launchtemplate-disallow-debug-enclave";
-import { decodeUserData } from "../../../policy/shared/attestation-user-data";
+import { decodeUserData } from "../../../policy/common/attestation-user-data";
 import { runResourcePolicy, type OfflineResource, type PolicyOutcome } from "../../../src/policy/evaluate";
 import { devResource, offline } from "./fixtures";
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { azureKeyvaultKeyRequireAttestedRelease as rule } from "../../../policy/attestation/rules/azure-keyvault-key-require-attested-release";
-import { compliantCvmToken } from "../../../policy/shared/attestation-azure";
+import { compliantCvmToken } from "../../../policy/common/attestation-azure";
 import { evaluateReleasePolicy } from "../../../src/attestation/azure-release-policy-eval";
 import { buildAzureReleasePolicy, encodeReleasePolicy, sharedAttestationAuthority, type AzureReleasePolicy } from "../../../src/attestation/azure-release-policy";
 import { RELEASE_KEY_SPEC } from "../../../components/azure/keyRelease";
