@@ -380,33 +380,16 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
         break;
       }
       case "log": {
-        const bin = `PT${spec.periodSeconds / 60}M`;
-        new monitor.ScheduledQueryRule(logical, {
+        catalogueLogAlert(logical, {
           resourceGroupName: rg,
           location: inputs.location,
-          kind: "LogAlert",
+          workspaceId: workspace.id,
+          spec,
           description,
-          displayName: description,
-          severity: AZURE_SEVERITY[spec.severity],
-          enabled: true,
-          scopes: [workspace.id],
-          evaluationFrequency: bin,
-          windowSize: bin,
-          criteria: {
-            allOf: [{
-              query: pulumi.output(inputs.loadBalancerId).apply((id) => source.query(id)),
-              timeAggregation: source.timeAggregation,
-              ...(source.metricMeasureColumn ? { metricMeasureColumn: source.metricMeasureColumn } : {}),
-              // The service wants GreaterThan / LessThan here; the provider's ConditionOperator enum
-              // (eq, gt, ...) belongs to dimension filters (docs/azure-monitoring.md).
-              operator: spec.comparison === "above" ? "GreaterThan" : "LessThan",
-              threshold: spec.threshold,
-              // The catalogue's "every one of N periods" exactly: N bins of `period`, all failing.
-              failingPeriods: { numberOfEvaluationPeriods: spec.evaluationPeriods, minFailingPeriodsToAlert: spec.evaluationPeriods },
-            }],
-          },
-          actions: { actionGroups: [actionGroupId] },
-          autoMitigate: true,
+          query: pulumi.output(inputs.loadBalancerId).apply((id) => source.query(id)),
+          timeAggregation: source.timeAggregation,
+          ...(source.metricMeasureColumn ? { metricMeasureColumn: source.metricMeasureColumn } : {}),
+          actionGroupId,
           tags: alertTags,
         }, opts);
         break;
@@ -446,29 +429,62 @@ function keyVaultChanges(name: string, inputs: AzureMonitoringInputs, vaultId: p
     logs: [{ category: "AuditEvent", enabled: true }],
   }, opts);
   const description = `[${spec.severity}] ${spec.description}: a key changed through the vault's data plane (${name})`;
-  const bin = `PT${spec.periodSeconds / 60}M`;
-  new monitor.ScheduledQueryRule(`${name}-${spec.severity.toLowerCase()}-${spec.id}-keyvault`, {
+  catalogueLogAlert(`${name}-${spec.severity.toLowerCase()}-${spec.id}-keyvault`, {
     resourceGroupName: inputs.resourceGroupName,
     location: inputs.location,
-    kind: "LogAlert",
+    workspaceId: workspace.id,
+    spec,
     description,
-    displayName: description,
+    query: pulumi.output(vaultId).apply(keyVaultChangeQuery),
+    timeAggregation: "Count",
+    actionGroupId: actionGroups[spec.severity].id,
+    tags: { ...inputs.tags, Severity: spec.severity, Alarm: spec.id },
+  }, opts);
+}
+
+/**
+ * A catalogue entry as a log alert on the workspace: one bin per catalogue period, and the
+ * catalogue's "every one of N periods" exactly (N bins, all failing).
+ */
+function catalogueLogAlert(logical: string, alert: {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: string;
+  readonly workspaceId: pulumi.Input<string>;
+  readonly spec: AlarmSpec;
+  readonly description: string;
+  readonly query: pulumi.Input<string>;
+  readonly timeAggregation: AzureAggregation;
+  readonly metricMeasureColumn?: string;
+  readonly actionGroupId: pulumi.Input<string>;
+  readonly tags: Record<string, string>;
+}, opts: pulumi.CustomResourceOptions): monitor.ScheduledQueryRule {
+  const { spec } = alert;
+  const bin = `PT${spec.periodSeconds / 60}M`;
+  return new monitor.ScheduledQueryRule(logical, {
+    resourceGroupName: alert.resourceGroupName,
+    location: alert.location,
+    kind: "LogAlert",
+    description: alert.description,
+    displayName: alert.description,
     severity: AZURE_SEVERITY[spec.severity],
     enabled: true,
-    scopes: [workspace.id],
+    scopes: [alert.workspaceId],
     evaluationFrequency: bin,
     windowSize: bin,
     criteria: {
       allOf: [{
-        query: pulumi.output(vaultId).apply(keyVaultChangeQuery),
-        timeAggregation: "Count",
-        operator: "GreaterThan",
+        query: alert.query,
+        timeAggregation: alert.timeAggregation,
+        ...(alert.metricMeasureColumn ? { metricMeasureColumn: alert.metricMeasureColumn } : {}),
+        // The service wants GreaterThan / LessThan here; the provider's ConditionOperator enum
+        // (eq, gt, ...) belongs to dimension filters (docs/azure-monitoring.md).
+        operator: spec.comparison === "above" ? "GreaterThan" : "LessThan",
         threshold: spec.threshold,
-        failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+        failingPeriods: { numberOfEvaluationPeriods: spec.evaluationPeriods, minFailingPeriodsToAlert: spec.evaluationPeriods },
       }],
     },
-    actions: { actionGroups: [actionGroups[spec.severity].id] },
+    actions: { actionGroups: [alert.actionGroupId] },
     autoMitigate: true,
-    tags: { ...inputs.tags, Severity: spec.severity, Alarm: spec.id },
+    tags: alert.tags,
   }, opts);
 }
