@@ -13,13 +13,14 @@ import { resolveAzure } from "./resolve-azure";
 import { awsStackSchema, azureStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
 import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
 
-/** Range limits of the AWS request-path timeouts (provider types do not check them). */
+/** Range limits of the GCP request-path timeouts (provider types do not check them). */
 export const GCP_LIMITS = {
   /** Global external load balancers' backend service timeout (default 30 s). */
   backendServiceTimeoutSeconds: { min: 1, max: 86400 },
   connectionDrainingSeconds: { min: 0, max: 3600 },
 } as const;
 
+/** Range limits of the AWS request-path timeouts (provider types do not check them). */
 export const AWS_LIMITS = {
   albIdleTimeoutSeconds: { min: 1, max: 4000 },
   nlbTcpIdleTimeoutSeconds: { min: 60, max: 6000 },

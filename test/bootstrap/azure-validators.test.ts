@@ -22,7 +22,6 @@ const rendered = renderAzureCloudInit(input);
 // The document shape is the shared cloud-config one: the Nitro extractor reads any of them.
 const artifacts = extractNitroArtifacts(rendered);
 
-
 describe("cloud-init schema", () => {
   it("accepts the rendered document", () => {
     const result = cloudInitSchema(rendered, scratch);

@@ -30,7 +30,6 @@ const artifacts = extractNitroArtifacts(rendered);
 
 // ---- cloud-init ---------------------------------------------------------------------------
 
-
 describe("cloud-init schema", () => {
   it("accepts the rendered document", () => {
     const result = cloudInitSchema(rendered, scratch);
