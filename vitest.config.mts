@@ -51,6 +51,7 @@ const SHARED = [
   "test/policy/runner.test.ts",
   "test/plan/cli.test.ts",
   "test/plan/diff.test.ts",
+  "test/plan/workflow.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
   "test/plan/report-parent-role.test.ts",
