@@ -77,9 +77,9 @@ export interface PlanDiff {
  * providers' whole schema). Sources: the AWS and Google providers' docs mark these "Changing this
  * forces a new resource" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs,
  * https://registry.terraform.io/providers/hashicorp/google/latest/docs), which the Pulumi bridge
- * turns into replacements; GCP instance templates cannot be updated at all
- * (https://cloud.google.com/compute/docs/instance-templates: "you can't update an existing
- * instance template"); an Azure resource's name, group and location are part of its ARM id.
+ * turns into replacements; GCP instance templates cannot be updated at all ("Instance Templates
+ * cannot be updated after creation with the Google Cloud Platform API",
+ * https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_instance_template); an Azure resource's name, group and location are part of its ARM id.
  */
 const REPLACED_BY: Readonly<Record<string, readonly string[]>> = {
   "aws:ec2/vpc:Vpc": ["cidrBlock"],
@@ -282,13 +282,16 @@ function compare(before: unknown, after: unknown, path: string, out: PropertyCha
       if (before === SECRET_MARKER) counters.uncompared++;
       return;
     }
-    const change = before === undefined ? "added" : after === undefined ? "removed" : !isSecretMarker(before) ? "made secret" : !isSecretMarker(after) ? "no longer secret" : before === SECRET_MARKER || after === SECRET_MARKER ? "changed" : "changed";
-    // An unfingerprinted marker against a fingerprinted one says nothing: only "may have changed" would be honest, counted as uncompared.
-    if (change === "changed" && (before === SECRET_MARKER || after === SECRET_MARKER)) {
+    if (before === undefined || after === undefined) {
+      out.push({ kind: "secret", path, change: before === undefined ? "added" : "removed" });
+    } else if (!isSecretMarker(before) || !isSecretMarker(after)) {
+      out.push({ kind: "secret", path, change: isSecretMarker(after) ? "made secret" : "no longer secret" });
+    } else if (before === SECRET_MARKER || after === SECRET_MARKER) {
+      // A bare marker against a fingerprint says nothing either way: counted as not compared.
       counters.uncompared++;
-      return;
+    } else {
+      out.push({ kind: "secret", path, change: "changed" });
     }
-    out.push({ kind: "secret", path, change });
     return;
   }
   if (typeof before === "string" && typeof after === "string") {

@@ -8,6 +8,8 @@ import { compareInputs, decodeScript, diffPlans, GITHUB_COMMENT_LIMIT, parsePlan
 import { ciphertextFingerprints, fingerprintKeyFromEnv, planInputs, SECRET_MARKER } from "../../src/plan/inputs";
 import type { PlanResource } from "../../src/plan/inputs";
 import type { PlanPolicy } from "../../src/policy/run";
+import { buildPlan, stableJson } from "../../src/plan/report";
+import { plaintextExposure } from "../../src/ingress/model";
 
 // Two plans that differ in known ways, built in-process from a subset of one real dev plan
 // (fixtures/dev-plan-subset.json: `npm run plan -- dev --json` with ten of its resources kept).
@@ -228,6 +230,30 @@ describe("secrets in the JSON plan", () => {
     const d = diffPlans({ stack: "s", resources: [], secretConfig: { a: "ciphertext-sha256:1", b: "ciphertext-sha256:2" } }, { stack: "s", resources: [], secretConfig: { a: "ciphertext-sha256:3", c: "ciphertext-sha256:4" } });
     expect(d.secretConfig).toEqual([{ key: "a", change: "may have changed" }, { key: "b", change: "removed" }, { key: "c", change: "added" }]);
     expect(renderDiff(d, { format: "markdown" })).toContain("- secret config `a`: ciphertext changed (the value may have changed; re-encrypting gives a new ciphertext)");
+  });
+});
+
+describe("the JSON plan carries every resource's inputs", () => {
+  it("with options and parent, secrets as markers, secure: fingerprints beside them", () => {
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const r = {
+      type: "aws:ssm/parameter:Parameter",
+      name: "p",
+      custom: true,
+      id: "p_id",
+      inputs: { name: "/x", value: { [SIG]: "1b47061264138c4ac30d75fd1eb44270", value: "s3cr3t-value" }, tags: { a: "b" } },
+      state: {},
+      protect: true,
+      retainOnDelete: false,
+      ignoreChanges: ["tags"],
+      dependsOn: [],
+      parent: "tee-prover:aws:NitroProofServer::f",
+    };
+    const review = { plaintext: plaintextExposure("aws", { mode: "passthrough", backendProtocol: "HTTPS" }), activeRelease: "v1", acceptedReleases: ["v1"], unobservableAlarms: [] };
+    const plan = buildPlan({ stack: "s", cloud: "aws", environment: "dev", ingressMode: "passthrough", review, resources: [r], secretKeys: ["p:k"], secretConfig: { "p:k": "ciphertext-sha256:0011" }, fingerprintKey: "k".repeat(32) });
+    expect(plan.resources).toEqual([{ type: r.type, name: "p", parent: r.parent, protect: true, retainOnDelete: false, ignoreChanges: ["tags"], inputs: { name: "/x", value: expect.stringMatching(/^\[secret hmac:[0-9a-f]{16}\]$/), tags: { a: "b" } } }]);
+    expect(plan.secretConfig).toEqual({ "p:k": "ciphertext-sha256:0011" });
+    expect(stableJson(plan)).not.toContain("s3cr3t-value");
   });
 });
 
