@@ -175,6 +175,11 @@ describe("dev stack", () => {
     // policy, +5 audit-trail rules, +5 their targets, +2 topic policies.
     expect((json["counts"] as { total: number }).total).toBe(74);
     expect(json["unobservableAlarms"]).toEqual([]);
+    // Every resource with its inputs, for --diff: the KMS policy and the launch template's user data among them.
+    const resources = json["resources"] as Array<{ type: string; name: string; inputs: Record<string, unknown> }>;
+    expect(resources).toHaveLength(74);
+    expect(JSON.parse(String(resources.find((r) => r.type === "aws:kms/key:Key")?.inputs["policy"])).Statement[0].Sid).toBe("AllowEnclaveDecryptV631");
+    expect(resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs["userData"]).toMatch(/^H4sI/);
     const again = await runs.devAgain;
     expect(again.code, again.stderr).toBe(0);
     // --diff prints the diff alone on stdout (CI posts it as it is) and still writes the same JSON.
