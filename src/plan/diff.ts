@@ -265,12 +265,17 @@ function canonical(v: unknown): string {
 function elementKeys(arr: readonly unknown[], parentKey: string): string[] | undefined {
   if (arr.length === 0 || !arr.every(isObject)) return undefined;
   const objs = arr as Record<string, unknown>[];
+  // Statements: by Sid where they have a unique one, the others by what they say, so reordering
+  // them is no change (a policy may mix both).
+  if (parentKey === "Statement") {
+    const sids = objs.map((o) => o["Sid"]).filter((v): v is string => typeof v === "string" && v !== "");
+    const unique = new Set(sids).size === sids.length;
+    return objs.map((o, i) => (unique && typeof o["Sid"] === "string" && o["Sid"] !== "" ? `Sid=${o["Sid"]}` : `#${i}:${canonical(o)}`));
+  }
   for (const field of MATCH_FIELDS) {
     const values = objs.map((o) => o[field]);
     if (values.every((v) => typeof v === "string") && new Set(values).size === values.length) return values.map((v) => `${field}=${String(v)}`);
   }
-  // Statements without a Sid: matched by what they say, so reordering them is no change.
-  if (parentKey === "Statement") return objs.map((o, i) => `#${i}:${canonical(o)}`);
   return undefined;
 }
 
@@ -317,7 +322,7 @@ function compare(before: unknown, after: unknown, path: string, out: PropertyCha
   if (Array.isArray(before) && Array.isArray(after)) {
     const kb = elementKeys(before, key);
     const ka = elementKeys(after, key);
-    if (kb && ka && kb.every((k) => !k.startsWith("#")) === ka.every((k) => !k.startsWith("#"))) {
+    if (kb && ka) {
       const strip = (k: string) => (k.startsWith("#") ? k.slice(k.indexOf(":") + 1) : k);
       const mb = new Map(kb.map((k, i) => [strip(k), before[i]]));
       const ma = new Map(ka.map((k, i) => [strip(k), after[i]]));

@@ -270,6 +270,14 @@ describe("compared by meaning", () => {
     ]);
   });
 
+  it("a policy mixing statements with and without a Sid: each matched its own way", () => {
+    const doc = (statements: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    const named = { Sid: "Decrypt", Effect: "Allow", Action: "kms:Decrypt", Resource: "*" };
+    const anon = { Effect: "Allow", Action: "kms:DescribeKey", Resource: "*" };
+    expect(compareInputs({ policy: doc([named, anon]) }, { policy: doc([anon, named]) }).changes).toEqual([]);
+    expect(compareInputs({ policy: doc([named, anon]) }, { policy: doc([anon, { ...named, Action: "kms:*" }]) }).changes).toEqual([{ kind: "value", path: "policy.Statement[Sid=Decrypt].Action", before: "kms:Decrypt", after: "kms:*" }]);
+  });
+
   it("GCP IAM policy data as parsed JSON, bindings matched by role", () => {
     const policy = (members: string[]) => JSON.stringify({ bindings: [{ role: "roles/viewer", members: ["user:a@example.com"] }, { role: "roles/secretmanager.secretAccessor", members }] });
     expect(compareInputs({ policyData: policy(["serviceAccount:x"]) }, { policyData: policy(["serviceAccount:x", "allUsers"]) }).changes).toEqual([
