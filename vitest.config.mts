@@ -50,6 +50,8 @@ const SHARED = [
   "test/policy/pack-folders.test.ts",
   "test/policy/runner.test.ts",
   "test/plan/cli.test.ts",
+  "test/plan/diff.test.ts",
+  "test/plan/workflow.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
   "test/plan/report-parent-role.test.ts",

@@ -3,15 +3,18 @@
 // under the mock runtime and prints what a reviewer needs, then runs the policy packs in policy/
 // over the recorded resources (docs/policy-packs.md).
 //
+// With --diff BASE.json it prints what changed against an earlier plan instead (src/plan/diff.ts).
+//
 // Exit codes: 0 planned (and no mandatory policy violation), 1 bad config, program or policy
-// config, 2 usage, 3 planned but a policy pack refuses the stack (a mandatory violation).
+// config, or an unreadable --diff base plan, 2 usage, 3 planned but a policy pack refuses the
+// stack (a mandatory violation). A diff with changes is not an error: its exit code is the plan's.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FleetInput, Plan } from "./report";
 import type { PlannedResource } from "./engine";
 
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
-const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR | --program DIR] [--policy-pack-config FILE]... [--no-policy] [--export-state FILE]";
+const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR | --program DIR] [--policy-pack-config FILE]... [--no-policy] [--export-state FILE] [--diff BASE.json [--format text|markdown] [--max-chars N]]";
 /** A mandatory policy violation: the plan ran, and a pack refuses the stack. */
 const EXIT_POLICY_REFUSED = 3;
 
@@ -27,6 +30,10 @@ interface CliArgs {
   policy: boolean;
   /** Where to write the recorded resources as a `pulumi stack export` state file. */
   exportState?: string;
+  /** A plan written earlier with --json: print the differences against it instead of the plan. */
+  diff?: string;
+  format: "text" | "markdown";
+  maxChars?: number;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -35,6 +42,9 @@ function parseArgs(argv: string[]): CliArgs {
   let projectDir: string | undefined;
   let program: string | undefined;
   let exportState: string | undefined;
+  let diff: string | undefined;
+  let format: "text" | "markdown" | undefined;
+  let maxChars: number | undefined;
   let policy = true;
   const policyConfigs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -50,7 +60,16 @@ function parseArgs(argv: string[]): CliArgs {
     else if (arg === "--policy-pack-config") policyConfigs.push(value());
     else if (arg === "--no-policy") policy = false;
     else if (arg === "--export-state") exportState = value();
-    else if (arg === "--diff" || arg === "--format") throw new UsageError(`${arg} is not available yet (plan diffs and markdown come with the policy-pack work)`);
+    else if (arg === "--diff") diff = value();
+    else if (arg === "--format") {
+      const f = value();
+      if (f !== "text" && f !== "markdown") throw new UsageError(`--format is text or markdown, not ${f}`);
+      format = f;
+    } else if (arg === "--max-chars") {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1000) throw new UsageError("--max-chars needs a whole number of at least 1000");
+      maxChars = n;
+    }
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (!stack) stack = arg;
     else throw new UsageError(`unexpected argument ${arg}`);
@@ -58,7 +77,19 @@ function parseArgs(argv: string[]): CliArgs {
   if (!stack) throw new UsageError("name the stack, e.g. dev");
   if (program && projectDir) throw new UsageError("--program and --project-dir exclude each other (a program's stack files sit beside its Pulumi.yaml)");
   if (!policy && policyConfigs.length > 0) throw new UsageError("--no-policy and --policy-pack-config exclude each other");
-  return { stack, projectDir: projectDir ?? process.cwd(), policy, policyConfigs, ...(json ? { json } : {}), ...(program ? { program } : {}), ...(exportState ? { exportState } : {}) };
+  if (!diff && (format || maxChars)) throw new UsageError("--format and --max-chars apply to --diff BASE.json");
+  return {
+    stack,
+    projectDir: projectDir ?? process.cwd(),
+    policy,
+    policyConfigs,
+    format: format ?? "text",
+    ...(json ? { json } : {}),
+    ...(program ? { program } : {}),
+    ...(exportState ? { exportState } : {}),
+    ...(diff ? { diff } : {}),
+    ...(maxChars ? { maxChars } : {}),
+  };
 }
 
 class UsageError extends Error {}
@@ -81,12 +112,32 @@ async function main(): Promise<number> {
     const { readPolicyPackConfigFile } = await import("../policy/config");
     args.policyConfigs.forEach(readPolicyPackConfigFile);
   }
+  // The base plan is read before the program runs: a wrong path should not cost a plan.
+  let base: import("./diff").DiffablePlan | undefined;
+  if (args.diff) {
+    const { parsePlanJson, PlanFileError } = await import("./diff");
+    let text: string;
+    try {
+      text = fs.readFileSync(args.diff, "utf8");
+    } catch (e) {
+      throw new PlanFileError(`cannot read the base plan ${args.diff}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    base = parsePlanJson(text, args.diff);
+  }
+  const { fingerprintKeyFromEnv } = await import("./inputs");
+  let fingerprintKey: string | undefined;
+  try {
+    fingerprintKey = fingerprintKeyFromEnv();
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
   const recorded = args.program ? await (await import("./program")).recordProgram({ programDir: args.program, stack: args.stack }) : await recordRepository(args);
   const { NoFleetError } = await import("./fleets");
   // Without the packs, a program without a fleet has nothing to review (as before the packs).
   if (recorded.fleets.length === 0 && !args.policy) throw new NoFleetError(recorded.resources.length);
   const { buildPlan, renderText, stableJson } = await import("./report");
-  const reviewed = buildPlan({ stack: args.stack, fleets: recorded.fleets, resources: recorded.resources, secretKeys: recorded.secretKeys });
+  const reviewed = buildPlan({ stack: args.stack, fleets: recorded.fleets, resources: recorded.resources, secretKeys: recorded.secretKeys, secretConfig: recorded.secretConfig, ...(fingerprintKey ? { fingerprintKey } : {}) });
   let refused = false;
   let plan: Plan = { ...reviewed, policy: { evaluated: false, note: "--no-policy" } };
   if (args.policy) {
@@ -96,17 +147,24 @@ async function main(): Promise<number> {
     plan = { ...reviewed, policy: verdict };
   }
   // The packs judge any program; only the fleet review needs one of our components.
-  if (recorded.fleets.length === 0) process.stdout.write(`No fleet to review: ${new NoFleetError(recorded.resources.length).message}\nThe policy packs still judge its resources.\n\n`);
-  process.stdout.write(renderText(plan));
-  process.stdout.write(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
+  // With --diff, stdout is the diff alone (CI posts it as it is); the rest goes to stderr.
+  const say = (s: string) => (base ? process.stderr : process.stdout).write(s);
+  if (base) {
+    const { diffPlans, renderDiff } = await import("./diff");
+    process.stdout.write(renderDiff(diffPlans(base, JSON.parse(stableJson(plan)) as Plan), { format: args.format, ...(args.maxChars ? { maxChars: args.maxChars } : {}) }));
+  } else {
+    if (recorded.fleets.length === 0) process.stdout.write(`No fleet to review: ${new NoFleetError(recorded.resources.length).message}\nThe policy packs still judge its resources.\n\n`);
+    process.stdout.write(renderText(plan));
+  }
+  say(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
   if (args.json) {
     fs.writeFileSync(args.json, stableJson(plan));
-    process.stdout.write(`Wrote ${args.json}\n`);
+    say(`Wrote ${args.json}\n`);
   }
   if (args.exportState) {
     const { toStateFile } = await import("../policy/resources");
     fs.writeFileSync(args.exportState, `${JSON.stringify(toStateFile(recorded.resources, args.stack, recorded.project, new Date().toISOString()), null, 2)}\n`);
-    process.stdout.write(`Wrote ${args.exportState} (judge it with: pulumi policy analyze --file ${args.exportState} --policy-pack policy/attestation --policy-pack policy/baseline)\n`);
+    say(`Wrote ${args.exportState} (judge it with: pulumi policy analyze --file ${args.exportState} --policy-pack policy/attestation --policy-pack policy/baseline)\n`);
   }
   return refused ? EXIT_POLICY_REFUSED : 0;
 }
@@ -116,6 +174,7 @@ interface Recorded {
   readonly resources: PlannedResource[];
   readonly fleets: FleetInput[];
   readonly secretKeys: string[];
+  readonly secretConfig: Record<string, string>;
 }
 
 /** This repository's program (index.ts) with its validated stack config. */
@@ -144,7 +203,8 @@ async function recordRepository(args: CliArgs): Promise<Recorded> {
     },
   });
   // The review facts come from the component instance, as for any program (src/plan/fleets.ts).
-  return { project: PROJECT, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys };
+  const { ciphertextFingerprints } = await import("./inputs");
+  return { project: PROJECT, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys, secretConfig: ciphertextFingerprints(stackFile.file, PROJECT) };
 }
 
 // Set the exit code instead of exiting: the mock runtime still has the stack's output
@@ -160,7 +220,8 @@ main().then(
     const { NoFleetError } = await import("./fleets");
     const { PolicyConfigError } = await import("../policy/config");
     const { PolicyRunError } = await import("../policy/run");
-    if (e instanceof ConfigError || e instanceof NoFleetError || e instanceof PolicyConfigError || e instanceof PolicyRunError) {
+    const { PlanFileError } = await import("./diff");
+    if (e instanceof PlanFileError || e instanceof ConfigError || e instanceof NoFleetError || e instanceof PolicyConfigError || e instanceof PolicyRunError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { readStackFile, toPulumiConfigMap } from "../config/load";
 import type { PlannedResource, PulumiSdk } from "./engine";
 import { declaredFleets, NoFleetError } from "./fleets";
+import { ciphertextFingerprints, fingerprintKeyFromEnv } from "./inputs";
 import { ProgramError, readPulumiProject } from "./project";
 import type { FleetInput, Plan } from "./report";
 
@@ -18,7 +19,8 @@ export async function planProgram(options: { programDir: string; stack: string }
   const recorded = await recordProgram(options);
   if (recorded.fleets.length === 0) throw new NoFleetError(recorded.resources.length);
   const { buildPlan } = await import("./report");
-  return buildPlan({ stack: options.stack, fleets: recorded.fleets, resources: recorded.resources, secretKeys: recorded.secretKeys });
+  const fingerprintKey = fingerprintKeyFromEnv();
+  return buildPlan({ stack: options.stack, fleets: recorded.fleets, resources: recorded.resources, secretKeys: recorded.secretKeys, secretConfig: recorded.secretConfig, ...(fingerprintKey ? { fingerprintKey } : {}) });
 }
 
 /** What one run of a program declared: the policy packs judge its resources whether or not it has a fleet. */
@@ -28,6 +30,8 @@ export interface RecordedProgram {
   readonly resources: PlannedResource[];
   readonly fleets: FleetInput[];
   readonly secretKeys: string[];
+  /** Ciphertext fingerprints of the stack file's `secure:` values (src/plan/inputs.ts). */
+  readonly secretConfig: Record<string, string>;
 }
 
 /** Runs the program under the mock runtime and records it (planProgram without the fleet requirement). */
@@ -78,7 +82,7 @@ export async function recordProgram(options: { programDir: string; stack: string
     unregister();
   }
   if (failure || !run) throw new ProgramError(programFailure(project.entry, project.dir, failure?.error), 1);
-  return { project: project.name, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys };
+  return { project: project.name, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys, secretConfig: ciphertextFingerprints(stackFile.file, project.name) };
 }
 
 /**

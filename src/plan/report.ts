@@ -2,6 +2,7 @@ import { nitroParentRolePcr3 } from "../attestation/aws-kms-policy";
 import { renderVerdict, type PlanPolicy } from "../policy/run";
 import type { ReviewFacts } from "../review";
 import type { PlannedResource } from "./engine";
+import { planResources, type PlanResource } from "./inputs";
 
 /**
  * The offline plan's model and renderers. It shows what the program declares under the mock
@@ -83,6 +84,10 @@ export interface ProgramPlan {
   readonly tree: PlanTreeNode[];
   readonly keySettings: KeySetting[];
   readonly secretKeys: string[];
+  /** Per `secure:` config key, a fingerprint of its committed ciphertext (src/plan/inputs.ts). */
+  readonly secretConfig: Record<string, string>;
+  /** Every resource with its full inputs, secrets as markers: what `--diff` compares (src/plan/diff.ts). */
+  readonly resources: PlanResource[];
   /** The policy packs' verdict over the recorded resources (src/policy/packs.ts), or why they did not run. */
   readonly policy: PlanPolicy;
 }
@@ -335,7 +340,15 @@ export interface FleetInput {
   readonly review: ReviewOutput;
 }
 
-interface ProgramInput {
+/** What the JSON plan's resources need beyond the resources: see src/plan/inputs.ts. */
+interface InputsOptions {
+  /** Ciphertext fingerprints of the stack file's `secure:` values. */
+  secretConfig?: Record<string, string>;
+  /** The key secret inputs are fingerprinted with (never written); without it they are bare markers. */
+  fingerprintKey?: string;
+}
+
+interface ProgramInput extends InputsOptions {
   stack: string;
   fleets: readonly FleetInput[];
   resources: readonly PlannedResource[];
@@ -343,7 +356,7 @@ interface ProgramInput {
 }
 
 /** One fleet whose facts are read from all the given resources (hand-made plans in tests). */
-interface SingleFleetInput {
+interface SingleFleetInput extends InputsOptions {
   stack: string;
   cloud: string;
   environment: string;
@@ -399,6 +412,8 @@ export function buildPlan(input: SingleFleetInput | ProgramInput): Plan {
     tree: buildTree(input.resources),
     keySettings: keySettings(input.resources),
     secretKeys: input.secretKeys,
+    secretConfig: input.secretConfig ?? {},
+    resources: planResources(input.resources, input.fingerprintKey),
     // The CLI runs the packs over the same resources and replaces this (src/plan/cli.ts).
     policy: { evaluated: false, note: "the policy packs were not run" },
   };

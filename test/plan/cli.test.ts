@@ -112,6 +112,9 @@ beforeAll(async () => {
   // Every finding mandatory: the no-fleet program opens SSH to the internet.
   const strictConfig = path.join(tmp, "policy-strict.json");
   fs.writeFileSync(strictConfig, JSON.stringify({ all: "mandatory", "aws-ec2-securitygroup-disalow-open-ssh": "advisory" }));
+  // A base plan for --diff: one protected bucket that the dev stack does not declare.
+  const base = path.join(tmp, "base.json");
+  fs.writeFileSync(base, JSON.stringify({ stack: "dev", resources: [{ type: "aws:s3/bucket:Bucket", name: "gone", protect: true, retainOnDelete: false, ignoreChanges: [], inputs: {} }], policy: { evaluated: false, note: "--no-policy" } }));
   const noProject = fs.mkdtempSync(path.join(tmp, "no-project-"));
   const notNode = fs.mkdtempSync(path.join(tmp, "python-"));
   fs.writeFileSync(path.join(notNode, "Pulumi.yaml"), "name: team\nruntime: python\n");
@@ -121,13 +124,13 @@ beforeAll(async () => {
     notNode: plan(["dev", "--program", notNode]),
     programNoStack: plan(["prod", "--program", CONSUMER], "traced"),
     dev: plan(["dev", "--json", path.join(tmp, "a.json")], "tsx-cli"),
-    devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json")]),
+    devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json"), "--diff", base, "--format", "markdown"]),
     gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig]),
     bad: plan(["bad", "--project-dir", bad]),
     secret: plan(["secret", "--project-dir", secret, "--no-policy"]),
     nope: plan(["nope"], "traced"),
     noArgs: plan([]),
-    diff: plan(["dev", "--diff", "base.json"], "traced"),
+    diff: plan(["dev", "--format", "markdown"], "traced"),
     noFleet: plan(["dev", "--program", NO_FLEET, "--json", path.join(tmp, "no-fleet.json"), "--export-state", path.join(tmp, "no-fleet-state.json"), "--policy-pack-config", strictConfig]),
   };
   // Settle them all here, so a slow machine is covered by the hook timeout and no test's timeout.
@@ -172,8 +175,19 @@ describe("dev stack", () => {
     // policy, +5 audit-trail rules, +5 their targets, +2 topic policies.
     expect((json["counts"] as { total: number }).total).toBe(74);
     expect(json["unobservableAlarms"]).toEqual([]);
+    // Every resource with its inputs, for --diff: the KMS policy and the launch template's user data among them.
+    const resources = json["resources"] as Array<{ type: string; name: string; inputs: Record<string, unknown> }>;
+    expect(resources).toHaveLength(74);
+    expect(JSON.parse(String(resources.find((r) => r.type === "aws:kms/key:Key")?.inputs["policy"])).Statement[0].Sid).toBe("AllowEnclaveDecryptV631");
+    expect(resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs["userData"]).toMatch(/^H4sI/);
     const again = await runs.devAgain;
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
+    // --diff prints the diff alone on stdout (CI posts it as it is) and still writes the same JSON.
+    expect(again.stdout).toMatch(/^### Offline plan diff: stack `dev`\n\n\*\*Policy verdict\*\*: PASS \(0 mandatory/);
+    expect(again.stdout).toContain("- DELETES `aws:s3/bucket:Bucket` `gone` (protected: pulumi up fails until protect is lifted)");
+    expect(again.stdout).toContain("74 to add, 0 to change, 1 to delete.");
+    expect(again.stdout).not.toContain("Planned 74 resources");
+    expect(again.stdout.length).toBeLessThan(65_536);
     expect(fs.readFileSync(path.join(tmp, "b.json"), "utf8")).toBe(fs.readFileSync(path.join(tmp, "a.json"), "utf8"));
   });
 });
@@ -224,11 +238,11 @@ describe("failures", () => {
     expect(r.stderr).toContain("use one of: dev, dev-azure, dev-gcp");
   });
 
-  test("usage errors exit 2; --diff is a declared seam, not silently ignored", async () => {
+  test("usage errors exit 2; --format without --diff is refused, not silently ignored", async () => {
     expect((await runs.noArgs).code).toBe(2);
     const diff = await runs.diff;
     expect(diff.code).toBe(2);
-    expect(diff.stderr).toContain("--diff is not available yet");
+    expect(diff.stderr).toContain("--format and --max-chars apply to --diff BASE.json");
   });
 
   test("a usage error is answered before Pulumi or a provider is loaded", async () => {
@@ -331,7 +345,7 @@ describe("policy packs in the plan", () => {
 
   test("--export-state writes the recorded resources as a version-3 `pulumi stack export` deployment", async () => {
     const again = await runs.devAgain;
-    expect(again.stdout).toContain(`Wrote ${path.join(tmp, "state.json")} (judge it with: pulumi policy analyze --file`);
+    expect(again.stderr).toContain(`Wrote ${path.join(tmp, "state.json")} (judge it with: pulumi policy analyze --file`);
     const state = JSON.parse(fs.readFileSync(path.join(tmp, "state.json"), "utf8")) as StateJson;
     expect(state.version).toBe(3);
     expect(Number.isNaN(Date.parse(state.deployment.manifest.time))).toBe(false);

