@@ -104,24 +104,6 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       prod,
       tags,
     }, this);
-    const fleet = confidentialScaleSet(name, {
-      settings: azure,
-      release: active,
-      env: args.proofServer.env,
-      ingress: args.ingress,
-      resourceGroupName,
-      hostsSubnetId: net.hostsSubnetId,
-      hostsNsgId: net.hostsNsg.id,
-      identityId: identity.id,
-      identityClientId: identity.clientId,
-      metricNamespace: azureMetricNamespace(name),
-      ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
-      tags,
-    }, this);
-
-    // Host agent (az-agent): the VMs' identity may post custom metrics against its scale set.
-    azureAgentAccess(name, { scaleSetId: fleet.scaleSet.id, identityPrincipalId: identity.principalId }, this);
-
     // Secrets bound to attestation: a key only a compliant, non-debug CVM of this technology, holding
     // the fleet's identity, can release (docs/azure-key-release.md).
     const released = attestedKey(name, {
@@ -135,6 +117,29 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       protect: prod,
       tags,
     }, this);
+    const fleet = confidentialScaleSet(name, {
+      settings: azure,
+      release: active,
+      env: args.proofServer.env,
+      ingress: args.ingress,
+      resourceGroupName,
+      hostsSubnetId: net.hostsSubnetId,
+      hostsNsgId: net.hostsNsg.id,
+      identityId: identity.id,
+      identityClientId: identity.clientId,
+      metricNamespace: azureMetricNamespace(name),
+      // The hosts release the key and unwrap the TEE build's secrets before the container starts.
+      // The URI from the vault's name (public cloud DNS), known before the vault exists.
+      ...(azure.secrets
+        ? { secrets: { settings: azure.secrets, vaultUri: pulumi.interpolate`https://${released.vault.name}.vault.azure.net/`, releaseKeyName: released.plainKeyName, attestationAuthority: released.attestationAuthority } }
+        : {}),
+      ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
+      tags,
+    }, this);
+
+    // Host agent (az-agent): the VMs' identity may post custom metrics against its scale set.
+    azureAgentAccess(name, { scaleSetId: fleet.scaleSet.id, identityPrincipalId: identity.principalId }, this);
+
     const monitoring = azureMonitoring(name, {
       resourceGroupName,
       location: azure.location,
