@@ -72,6 +72,9 @@ let fleetKey: ReturnType<typeof pair>;
 let otherKey: ReturnType<typeof pair>;
 let fixtures: string;
 let bundle: Buffer;
+let bundleSha: string;
+/** The rendered cloud-init's files, rendered once for every run. */
+let files: ReturnType<typeof extractNitroArtifacts>["files"];
 let stubUrl: string;
 /** The key id as the host sees it: the test's vault URI is the stub's. */
 let KID: string;
@@ -114,6 +117,8 @@ beforeAll(async () => {
   const tar = run("tar", ["-czf", join(fixtures, "bundle.tgz"), "-C", join(fixtures, "bundle"), "."]);
   expect(tar.code, tar.stderr).toBe(0);
   bundle = readFileSync(join(fixtures, "bundle.tgz"));
+  bundleSha = createHash("sha256").update(bundle).digest("hex");
+  files = extractNitroArtifacts(renderAzureCloudInit(input(bundleSha))).files;
   mkdirSync(join(fixtures, "bin"));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   stubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -155,8 +160,7 @@ interface HostRun { code: number; stderr: string; disk: string; tmpfs: string; t
 
 /** The rendered script and its files, with the plaintext's destinations in a tmpfs (/dev/shm) sandbox. */
 async function runHost(options: { attempts?: number; sha256?: string; refuse?: boolean; outOnDisk?: boolean } = {}): Promise<HostRun> {
-  const sha = createHash("sha256").update(bundle).digest("hex");
-  const files = extractNitroArtifacts(renderAzureCloudInit(input(sha))).files;
+  const sha = bundleSha;
   const disk = scratch("azure-skr-run");
   const tmpfs = mkdtempSync("/dev/shm/tee-prover-skr-");
   afterAll(() => removeDir(tmpfs));
@@ -285,7 +289,6 @@ describe("wrap (operator) against unwrap (host), directly", () => {
     const dir = mkdtempSync("/dev/shm/tee-prover-unwrap-");
     afterAll(() => removeDir(dir));
     const py = join(dir, "unwrap.py");
-    const files = extractNitroArtifacts(renderAzureCloudInit(input("f".repeat(64)))).files;
     writeFileSync(py, files.find((f) => f.path === AZURE_SECRETS_PATHS.unwrap)!.content);
     writeFileSync(join(dir, "batch.json"), JSON.stringify({ files: Object.entries(envelopes).map(([id, envelope]) => ({ id, secret: `s-${id}`, envelope })) }));
     const released = results ?? {
