@@ -6,6 +6,7 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
+import type { AzureStackConfig } from "../../src/config/types";
 import type { AzureConfidentialProofServerArgs } from "./args";
 import { azureAgentAccess, azureMetricNamespace } from "./agent";
 import { confidentialScaleSet } from "./fleet";
@@ -27,6 +28,11 @@ export interface AzureReviewFacts extends ReviewFacts {
    * boot, not the container; root in the guest is inside the trust boundary.
    */
   readonly attestationScope: string;
+  /**
+   * What each VM does for the server's secrets before its container starts (docs/azure-key-release.md):
+   * attest, release the key, unwrap into tmpfs (TEE build with azure.secrets), or nothing.
+   */
+  readonly hostSecrets: string;
 }
 
 /**
@@ -176,6 +182,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       imageDigests: Object.fromEntries(args.releases.map((r) => [r.version, r.digest])),
       technology: azure.technology,
       attestationScope: AZURE_ATTESTATION_SCOPE,
+      hostSecrets: azureHostSecrets(azure.secrets, released.plainKeyName, released.attestationAuthority),
       unobservableAlarms: monitoring.unobservable,
     };
     this.registerOutputs({
@@ -195,3 +202,10 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
 /** One sentence for the plan and the README: what attestation on Azure does and does not cover. */
 export const AZURE_ATTESTATION_SCOPE =
   "Azure attestation (MAA) proves the hardware, an Azure-compliant confidential VM and its boot, not the container it runs: anyone who can run code as root in the guest (Run Command, VM extensions, an SSH key) is inside the trust boundary and can read released keys and every request.";
+
+/** The review's one sentence on what the hosts do for the server's secrets. */
+export function azureHostSecrets(secrets: AzureStackConfig["azure"]["secrets"], keyName: string, authority: string): string {
+  if (!secrets) return "none: the server gets no secrets from the host (no azure.secrets; the reference build needs none)";
+  const what = [secrets.apiKey !== undefined ? "the API key" : undefined, secrets.tlsKey !== undefined ? "the TLS certificate and key" : undefined].filter((w) => w !== undefined).join(" and ");
+  return `before the container starts, each VM downloads AzureAttestSKR (sha256 ${secrets.releaseTool.sha256.slice(0, 12)}...), attests with ${authority}, releases key ${keyName} as the scale set's identity and unwraps ${what} into tmpfs (/run/prover-secrets); if the release is refused after 8 attempts the container never starts. The API key passes through podman's container state on the OS disk.`;
+}

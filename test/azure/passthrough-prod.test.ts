@@ -166,4 +166,11 @@ describe("secrets: Secure Key Release on the host before the container", () => {
     expect(text).toContain("- [ systemctl, enable, --now, tee-prover-secrets.service, tee-prover-proof-server.service,");
     expect(text).toContain("- python3-cryptography");
   });
+
+  test("the review says what the hosts do for the secrets", () => {
+    const key = one(resources, "azure-native:keyvault:Key");
+    expect((outputs["review"] as { hostSecrets: string }).hostSecrets).toBe(
+      `before the container starts, each VM downloads AzureAttestSKR (sha256 dddddddddddd...), attests with https://sharedeus.eus.attest.azure.net, releases key ${String(prop(key, "keyName"))} as the scale set's identity and unwraps the API key and the TLS certificate and key into tmpfs (/run/prover-secrets); if the release is refused after 8 attempts the container never starts. The API key passes through podman's container state on the OS disk.`,
+    );
+  });
 });

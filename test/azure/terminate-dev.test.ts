@@ -89,6 +89,7 @@ describe("the scale set of confidential VMs", () => {
     expect(decoded).not.toContain("tee-prover-secrets");
     expect(decoded).not.toContain("Requires=");
     expect(decoded).not.toContain("/run/prover-secrets");
+    expect((outputs["review"] as { hostSecrets: string }).hostSecrets).toMatch(/^none: the server gets no secrets/);
   });
 
   test("the NICs join the gateway's pool and carry the hosts' NSG", () => {
