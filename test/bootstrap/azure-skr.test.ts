@@ -16,9 +16,8 @@ import { removeDir, requireTool, run, runAsync, scratchDirs, scriptEnv, writeExe
  * the host script exactly as rendered run by bash with the real curl, jq, sha256sum, tar and the
  * real unwrap script (python3-cryptography). A server in this process plays IMDS, Key Vault and
  * the download of the AzureAttestSKR bundle; the bundle holds a fake AzureAttestSKR that behaves as
- * the real one documents (getopt flags, IMDS_CLIENT_ID, `-B -` JSON in and out, per-key "error"
- * entries, exit 4 and an "SKR HTTP request failed: HTTP 403" line when the release is refused),
- * doing the RSA-OAEP-256 unwrap with OpenSSL as the real one does.
+ * the real one documents (getopt flags, IMDS_CLIENT_ID, `-B` JSON in and out, per-key "error"
+ * entries, exit 4 and an "SKR HTTP request failed: HTTP 403" line when the release is refused).
  */
 
 const { scratch } = scratchDirs();
@@ -32,39 +31,25 @@ const TOKEN = "eyJ0eXAiOiJKV1QifQ.vault-token";
 const PLAIN = { apiKey: "api-key-Zq8v3Xw2LmR7", cert: "-----BEGIN CERTIFICATE-----\ncert-body-Kd93\n-----END CERTIFICATE-----\n", key: "-----BEGIN PRIVATE KEY-----\nkey-body-Qp71\n-----END PRIVATE KEY-----\n" };
 const SECRET_NAMES = { apiKey: "prover-api-key", cert: "prover-tls-cert", key: "prover-tls-key" };
 
-// The fake AzureAttestSKR: the same flags (getopt "a:n:k:c:s:uwrB:H:G:"), -B taking a file, "-" or
-// inline JSON, stdout only the JSON result, a per-key "error" entry when a key does not unwrap.
-const FAKE_SKR = `#!/usr/bin/python3
-import base64, getopt, json, os, sys
-o = dict(getopt.getopt(sys.argv[1:], "a:n:k:c:s:uwrB:H:G:")[0])
-env = os.environ
-with open(env["FAKE_SKR_STATE"] + "/calls", "a") as f:
-    f.write(" ".join(sys.argv[1:]) + "\\n")
-if o.get("-c") != "imds" or "-B" not in o or o.get("-a") != env["FAKE_SKR_AUTHORITY"] or os.getcwd() != os.path.dirname(sys.argv[0]):
-    sys.exit("usage")
-if env.get("IMDS_CLIENT_ID") != env["FAKE_SKR_CLIENT_ID"]:
-    print("AAD: IMDS token request failed: identity not found", file=sys.stderr)
-    sys.exit(3)
-if os.path.exists(env["FAKE_SKR_STATE"] + "/refuse"):
-    print('SKR HTTP request failed: HTTP 403: {"error":{"code":"Forbidden","message":"Target environment attestation statement cannot be verified."}}', file=sys.stderr)
-    sys.exit(4)
-if o["-k"] != env["FAKE_SKR_KID"]:
-    print("SKR HTTP request failed: HTTP 404: KeyNotFound", file=sys.stderr)
-    sys.exit(4)
-src = o["-B"]
-batch = json.load(sys.stdin) if src == "-" else json.loads(src) if src.startswith("{") else json.load(open(src))
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-key = serialization.load_pem_private_key(open(env["FAKE_SKR_KEY"], "rb").read(), None)
-md = {"sha1": hashes.SHA1, "sha256": hashes.SHA256}
-results = []
-for e in batch["keys"]:
-    try:
-        plain = key.decrypt(base64.b64decode(e["wrapped"]), padding.OAEP(mgf=padding.MGF1(md[o["-G"]]()), algorithm=md[o["-H"]](), label=None))
-        results.append({"id": e["id"], "unwrapped": plain.decode()})
-    except Exception as x:
-        results.append({"id": e["id"], "error": "RSA decrypt failed: " + type(x).__name__})
-print(json.dumps({"results": results}, indent=2))
+// The fake AzureAttestSKR: the same flags (getopt "a:n:k:c:s:uwrB:H:G:"), -B taking a file, stdout
+// only the JSON result, a per-key "error" entry when a key does not unwrap, exit 4 when the release
+// is refused. The RSA-OAEP unwrap a released key would do is precomputed by the test with the
+// fleet's private key (node's privateDecrypt, OAEP SHA-256) into $FAKE_SKR_STATE/unwrap.json, so
+// the fake is bash and one jq; the OAEP parameters are checked against OpenSSL separately below.
+const FAKE_SKR = `#!/usr/bin/env bash
+set -euo pipefail
+printf '%s\\n' "$*" >>"$FAKE_SKR_STATE/calls"
+while getopts "a:n:k:c:s:uwrB:H:G:" opt; do
+  case "$opt" in a) authority="$OPTARG" ;; k) kek="$OPTARG" ;; c) cred="$OPTARG" ;; B) batch="$OPTARG" ;; H) oaep="$OPTARG" ;; G) mgf1="$OPTARG" ;; *) exit 1 ;; esac
+done
+[[ "$cred" == imds && "$authority" == "$FAKE_SKR_AUTHORITY" && "$oaep/$mgf1" == sha256/sha256 && "$PWD" == "\${0%/*}" ]] || { echo "usage" >&2; exit 1; }
+[[ "\${IMDS_CLIENT_ID:-}" == "$FAKE_SKR_CLIENT_ID" ]] || { echo "AAD: IMDS token request failed: identity not found" >&2; exit 3; }
+if [[ -f "$FAKE_SKR_STATE/refuse" ]]; then
+  echo 'SKR HTTP request failed: HTTP 403: {"error":{"code":"Forbidden","message":"Target environment attestation statement cannot be verified."}}' >&2
+  exit 4
+fi
+[[ "$kek" == "$FAKE_SKR_KID" ]] || { echo "SKR HTTP request failed: HTTP 404: KeyNotFound" >&2; exit 4; }
+jq --slurpfile unwrap "$FAKE_SKR_STATE/unwrap.json" '{results: [.keys[] | $unwrap[0][.wrapped] as $u | if $u then {id, unwrapped: $u} else {id, error: "error:02000079:rsa routines::oaep decoding error"} end]}' "$batch"
 `;
 
 const pair = () => generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
@@ -113,7 +98,6 @@ beforeAll(async () => {
   fixtures = scratch("azure-skr");
   writeExecutable(join(fixtures, "bundle", "AzureAttestSKR"), FAKE_SKR);
   writeFileSync(join(fixtures, "bundle", "libazguestattestation.so.1"), "not a library");
-  writeFileSync(join(fixtures, "fleet-key.pem"), fleetKey.privateKey);
   const tar = run("tar", ["-czf", join(fixtures, "bundle.tgz"), "-C", join(fixtures, "bundle"), "."]);
   expect(tar.code, tar.stderr).toBe(0);
   bundle = readFileSync(join(fixtures, "bundle.tgz"));
@@ -167,6 +151,17 @@ async function runHost(options: { attempts?: number; sha256?: string; refuse?: b
   const state = join(disk, "state");
   mkdirSync(state);
   if (options.refuse === true) writeFileSync(join(state, "refuse"), "");
+  // What releasing the fleet's key and unwrapping each envelope's data key yields (see FAKE_SKR).
+  const unwrapped: Record<string, string | null> = {};
+  for (const value of Object.values(vault)) {
+    const { wrappedKey } = JSON.parse(value) as SecretEnvelope;
+    try {
+      unwrapped[wrappedKey] = privateDecrypt({ key: fleetKey.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from(wrappedKey, "base64")).toString("latin1");
+    } catch {
+      unwrapped[wrappedKey] = null;
+    }
+  }
+  writeFileSync(join(state, "unwrap.json"), JSON.stringify(unwrapped));
   // The rendered data file, pointed at the stub (Key Vault, the bundle's URL), with fewer attempts.
   let env = files.find((f) => f.path === AZURE_SECRETS_PATHS.env)!.content
     .replace("TEE_PROVER_SKR_ATTEMPTS='8'", `TEE_PROVER_SKR_ATTEMPTS='${options.attempts ?? 1}'`)
@@ -180,7 +175,6 @@ async function runHost(options: { attempts?: number; sha256?: string; refuse?: b
   const result = await runAsync("bash", [join(disk, "release-secrets.sh")], scriptEnv(join(fixtures, "bin"), {
     TEE_PROVER_IMDS: stubUrl,
     FAKE_SKR_STATE: state,
-    FAKE_SKR_KEY: join(fixtures, "fleet-key.pem"),
     FAKE_SKR_KID: KID,
     FAKE_SKR_AUTHORITY: AUTHORITY,
     FAKE_SKR_CLIENT_ID: CLIENT_ID,
@@ -262,7 +256,7 @@ describe("the host's attest / release / unwrap unit, run for real", () => {
     vault = wrapAll({ publicKey: otherKey.publicKey });
     const r = await runHost();
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${SECRET_NAMES.apiKey}: the released key did not unwrap its data key: RSA decrypt failed: ValueError`);
+    expect(r.stderr).toContain(`${SECRET_NAMES.apiKey}: the released key did not unwrap its data key: error:02000079:rsa routines::oaep decoding error`);
     expect(readdirSync(join(r.tmpfs, "prover-secrets"))).toEqual([]);
   });
 
