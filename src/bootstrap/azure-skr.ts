@@ -223,7 +223,7 @@ read_envelopes() {
     ($ids | split(" ")) as $ids | ($names | split(" ")) as $names
     | [to_entries[] | {id: $ids[.key], secret: $names[.key], envelope: (.value.value | (try fromjson catch null))}] as $files
     | ($files[] | select(.envelope | type != "object") | error("secret \(.secret) does not hold an envelope (npm run azure:wrap-secret)")),
-      ($files[] | select((.envelope.kid // "") as $k | ($k | startswith($prefix) | not) or ($k[($prefix | length):] | test("^[0-9a-f]{32}$") | not))
+      ($files[] | select((.envelope.kid // "") as $k | ($k | startswith($prefix) | not) or ($k[($prefix | length):] | test("\\A[0-9a-f]{32}\\z") | not))
         | error("secret \(.secret) is wrapped for \(.envelope.kid), not for this fleet key \($prefix)<version>: wrap it again")),
       ($files | map(.envelope.kid) | unique | if length > 1 then error("the secrets are wrapped under different key versions \(.): wrap all under one") else .[0] end),
       ({keys: [$files[] | {id, wrapped: .envelope.wrappedKey}], files: $files} | tojson)

@@ -244,12 +244,14 @@ describe("the host's attest / release / unwrap unit, run for real", () => {
     expect([...filesHolding(r.tmpfs), ...filesHolding(r.disk)]).toEqual([]);
   });
 
-  it("refuses an envelope for another key before releasing anything", async () => {
-    vault = { ...wrapAll(), [SECRET_NAMES.key]: wrap(PLAIN.key, { kid: `${stubVault}keys/someone-elses-key/${VERSION}` }) };
-    const r = await runHost();
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`secret ${SECRET_NAMES.key} is wrapped for ${stubVault}keys/someone-elses-key/${VERSION}, not for this fleet key ${stubVault}keys/${KEY_NAME}/<version>`);
-    expect(r.toolCalls).toEqual([]);
+  it("refuses an envelope for another key (or a kid with more after the version) before releasing anything", async () => {
+    for (const kid of [`${stubVault}keys/someone-elses-key/${VERSION}`, `${stubVault}keys/${KEY_NAME}/${VERSION}\n-k x`]) {
+      vault = { ...wrapAll(), [SECRET_NAMES.key]: wrap(PLAIN.key, { kid }) };
+      const r = await runHost();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`secret ${SECRET_NAMES.key} is wrapped for ${kid}, not for this fleet key ${stubVault}keys/${KEY_NAME}/<version>`);
+      expect(r.toolCalls).toEqual([]);
+    }
   });
 
   it("secrets wrapped under another public key: the release works, the unwrap fails, nothing is written", async () => {
