@@ -22,9 +22,11 @@ export interface AzureSecretsBootstrapInput {
   readonly identityClientId: string;
   /** The AzureAttestSKR bundle: a tar.gz holding `AzureAttestSKR` and `libazguestattestation.so.1` at its top level. */
   readonly releaseTool: { readonly url: string; readonly sha256: string };
-  /** Key Vault secret names holding the envelopes, per file. */
+  /** Key Vault secret holding the API key's envelope. */
   readonly apiKeySecret?: string;
+  /** Key Vault secret holding the TLS certificate chain's envelope (with tlsKeySecret). */
   readonly tlsCertificateSecret?: string;
+  /** Key Vault secret holding the TLS private key's envelope (with tlsCertificateSecret). */
   readonly tlsKeySecret?: string;
   /** The container's user (the TEE image's `proofserver`, uid 1000): owns the TLS files. */
   readonly containerUid: number;

@@ -1,3 +1,4 @@
+import { SECRET_FILES } from "../bootstrap/azure-skr";
 import type { ConfigProblem } from "./errors";
 import { resolveIngress, secretLikeEnv, sharedSettings, type ConfigSource, type IngressRules } from "./resolve";
 import { SECRET_PLACEHOLDER } from "./load";
@@ -164,9 +165,6 @@ export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, pro
   };
 }
 
-/** Which env variable each azure.secrets entry sets in the container (src/bootstrap/azure-skr.ts). */
-const SECRET_ENV = { apiKey: "MIDNIGHT_PROOF_SERVER_API_KEY", tlsCertificate: "MIDNIGHT_PROOF_SERVER_TLS_CERT", tlsKey: "MIDNIGHT_PROOF_SERVER_TLS_KEY" } as const;
-
 /** azure.secrets against the build, the releases and proofServer.env. */
 function secretsProblems(raw: RawAzureStackConfig, releases: readonly AzureContainerRelease[]): ConfigProblem[] {
   const secrets = raw.azure.secrets;
@@ -189,7 +187,7 @@ function secretsProblems(raw: RawAzureStackConfig, releases: readonly AzureConta
     });
   }
   for (const k of named) {
-    const env = SECRET_ENV[k];
+    const env = SECRET_FILES[k].env;
     if (env in raw.proofServer.env) problems.push({ key: `proofServer.env.${env}`, message: `is set by azure.secrets.${k} (unwrapped on the VM)`, fix: `remove proofServer.env.${env}` });
   }
   if (secrets.apiKey !== undefined && "MIDNIGHT_PROOF_SERVER_DISABLE_AUTH" in raw.proofServer.env) {
