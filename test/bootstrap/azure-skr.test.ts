@@ -21,6 +21,14 @@ import { removeDir, requireTool, run, runAsync, scratchDirs, scriptEnv, writeExe
  */
 
 const { scratch } = scratchDirs();
+/** tmpfs scratch directories (the script refuses anything else for plaintext), removed after the file. */
+const shm: string[] = [];
+const shmDir = (prefix: string): string => {
+  const dir = mkdtempSync(`/dev/shm/tee-prover-${prefix}-`);
+  shm.push(dir);
+  return dir;
+};
+afterAll(() => shm.forEach(removeDir));
 const CLIENT_ID = "0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f";
 const VAULT = "https://prover-dev-a1b2c3.vault.azure.net/";
 const KEY_NAME = "prover-dev-release-0123abcd";
@@ -146,8 +154,7 @@ interface HostRun { code: number; stderr: string; disk: string; tmpfs: string; t
 async function runHost(options: { attempts?: number; sha256?: string; refuse?: boolean; outOnDisk?: boolean } = {}): Promise<HostRun> {
   const sha = bundleSha;
   const disk = scratch("azure-skr-run");
-  const tmpfs = mkdtempSync("/dev/shm/tee-prover-skr-");
-  afterAll(() => removeDir(tmpfs));
+  const tmpfs = shmDir("skr");
   const state = join(disk, "state");
   mkdirSync(state);
   if (options.refuse === true) writeFileSync(join(state, "refuse"), "");
@@ -282,8 +289,7 @@ describe("the host's attest / release / unwrap unit, run for real", () => {
 describe("wrap (operator) against unwrap (host), directly", () => {
   /** The unwrap script as rendered, fed what AzureAttestSKR would print for these envelopes. */
   function unwrap(envelopes: Record<string, SecretEnvelope>, results?: unknown): { code: number; stderr: string; dir: string } {
-    const dir = mkdtempSync("/dev/shm/tee-prover-unwrap-");
-    afterAll(() => removeDir(dir));
+    const dir = shmDir("unwrap");
     const py = join(dir, "unwrap.py");
     writeFileSync(py, files.find((f) => f.path === AZURE_SECRETS_PATHS.unwrap)!.content);
     writeFileSync(join(dir, "batch.json"), JSON.stringify({ files: Object.entries(envelopes).map(([id, envelope]) => ({ id, secret: `s-${id}`, envelope })) }));
@@ -318,8 +324,7 @@ describe("wrap (operator) against unwrap (host), directly", () => {
     const e = envelope("x");
     expect(Object.keys(e)).toEqual(["v", "kid", "alg", "wrappedKey", "enc", "iv", "ciphertext", "tag"]);
     expect([Buffer.from(e.iv, "base64").length, Buffer.from(e.tag, "base64").length]).toEqual([12, 16]);
-    const dir = mkdtempSync("/dev/shm/tee-prover-oaep-");
-    afterAll(() => removeDir(dir));
+    const dir = shmDir("oaep");
     writeFileSync(join(dir, "wrapped"), Buffer.from(e.wrappedKey, "base64"));
     writeFileSync(join(dir, "key.pem"), fleetKey.privateKey);
     const r = run("openssl", ["pkeyutl", "-decrypt", "-inkey", join(dir, "key.pem"), "-in", join(dir, "wrapped"), "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"]);
