@@ -115,6 +115,29 @@ export interface AzureConfidentialArgs {
     /** Key Vault secret id of the certificate (`https://<vault>.vault.azure.net/secrets/<name>`), e.g. a certificate's `secretId`. */
     readonly keyVaultSecretId: pulumi.Input<string>;
   };
+  /**
+   * The TEE build's secrets, released on each VM after attestation (Secure Key Release) into tmpfs
+   * before the container starts; docs/azure-key-release.md. Each names a secret in the fleet's own
+   * vault (`keyVaultUri`) holding an envelope from `npm run azure:wrap-secret`. Default none: the
+   * server gets no secrets (the reference build needs none).
+   */
+  readonly secrets?: {
+    /** Key Vault secret with the API key(s), comma-separated; the server reads MIDNIGHT_PROOF_SERVER_API_KEY. No default. */
+    readonly apiKey?: string;
+    /** Key Vault secret with the TLS certificate chain (PEM); with `tlsKey`. No default. */
+    readonly tlsCertificate?: string;
+    /** Key Vault secret with the TLS private key (PEM); with `tlsCertificate`, only for a release that serves TLS. No default. */
+    readonly tlsKey?: string;
+    /** Microsoft's AzureAttestSKR (Azure/confidential-computing-cvm-guest-attestation), built by you, which the VMs download and verify. */
+    readonly releaseTool: {
+      /** https URL of a tar.gz holding `AzureAttestSKR` and `libazguestattestation.so.1` at its top level. No default. */
+      readonly url: string;
+      /** The bundle's sha256 (64 lower-case hex): the VMs run nothing else. No default. */
+      readonly sha256: string;
+    };
+    /** The container's user, owner of the TLS files. Default 1000 (the TEE image's `proofserver`). */
+    readonly containerUid?: number;
+  };
   /** terminate mode with HTTPS to the VMs (required there): what the gateway trusts on the backend hop. */
   readonly backendTls?: {
     /** The root CA certificate (PEM or base64 DER) that signed the server's certificate. */

@@ -6,6 +6,7 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
+import type { AzureStackConfig } from "../../src/config/types";
 import type { AzureConfidentialProofServerArgs } from "./args";
 import { azureAgentAccess, azureMetricNamespace } from "./agent";
 import { confidentialScaleSet } from "./fleet";
@@ -27,6 +28,11 @@ export interface AzureReviewFacts extends ReviewFacts {
    * boot, not the container; root in the guest is inside the trust boundary.
    */
   readonly attestationScope: string;
+  /**
+   * What each VM does for the server's secrets before its container starts (docs/azure-key-release.md):
+   * attest, release the key, unwrap into tmpfs (TEE build with azure.secrets), or nothing.
+   */
+  readonly hostSecrets: string;
 }
 
 /**
@@ -104,24 +110,6 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       prod,
       tags,
     }, this);
-    const fleet = confidentialScaleSet(name, {
-      settings: azure,
-      release: active,
-      env: args.proofServer.env,
-      ingress: args.ingress,
-      resourceGroupName,
-      hostsSubnetId: net.hostsSubnetId,
-      hostsNsgId: net.hostsNsg.id,
-      identityId: identity.id,
-      identityClientId: identity.clientId,
-      metricNamespace: azureMetricNamespace(name),
-      ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
-      tags,
-    }, this);
-
-    // Host agent (az-agent): the VMs' identity may post custom metrics against its scale set.
-    azureAgentAccess(name, { scaleSetId: fleet.scaleSet.id, identityPrincipalId: identity.principalId }, this);
-
     // Secrets bound to attestation: a key only a compliant, non-debug CVM of this technology, holding
     // the fleet's identity, can release (docs/azure-key-release.md).
     const released = attestedKey(name, {
@@ -135,6 +123,29 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       protect: prod,
       tags,
     }, this);
+    const fleet = confidentialScaleSet(name, {
+      settings: azure,
+      release: active,
+      env: args.proofServer.env,
+      ingress: args.ingress,
+      resourceGroupName,
+      hostsSubnetId: net.hostsSubnetId,
+      hostsNsgId: net.hostsNsg.id,
+      identityId: identity.id,
+      identityClientId: identity.clientId,
+      metricNamespace: azureMetricNamespace(name),
+      // The hosts release the key and unwrap the TEE build's secrets before the container starts.
+      // The URI from the vault's name (public cloud DNS), known before the vault exists.
+      ...(azure.secrets
+        ? { secrets: { settings: azure.secrets, vaultUri: pulumi.interpolate`https://${released.vault.name}.vault.azure.net/`, releaseKeyName: released.plainKeyName, attestationAuthority: released.attestationAuthority } }
+        : {}),
+      ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
+      tags,
+    }, this);
+
+    // Host agent (az-agent): the VMs' identity may post custom metrics against its scale set.
+    azureAgentAccess(name, { scaleSetId: fleet.scaleSet.id, identityPrincipalId: identity.principalId }, this);
+
     const monitoring = azureMonitoring(name, {
       resourceGroupName,
       location: azure.location,
@@ -171,6 +182,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       imageDigests: Object.fromEntries(args.releases.map((r) => [r.version, r.digest])),
       technology: azure.technology,
       attestationScope: AZURE_ATTESTATION_SCOPE,
+      hostSecrets: azureHostSecrets(azure.secrets, released.plainKeyName, released.attestationAuthority),
       unobservableAlarms: monitoring.unobservable,
     };
     this.registerOutputs({
@@ -190,3 +202,10 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
 /** One sentence for the plan and the README: what attestation on Azure does and does not cover. */
 export const AZURE_ATTESTATION_SCOPE =
   "Azure attestation (MAA) proves the hardware, an Azure-compliant confidential VM and its boot, not the container it runs: anyone who can run code as root in the guest (Run Command, VM extensions, an SSH key) is inside the trust boundary and can read released keys and every request.";
+
+/** The review's one sentence on what the hosts do for the server's secrets. */
+export function azureHostSecrets(secrets: AzureStackConfig["azure"]["secrets"], keyName: string, authority: string): string {
+  if (!secrets) return "none: the server gets no secrets from the host (no azure.secrets; the reference build needs none)";
+  const what = [secrets.apiKey !== undefined ? "the API key" : undefined, secrets.tlsKey !== undefined ? "the TLS certificate and key" : undefined].filter((w) => w !== undefined).join(" and ");
+  return `before the container starts, each VM downloads AzureAttestSKR (sha256 ${secrets.releaseTool.sha256.slice(0, 12)}...), attests with ${authority}, releases key ${keyName} as the scale set's identity and unwraps ${what} into tmpfs (/run/prover-secrets); if the release is refused after 8 attempts the container never starts. The API key passes through podman's container state on the OS disk.`;
+}

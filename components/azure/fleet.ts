@@ -50,6 +50,17 @@ export interface AzureFleetInputs {
   readonly identityClientId: pulumi.Input<string>;
   /** The host agent's custom metrics namespace (what the alerts read). */
   readonly metricNamespace: string;
+  /**
+   * The TEE build's secrets (azure.secrets): where the hosts find the envelopes and which key and
+   * authority they release with (src/bootstrap/azure-skr.ts). Absent: no secrets unit.
+   */
+  readonly secrets?: {
+    readonly settings: NonNullable<AzureSettings["secrets"]>;
+    /** `https://<vault>.vault.azure.net/`. */
+    readonly vaultUri: pulumi.Input<string>;
+    readonly releaseKeyName: string;
+    readonly attestationAuthority: string;
+  };
   /** passthrough: the Standard Load Balancer's backend pool. */
   readonly loadBalancerPoolId?: pulumi.Input<string>;
   /** terminate: the Application Gateway's backend pool. */
@@ -74,7 +85,8 @@ export interface AzureFleet {
 export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, parent: pulumi.Resource): AzureFleet {
   const { settings, ingress, release } = inputs;
   const passthrough = ingress.mode === "passthrough";
-  const cloudInit = pulumi.output(inputs.identityClientId).apply((identityClientId) => renderAzureCloudInit({
+  const secrets = inputs.secrets;
+  const cloudInit = pulumi.all([inputs.identityClientId, secrets?.vaultUri ?? ""]).apply(([identityClientId, vaultUri]) => renderAzureCloudInit({
     image: release.image,
     servesTls: release.servesTls,
     port: PROOF_SERVER_PORT,
@@ -83,6 +95,21 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
     drainSeconds: Math.max(60, Math.min(ingress.drainTimeoutSeconds, AZURE_LIMITS.terminateNotificationMinutes.max * 60 - 60)),
     blockLoadBalancerProbes: passthrough,
     agent: { fleetName: name, metricNamespace: inputs.metricNamespace, identityClientId, intervalSeconds: AZURE_AGENT_INTERVAL_SECONDS },
+    ...(secrets
+      ? {
+          secrets: {
+            vaultUri,
+            releaseKeyName: secrets.releaseKeyName,
+            attestationAuthority: secrets.attestationAuthority,
+            identityClientId,
+            releaseTool: secrets.settings.releaseTool,
+            ...(secrets.settings.apiKey !== undefined ? { apiKeySecret: secrets.settings.apiKey } : {}),
+            ...(secrets.settings.tlsCertificate !== undefined ? { tlsCertificateSecret: secrets.settings.tlsCertificate } : {}),
+            ...(secrets.settings.tlsKey !== undefined ? { tlsKeySecret: secrets.settings.tlsKey } : {}),
+            containerUid: secrets.settings.containerUid,
+          },
+        }
+      : {}),
   }));
   const user = settings.ssh?.adminUsername ?? "prover";
   // Passthrough: the TEE build's rate limiter shares one bucket between every client behind an L4

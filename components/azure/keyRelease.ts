@@ -54,6 +54,10 @@ export interface AttestedKey {
   readonly vaultUri: pulumi.Output<string>;
   /** The key's name; changes with every pin change. */
   readonly keyName: pulumi.Output<string>;
+  /** The same name as a plain string (known at plan time): the hosts' custom data names it. */
+  readonly plainKeyName: string;
+  /** The MAA endpoint the policy trusts, as the token's `iss` spells it: the hosts attest there. */
+  readonly attestationAuthority: string;
 }
 
 /**
@@ -243,5 +247,7 @@ export function attestedKey(name: string, inputs: KeyReleaseInputs, parent: pulu
     deleteBeforeReplace: false,
   });
 
-  return { vault, key, releasePolicy, vaultUri: vault.properties.vaultUri, keyName: key.name };
+  const trusted = releasePolicy.anyOf[0]?.authority;
+  if (trusted === undefined) throw new Error(`${name}: the release policy names no authority`);
+  return { vault, key, releasePolicy, vaultUri: vault.properties.vaultUri, keyName: key.name, plainKeyName: keyName, attestationAuthority: trusted };
 }

@@ -1,5 +1,6 @@
 import { bash, HTTP_REQUEST_FN, renderCloudConfig, shellQuote } from "./cloud-init";
 import { AZURE_AGENT_SH } from "./azure-agent";
+import { AZURE_SECRETS_PACKAGES, AZURE_SECRETS_PATHS, AZURE_SECRETS_UNIT, azureSecretsFiles, azureSecretsProblems, azureSecretsUnit, SECRET_FILES, type AzureSecretsBootstrapInput } from "./azure-skr";
 import { systemdUnitFile, type SystemdUnit } from "./systemd";
 
 /**
@@ -25,6 +26,11 @@ export interface AzureBootstrapInput {
   readonly blockLoadBalancerProbes: boolean;
   /** The host agent (azure-agent.ts): what it posts to Azure Monitor, as whom, how often. */
   readonly agent: AzureAgentInput;
+  /**
+   * Secure Key Release on the host (azure-skr.ts): the API key / TLS files unwrapped into tmpfs
+   * before the container starts. Absent: the server gets no secrets (the reference build needs none).
+   */
+  readonly secrets?: AzureSecretsBootstrapInput;
 }
 
 export interface AzureAgentInput {
@@ -84,6 +90,10 @@ export function assertValidAzureBootstrapInput(input: AzureBootstrapInput): void
     // podman --env-file reads one KEY=value per line, unquoted.
     if (/[\r\n]/.test(value)) problems.push(`env ${name} must be a single line`);
   }
+  if (input.secrets) {
+    problems.push(...azureSecretsProblems(input.secrets));
+    for (const { env } of Object.values(SECRET_FILES)) if (env in input.env) problems.push(`env ${env} is set by the secrets unit; remove it from env`);
+  }
   if (problems.length > 0) throw new Error(`invalid Azure bootstrap input: ${problems.join("; ")}`);
 }
 
@@ -135,14 +145,22 @@ done
 
 function serverUnit(input: AzureBootstrapInput): SystemdUnit {
   const publish = `--publish ${input.port}:${input.port}`;
+  // With secrets: their env file (the API key, the TLS paths) after ours, and the tmpfs directory
+  // read-only at the same path. Requires= + After=: no container unless the secrets unit succeeded.
+  const secrets = input.secrets
+    ? ` --env-file ${AZURE_SECRETS_PATHS.serverEnv} --volume ${AZURE_SECRETS_PATHS.dir}:${AZURE_SECRETS_PATHS.dir}:ro`
+    : "";
+  const after = input.secrets ? `network-online.target ${AZURE_SECRETS_UNIT}` : "network-online.target";
   return {
     name: AZURE_UNIT_NAMES.server,
-    comment: "The Midnight proof server, pinned by digest; restarted whenever it exits.",
-    unit: { Description: "Midnight proof server (container pinned by digest)", Wants: "network-online.target", After: "network-online.target" },
+    comment: input.secrets
+      ? "The Midnight proof server, pinned by digest; restarted whenever it exits; only after its secrets are released."
+      : "The Midnight proof server, pinned by digest; restarted whenever it exits.",
+    unit: { Description: "Midnight proof server (container pinned by digest)", Wants: "network-online.target", After: after, ...(input.secrets ? { Requires: AZURE_SECRETS_UNIT } : {}) },
     service: {
       Type: "simple",
       ExecStartPre: [`-/usr/bin/podman rm --force ${AZURE_CONTAINER_NAME}`, `/usr/bin/podman pull --quiet ${input.image}`],
-      ExecStart: `/usr/bin/podman run --rm --name ${AZURE_CONTAINER_NAME} ${publish} --env-file ${AZURE_PATHS.serverEnv} --volume ${AZURE_PATHS.paramsHost}:${AZURE_PATHS.paramsContainer} ${input.image}`,
+      ExecStart: `/usr/bin/podman run --rm --name ${AZURE_CONTAINER_NAME} ${publish} --env-file ${AZURE_PATHS.serverEnv}${secrets} --volume ${AZURE_PATHS.paramsHost}:${AZURE_PATHS.paramsContainer} ${input.image}`,
       ExecStop: `/usr/bin/podman stop --time 30 ${AZURE_CONTAINER_NAME}`,
       Restart: "always",
       RestartSec: 5,
@@ -205,7 +223,7 @@ export function renderAzureCloudInit(input: AzureBootstrapInput): string {
   return renderCloudConfig(
     {
       package_update: true,
-      packages: [...AZURE_PACKAGES],
+      packages: [...AZURE_PACKAGES, ...(input.secrets ? AZURE_SECRETS_PACKAGES : [])],
       write_files: [
         { path: AZURE_PATHS.serverEnv, content: `${env}\n`, permissions: "0600", owner: "root:root" },
         { path: AZURE_PATHS.drainEnv, content: `${drainEnv}\n`, permissions: "0644", owner: "root:root" },
@@ -216,11 +234,12 @@ export function renderAzureCloudInit(input: AzureBootstrapInput): string {
         systemdUnitFile(DRAIN_UNIT),
         systemdUnitFile(AGENT_UNIT),
         systemdUnitFile(agentTimer(input.agent.intervalSeconds)),
+        ...(input.secrets ? [...azureSecretsFiles(input.secrets), systemdUnitFile(azureSecretsUnit(AZURE_UNIT_NAMES.server))] : []),
       ],
       runcmd: [
         ["install", "-d", "-m", "0700", AZURE_PATHS.paramsHost],
         ["systemctl", "daemon-reload"],
-        ["systemctl", "enable", "--now", AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agentTimer],
+        ["systemctl", "enable", "--now", ...(input.secrets ? [AZURE_SECRETS_UNIT] : []), AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agentTimer],
       ],
     },
     COMMENT,

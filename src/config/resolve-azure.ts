@@ -1,3 +1,4 @@
+import { SECRET_FILES } from "../bootstrap/azure-skr";
 import type { ConfigProblem } from "./errors";
 import { resolveIngress, secretLikeEnv, sharedSettings, type ConfigSource, type IngressRules } from "./resolve";
 import { SECRET_PLACEHOLDER } from "./load";
@@ -153,6 +154,7 @@ export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, pro
     if (azure.certificate) problems.push({ key: "azure.certificate", message: "applies only to terminate mode; in passthrough TLS ends inside the VM", fix: "remove azure.certificate" });
     if (azure.backendTls) problems.push({ key: "azure.backendTls", message: "applies only to terminate mode", fix: "remove azure.backendTls" });
   }
+  problems.push(...secretsProblems(raw, releases));
   if (!size.ok || typeof location !== "string" || typeof subscriptionId !== "string") return undefined;
   const { adminPassword: _never, ...settings } = azure;
   return {
@@ -161,6 +163,37 @@ export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, pro
     releases,
     azure: { ...settings, location, subscriptionId: subscriptionId.toLowerCase(), zones: [...azure.zones] },
   };
+}
+
+/** azure.secrets against the build, the releases and proofServer.env. */
+function secretsProblems(raw: RawAzureStackConfig, releases: readonly AzureContainerRelease[]): ConfigProblem[] {
+  const secrets = raw.azure.secrets;
+  if (!secrets) return [];
+  const problems: ConfigProblem[] = [];
+  const named = (["apiKey", "tlsCertificate", "tlsKey"] as const).filter((k) => secrets[k] !== undefined);
+  if (raw.proofServer.build === "reference") {
+    problems.push({ key: "azure.secrets", message: "is for the TEE build: the reference build (proofServer.build: reference) reads no API key and serves no TLS", fix: "remove azure.secrets, or run the TEE build (proofServer.build: tee)" });
+  }
+  if (named.length === 0) problems.push({ key: "azure.secrets", message: "names no secret", fix: "set azure.secrets.apiKey and/or azure.secrets.tlsCertificate with azure.secrets.tlsKey (Key Vault secret names), or remove azure.secrets" });
+  if ((secrets.tlsKey === undefined) !== (secrets.tlsCertificate === undefined)) {
+    const missing = secrets.tlsKey === undefined ? "tlsKey" : "tlsCertificate";
+    problems.push({ key: `azure.secrets.${missing}`, message: "is required with the other TLS secret: the server loads its certificate and key together", fix: `set azure.secrets.${missing} to the Key Vault secret holding the ${missing === "tlsKey" ? "private key" : "certificate chain"}` });
+  }
+  const names = named.map((k) => secrets[k]);
+  if (new Set(names).size !== names.length) problems.push({ key: "azure.secrets", message: "names one Key Vault secret for two files", fix: "store the API key, the certificate and the key in three secrets" });
+  if (secrets.tlsKey !== undefined) {
+    releases.forEach((r, i) => {
+      if (!r.servesTls) problems.push({ key: `releases[${i}].servesTls`, message: `is false, but azure.secrets.tlsKey gives the server a TLS key; release ${r.version} would not use it`, fix: "pin a release that serves TLS (servesTls: true), or remove azure.secrets.tlsCertificate and azure.secrets.tlsKey" });
+    });
+  }
+  for (const k of named) {
+    const env = SECRET_FILES[k].env;
+    if (env in raw.proofServer.env) problems.push({ key: `proofServer.env.${env}`, message: `is set by azure.secrets.${k} (unwrapped on the VM)`, fix: `remove proofServer.env.${env}` });
+  }
+  if (secrets.apiKey !== undefined && "MIDNIGHT_PROOF_SERVER_DISABLE_AUTH" in raw.proofServer.env) {
+    problems.push({ key: "proofServer.env.MIDNIGHT_PROOF_SERVER_DISABLE_AUTH", message: "turns off the API key that azure.secrets.apiKey delivers", fix: "remove proofServer.env.MIDNIGHT_PROOF_SERVER_DISABLE_AUTH" });
+  }
+  return problems;
 }
 
 /** proofServer.env reaches the container through custom data, readable in the guest and in Pulumi state. */

@@ -8,6 +8,8 @@ import { imageByDigestSchema } from "./schema-image";
  */
 
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.90.0.0/16");
+/** Key Vault secret names: 1-127 letters, digits and hyphens. */
+const keyVaultSecretName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault secret name (1-127 letters, digits and -)");
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "must be a GUID (an Entra object id)");
 /** An ARM resource id of a subnet. */
 const subnetId = z
@@ -110,6 +112,30 @@ export const azureSchema = z.strictObject({
   certificate: z
     .strictObject({
       keyVaultSecretId: z.string().regex(/^https:\/\/[a-z0-9-]{3,24}\.vault\.azure\.net\/secrets\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?\/?$/, "must be a Key Vault secret id (https://<vault>.vault.azure.net/secrets/<name>[/<version>])"),
+    })
+    .optional(),
+  /**
+   * The TEE build's secrets, released on the VM after attestation (docs/azure-key-release.md): each
+   * a Key Vault secret in the fleet's vault holding an envelope wrapped under the release key
+   * (`npm run azure:wrap-secret`). Absent: the server gets none (the reference build needs none).
+   */
+  secrets: z
+    .strictObject({
+      /** Secret holding the API key(s) (comma-separated): MIDNIGHT_PROOF_SERVER_API_KEY. */
+      apiKey: keyVaultSecretName.optional(),
+      /** Secret holding the TLS certificate chain (PEM): MIDNIGHT_PROOF_SERVER_TLS_CERT. */
+      tlsCertificate: keyVaultSecretName.optional(),
+      /** Secret holding the TLS private key (PEM): MIDNIGHT_PROOF_SERVER_TLS_KEY. */
+      tlsKey: keyVaultSecretName.optional(),
+      /** Microsoft's AzureAttestSKR, built by you: a tar.gz with AzureAttestSKR and libazguestattestation.so.1 at its top level. */
+      releaseTool: z.strictObject({
+        /** Where the VMs download it (https). */
+        url: z.url({ protocol: /^https$/, error: "must be an https:// URL of the AzureAttestSKR bundle (tar.gz)" }),
+        /** Its sha256: the VM refuses to run anything else. */
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the bundle's sha256, 64 lower-case hex characters (sha256sum bundle.tgz)"),
+      }),
+      /** The container's user, who owns the TLS files: the TEE image's proofserver user is uid 1000. */
+      containerUid: z.number().int().min(0).max(65535).default(1000),
     })
     .optional(),
   /** terminate mode with HTTPS to the hosts: the root the gateway trusts and the name in the server's certificate. */

@@ -175,6 +175,14 @@ export interface AzureSettings {
   readonly attestationAuthority?: string;
   readonly certificate?: { readonly keyVaultSecretId: pulumi.Input<string> };
   readonly backendTls?: { readonly trustedRootCertificate: string; readonly hostName: string };
+  /** Key Vault secret names of the TEE build's envelopes and the pinned AzureAttestSKR bundle (docs/azure-key-release.md). */
+  readonly secrets?: {
+    readonly apiKey?: string;
+    readonly tlsCertificate?: string;
+    readonly tlsKey?: string;
+    readonly releaseTool: { readonly url: string; readonly sha256: string };
+    readonly containerUid: number;
+  };
 }
 
 /** A validated Azure stack; also the arguments of AzureConfidentialProofServer (everything but cloud and namePrefix). */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { parseCloudConfig } from "../../src/bootstrap/cloud-init";
 import { azureDevValues, named, one, ofType, planStack, prop } from "../helpers/offline";
 
 // prod, passthrough on TDX: TLS ends inside the confidential VM. Two TLS-serving releases during a
@@ -7,6 +8,7 @@ import { azureDevValues, named, one, ofType, planStack, prop } from "../helpers/
 // clients restricted to two ranges, a longer request timeout.
 const release = (version: string, digit: string) => ({ version, image: `ghcr.io/example/proof-server@sha256:${digit.repeat(64)}`, servesTls: true });
 const SSH_KEY = `ssh-ed25519 ${"B".repeat(68)} oncall`;
+const TOOL_URL = "https://releases.example.com/azure-attest-skr-1.2.tgz";
 
 let resources: PlannedResource[];
 let outputs: Record<string, unknown>;
@@ -28,6 +30,7 @@ beforeAll(async () => {
       fleet: { minSize: 2, maxSize: 6 },
       image: { version: "22.04.202411010" },
       ssh: { publicKey: SSH_KEY, sourceCidrs: ["10.200.0.0/24"] },
+      secrets: { apiKey: "prover-api-key", tlsCertificate: "prover-tls-cert", tlsKey: "prover-tls-key", releaseTool: { url: TOOL_URL, sha256: "d".repeat(64) } },
     },
   }), "prod-azure");
   resources = run.resources;
@@ -134,5 +137,40 @@ describe("host agent (custom metrics)", () => {
     expect(decoded).toContain(`TEE_PROVER_IDENTITY_CLIENT_ID='${String(identity.state["clientId"])}'`);
     expect(decoded).toContain("TEE_PROVER_METRIC_NAMESPACE='TeeProver/prover-prod-azure'");
     expect(decoded).toContain("tee-prover-agent.timer ]");
+  });
+});
+
+describe("secrets: Secure Key Release on the host before the container", () => {
+  const decoded = () => Buffer.from(prop<string>(vmss(), "virtualMachineProfile.osProfile.customData"), "base64").toString("utf8");
+
+  test("the custom data names the fleet's vault, its release key, the policy's authority, the pinned tool and the three secrets", () => {
+    const vault = one(resources, "azure-native:keyvault:Vault");
+    const key = one(resources, "azure-native:keyvault:Key");
+    const identity = one(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    const text = parseCloudConfig(decoded()).write_files?.find((f) => f.path === "/etc/tee-prover/secrets.env")?.content ?? "";
+    expect(text).toContain(`TEE_PROVER_VAULT_URI='https://${String(prop(vault, "vaultName"))}.vault.azure.net/'`);
+    expect(text).toContain(`TEE_PROVER_RELEASE_KEY_NAME='${String(prop(key, "keyName"))}'`);
+    // The authority the key's release policy trusts (the region's shared provider here).
+    const policy = JSON.parse(Buffer.from(prop<string>(key, "properties.releasePolicy.data"), "base64url").toString("utf8")) as { anyOf: Array<{ authority: string }> };
+    expect(text).toContain(`TEE_PROVER_ATTESTATION_AUTHORITY='${policy.anyOf[0]!.authority}'`);
+    expect(text).toContain(`TEE_PROVER_SKR_TOOL_URL='${TOOL_URL}'\nTEE_PROVER_SKR_TOOL_SHA256='${"d".repeat(64)}'`);
+    expect(text).toContain("TEE_PROVER_SECRETS='api-key=prover-api-key tls-cert.pem=prover-tls-cert tls-key.pem=prover-tls-key'");
+    expect(text).toContain(`TEE_PROVER_IDENTITY_CLIENT_ID='${String(identity.state["clientId"])}'`);
+    expect(text).toContain("TEE_PROVER_CONTAINER_UID='1000'");
+  });
+
+  test("the server Requires= the secrets unit and mounts the tmpfs read-only; the unit is enabled first", () => {
+    const text = decoded();
+    expect(text).toMatch(/Requires=tee-prover-secrets.service/);
+    expect(text).toContain("--env-file /run/tee-prover/proof-server-secrets.env --volume /run/prover-secrets:/run/prover-secrets:ro");
+    expect(text).toContain("- [ systemctl, enable, --now, tee-prover-secrets.service, tee-prover-proof-server.service,");
+    expect(text).toContain("- python3-cryptography");
+  });
+
+  test("the review says what the hosts do for the secrets", () => {
+    const key = one(resources, "azure-native:keyvault:Key");
+    expect((outputs["review"] as { hostSecrets: string }).hostSecrets).toBe(
+      `before the container starts, each VM downloads AzureAttestSKR (sha256 dddddddddddd...), attests with https://sharedeus.eus.attest.azure.net, releases key ${String(prop(key, "keyName"))} as the scale set's identity and unwraps the API key and the TLS certificate and key into tmpfs (/run/prover-secrets); if the release is refused after 8 attempts the container never starts. The API key passes through podman's container state on the OS disk.`,
+    );
   });
 });

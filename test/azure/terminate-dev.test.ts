@@ -84,6 +84,14 @@ describe("the scale set of confidential VMs", () => {
     expect(config.write_files?.find((f) => f.path === "/etc/tee-prover/drain.env")?.content).toContain("TEE_PROVER_BLOCK_LB_PROBES='false'");
   });
 
+  test("the reference build gets no secrets: no release unit, the server requires nothing", () => {
+    const decoded = Buffer.from(prop<string>(vmss(), "virtualMachineProfile.osProfile.customData"), "base64").toString("utf8");
+    expect(decoded).not.toContain("tee-prover-secrets");
+    expect(decoded).not.toContain("Requires=");
+    expect(decoded).not.toContain("/run/prover-secrets");
+    expect((outputs["review"] as { hostSecrets: string }).hostSecrets).toMatch(/^none: the server gets no secrets/);
+  });
+
   test("the NICs join the gateway's pool and carry the hosts' NSG", () => {
     const gw = one(resources, "azure-native:network:ApplicationGateway");
     const nsg = one(resources, "azure-native:network:NetworkSecurityGroup", "-hosts-nsg");

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AZURE_CUSTOM_DATA_MAX_BYTES, AZURE_PATHS, AZURE_UNIT_NAMES, encodeAzureCustomData, renderAzureCloudInit, type AzureBootstrapInput } from "../../src/bootstrap/azure";
+import { AZURE_SECRETS_PATHS, AZURE_SECRETS_UNIT, type AzureSecretsBootstrapInput } from "../../src/bootstrap/azure-skr";
 import { extractNitroArtifacts } from "../../src/bootstrap/nitro";
 import { cloudInitSchema, requireTool, run, scratchDirs, systemdVerifyRoot } from "./helpers";
 
@@ -18,9 +19,22 @@ const input: AzureBootstrapInput = {
   blockLoadBalancerProbes: true,
   agent: { fleetName: "prover-dev-azure", metricNamespace: "TeeProver/prover-dev-azure", identityClientId: "0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f", intervalSeconds: 60 },
 };
-const rendered = renderAzureCloudInit(input);
+/** The TEE build with every secret: the largest document, judged by every validator below. */
+const secrets: AzureSecretsBootstrapInput = {
+  vaultUri: "https://prover-dev-azure-a1b2c3.vault.azure.net/",
+  releaseKeyName: "prover-dev-azure-release-0123abcd",
+  attestationAuthority: "https://sharedeus.eus.attest.azure.net",
+  identityClientId: input.agent.identityClientId,
+  releaseTool: { url: "https://releases.example.com/azure-attest-skr-1.2.tgz", sha256: "d".repeat(64) },
+  apiKeySecret: "prover-api-key",
+  tlsCertificateSecret: "prover-tls-cert",
+  tlsKeySecret: "prover-tls-key",
+  containerUid: 1000,
+};
+const rendered = renderAzureCloudInit({ ...input, secrets });
 // The document shape is the shared cloud-config one: the Nitro extractor reads any of them.
 const artifacts = extractNitroArtifacts(rendered);
+const reference = extractNitroArtifacts(renderAzureCloudInit(input));
 
 describe("cloud-init schema", () => {
   it("accepts the rendered document", () => {
@@ -37,10 +51,10 @@ describe("cloud-init schema", () => {
 });
 
 describe("shellcheck", () => {
-  it("finds nothing in the drain script and the host agent", () => {
+  it("finds nothing in the drain script, the host agent and the secrets script", () => {
     requireTool("shellcheck", "shellcheck");
     const dir = scratch("shellcheck");
-    const files = [AZURE_PATHS.drainScript, AZURE_PATHS.agentScript].map((path) => {
+    const files = [AZURE_PATHS.drainScript, AZURE_PATHS.agentScript, AZURE_SECRETS_PATHS.script].map((path) => {
       const script = artifacts.scripts.find((s) => s.path === path);
       expect(script?.shell, path).toBe("bash");
       const file = join(dir, path.split("/").at(-1)!);
@@ -69,12 +83,12 @@ describe("systemd-analyze verify", () => {
     requireTool("systemd-analyze", "systemd");
     const root = systemdVerifyRoot([...files, ...stubs], []);
     track(root);
-    const result = run("systemd-analyze", ["verify", `--root=${root}`, AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agent, AZURE_UNIT_NAMES.agentTimer]);
+    const result = run("systemd-analyze", ["verify", `--root=${root}`, AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agent, AZURE_UNIT_NAMES.agentTimer, AZURE_SECRETS_UNIT]);
     return result.code === 0 && result.stdout === "" && result.stderr === "" ? undefined : `exit ${result.code}: ${result.stderr}${result.stdout}`;
   }
 
-  it("accepts every unit: server, drain, the agent and its timer", () => {
-    expect(artifacts.units.map((u) => u.name)).toEqual([AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agent, AZURE_UNIT_NAMES.agentTimer]);
+  it("accepts every unit: server, drain, the agent and its timer, the secrets oneshot", () => {
+    expect(artifacts.units.map((u) => u.name)).toEqual([AZURE_UNIT_NAMES.server, AZURE_UNIT_NAMES.drain, AZURE_UNIT_NAMES.agent, AZURE_UNIT_NAMES.agentTimer, AZURE_SECRETS_UNIT]);
     expect(verify(artifacts.files)).toBeUndefined();
   });
 
@@ -85,12 +99,29 @@ describe("systemd-analyze verify", () => {
 });
 
 describe("what the VM runs", () => {
-  it("the container pinned by digest, on 6300, restarted always, with its parameters cache", () => {
-    const unit = artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.server)!.content;
+  it("the container pinned by digest, on 6300, restarted always, with its parameters cache (reference build: no secrets)", () => {
+    const unit = reference.units.find((u) => u.name === AZURE_UNIT_NAMES.server)!.content;
     expect(unit).toContain(`ExecStart=/usr/bin/podman run --rm --name tee-prover-proof-server --publish 6300:6300 --env-file /etc/tee-prover/proof-server.env --volume /var/lib/tee-prover/zk-params:/var/cache/midnight/zk-params ${input.image}\n`);
     expect(unit).toContain("Restart=always\n");
-    expect(artifacts.files.find((f) => f.path === AZURE_PATHS.serverEnv)?.content).toBe("MIDNIGHT_PP=/var/cache/midnight/zk-params\nMIDNIGHT_PROOF_SERVER_NUM_WORKERS=4\n");
-    expect(artifacts.packages).toEqual(["podman", "jq"]);
+    expect(reference.files.find((f) => f.path === AZURE_PATHS.serverEnv)?.content).toBe("MIDNIGHT_PP=/var/cache/midnight/zk-params\nMIDNIGHT_PROOF_SERVER_NUM_WORKERS=4\n");
+    expect(reference.packages).toEqual(["podman", "jq"]);
+    expect(reference.units.map((u) => u.name)).not.toContain(AZURE_SECRETS_UNIT);
+    expect(unit).not.toContain("Requires=");
+  });
+
+  it("with secrets: the server requires the secrets oneshot, reads its env file and mounts the tmpfs read-only", () => {
+    const unit = artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.server)!.content;
+    expect(unit).toContain(`After=network-online.target ${AZURE_SECRETS_UNIT}\nRequires=${AZURE_SECRETS_UNIT}\n`);
+    expect(unit).toContain(`--env-file /etc/tee-prover/proof-server.env --env-file /run/tee-prover/proof-server-secrets.env --volume /run/prover-secrets:/run/prover-secrets:ro --volume /var/lib/tee-prover/zk-params:`);
+    const oneshot = artifacts.units.find((u) => u.name === AZURE_SECRETS_UNIT)!.content;
+    expect(oneshot).toContain(`Before=${AZURE_UNIT_NAMES.server}\n`);
+    expect(oneshot).toContain("Type=oneshot\nRemainAfterExit=yes\nExecStart=/usr/local/lib/tee-prover/release-secrets.sh\nTimeoutStartSec=25min\n");
+    expect(artifacts.packages).toEqual(["podman", "jq", "python3-cryptography", "libtss2-esys-3.0.2-0", "libcurl4", "libssl3"]);
+    expect(artifacts.files.find((f) => f.path === AZURE_SECRETS_PATHS.unwrap)?.permissions).toBe("0755");
+    expect(() => renderAzureCloudInit({ ...input, env: { MIDNIGHT_PROOF_SERVER_TLS_KEY: "/x" }, secrets })).toThrow(/set by the secrets unit/);
+    expect(() => renderAzureCloudInit({ ...input, secrets: { ...secrets, releaseTool: { ...secrets.releaseTool, sha256: "x" } } })).toThrow(/sha256/);
+    const { tlsKeySecret: _key, ...certificateOnly } = secrets;
+    expect(() => renderAzureCloudInit({ ...input, secrets: certificateOnly })).toThrow(/come together/);
   });
 
   it("refuses an image by tag and a multi-line env value", () => {
@@ -104,7 +135,8 @@ describe("what the VM runs", () => {
     expect(artifacts.files.find((f) => f.path === AZURE_PATHS.agentEnv)?.content).toBe(
       "TEE_PROVER_PORT='6300'\nTEE_PROVER_SERVES_TLS='true'\nTEE_PROVER_FLEET_NAME='prover-dev-azure'\nTEE_PROVER_METRIC_NAMESPACE='TeeProver/prover-dev-azure'\nTEE_PROVER_IDENTITY_CLIENT_ID='0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f'\n",
     );
-    expect(rendered).toContain("- [ systemctl, enable, --now, tee-prover-proof-server.service, tee-prover-drain.service, tee-prover-agent.timer ]");
+    expect(renderAzureCloudInit(input)).toContain("- [ systemctl, enable, --now, tee-prover-proof-server.service, tee-prover-drain.service, tee-prover-agent.timer ]");
+    expect(rendered).toContain("- [ systemctl, enable, --now, tee-prover-secrets.service, tee-prover-proof-server.service, tee-prover-drain.service, tee-prover-agent.timer ]");
   });
 
   it("refuses an agent input that is not a client id or would not fit a metric post", () => {
@@ -115,7 +147,13 @@ describe("what the VM runs", () => {
 
   it("custom data is base64 within 64 KiB decoded, with room to spare; larger is refused", () => {
     // The longest inputs a stack can give: a 28-character fleet name, a long env.
-    const longest = renderAzureCloudInit({ ...input, agent: { ...input.agent, fleetName: "f".repeat(28), metricNamespace: `TeeProver/${"f".repeat(28)}` } });
+    // Every secret, with the longest names Key Vault allows.
+    const long = "s".repeat(126);
+    const longest = renderAzureCloudInit({
+      ...input,
+      agent: { ...input.agent, fleetName: "f".repeat(28), metricNamespace: `TeeProver/${"f".repeat(28)}` },
+      secrets: { ...secrets, vaultUri: `https://${"v".repeat(24)}.vault.azure.net/`, releaseKeyName: "k".repeat(127), apiKeySecret: `${long}a`, tlsCertificateSecret: `${long}c`, tlsKeySecret: `${long}k`, releaseTool: { ...secrets.releaseTool, url: `https://releases.example.com/${"p".repeat(400)}.tgz` } },
+    });
     expect(Buffer.byteLength(longest, "utf8")).toBeLessThan(AZURE_CUSTOM_DATA_MAX_BYTES / 2);
     const encoded = encodeAzureCustomData(rendered);
     expect(Buffer.from(encoded, "base64").toString("utf8")).toBe(rendered);

@@ -260,3 +260,64 @@ describe("the library front door", () => {
     expect(pulumi.Output.isInstance(config.azure.administratorObjectIds)).toBe(true);
   });
 });
+
+describe("azure.secrets (Secure Key Release on the host)", () => {
+  const TOOL = { url: "https://releases.example.com/azure-attest-skr.tgz", sha256: "d".repeat(64) };
+  /** The dev stack turned into a TEE build serving TLS, with the secrets given. */
+  const tee = (secrets: Json, env: Record<string, string> = {}) =>
+    azureWith((v, p) => {
+      v[`${PROJECT}:proofServer`] = { build: "tee", jobTimeoutSeconds: 600, env };
+      (p("releases") as Array<Record<string, Json>>)[0]!["servesTls"] = true;
+      v[`${PROJECT}:ingress`] = { mode: "passthrough" };
+      const { certificate: _c, ...azure } = p("azure") as Record<string, Json>;
+      v[`${PROJECT}:azure`] = { ...azure, secrets };
+    });
+  const all = { apiKey: "prover-api-key", tlsCertificate: "prover-tls-cert", tlsKey: "prover-tls-key", releaseTool: TOOL };
+
+  it("resolves with the container's uid defaulting to the TEE image's proofserver (1000)", () => {
+    expect(resolveAzure(tee(all)).azure.secrets).toEqual({ ...all, containerUid: 1000 });
+  });
+
+  it("the reference build (the dev stack) is refused: it reads no API key and serves no TLS", () => {
+    const values = azureWith((_v, p) => Object.assign(p("azure"), { secrets: { apiKey: "prover-api-key", releaseTool: TOOL } }));
+    expectOnlyProblem(values, "azure.secrets", "reference build", "proofServer.build: tee");
+  });
+
+  it("a TLS key without its certificate, and no secret at all, are refused by key", () => {
+    expectOnlyProblem(tee({ apiKey: "a", tlsKey: "k", releaseTool: TOOL }), "azure.secrets.tlsCertificate", "with the other TLS secret", "certificate chain");
+    expectOnlyProblem(tee({ releaseTool: TOOL }), "azure.secrets", "names no secret");
+    expectOnlyProblem(tee({ ...all, tlsKey: "prover-api-key" }), "azure.secrets", "one Key Vault secret for two files");
+  });
+
+  it("a TLS key for a release that serves plain HTTP is refused, naming the release", () => {
+    const values = tee(all);
+    (values[`${PROJECT}:releases`] as Array<Record<string, Json>>)[0]!["servesTls"] = false;
+    // terminate with an HTTP backend, so that plain HTTP is otherwise fine.
+    values[`${PROJECT}:ingress`] = azureValues()[`${PROJECT}:ingress`]!;
+    (values[`${PROJECT}:azure`] as Record<string, Json>)["certificate"] = { keyVaultSecretId: "https://example-tls-kv.vault.azure.net/secrets/prover-dev" };
+    expectOnlyProblem(values, "releases[0].servesTls", "azure.secrets.tlsKey gives the server a TLS key", "servesTls: true");
+  });
+
+  it("proofServer.env may not set what the secrets set, nor turn the API key off", () => {
+    expectOnlyProblem(tee(all, { MIDNIGHT_PROOF_SERVER_TLS_CERT: "/etc/cert.pem" }), "proofServer.env.MIDNIGHT_PROOF_SERVER_TLS_CERT", "set by azure.secrets.tlsCertificate");
+    expectOnlyProblem(tee(all, { MIDNIGHT_PROOF_SERVER_DISABLE_AUTH: "true" }), "proofServer.env.MIDNIGHT_PROOF_SERVER_DISABLE_AUTH", "turns off the API key");
+  });
+
+  it("the tool must be https and pinned by sha256; secret names follow Key Vault's rules", () => {
+    expectOnlyProblem(tee({ ...all, releaseTool: { ...TOOL, url: "http://releases.example.com/x.tgz" } }), "azure.secrets.releaseTool.url", "https:// URL");
+    expectOnlyProblem(tee({ ...all, releaseTool: { url: TOOL.url } }), "azure.secrets.releaseTool.sha256", []);
+    expectOnlyProblem(tee({ ...all, releaseTool: { ...TOOL, sha256: "D".repeat(64) } }), "azure.secrets.releaseTool.sha256", "sha256sum");
+    expectOnlyProblem(tee({ ...all, apiKey: "api_key" }), "azure.secrets.apiKey", "Key Vault secret name");
+  });
+
+  it("the library front door takes the same settings and names args.azure.secrets in messages", () => {
+    const args: AzureConfidentialProofServerArgs = {
+      environment: "dev",
+      ingress: { mode: "passthrough" },
+      releases: [{ version: "v6.5.0", image: `ghcr.io/example/proof-server@${DIGEST}`, servesTls: true }],
+      azure: { location: "westeurope", subscriptionId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", technology: "TDX", vmSize: "Standard_DC4es_v5", administratorObjectIds: ["00000000-0000-0000-0000-000000000001"], secrets: { ...all, containerUid: 2000 } },
+    };
+    expect(resolveAzureArgs("fleet", args).azure.secrets).toEqual({ ...all, containerUid: 2000 });
+    expect(() => resolveAzureArgs("fleet", { ...args, azure: { ...args.azure, secrets: { tlsKey: "k", releaseTool: TOOL } } })).toThrow(/args\.azure\.secrets\.tlsCertificate: is required with the other TLS secret/);
+  });
+});
