@@ -80,6 +80,7 @@ const SHARED = [
   "test/policy/baseline/tls-waf.test.ts",
   // Bash runs, a mock class used as a plain object, Outputs outside any stack: no runtime state.
   "test/bootstrap/azure-agent.test.ts",
+  "test/bootstrap/azure-skr.test.ts",
   "test/gcp/identity-ids.test.ts",
   "test/gcp/monitoring.test.ts",
 ];
