@@ -47,6 +47,7 @@ const SHARED = [
   "test/monitoring/logging-filter.test.ts",
   "test/package/consumer.test.ts",
   "test/policy/evaluate.test.ts",
+  "test/quarantine/config.test.ts",
   "test/policy/pack-folders.test.ts",
   "test/policy/runner.test.ts",
   "test/plan/cli.test.ts",

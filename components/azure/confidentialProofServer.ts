@@ -6,6 +6,7 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
+import { quarantineReview } from "../../src/quarantine";
 import type { AzureConfidentialProofServerArgs } from "./args";
 import { azureAgentAccess, azureMetricNamespace } from "./agent";
 import { confidentialScaleSet } from "./fleet";
@@ -102,6 +103,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       ...(net.appGatewaySubnetId ? { appGatewaySubnetId: net.appGatewaySubnetId } : {}),
       ...(gatewayIdentity ? { gatewayIdentityId: gatewayIdentity.id } : {}),
       prod,
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
     const fleet = confidentialScaleSet(name, {
@@ -116,6 +118,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       identityClientId: identity.clientId,
       metricNamespace: azureMetricNamespace(name),
       ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
 
@@ -172,6 +175,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       technology: azure.technology,
       attestationScope: AZURE_ATTESTATION_SCOPE,
       unobservableAlarms: monitoring.unobservable,
+      ...quarantineReview(args.quarantine, "azure", args.ingress.mode),
     };
     this.registerOutputs({
       endpoint: this.endpoint,

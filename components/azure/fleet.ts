@@ -54,6 +54,8 @@ export interface AzureFleetInputs {
   readonly loadBalancerPoolId?: pulumi.Input<string>;
   /** terminate: the Application Gateway's backend pool. */
   readonly appGatewayPoolId?: pulumi.Input<string>;
+  /** Quarantine (src/quarantine.ts): automatic repairs off, autoscale disabled. */
+  readonly quarantined?: boolean;
   readonly tags: Record<string, string>;
 }
 
@@ -114,7 +116,8 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
         rollbackFailedInstancesOnPolicyBreach: true,
       },
     },
-    automaticRepairsPolicy: { enabled: true, gracePeriod: AZURE_REPAIR_GRACE_PERIOD, repairAction: "Replace" },
+    // Quarantine: repairs off, so no VM judged unhealthy is replaced (or reimaged) with its disk.
+    automaticRepairsPolicy: { enabled: !inputs.quarantined, gracePeriod: AZURE_REPAIR_GRACE_PERIOD, repairAction: "Replace" },
     scaleInPolicy: { rules: ["Default"], forceDeletion: false },
     virtualMachineProfile: {
       securityProfile: { securityType: "ConfidentialVM", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } },
@@ -174,7 +177,8 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
     resourceGroupName: inputs.resourceGroupName,
     location: settings.location,
     targetResourceUri: scaleSet.id,
-    enabled: true,
+    // Quarantine: disabled, so the idle fleet behind the closed door is not scaled in.
+    enabled: !inputs.quarantined,
     profiles: [{
       name: "cpu",
       capacity: { minimum: String(settings.fleet.minSize), maximum: String(settings.fleet.maxSize), default: String(settings.fleet.minSize) },
