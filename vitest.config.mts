@@ -38,6 +38,7 @@ const SHARED = [
   "test/config/ingress.test.ts",
   "test/config/releases.test.ts",
   "test/config/stack-config.test.ts",
+  "test/evidence/evidence.test.ts",
   "test/gcp/armor.test.ts",
   "test/gcp/first-up.test.ts",
   "test/monitoring/azure-metric-alert-replay.test.ts",
