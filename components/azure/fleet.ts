@@ -117,6 +117,8 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
       },
     },
     // Quarantine: repairs off, so no VM judged unhealthy is replaced (or reimaged) with its disk.
+    // In place: the policy is part of the scale set's update (PATCH) model, VirtualMachineScaleSetUpdate
+    // (https://learn.microsoft.com/powershell/module/az.compute/Update-AzVmss, -EnableAutomaticRepair).
     automaticRepairsPolicy: { enabled: !inputs.quarantined, gracePeriod: AZURE_REPAIR_GRACE_PERIOD, repairAction: "Replace" },
     scaleInPolicy: { rules: ["Default"], forceDeletion: false },
     virtualMachineProfile: {
