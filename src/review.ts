@@ -1,6 +1,7 @@
 import type { Environment } from "./config/types";
 import type { IngressMode, PlaintextExposure } from "./ingress/model";
 import type { UnobservableAlarm } from "./monitoring/catalogue";
+import type { QuarantineSettings } from "./quarantine";
 
 /**
  * What every component tells a reviewer beyond its resources' properties: who sees plaintext,
@@ -17,4 +18,6 @@ export interface ReviewFacts {
   readonly activeRelease: string;
   readonly acceptedReleases: string[];
   readonly unobservableAlarms: UnobservableAlarm[];
+  /** Present while quarantined: why, since when, and what the quarantine changed (src/quarantine.ts). */
+  readonly quarantine?: QuarantineSettings & { readonly changes: readonly string[] };
 }

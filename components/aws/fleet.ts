@@ -8,6 +8,7 @@ import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics
 import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../../src/monitoring/catalogue";
 import { AWS_NAME_LIMITS, autoNamed } from "../../src/naming";
 import type { AwsSettings } from "../../src/config/types";
+import { ASG_QUARANTINE_SUSPENDED_PROCESSES } from "../../src/quarantine";
 
 /**
  * Boot budget of a host: dnf install of the Nitro CLI, EIF download and measurement, enclave start,
@@ -29,6 +30,8 @@ export interface FleetInputs {
   readonly userDataBase64: pulumi.Input<string>;
   readonly metricNamespace: string;
   readonly fleetName: string;
+  /** Quarantine (src/quarantine.ts): suspend the processes that replace or scale in hosts on their own. */
+  readonly quarantined?: boolean;
   readonly tags: Record<string, string>;
 }
 
@@ -101,6 +104,8 @@ export function enclaveFleet(name: string, inputs: FleetInputs, parent: pulumi.R
       // No autoRollback: AWS refuses it without a desired configuration and with an SSM-parameter AMI.
       preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(HOST_BOOT_GRACE_SECONDS), skipMatching: true },
     },
+    // Quarantine: an in-place update; set only then, so resuming removes it (ResumeProcesses).
+    ...(inputs.quarantined ? { suspendedProcesses: [...ASG_QUARANTINE_SUSPENDED_PROCESSES] } : {}),
     enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupPendingInstances", "GroupTerminatingInstances"],
     tags: Object.entries({ ...inputs.tags, Name: `${name}-host` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
   }, { parent, ignoreChanges: ["desiredCapacity"] });

@@ -5,6 +5,7 @@ import * as vpc from "@pulumi/aws/vpc";
 import * as wafv2 from "@pulumi/aws/wafv2";
 import { ALIVE_STATUSES, HEALTH_PATH, PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { AWS_NAME_LIMITS, autoNamed, metricSafe } from "../../src/naming";
+import { QUARANTINE_RULE_PRIORITY } from "../../src/quarantine";
 import type { FleetNetwork } from "./network";
 
 /** Health check cadence: 3 failures x 10 s marks a host unhealthy well inside the P0 window (3 x 60 s). */
@@ -17,6 +18,8 @@ export interface IngressInputs {
   readonly tlsPolicy: string;
   /** Keep the load balancer from being deleted by a stray `pulumi destroy` (prod). */
   readonly deletionProtection: boolean;
+  /** Quarantine (src/quarantine.ts): refuse every client, keep the listeners, target groups and health checks. */
+  readonly quarantined?: boolean;
   readonly tags: Record<string, string>;
 }
 
@@ -60,14 +63,21 @@ function healthCheck(protocol: "HTTPS" | "HTTP") {
   };
 }
 
-function loadBalancerSecurityGroup(name: string, inputs: IngressInputs, listenerPorts: number[], parent: pulumi.Resource): ec2.SecurityGroup {
+/**
+ * The load balancer's security group; `admitClients` false (a quarantined NLB) declares no client
+ * ingress rule, so no client reaches the listener. Health checks still run: an NLB's security group
+ * filters them only outbound, never inbound
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html,
+ * Considerations). Connections already established are tracked and not cut by removing a rule.
+ */
+function loadBalancerSecurityGroup(name: string, inputs: IngressInputs, listenerPorts: number[], parent: pulumi.Resource, admitClients = true): ec2.SecurityGroup {
   const opts = { parent };
   const sg = new ec2.SecurityGroup(`${name}-lb`, {
     vpcId: inputs.network.vpcId,
     description: `Load balancer of ${name}: clients in, proof server port out`,
     tags: { ...inputs.tags, Name: `${name}-lb` },
   }, opts);
-  for (const port of listenerPorts) {
+  for (const port of admitClients ? listenerPorts : []) {
     inputs.settings.allowedClientCidrs.forEach((cidr, i) => {
       new vpc.SecurityGroupIngressRule(`${name}-lb-in-${port}-${i}`, {
         securityGroupId: sg.id,
@@ -109,7 +119,8 @@ export function allowLoadBalancerToHosts(name: string, lbSg: ec2.SecurityGroup, 
 function passthrough(name: string, inputs: IngressInputs, parent: pulumi.Resource): FleetIngress {
   const opts = { parent };
   const { settings } = inputs;
-  const sg = loadBalancerSecurityGroup(name, inputs, [settings.listenerPort], parent);
+  // Quarantine: an NLB listener can only forward, so the door is closed at its security group.
+  const sg = loadBalancerSecurityGroup(name, inputs, [settings.listenerPort], parent, !inputs.quarantined);
   const nlb = new lb.LoadBalancer(autoNamed(`${name}-nlb`, AWS_NAME_LIMITS.loadBalancer), {
     loadBalancerType: "network",
     internal: false,
@@ -208,6 +219,19 @@ function terminate(name: string, inputs: IngressInputs, parent: pulumi.Resource)
     actions: [{ type: "forward", targetGroupArn: proveTg.arn }],
     tags: inputs.tags,
   }, opts);
+  if (inputs.quarantined) {
+    // Quarantine: before every other rule, a 503 for every path. The default action and the /prove
+    // rule still forward, so both target groups stay in use and keep their health checks (an ALB
+    // checks only target groups a listener or rule routes to:
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+    new lb.ListenerRule(`${name}-quarantine`, {
+      listenerArn: https.arn,
+      priority: QUARANTINE_RULE_PRIORITY.albListenerRule,
+      conditions: [{ pathPattern: { values: ["/*"] } }],
+      actions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "503", messageBody: "quarantined: this prover is out of service" } }],
+      tags: inputs.tags,
+    }, opts);
+  }
   // Opt-in: a client pointed at http:// sends its witness in cleartext before it sees a redirect.
   const redirect = settings.httpRedirect
     ? [new lb.Listener(`${name}-http-80`, {

@@ -11,6 +11,7 @@ import { resolveNitroArgs } from "../../src/config/args";
 import type { NitroProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
+import { quarantineReview } from "../../src/quarantine";
 import type { Severity } from "../../src/monitoring/catalogue";
 import { fleetAlarms } from "./alarms";
 import { enclaveFleet, hostSecurityGroup } from "./fleet";
@@ -112,6 +113,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       ...(args.aws.certificateArn ? { certificateArn: args.aws.certificateArn } : {}),
       tlsPolicy: args.aws.tlsPolicy,
       deletionProtection: prod,
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
     const hostSg = hostSecurityGroup(name, network.vpcId, tags, this);
@@ -152,6 +154,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       userDataBase64,
       metricNamespace,
       fleetName: name,
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
 
@@ -191,6 +194,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       acceptedReleases: args.releases.map((r) => r.version),
       warnOnlyPcrs: Object.fromEntries(args.releases.map((r) => [r.version, warnOnlyPcrs(r.pins)])),
       unobservableAlarms: alarmSet.unobservable,
+      ...quarantineReview(args.quarantine, "aws", args.ingress.mode),
       enclave: {
         ...args.aws.enclave,
         cid: ENCLAVE_CID,

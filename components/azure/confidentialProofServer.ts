@@ -7,6 +7,7 @@ import { resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import type { AzureStackConfig } from "../../src/config/types";
+import { quarantineReview } from "../../src/quarantine";
 import type { AzureConfidentialProofServerArgs } from "./args";
 import { azureAgentAccess, azureMetricNamespace } from "./agent";
 import { confidentialScaleSet } from "./fleet";
@@ -108,6 +109,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       ...(net.appGatewaySubnetId ? { appGatewaySubnetId: net.appGatewaySubnetId } : {}),
       ...(gatewayIdentity ? { gatewayIdentityId: gatewayIdentity.id } : {}),
       prod,
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
     // Secrets bound to attestation: a key only a compliant, non-debug CVM of this technology, holding
@@ -140,6 +142,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
         ? { secrets: { settings: azure.secrets, vaultUri: pulumi.interpolate`https://${released.vault.name}.vault.azure.net/`, releaseKeyName: released.plainKeyName, attestationAuthority: released.attestationAuthority } }
         : {}),
       ...(args.ingress.mode === "passthrough" ? { loadBalancerPoolId: ingress.backendPoolId } : { appGatewayPoolId: ingress.backendPoolId }),
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
 
@@ -184,6 +187,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       attestationScope: AZURE_ATTESTATION_SCOPE,
       hostSecrets: azureHostSecrets(azure.secrets, released.plainKeyName, released.attestationAuthority),
       unobservableAlarms: monitoring.unobservable,
+      ...quarantineReview(args.quarantine, "azure", args.ingress.mode),
     };
     this.registerOutputs({
       endpoint: this.endpoint,

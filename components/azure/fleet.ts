@@ -65,6 +65,8 @@ export interface AzureFleetInputs {
   readonly loadBalancerPoolId?: pulumi.Input<string>;
   /** terminate: the Application Gateway's backend pool. */
   readonly appGatewayPoolId?: pulumi.Input<string>;
+  /** Quarantine (src/quarantine.ts): automatic repairs off, autoscale disabled. */
+  readonly quarantined?: boolean;
   readonly tags: Record<string, string>;
 }
 
@@ -141,7 +143,10 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
         rollbackFailedInstancesOnPolicyBreach: true,
       },
     },
-    automaticRepairsPolicy: { enabled: true, gracePeriod: AZURE_REPAIR_GRACE_PERIOD, repairAction: "Replace" },
+    // Quarantine: repairs off, so no VM judged unhealthy is replaced (or reimaged) with its disk.
+    // In place: the policy is part of the scale set's update (PATCH) model, VirtualMachineScaleSetUpdate
+    // (https://learn.microsoft.com/powershell/module/az.compute/Update-AzVmss, -EnableAutomaticRepair).
+    automaticRepairsPolicy: { enabled: !inputs.quarantined, gracePeriod: AZURE_REPAIR_GRACE_PERIOD, repairAction: "Replace" },
     scaleInPolicy: { rules: ["Default"], forceDeletion: false },
     virtualMachineProfile: {
       securityProfile: { securityType: "ConfidentialVM", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } },
@@ -201,7 +206,8 @@ export function confidentialScaleSet(name: string, inputs: AzureFleetInputs, par
     resourceGroupName: inputs.resourceGroupName,
     location: settings.location,
     targetResourceUri: scaleSet.id,
-    enabled: true,
+    // Quarantine: disabled, so the idle fleet behind the closed door is not scaled in.
+    enabled: !inputs.quarantined,
     profiles: [{
       name: "cpu",
       capacity: { minimum: String(settings.fleet.minSize), maximum: String(settings.fleet.maxSize), default: String(settings.fleet.minSize) },

@@ -6,6 +6,7 @@ import { WebApplicationFirewallPolicy } from "@pulumi/azure-native/network/webAp
 import { AZURE_LIMITS } from "../../src/config/resolve-azure";
 import type { AzureSettings } from "../../src/config/types";
 import { HEALTH_PATH, PROOF_SERVER_PORT, type IngressSettings } from "../../src/ingress/model";
+import { QUARANTINE_RULE_PRIORITY } from "../../src/quarantine";
 
 // Sources of every setting here: docs/azure-facts.md.
 
@@ -31,6 +32,22 @@ export function wafRateLimitRules(perFiveMinutes: number) {
   }];
 }
 
+/**
+ * Quarantine, terminate mode: a WAF custom rule before the rate limit that blocks every request
+ * (403; the same every-address match). The WAF judges client requests only; the gateway's probes
+ * to the backends keep running. The policy is updated in place.
+ */
+export function wafQuarantineRule() {
+  return {
+    name: "Quarantine",
+    priority: QUARANTINE_RULE_PRIORITY.azureWafCustomRule,
+    ruleType: "MatchRule",
+    matchConditions: [{ matchVariables: [{ variableName: "RemoteAddr" }], operator: "IPMatch", negationConditon: true, matchValues: ["255.255.255.255/32"] }],
+    action: "Block",
+    state: "Enabled",
+  };
+}
+
 /** An ARM id under a parent resource that is named explicitly (sub-resources reference each other by id). */
 function childId(parentId: pulumi.Input<string>, collection: string, child: string): pulumi.Output<string> {
   return pulumi.interpolate`${parentId}/${collection}/${child}`;
@@ -46,6 +63,8 @@ export interface AzureIngressInputs {
   /** terminate: the gateway's user-assigned identity (reads the listener's certificate from Key Vault). */
   readonly gatewayIdentityId?: pulumi.Input<string>;
   readonly prod: boolean;
+  /** Quarantine (src/quarantine.ts): refuse every client; frontend, public IP, pools and probes stay. */
+  readonly quarantined?: boolean;
   readonly tags: Record<string, string>;
 }
 
@@ -103,7 +122,9 @@ function passthrough(name: string, inputs: AzureIngressInputs, publicIp: PublicI
       // down, keep sending to all rather than to none.
       noHealthyBackendsBehavior: "AllProbedUp",
     }],
-    loadBalancingRules: [{
+    // Quarantine: no load-balancing rule, so nothing is forwarded from the frontend; the load
+    // balancer, its frontend, public IP, pool and probe are updated in place, not replaced.
+    loadBalancingRules: inputs.quarantined ? [] : [{
       name: "tls-passthrough",
       protocol: "Tcp",
       frontendPort: inputs.settings.listenerPort,
@@ -140,7 +161,7 @@ function terminate(name: string, inputs: AzureIngressInputs, publicIp: PublicIPA
       requestBodyEnforcement: false,
     },
     managedRules: { managedRuleSets: [{ ruleSetType: "OWASP", ruleSetVersion: "3.2" }] },
-    customRules: wafRateLimitRules(settings.rateLimitPer5Minutes),
+    customRules: [...(inputs.quarantined ? [wafQuarantineRule()] : []), ...wafRateLimitRules(settings.rateLimitPer5Minutes)],
     tags: inputs.tags,
   }, opts);
   const gwName = `${name}-agw`;

@@ -4,6 +4,7 @@ import { resolveConfidentialSpaceArgs } from "../../src/config/args";
 import type { ConfidentialSpaceProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
+import { quarantineReview } from "../../src/quarantine";
 import { confidentialFleet } from "./fleet";
 import { attestedSecrets, workloadServiceAccount } from "./identity";
 import { gcpHealthCheck, gcpIngress } from "./ingress";
@@ -70,6 +71,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       serviceAccountEmail: account.email,
       healthCheck,
       targetTag,
+      quarantined: args.quarantine !== undefined,
       labels,
     }, this);
     const ingress = gcpIngress(name, {
@@ -78,6 +80,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       instanceGroup: fleet.group.instanceGroup,
       healthCheck,
       ...(gcp.certificate ? { certificate: gcp.certificate } : {}),
+      quarantined: args.quarantine !== undefined,
       labels,
     }, this);
     const prober = gcpFleetProber(name, {
@@ -128,6 +131,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       acceptedReleases: args.releases.map((r) => r.version),
       imageDigests: Object.fromEntries(args.releases.map((r) => [r.version, r.digest])),
       unobservableAlarms: monitoring.unobservable,
+      ...quarantineReview(args.quarantine, "gcp", args.ingress.mode),
     };
     this.registerOutputs({
       endpoint: this.endpoint,

@@ -32,6 +32,8 @@ export interface GcpFleetInputs {
   readonly serviceAccountEmail: pulumi.Input<string>;
   readonly healthCheck: compute.HealthCheck;
   readonly targetTag: string;
+  /** Quarantine (src/quarantine.ts): no autohealing, autoscaler off. */
+  readonly quarantined?: boolean;
   readonly labels: Record<string, string>;
 }
 
@@ -76,7 +78,10 @@ export function confidentialFleet(name: string, inputs: GcpFleetInputs, parent: 
     namedPorts: [{ name: GCP_NAMED_PORT, port: PROOF_SERVER_PORT }],
     // The load balancer's handshake-only check (gcpHealthCheck): it sends no HTTP request, so a
     // rate-limited instance (429 on every route) is never recreated; a dead container still is.
-    autoHealingPolicies: { healthCheck: inputs.healthCheck.id, initialDelaySec: GCP_AUTOHEAL_INITIAL_DELAY_SECONDS },
+    // Quarantine: no autohealing policy, so no instance is recreated (its boot disk with it). An
+    // in-place update (auto_healing_policies has no ForceNew in hashicorp/terraform-provider-google's
+    // region instance group manager); the instances, template and disks stay.
+    ...(inputs.quarantined ? {} : { autoHealingPolicies: { healthCheck: inputs.healthCheck.id, initialDelaySec: GCP_AUTOHEAL_INITIAL_DELAY_SECONDS } }),
     // Surge first, never take an instance away before its replacement serves: a regional MIG
     // needs maxSurgeFixed >= the number of zones when maxUnavailable is 0.
     updatePolicy: {
@@ -98,6 +103,9 @@ export function confidentialFleet(name: string, inputs: GcpFleetInputs, parent: 
       maxReplicas: settings.fleet.maxSize,
       cooldownPeriod: GCP_AUTOHEAL_INITIAL_DELAY_SECONDS,
       cpuUtilization: { target: SCALE_OUT_CPU_PERCENT / 100 },
+      // Quarantine: OFF keeps the group at its size (no scale-in of the idle fleet); resuming drops
+      // the key, and the provider's default is ON. Modes: https://cloud.google.com/compute/docs/autoscaler#autoscaling_modes
+      ...(inputs.quarantined ? { mode: "OFF" } : {}),
     },
   }, opts);
   return { template, group, autoscaler };

@@ -5,6 +5,7 @@ import type { GcpCertificateSettings } from "../../src/config/types";
 import { cloudArmorRules } from "../../src/ingress/gcp-armor";
 import { PROOF_SERVER_PORT, PROVE_PATH, type IngressSettings } from "../../src/ingress/model";
 import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
+import { QUARANTINE_RULE_PRIORITY } from "../../src/quarantine";
 
 /** Named port of the instance group that backend services send to. */
 export const GCP_NAMED_PORT = "proof-server";
@@ -19,6 +20,8 @@ export interface GcpIngressInputs {
   readonly instanceGroup: pulumi.Input<string>;
   readonly healthCheck: compute.HealthCheck;
   readonly certificate?: GcpCertificateSettings;
+  /** Quarantine (src/quarantine.ts): Cloud Armor refuses every client; backend service, health check and forwarding rules stay. */
+  readonly quarantined?: boolean;
   readonly labels: Record<string, string>;
 }
 
@@ -73,6 +76,24 @@ export function gcpHealthCheck(name: string, protocol: "HTTPS" | "HTTP", parent:
   }, { parent });
 }
 
+/**
+ * Quarantine: a Cloud Armor rule before every other (priority 0) refusing every source. Cloud Armor
+ * acts on client traffic at Google's front ends and supports the global external proxy Network
+ * Load Balancer as well as the Application Load Balancer; health-check probes go from Google's
+ * health-check systems straight to the backends, so they keep running
+ * (https://cloud.google.com/armor/docs/security-policy-overview,
+ * https://cloud.google.com/armor/docs/integrating-cloud-armor). A backend's capacityScaler 0 would
+ * not do: it is refused when the backend service has only one backend, as ours has.
+ */
+export function quarantineArmorRule(status: 403 | 503) {
+  return {
+    priority: QUARANTINE_RULE_PRIORITY.cloudArmor,
+    description: "quarantine: refuse every client",
+    action: `deny(${status})`,
+    match: { versionedExpr: "SRC_IPS_V1" as const, config: { srcIpRanges: ["*"] } },
+  };
+}
+
 function backendService(name: string, inputs: GcpIngressInputs, protocol: "TCP" | "HTTPS" | "HTTP", securityPolicy: pulumi.Input<string> | undefined, parent: pulumi.Resource): compute.BackendService {
   return new compute.BackendService(autoNamed(`${name}-backend`, GCP_NAME_MAX), {
     project: inputs.project,
@@ -96,7 +117,17 @@ function backendService(name: string, inputs: GcpIngressInputs, protocol: "TCP" 
  */
 function passthrough(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): GcpIngress {
   const opts = { parent };
-  const backend = backendService(name, inputs, "TCP", undefined, parent);
+  // Quarantine: passthrough has no Cloud Armor policy of its own, so one that refuses everyone is
+  // attached to the backend service (an in-place update) and removed again on resume.
+  const quarantine = inputs.quarantined
+    ? new compute.SecurityPolicy(autoNamed(`${name}-quarantine`, GCP_NAME_MAX), {
+        project: inputs.project,
+        type: "CLOUD_ARMOR",
+        description: `Quarantine of ${name}: no client connection reaches the fleet`,
+        rules: [quarantineArmorRule(403), { ...quarantineArmorRule(403), priority: 2147483647, description: "default rule" }],
+      }, opts)
+    : undefined;
+  const backend = backendService(name, inputs, "TCP", quarantine?.id, parent);
   const proxy = new compute.TargetTCPProxy(autoNamed(`${name}-tcp`, GCP_NAME_MAX), { project: inputs.project, backendService: backend.id, proxyHeader: "NONE" }, opts);
   const address = new compute.GlobalAddress(autoNamed(`${name}-ip`, GCP_NAME_MAX), { project: inputs.project, addressType: "EXTERNAL", ipVersion: "IPV4", labels: inputs.labels }, opts);
   const rule = forwardingRule(`${name}-tcp-${inputs.settings.listenerPort}`, inputs, address, proxy.id, inputs.settings.listenerPort, parent);
@@ -112,11 +143,13 @@ function passthrough(name: string, inputs: GcpIngressInputs, parent: pulumi.Reso
  */
 function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.Resource): compute.SecurityPolicy {
   const { allowedClientCidrs, rateLimitPer5Minutes } = inputs.settings;
-  const rules = allowedClientCidrs.includes("0.0.0.0/0")
+  const serving = allowedClientCidrs.includes("0.0.0.0/0")
     ? pulumi.output(cloudArmorRules(allowedClientCidrs, rateLimitPer5Minutes, []))
     : getUptimeCheckIPsOutput({ parent }).uptimeCheckIps.apply((ips) =>
         cloudArmorRules(allowedClientCidrs, rateLimitPer5Minutes, ips.map((ip) => (ip.ipAddress.includes(":") ? `${ip.ipAddress}/128` : `${ip.ipAddress}/32`)).sort()),
       );
+  // Quarantine: one rule more, before the others; the policy itself is updated in place.
+  const rules = inputs.quarantined ? serving.apply((r) => [quarantineArmorRule(503), ...r]) : serving;
   return new compute.SecurityPolicy(autoNamed(`${name}-armor`, GCP_NAME_MAX), {
     project: inputs.project,
     type: "CLOUD_ARMOR",

@@ -103,6 +103,20 @@ export interface AlarmArgs {
   readonly P3?: SubscriptionArgs;
 }
 
+/** Quarantine (incident runbook): close the front door, keep every host for forensics. */
+export interface QuarantineArgs {
+  /**
+   * true: clients are refused at the load balancer (health checks keep running) and the cloud
+   * stops replacing, rebalancing or scaling in hosts on its own; hosts, disks, keys and logs are
+   * unchanged. false: resume. No default (the section itself is optional: absent means serving).
+   */
+  readonly enabled: boolean;
+  /** Why (an incident id and a sentence, at least 10 characters); required while enabled. Printed by the plan. */
+  readonly reason?: string;
+  /** When the quarantine began, ISO 8601 UTC such as `2026-11-30T04:00:00Z`; required while enabled. */
+  readonly since?: string;
+}
+
 /** What both components take. */
 export interface SharedProofServerArgs {
   /**
@@ -116,4 +130,9 @@ export interface SharedProofServerArgs {
   readonly ingress: IngressArgs;
   /** Notification subscribers per severity. Default none: the alarms exist without subscribers. */
   readonly alarms?: AlarmArgs;
+  /**
+   * Quarantine the fleet (docs/operations.md): front door closed, no automatic host replacement,
+   * nothing holding keys or evidence replaced. Default: not quarantined.
+   */
+  readonly quarantine?: QuarantineArgs;
 }

@@ -10,6 +10,7 @@ import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../
 import { ConfigError, problemsFromZod, type ConfigProblem, type FrontDoor } from "./errors";
 import { SECRET_PLACEHOLDER } from "./load";
 import { resolveAzure } from "./resolve-azure";
+import { quarantineProblems, resolveQuarantine } from "../quarantine";
 import { awsStackSchema, azureStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
 import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
 
@@ -397,9 +398,15 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
   };
 }
 
+/** The quarantine, when on (its checks run in resolveStackConfig). */
+function quarantineOf(raw: RawStackConfig): { quarantine?: NonNullable<SharedStackConfig["quarantine"]> } {
+  const quarantine = resolveQuarantine(raw.quarantine);
+  return quarantine ? { quarantine } : {};
+}
+
 /** The settings every cloud's resolved config carries as parsed. */
 export function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
-  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
+  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags, ...quarantineOf(raw) };
 }
 
 /**
@@ -644,6 +651,7 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
   if (raw.previousNamePrefix !== undefined && raw.previousNamePrefix === raw.namePrefix) {
     problems.push({ key: "previousNamePrefix", message: `equals namePrefix ("${raw.namePrefix}"): there is no rename to carry over`, fix: "remove previousNamePrefix once the renaming `pulumi up` has run" });
   }
+  problems.push(...quarantineProblems(raw.quarantine));
   const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : raw.cloud === "gcp" ? resolveGcp(source, raw, problems) : resolveAzure(source, raw, problems);
   if (problems.length > 0 || !config) throw new ConfigError(problems, source.frontDoor);
   return config;

@@ -3,6 +3,7 @@ import { DEFAULT_JOB_TIMEOUT_SECONDS, PROOF_SERVER_PORT } from "../ingress/model
 import { nitroInstanceShape } from "../sizing";
 import { azureSchema, azureReleaseSchema, azureTagsSchema } from "./schema-azure";
 import { imageByDigestSchema } from "./schema-image";
+import { quarantineSchema } from "../quarantine";
 
 /**
  * The stack configuration as written in `Pulumi.<stack>.yaml` under the project namespace.
@@ -278,6 +279,12 @@ const sharedShape = {
   proofServer: proofServerSchema,
   ingress: ingressSchema,
   alarms: alarmsSchema,
+  /**
+   * Quarantine (incident runbook): `enabled: true` closes the front door and suspends automatic
+   * host replacement while keeping hosts, disks, keys and logs; false resumes (src/quarantine.ts,
+   * docs/operations.md).
+   */
+  quarantine: quarantineSchema.optional(),
 };
 
 const releaseCount = { min: "pin at least one release", max: "at most two releases: the running one and the next during a rotation" };

@@ -4,6 +4,7 @@ import type { NitroReleasePins } from "../attestation/pins";
 import type { IngressSettings } from "../ingress/model";
 import type { Severity } from "../monitoring/catalogue";
 import type { InstanceShape } from "../sizing";
+import type { QuarantineSettings } from "../quarantine";
 
 /** Validated, resolved configuration: what stacks and components receive. */
 
@@ -72,6 +73,8 @@ export interface SharedStackConfig {
   readonly alarms: Readonly<Record<Severity, AlarmSubscriptions>>;
   /** Tags (AWS) or labels (GCP) on every child that takes them (default none). */
   readonly tags: Readonly<Record<string, string>>;
+  /** Present while the fleet is quarantined (front door closed, no automatic replacement); see src/quarantine.ts. */
+  readonly quarantine?: QuarantineSettings;
 }
 
 /** A validated AWS stack; also the arguments of NitroProofServer (everything but cloud and namePrefix). */

@@ -74,10 +74,18 @@ export interface FleetPlan extends FleetFacts {
   readonly component: { readonly type: string; readonly name: string };
 }
 
+/** Whether any fleet is quarantined (src/quarantine.ts), and what each quarantine changed. */
+export interface QuarantineFinding {
+  readonly quarantined: boolean;
+  readonly fleets: Array<{ readonly fleet: string; readonly reason: string; readonly since: string; readonly changes: readonly string[] }>;
+}
+
 /** The plan of a whole program: its fleets, and what holds for all its resources. */
 export interface ProgramPlan {
   readonly stack: string;
   readonly disclaimer: string;
+  /** First thing a reviewer must see: the stack refuses clients and does not replace hosts. */
+  readonly quarantine: QuarantineFinding;
   /** Every fleet the program declared, in declaration order (the plan refuses a program with none). */
   readonly fleets: FleetPlan[];
   readonly counts: { readonly total: number; readonly byType: Record<string, number> };
@@ -404,9 +412,12 @@ export function buildPlan(input: SingleFleetInput | ProgramInput): Plan {
     "fleets" in input
       ? input.fleets.map((f) => ({ component: f.component, ...fleetFacts(f, descendants(input.resources, `${f.component.type}::${f.component.name}`)) }))
       : [{ component: { type: FLEET_TYPE_BY_CLOUD[input.cloud] ?? input.cloud, name: input.stack }, ...fleetFacts(input, input.resources) }];
+  const quarantined = ("fleets" in input ? input.fleets.map((f) => ({ name: f.component.name, review: f.review })) : [{ name: input.stack, review: input.review }])
+    .flatMap(({ name, review }) => (review.quarantine ? [{ fleet: name, reason: review.quarantine.reason, since: review.quarantine.since, changes: [...review.quarantine.changes] }] : []));
   const program: ProgramPlan = {
     stack: input.stack,
     disclaimer: PLAN_DISCLAIMER,
+    quarantine: { quarantined: quarantined.length > 0, fleets: quarantined },
     fleets,
     counts: { total: input.resources.length, byType },
     tree: buildTree(input.resources),
@@ -485,6 +496,10 @@ function renderFleetTail(fleet: FleetFacts): string[] {
 
 export function renderText(plan: Plan): string {
   const lines: string[] = [];
+  for (const q of plan.quarantine.fleets) {
+    lines.push(`QUARANTINED: fleet ${q.fleet} since ${q.since}: ${q.reason}`, ...q.changes.map((c) => `  ${c}`));
+  }
+  if (plan.quarantine.quarantined) lines.push("");
   const keySettings = ["Key settings:", ...plan.keySettings.map((s) => `  ${s.resource.split("::")[1]}  ${s.setting} = ${JSON.stringify(s.value)}`)];
   const [only] = plan.fleets;
   if (plan.fleets.length === 1 && only) {

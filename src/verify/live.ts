@@ -46,13 +46,14 @@ function threshold(id: string): number {
   return alarm.threshold;
 }
 
-interface Fetched {
+export interface Fetched {
   readonly status: number;
   readonly body: string;
   readonly peer?: crypto.X509Certificate;
 }
 
-function get(url: URL, options: LiveOptions): Promise<Fetched> {
+/** One GET with the verifier's conventions (its own connection, peer certificate kept, timeout); also used by `npm run evidence`. */
+export function get(url: URL, options: Pick<LiveOptions, "apiKey" | "insecureSkipTlsVerify" | "ca" | "timeoutMs">): Promise<Fetched> {
   const headers: Record<string, string> = { accept: "application/json, text/plain" };
   if (options.apiKey) headers["authorization"] = `Bearer ${options.apiKey}`;
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -77,7 +78,7 @@ function get(url: URL, options: LiveOptions): Promise<Fetched> {
   });
 }
 
-function route(base: URL, pathname: string, query?: Record<string, string>): URL {
+export function route(base: URL, pathname: string, query?: Record<string, string>): URL {
   const url = new URL(base.toString());
   url.pathname = `${base.pathname.replace(/\/$/, "")}${pathname}`;
   url.search = query ? new URLSearchParams(query).toString() : "";

@@ -84,7 +84,7 @@ describe("unknown keys", () => {
       values,
       "ingres",
       ['unknown key "ingres" (did you mean "ingress"?)', "a mistyped key would otherwise be silently ignored"],
-      ['remove it or rename it to "ingress"', "known keys here: cloud, environment, namePrefix, previousNamePrefix, proofServer, ingress, alarms, releases, logRetentionDays, tags, aws"],
+      ['remove it or rename it to "ingress"', "known keys here: cloud, environment, namePrefix, previousNamePrefix, proofServer, ingress, alarms, quarantine, releases, logRetentionDays, tags, aws"],
     );
   });
 

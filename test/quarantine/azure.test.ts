@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import type { PlannedResource } from "../../src/plan/engine";
+import type { Plan } from "../../src/plan/report";
+import { azureDevValues, named } from "../helpers/offline";
+import { diffFleets, planOf, planPairs, type Pair } from "./compare";
+
+// Quarantine and resume on Azure, both ingress modes, in one mock run (see aws.test.ts).
+const TERMINATE: Pair = { serving: "srv-t", quarantined: "qtn-t" };
+const PASSTHROUGH: Pair = { serving: "srv-p", quarantined: "qtn-p" };
+const VMSS = "azure-native:compute:VirtualMachineScaleSet";
+const AUTOSCALE = "azure-native:monitor:AutoscaleSetting";
+const LB = "azure-native:network:LoadBalancer";
+const WAF = "azure-native:network:WebApplicationFirewallPolicy";
+
+let resources: PlannedResource[];
+let plan: Plan;
+
+beforeAll(async () => {
+  const { certificate: _certificate, ...azure } = azureDevValues()["tee-prover-infra:azure"] as Record<string, unknown>;
+  const run = await planPairs([
+    { values: azureDevValues(), pair: TERMINATE },
+    {
+      values: azureDevValues({
+        releases: [{ version: "v6.5.0", image: `ghcr.io/example/proof-server@sha256:${"b".repeat(64)}`, servesTls: true }],
+        ingress: { mode: "passthrough" },
+        azure,
+      }),
+      pair: PASSTHROUGH,
+    },
+  ]);
+  resources = run.resources;
+  plan = planOf(run);
+});
+
+/** Types that hold VMs, disks, keys or logs: never replaced or changed. */
+const EVIDENCE_TYPES = [
+  "azure-native:keyvault:Vault",
+  "azure-native:keyvault:Key",
+  "azure-native:managedidentity:UserAssignedIdentity",
+  "azure-native:resources:ResourceGroup",
+  "azure-native:operationalinsights:Workspace",
+  "azure-native:network:PublicIPAddress",
+];
+
+describe.each([
+  ["terminate (Application Gateway)", TERMINATE],
+  ["passthrough (Standard Load Balancer)", PASSTHROUGH],
+])("%s", (_mode, pair) => {
+  test("vault, key, identity, resource group, log workspace and public IP keep their URNs and inputs", () => {
+    const d = diffFleets(resources, pair);
+    for (const type of EVIDENCE_TYPES) {
+      expect(d.same.filter((r) => r.type === type).length, type).toBeGreaterThan(0);
+      expect([...Object.keys(d.changed), ...d.added, ...d.removed].filter((k) => k.startsWith(`${type}::`)), type).toEqual([]);
+    }
+  });
+
+  test("the scale set changes only automaticRepairsPolicy.enabled (VM model, disks and custom data untouched); autoscale only enabled", () => {
+    const d = diffFleets(resources, pair);
+    expect(d.changed[`${VMSS}::${pair.serving}-vmss`]).toEqual(["automaticRepairsPolicy"]);
+    expect(d.changed[`${AUTOSCALE}::${pair.serving}-autoscale`]).toEqual(["enabled"]);
+    const serving = named(resources, VMSS, `${pair.serving}-vmss`).inputs["automaticRepairsPolicy"] as Record<string, unknown>;
+    const quarantined = named(resources, VMSS, `${pair.quarantined}-vmss`).inputs["automaticRepairsPolicy"] as Record<string, unknown>;
+    expect(serving).toEqual({ enabled: true, gracePeriod: "PT30M", repairAction: "Replace" });
+    expect(quarantined).toEqual({ ...serving, enabled: false });
+    expect(named(resources, AUTOSCALE, `${pair.serving}-autoscale`).inputs["enabled"]).toBe(true);
+    expect(named(resources, AUTOSCALE, `${pair.quarantined}-autoscale`).inputs["enabled"]).toBe(false);
+  });
+});
+
+test("terminate: the WAF policy gains one custom rule before the rate limit, blocking every address; the gateway is unchanged", () => {
+  const d = diffFleets(resources, TERMINATE);
+  expect([d.added, d.removed]).toEqual([[], []]);
+  expect(Object.keys(d.changed).sort()).toEqual([`${AUTOSCALE}::srv-t-autoscale`, `${VMSS}::srv-t-vmss`, `${WAF}::srv-t-waf`].sort());
+  expect(d.changed[`${WAF}::srv-t-waf`]).toEqual(["customRules"]);
+  const serving = named(resources, WAF, "srv-t-waf").inputs["customRules"] as Array<{ priority: number }>;
+  const quarantined = named(resources, WAF, "qtn-t-waf").inputs["customRules"] as Array<Record<string, unknown>>;
+  expect(quarantined.slice(1)).toEqual(serving);
+  expect(quarantined[0]).toMatchObject({ name: "Quarantine", priority: 1, ruleType: "MatchRule", action: "Block", state: "Enabled" });
+  expect(quarantined[0]!["matchConditions"]).toEqual([{ matchVariables: [{ variableName: "RemoteAddr" }], operator: "IPMatch", negationConditon: true, matchValues: ["255.255.255.255/32"] }]);
+  expect(Math.min(...serving.map((r) => r.priority))).toBeGreaterThan(1);
+});
+
+test("passthrough: the load balancer keeps its frontend, pool and probe and loses its load-balancing rule", () => {
+  const d = diffFleets(resources, PASSTHROUGH);
+  expect([d.added, d.removed]).toEqual([[], []]);
+  expect(Object.keys(d.changed).sort()).toEqual([`${LB}::srv-p-lb`, `${AUTOSCALE}::srv-p-autoscale`, `${VMSS}::srv-p-vmss`].sort());
+  expect(d.changed[`${LB}::srv-p-lb`]).toEqual(["loadBalancingRules"]);
+  expect(named(resources, LB, "qtn-p-lb").inputs["loadBalancingRules"]).toEqual([]);
+  expect(named(resources, LB, "srv-p-lb").inputs["loadBalancingRules"]).toHaveLength(1);
+});
+
+test("the plan lists both quarantined fleets with Azure's changes", () => {
+  expect(plan.quarantine.fleets.map((f) => f.fleet)).toEqual(["qtn-t", "qtn-p"]);
+  expect(plan.quarantine.fleets[1]!.changes.join("\n")).toMatch(/no load-balancing rule[\s\S]*automatic repairs off and autoscale disabled/);
+});
