@@ -1,3 +1,4 @@
+import { budgetProblems } from "./budget";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
@@ -399,7 +400,7 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
 
 /** The settings every cloud's resolved config carries as parsed. */
 export function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
-  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags };
+  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags, ...(raw.budget ? { budget: raw.budget } : {}) };
 }
 
 /**
@@ -645,6 +646,7 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
     problems.push({ key: "previousNamePrefix", message: `equals namePrefix ("${raw.namePrefix}"): there is no rename to carry over`, fix: "remove previousNamePrefix once the renaming `pulumi up` has run" });
   }
   const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : raw.cloud === "gcp" ? resolveGcp(source, raw, problems) : resolveAzure(source, raw, problems);
+  problems.push(...budgetProblems(raw));
   if (problems.length > 0 || !config) throw new ConfigError(problems, source.frontDoor);
   return config;
 }
