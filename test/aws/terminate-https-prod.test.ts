@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { MOCK_ACCOUNT_ID } from "../../src/plan/mocks";
+import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
@@ -115,6 +116,13 @@ describe("budget (prod requires one)", () => {
     expect(policies).toHaveLength(1);
     return JSON.parse(prop<string>(policies[0]!, "policy"));
   };
+
+  test("the offline plan shows the budget's amount, unit, period and filter among the key settings", () => {
+    const text = renderText(buildPlan({ stack: "prod", cloud: "aws", environment: "prod", ingressMode: "terminate", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
+    expect(text).toContain('  prover-prod-budget  limitAmount = "1500.00"\n');
+    expect(text).toContain('  prover-prod-budget  limitUnit = "USD"\n');
+    expect(text).toContain('  prover-prod-budget  timeUnit = "MONTHLY"\n');
+  });
 
   test("a monthly COST budget of the expected amount, for what carries the fleet's tag", () => {
     const budget = one(resources, "aws:budgets/budget:Budget");
