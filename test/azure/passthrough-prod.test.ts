@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { azureDevValues, named, one, ofType, planStack, prop } from "../helpers/offline";
 
@@ -156,4 +157,10 @@ describe("budget (prod requires one): a consumption budget on the resource group
     // At most five notifications per budget.
     expect(Object.keys(prop(budget, "notifications"))).toHaveLength(3);
   });
+});
+
+test("the offline plan lists the budget's amount among the key settings", () => {
+  const text = renderText(buildPlan({ stack: "prod-azure", cloud: "azure", environment: "prod", ingressMode: "passthrough", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
+  expect(text).toContain("amount = 3000");
+  expect(text).toContain("timeGrain = \"Monthly\"");
 });

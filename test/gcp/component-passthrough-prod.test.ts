@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
@@ -194,4 +195,10 @@ describe("budget (prod requires one): a Cloud Billing budget per routed threshol
       expect(b.parent).toBe("tee-prover:gcp:ConfidentialSpaceProofServer::prover-prod-gcp");
     }
   });
+});
+
+test("the offline plan lists the budget's amount among the key settings", () => {
+  const text = renderText(buildPlan({ stack: "prod-gcp", cloud: "gcp", environment: "prod", ingressMode: "passthrough", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
+  expect(text).toContain("amount.specifiedAmount.units = \"2500\"");
+  expect(text).toContain("amount.specifiedAmount.currencyCode = \"EUR\"");
 });
