@@ -360,10 +360,7 @@ function ownerStatement(topicArn: pulumi.Input<string>, accountId: pulumi.Input<
 
 /**
  * EventBridge rules of the audit-trail alarms, each with an SNS target (the whole CloudTrail event is
- * the message). EventBridge publishes to SNS under the topic's resource policy, which must allow
- * events.amazonaws.com to sns:Publish (EventBridge user guide, "Using resource-based policies for
- * Amazon EventBridge", Amazon SNS permissions). Setting a topic policy replaces SNS's default one, so
- * the account's own statement is kept: CloudWatch alarms keep publishing under it.
+ * the message), and per topic the rules publishing to it, for its policy (`topicPolicies`).
  * A rule must live in the region of the events it matches, and its SNS target in the rule's region
  * (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification): a rule for IAM's
  * events outside us-east-1 gets its own topic there with the severity's subscriptions.
