@@ -32,6 +32,7 @@ const SHARED = [
   "test/bootstrap/nitro.test.ts",
   "test/bootstrap/shared-helpers.test.ts",
   "test/config/args.test.ts",
+  "test/config/budget.test.ts",
   "test/config/aws.test.ts",
   "test/config/azure.test.ts",
   "test/config/gcp.test.ts",

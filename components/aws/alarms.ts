@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as sns from "@pulumi/aws/sns";
+import type * as budgets from "@pulumi/aws/budgets";
+import { BUDGET_SEVERITIES, budgetStatementsFor, fleetBudget } from "./budget";
+import type { BudgetSettings } from "../../src/config/types";
 import { auditTrailRule, EVENT_RULE_NAME_MAX, hostRoleRule, kmsKeyRule, securityGroupRules, type AuditEventRule } from "./detection";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { IngressMode } from "../../src/ingress/model";
@@ -32,6 +35,17 @@ export type AwsMetricSource =
       readonly expression: string;
       readonly label: string;
       readonly metrics: Readonly<Record<string, CwMetric>>;
+      readonly treatMissingData: "breaching" | "notBreaching" | "missing";
+    }
+  | {
+      /**
+       * A CloudWatch anomaly detection band around `FILL(m1, 0)` (the metric, a period without data
+       * counted as 0): the alarm compares the value with the band CloudWatch learns from the
+       * series' own history; the catalogue's threshold is the band's width in standard deviations.
+       */
+      readonly kind: "anomaly-band";
+      readonly metric: CwMetric;
+      readonly label: string;
       readonly treatMissingData: "breaching" | "notBreaching" | "missing";
     }
   | {
@@ -71,6 +85,10 @@ export const NO_AUDIT_TARGETS = "no key, host role or security groups given to m
 
 /** ACM's DaysToExpiry arrives once a day. */
 export const ACM_METRIC_PERIOD_SECONDS = 86400;
+
+/** Why passthrough has no traffic-anomaly alarm (docs/alarms.md, "Traffic anomalies"). */
+export const CONNECTIONS_NOT_REQUESTS =
+  "passthrough: the NLB counts TCP flows, not requests; a client may send many proofs over one kept-alive connection or open one per proof, so a band on flows would follow client behaviour, not the request pattern";
 
 const L4_BLIND = "passthrough: TLS ends inside the enclave, so the NLB sees TCP only; nobody outside the TEE sees HTTP status codes or per-request latency";
 
@@ -166,6 +184,13 @@ export function awsMetricSource(signal: Signal, targets: AlarmTargets): AwsMetri
       }
       // passthrough: the certificate lives in the enclave; the agent reads it from the TLS handshake.
       return { kind: "metric", metric: agent(targets, "TlsCertDaysToExpiry", "Minimum"), treatMissingData: "missing" };
+    case "request-count-anomaly":
+      if (!terminate) return { kind: "unobservable", reason: CONNECTIONS_NOT_REQUESTS };
+      // The ALB publishes RequestCount only while requests flow (ELB user guide, "CloudWatch metrics
+      // for your Application Load Balancer"): FILL makes a stop a 0, which is the drop to catch.
+      // A band over a metric math expression: API_MetricMathAnomalyDetector
+      // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricMathAnomalyDetector.html).
+      return { kind: "anomaly-band", metric: alb(targets, "RequestCount", "Sum"), label: "requests", treatMissingData: "notBreaching" };
     case "attestation-enforcement-change":
       if (!targets.audit) return { kind: "unobservable", reason: NO_AUDIT_TARGETS };
       // The trail's own tampering pages with it: without the trail none of these rules hears anything.
@@ -187,6 +212,8 @@ export interface AlarmSet {
   readonly eventRules: Record<string, cloudwatch.EventRule[]>;
   readonly unobservable: UnobservableAlarm[];
   readonly dashboard: cloudwatch.Dashboard;
+  /** The monthly cost budget, when the stack has one (docs/budgets.md). */
+  readonly budget?: budgets.Budget;
 }
 
 function comparison(spec: AlarmSpec): string {
@@ -204,6 +231,7 @@ export function fleetAlarms(
   subscriptions: Readonly<Record<Severity, AlarmSubscriptions>>,
   tags: Record<string, string>,
   parent: pulumi.Resource,
+  budget?: { readonly settings: BudgetSettings; readonly accountId: pulumi.Input<string> },
 ): AlarmSet {
   const opts = { parent };
   const topics = {} as Record<Severity, sns.Topic>;
@@ -238,6 +266,27 @@ export function fleetAlarms(
       tags: { ...tags, Severity: spec.severity },
     };
     const logical = autoNamed(`${name}-${spec.severity.toLowerCase()}-${spec.id}`, AWS_NAME_LIMITS.cloudWatchAlarm);
+    if (source.kind === "anomaly-band") {
+      const { threshold: _width, ...banded } = common;
+      const m = source.metric;
+      const band = `ANOMALY_DETECTION_BAND(e1, ${spec.threshold})`;
+      alarms[spec.id] = new cloudwatch.MetricAlarm(logical, {
+        ...banded,
+        // Out of the band on either side: a drop and a spike alike.
+        comparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
+        thresholdMetricId: "ad1",
+        metricQueries: [
+          { id: "m1", returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.stat, period: spec.periodSeconds } },
+          { id: "e1", expression: "FILL(m1, 0)", label: source.label, returnData: true },
+          { id: "ad1", expression: band, label: `${source.label} (expected)`, returnData: true },
+        ],
+      }, opts);
+      widgets.push(pulumi.output(m.dimensions).apply((dims) => ({
+        type: "metric",
+        properties: { title: `[${spec.severity}] ${spec.description}`, region: targets.region, period: spec.periodSeconds, metrics: [[m.namespace, m.metricName, ...Object.entries(dims).flat(), { id: "m1", stat: m.stat, visible: false }], [{ expression: "FILL(m1, 0)", label: source.label, id: "e1" }], [{ expression: band, label: `${source.label} (expected)`, id: "ad1" }]] },
+      })));
+      continue;
+    }
     if (source.kind === "metric") {
       const period = source.periodSeconds ?? spec.periodSeconds;
       alarms[spec.id] = new cloudwatch.MetricAlarm(logical, {
@@ -270,7 +319,9 @@ export function fleetAlarms(
       })));
     }
   }
-  const eventRules = auditEventRules(name, targets, audit, topics, subscriptions, tags, parent);
+  const { rules: eventRules, published } = auditEventRules(name, targets, audit, topics, subscriptions, tags, parent);
+  topicPolicies(name, topics, published, targets.audit?.accountId ?? budget?.accountId, budget?.settings, parent);
+  const costBudget = budget ? fleetBudget(name, targets.fleetName, budget.settings, topics, tags, parent) : undefined;
   // Audit-trail alarms: how often each rule fired, and whether delivering to SNS failed (a broken
   // topic policy would lose the page). EventBridge's AWS/Events metrics, by RuleName.
   for (const { spec, rules } of audit) {
@@ -292,7 +343,7 @@ export function fleetAlarms(
     dashboardName: metricSafe(`tee-prover-${name}`).slice(0, AWS_NAME_LIMITS.dashboard),
     dashboardBody: pulumi.all(widgets).apply((ws) => JSON.stringify({ widgets: ws.map((w, i) => ({ ...(w as object), x: (i % 3) * 8, y: Math.floor(i / 3) * 6, width: 8, height: 6 })) })),
   }, opts);
-  return { topics, alarms, eventRules, unobservable, dashboard };
+  return { topics, alarms, eventRules, unobservable, dashboard, ...(costBudget ? { budget: costBudget } : {}) };
 }
 
 /** The statements SNS puts in a new topic's default policy: the owning account may use the topic. */
@@ -309,10 +360,7 @@ function ownerStatement(topicArn: pulumi.Input<string>, accountId: pulumi.Input<
 
 /**
  * EventBridge rules of the audit-trail alarms, each with an SNS target (the whole CloudTrail event is
- * the message). EventBridge publishes to SNS under the topic's resource policy, which must allow
- * events.amazonaws.com to sns:Publish (EventBridge user guide, "Using resource-based policies for
- * Amazon EventBridge", Amazon SNS permissions). Setting a topic policy replaces SNS's default one, so
- * the account's own statement is kept: CloudWatch alarms keep publishing under it.
+ * the message), and per topic the rules publishing to it, for its policy (`topicPolicies`).
  * A rule must live in the region of the events it matches, and its SNS target in the rule's region
  * (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification): a rule for IAM's
  * events outside us-east-1 gets its own topic there with the severity's subscriptions.
@@ -325,12 +373,11 @@ function auditEventRules(
   subscriptions: Readonly<Record<Severity, AlarmSubscriptions>>,
   tags: Record<string, string>,
   parent: pulumi.Resource,
-): Record<string, cloudwatch.EventRule[]> {
+): { rules: Record<string, cloudwatch.EventRule[]>; published: Map<string, PublishedTopic> } {
   const out: Record<string, cloudwatch.EventRule[]> = {};
-  if (!targets.audit || audit.length === 0) return out;
-  const accountId = targets.audit.accountId;
   // Per topic (severity, region): the rules publishing to it, for its policy.
-  const published = new Map<string, { topicArn: pulumi.Output<string>; region?: string; ruleArns: pulumi.Output<string>[] }>();
+  const published = new Map<string, PublishedTopic>();
+  if (!targets.audit || audit.length === 0) return { rules: out, published };
   const topicKey = (severity: Severity, region: string | undefined) => (region ? `${severity.toLowerCase()}-${region}` : severity.toLowerCase());
   const remoteTopics = new Map<string, sns.Topic>();
   const topicFor = (severity: Severity, region: string | undefined): pulumi.Output<string> => {
@@ -363,31 +410,72 @@ function auditEventRules(
       const topicArn = topicFor(spec.severity, rule.region);
       new cloudwatch.EventTarget(logical, { ...region, rule: eventRule.name, arn: topicArn }, { parent });
       const key = topicKey(spec.severity, rule.region);
-      const entry = published.get(key) ?? { topicArn, ...region, ruleArns: [] };
+      const entry: PublishedTopic = published.get(key) ?? { severity: spec.severity, topicArn, ...region, ruleArns: [] };
       entry.ruleArns.push(eventRule.arn);
       published.set(key, entry);
       return eventRule;
     });
   }
-  for (const [key, { topicArn, region, ruleArns }] of published) {
-    new sns.TopicPolicy(`${name}-${key}-events`, {
+  return { rules: out, published };
+}
+
+/** A topic EventBridge rules publish to: its severity, ARN, region (absent: the stack's) and the rules. */
+interface PublishedTopic {
+  readonly severity: Severity;
+  readonly topicArn: pulumi.Output<string>;
+  readonly region?: string;
+  readonly ruleArns: pulumi.Output<string>[];
+}
+
+/**
+ * One policy per topic that a service publishes to: EventBridge for the audit-trail rules (a
+ * topic's resource policy must allow events.amazonaws.com to sns:Publish: EventBridge user guide,
+ * "Using resource-based policies for Amazon EventBridge", Amazon SNS permissions) and AWS Budgets
+ * for the budget's notifications (components/aws/budget.ts). Setting a topic policy replaces SNS's
+ * default one, so the account's own statement is kept: CloudWatch alarms keep publishing under it.
+ * One TopicPolicy per topic: two would overwrite each other.
+ */
+function topicPolicies(
+  name: string,
+  topics: Record<Severity, sns.Topic>,
+  published: ReadonlyMap<string, PublishedTopic>,
+  accountId: pulumi.Input<string> | undefined,
+  budget: BudgetSettings | undefined,
+  parent: pulumi.Resource,
+): void {
+  if (accountId === undefined) return;
+  const entries = new Map(published);
+  // Home-region topics the budget publishes to, without rules of their own.
+  if (budget) {
+    for (const severity of SEVERITIES) {
+      const key = severity.toLowerCase();
+      if (BUDGET_SEVERITIES.has(severity) && !entries.has(key)) entries.set(key, { severity, topicArn: topics[severity].arn, ruleArns: [] });
+    }
+  }
+  for (const [key, { severity, topicArn, region, ruleArns }] of entries) {
+    // The existing name for topics with rules (no replacement on upgrade); budget-only topics get their own.
+    const logical = ruleArns.length > 0 ? `${name}-${key}-events` : `${name}-${key}-policy`;
+    new sns.TopicPolicy(logical, {
       ...(region ? { region } : {}),
       arn: topicArn,
       policy: pulumi.all([topicArn, accountId, pulumi.all(ruleArns)]).apply(([arn, account, rules]) => JSON.stringify({
         Version: "2012-10-17",
         Statement: [
           ownerStatement(arn, account),
-          {
-            Sid: "EventBridgeAuditRules",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sns:Publish",
-            Resource: arn,
-            Condition: { ArnEquals: { "aws:SourceArn": rules } },
-          },
+          ...(rules.length > 0
+            ? [{
+                Sid: "EventBridgeAuditRules",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: arn,
+                Condition: { ArnEquals: { "aws:SourceArn": rules } },
+              }]
+            : []),
+          // Budgets publish to the stack's own region's topics only.
+          ...(region ? [] : budgetStatementsFor(severity, budget, arn, account)),
         ],
       })),
     }, { parent });
   }
-  return out;
 }

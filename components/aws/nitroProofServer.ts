@@ -176,7 +176,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
         hostRoleName: identity.role.name,
         securityGroupIds: [ingress.loadBalancerSecurityGroup.id, hostSg.id],
       },
-    }, args.alarms, tags, this);
+    }, args.alarms, tags, this, args.budget ? { settings: args.budget, accountId } : undefined);
 
     this.endpoint = ingress.endpoint;
     this.loadBalancerDnsName = ingress.loadBalancer.dnsName;

@@ -163,6 +163,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       // Release-policy changes through the vault's data plane never reach the Activity Log.
       keyVaultId: released.vault.id,
       tags,
+      ...(args.budget ? { budget: { settings: args.budget, resourceGroupId } } : {}),
     }, this);
 
     this.endpoint = ingress.endpoint;

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
-import type { AlarmSubscriptions } from "../../src/config/types";
+import type * as consumption from "@pulumi/azure-native/consumption";
+import type { AlarmSubscriptions, BudgetSettings } from "../../src/config/types";
+import { fleetBudget } from "./budget";
 import type { HostAgentMetricName } from "../../src/bootstrap/host-agent-metrics";
 import { PROVE_PATH, type IngressMode } from "../../src/ingress/model";
 import { ALARM_CATALOGUE, mapCatalogue, SEVERITIES, type AlarmSpec, type Severity, type Signal, type UnobservableAlarm } from "../../src/monitoring/catalogue";
@@ -40,12 +42,15 @@ export interface AzureMonitoringInputs {
    * among them), which the Activity Log does not carry. Optional extension of the AZURE.md contract.
    */
   readonly keyVaultId?: pulumi.Input<string>;
+  /** The monthly cost budget (docs/budgets.md): at `resourceGroupId`'s scope, notifying the action groups. */
+  readonly budget?: { readonly settings: BudgetSettings; readonly resourceGroupId: pulumi.Input<string> };
 }
 
 export interface AzureMonitoring {
   readonly workspace: operationalinsights.Workspace;
   readonly actionGroups: Record<Severity, monitor.ActionGroup>;
   readonly unobservable: UnobservableAlarm[];
+  readonly budget?: consumption.Budget;
 }
 
 /** Workspace retention default: the 30 days PerGB2018 includes without charge. */
@@ -108,6 +113,17 @@ export type AzureAlarmSource =
       readonly custom: boolean;
     }
   | {
+      /**
+       * A dynamic threshold: Azure Monitor learns the metric's band from its history and fires when
+       * the value leaves it (docs/alarms.md, "Traffic anomalies").
+       */
+      readonly kind: "dynamic";
+      readonly target: "loadBalancer";
+      readonly metricNamespace: string;
+      readonly metricName: string;
+      readonly timeAggregation: AzureAggregation;
+    }
+  | {
       /** A Log Analytics query over the workspace, evaluated per `windowSize` bin. */
       readonly kind: "log";
       readonly query: (resourceId: string) => string;
@@ -130,6 +146,18 @@ export const PLATFORM_NAMESPACE = {
 
 export const L4_BLIND =
   "passthrough: TLS ends inside the confidential VM, so the Standard Load Balancer forwards TCP only (its metrics are probe health, data path availability, bytes, packets and SNAT); nobody outside the TEE sees HTTP status codes or per-request latency";
+/** Why passthrough has no traffic-anomaly alert (docs/alarms.md, "Traffic anomalies"). */
+export const NO_REQUEST_METRIC =
+  "passthrough: the Standard Load Balancer counts packets, bytes and SYNs, not requests; a client may send many proofs over one kept-alive connection or open one per proof, so a band on connections would follow client behaviour, not the request pattern";
+
+/**
+ * The catalogue's band width (standard deviations) as a dynamic threshold's sensitivity: High is
+ * the tightest band, Low the widest (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-dynamic-thresholds).
+ */
+export function dynamicSensitivity(width: number): "Low" | "Medium" | "High" {
+  return width >= 3 ? "Low" : width >= 2 ? "Medium" : "High";
+}
+
 export const NO_PROOF_COUNTER = `${L4_BLIND}; the server exposes no completed-proof counter outside the TEE`;
 /** Why tee-down has no Azure alert: see docs/azure-monitoring.md. */
 export const TEE_DOWN_REASON =
@@ -250,6 +278,10 @@ export function azureAlarmSource(signal: Signal, mode: IngressMode, metricNamesp
       if (terminate) return { kind: "unobservable", reason: TLS_TERMINATE_REASON };
       // passthrough: the certificate lives in the TEE; the agent reads it from the TLS handshake.
       return agent("TlsCertDaysToExpiry", metricNamespace, "Minimum", "LessThan");
+    case "request-count-anomaly":
+      if (!terminate) return { kind: "unobservable", reason: NO_REQUEST_METRIC };
+      // Requests the gateway served per period, summed.
+      return { kind: "dynamic", target: "loadBalancer", metricNamespace: PLATFORM_NAMESPACE.applicationGateway, metricName: "TotalRequests", timeAggregation: "Total" };
     case "attestation-enforcement-change":
       return { kind: "activity", operationNames: ATTESTATION_ENFORCEMENT_OPERATIONS };
     case "host-role-change":
@@ -379,6 +411,42 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
         }, opts);
         break;
       }
+      case "dynamic": {
+        // One period per point, N of N points out of the band (the catalogue's window). Dynamic
+        // thresholds learn from up to 10 days of history and fire only after 3 days and 30 points
+        // of it (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-dynamic-thresholds).
+        const bin = `PT${spec.periodSeconds / 60}M`;
+        new monitor.MetricAlert(logical, {
+          resourceGroupName: rg,
+          location: "global",
+          description,
+          severity: AZURE_SEVERITY[spec.severity],
+          enabled: true,
+          scopes: [inputs.loadBalancerId],
+          evaluationFrequency: bin,
+          windowSize: bin,
+          criteria: {
+            // Dynamic thresholds exist only in the multiple-resource criteria type (the provider's
+            // single-resource criteria take static ones only), here with one resource in scope.
+            odataType: "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
+            allOf: [{
+              criterionType: "DynamicThresholdCriterion",
+              name: spec.id,
+              metricNamespace: source.metricNamespace,
+              metricName: source.metricName,
+              timeAggregation: source.timeAggregation,
+              // Out of the band on either side: a drop and a spike alike.
+              operator: "GreaterOrLessThan",
+              alertSensitivity: dynamicSensitivity(spec.threshold),
+              failingPeriods: { numberOfEvaluationPeriods: spec.evaluationPeriods, minFailingPeriodsToAlert: spec.evaluationPeriods },
+            }],
+          },
+          actions: [{ actionGroupId }],
+          autoMitigate: true,
+          tags: alertTags,
+        }, opts);
+        break;
+      }
       case "log": {
         catalogueLogAlert(logical, {
           resourceGroupName: rg,
@@ -414,7 +482,8 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
     }
   }
   if (inputs.keyVaultId !== undefined) keyVaultChanges(name, inputs, inputs.keyVaultId, workspace, actionGroups, parent);
-  return { workspace, actionGroups, unobservable };
+  const budget = inputs.budget ? fleetBudget(name, { budget: inputs.budget.settings, resourceGroupId: inputs.budget.resourceGroupId, actionGroups }, parent) : undefined;
+  return { workspace, actionGroups, unobservable, ...(budget ? { budget } : {}) };
 }
 
 /** The vault's AuditEvent log into the workspace, and a P0 log alert on every key change in it. */

@@ -9,6 +9,8 @@ import { confidentialFleet } from "./fleet";
 import { attestedSecrets, workloadServiceAccount } from "./identity";
 import { gcpHealthCheck, gcpIngress } from "./ingress";
 import { gcpMonitoring } from "./monitoring";
+import { fleetBudgets } from "./budget";
+import { getProjectOutput } from "@pulumi/gcp/organizations/getProject";
 import { gcpFleetNetwork } from "./network";
 import { gcpFleetProber } from "./prober";
 
@@ -115,6 +117,12 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
         network: network.network,
       },
     }, args.alarms, labels, this);
+    // The monthly budget, one per routed threshold (docs/budgets.md); resolve.ts requires the billing account with it.
+    const budget = args.budget;
+    if (budget?.billingAccount !== undefined) {
+      const projectNumber = getProjectOutput({ projectId: gcp.project }, { parent: this }).apply((p) => p.number);
+      fleetBudgets(name, { budget: { ...budget, billingAccount: budget.billingAccount }, projectNumber, channels: monitoring.channels }, this);
+    }
 
     this.endpoint = ingress.endpoint;
     this.ipAddress = ingress.address.address;

@@ -131,7 +131,7 @@ export type GcpMetricSource =
       readonly kind: "promql";
       readonly metricTypes: readonly string[];
       /** The PromQL expression; its window is the alarm's period, its comparison the alarm's. */
-      readonly query: (windowSeconds: number, comparison: ">" | "<", threshold: number) => pulumi.Output<string>;
+      readonly query: (windowSeconds: number, comparison: AlarmSpec["comparison"], threshold: number) => pulumi.Output<string>;
     }
   | { readonly kind: "unobservable"; readonly reason: string };
 
@@ -156,6 +156,39 @@ export const PROVE_PATH_RULE_VALUES = [PROVE_PATH, `${PROVE_PATH}/`, `${PROVE_PA
 
 export const L4_BLIND =
   "passthrough: TLS ends inside the TEE, so the proxy Network Load Balancer sees TCP only (its l4_proxy metrics count connections and bytes); nobody outside the TEE sees HTTP status codes or per-request latency";
+/** Why passthrough has no traffic-anomaly alarm (docs/alarms.md, "Traffic anomalies"). */
+export const CONNECTIONS_NOT_REQUESTS =
+  "passthrough: the proxy Network Load Balancer counts TCP connections, not requests; a client may send many proofs over one kept-alive connection or open one per proof, so a band on connections would follow client behaviour, not the request pattern";
+
+/** Requests in the same window a week earlier below which no ratio is judged (too few to mean anything). */
+export const TRAFFIC_BASELINE_MIN_REQUESTS = 10;
+
+/** A PromQL comparison of the catalogue's; a band has none of its own. */
+function promqlComparison(comparison: AlarmSpec["comparison"]): ">" | "<" {
+  if (comparison === "outside-band") throw new Error("a band alarm has no single comparison");
+  return comparison === "above" ? ">" : "<";
+}
+
+/**
+ * Requests in the last window against the same window one week earlier: the value is their ratio,
+ * returned only when it is below 1/factor (a drop) or above factor (a spike). Cloud Monitoring's
+ * forecast conditions only predict when a series will cross a fixed threshold
+ * (https://cloud.google.com/monitoring/alerts/types-of-conditions#metric-threshold, "forecasted
+ * value"), which catches neither a drop nor a spike against the usual pattern; PromQL's `offset`
+ * compares with the past (https://cloud.google.com/monitoring/promql). A week, so the daily and
+ * weekly rhythm of the clients is the baseline. A window without requests counts 0 (the LB writes
+ * no point then): a stop is a drop. A baseline below {@link TRAFFIC_BASELINE_MIN_REQUESTS} is not
+ * judged, and in a stack's first week there is no baseline: the alarm stays quiet, as CloudWatch's
+ * and Azure's do while they learn.
+ */
+export function trafficAnomalyQuery(urlMap: string, windowSeconds: number, factor: number): string {
+  const selector = `${PROMQL_REQUEST_COUNT}{monitored_resource="https_lb_rule",url_map_name="${urlMap}"}`;
+  const now = `(sum(increase(${selector}[${windowSeconds}s])) or vector(0))`;
+  const lastWeek = `(sum(increase(${selector}[${windowSeconds}s] offset 1w)) >= ${TRAFFIC_BASELINE_MIN_REQUESTS})`;
+  const ratio = `(${now} / ${lastWeek})`;
+  return `(${ratio} < ${1 / factor}) or (${ratio} > ${factor})`;
+}
+
 export const QUEUE_DEPTH_REASON = "Confidential Space runs only the workload container; no host agent polls /ready";
 export const MEMORY_REASON =
   "Confidential Space runs no Ops Agent; the launcher reports compute.googleapis.com/guest/memory/bytes_used only when the image's launch policy allows monitoring on the production image (tee.launch_policy.hardened_monitoring) and the VM sets tee-monitoring-memory-enable=true, which this fleet does not";
@@ -255,7 +288,7 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
         query: (window, comparison, threshold) =>
           pulumi.output(urlMap).apply((map) => {
             const selector = (extra: string) => `${PROMQL_REQUEST_COUNT}{monitored_resource="https_lb_rule",url_map_name="${map}",${rule}${extra}}`;
-            return `(sum(increase(${selector("")}[${window}s])) unless (sum(increase(${selector(',response_code_class="200"')}[${window}s])) > 0)) ${comparison} ${threshold}`;
+            return `(sum(increase(${selector("")}[${window}s])) unless (sum(increase(${selector(',response_code_class="200"')}[${window}s])) > 0)) ${promqlComparison(comparison)} ${threshold}`;
           }),
       };
     }
@@ -324,6 +357,16 @@ export function gcpMetricSource(signal: Signal, targets: GcpAlarmTargets): GcpMe
         series: uptimeCheckSeries(targets, METRIC.certDaysLeft, { perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_MIN" }),
         unit: "as-is",
         missingData: "EVALUATION_MISSING_DATA_INACTIVE",
+      };
+    case "request-count-anomaly":
+      if (!urlMap) return { kind: "unobservable", reason: targets.mode === "terminate" ? noUrlMap : CONNECTIONS_NOT_REQUESTS };
+      return {
+        kind: "promql",
+        metricTypes: [METRIC.requestCount],
+        query: (window, comparison, threshold) => {
+          if (comparison !== "outside-band") throw new Error("request-count-anomaly is a band alarm");
+          return pulumi.output(urlMap).apply((map) => trafficAnomalyQuery(map, window, threshold));
+        },
       };
     case "attestation-enforcement-change": {
       const audit = targets.audit;
@@ -395,7 +438,7 @@ function condition(spec: AlarmSpec, source: ObservableSource): inputs.monitoring
       return {
         displayName,
         conditionPrometheusQueryLanguage: {
-          query: source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold),
+          query: source.query(spec.periodSeconds, spec.comparison, spec.threshold),
           duration: conditionDuration(spec),
           evaluationInterval: "60s",
         },
@@ -410,7 +453,7 @@ function widget(spec: AlarmSpec, source: ObservableSource, title: string, projec
   if (source.kind === "log-match") return source.filter.apply((filter) => ({ title, logsPanel: { filter, resourceNames: [`projects/${project}`] } }));
   const threshold = source.kind === "threshold" ? thresholdValue(spec, source.unit) : undefined;
   const query: pulumi.Output<object> = source.kind === "promql"
-    ? source.query(spec.periodSeconds, spec.comparison === "above" ? ">" : "<", spec.threshold).apply((q) => ({ prometheusQuery: q }))
+    ? source.query(spec.periodSeconds, spec.comparison, spec.threshold).apply((q) => ({ prometheusQuery: q }))
     : source.denominator
       ? pulumi.all([source.series.filter, source.denominator.filter]).apply(([n, d]) => ({
           timeSeriesFilterRatio: { numerator: { filter: n, aggregation: aggregation(source.series, spec) }, denominator: { filter: d, aggregation: aggregation(source.denominator!, spec) } },

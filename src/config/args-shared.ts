@@ -117,6 +117,22 @@ export interface QuarantineArgs {
   readonly since?: string;
 }
 
+/** The stack's monthly cost budget (docs/budgets.md). */
+export interface BudgetArgs {
+  /**
+   * Expected monthly cost in `currency`. Notifications at 80 % (P3), 100 % (P2) and 110 % (P1) of
+   * it go to the alarm subscribers of those severities. No default.
+   */
+  readonly monthlyAmount: number;
+  /**
+   * ISO 4217 code. Default USD. AWS: the budget's unit; GCP: must be the billing account's
+   * currency; Azure: budgets take the subscription's billing currency, whatever this says.
+   */
+  readonly currency?: string;
+  /** GCP only, and required there: the Cloud Billing account paying for the project (`XXXXXX-XXXXXX-XXXXXX`). */
+  readonly billingAccount?: string;
+}
+
 /** What both components take. */
 export interface SharedProofServerArgs {
   /**
@@ -135,4 +151,6 @@ export interface SharedProofServerArgs {
    * nothing holding keys or evidence replaced. Default: not quarantined.
    */
   readonly quarantine?: QuarantineArgs;
+  /** The monthly cost budget and its notifications. Default none; required when environment is prod. */
+  readonly budget?: BudgetArgs;
 }

@@ -1,3 +1,4 @@
+import { budgetProblems } from "./budget";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
@@ -406,7 +407,7 @@ function quarantineOf(raw: RawStackConfig): { quarantine?: NonNullable<SharedSta
 
 /** The settings every cloud's resolved config carries as parsed. */
 export function sharedSettings(raw: RawStackConfig, ingress: IngressSettings): Omit<SharedStackConfig, "ingress"> & { ingress: IngressSettings } {
-  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags, ...quarantineOf(raw) };
+  return { environment: raw.environment, namePrefix: raw.namePrefix, ...(raw.previousNamePrefix !== undefined ? { previousNamePrefix: raw.previousNamePrefix } : {}), proofServer: raw.proofServer, ingress, alarms: raw.alarms, tags: raw.tags, ...quarantineOf(raw), ...(raw.budget ? { budget: raw.budget } : {}) };
 }
 
 /**
@@ -653,6 +654,7 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
   }
   problems.push(...quarantineProblems(raw.quarantine));
   const config = raw.cloud === "aws" ? resolveAwsStack(source, raw, problems) : raw.cloud === "gcp" ? resolveGcp(source, raw, problems) : resolveAzure(source, raw, problems);
+  problems.push(...budgetProblems(raw));
   if (problems.length > 0 || !config) throw new ConfigError(problems, source.frontDoor);
   return config;
 }

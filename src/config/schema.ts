@@ -265,6 +265,22 @@ const alarmsSchema = z
   })
   .default({ P0: { emails: [], httpsEndpoints: [] }, P1: { emails: [], httpsEndpoints: [] }, P2: { emails: [], httpsEndpoints: [] }, P3: { emails: [], httpsEndpoints: [] } });
 
+/**
+ * The stack's monthly cost budget (docs/budgets.md): notifications at 80, 100 and 110 % of the
+ * expected monthly cost, routed to the alarm severities. Required in prod (resolve.ts).
+ */
+export const budgetSchema = z.strictObject({
+  /** Expected monthly cost, in `currency`; the 80 / 100 / 110 % notifications are percentages of it. */
+  monthlyAmount: z.number({ error: "must be the expected monthly cost, a number such as 1500" }).positive("must be above 0").max(1_000_000_000, "must be at most 1,000,000,000"),
+  /**
+   * ISO 4217 code of the billing currency. AWS: the budget's unit; GCP: must equal the billing
+   * account's currency; Azure: budgets have no currency (the subscription's billing currency is used).
+   */
+  currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 currency code such as USD or EUR").default("USD"),
+  /** GCP only: the Cloud Billing account that pays for the project (`XXXXXX-XXXXXX-XXXXXX`). */
+  billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, "must be a Cloud Billing account id such as 012345-6789AB-CDEF01").optional(),
+});
+
 /** Keys every cloud shares. */
 const sharedShape = {
   environment: z.enum(["dev", "staging", "prod"]),
@@ -285,6 +301,7 @@ const sharedShape = {
    * docs/operations.md).
    */
   quarantine: quarantineSchema.optional(),
+  budget: budgetSchema.optional(),
 };
 
 const releaseCount = { min: "pin at least one release", max: "at most two releases: the running one and the next during a rotation" };
@@ -334,3 +351,4 @@ export type RawAzureStackConfig = z.infer<typeof azureStackSchema>;
 export type RawContainerRelease = z.infer<typeof containerReleaseSchema>;
 export type RawRelease = z.infer<typeof releaseSchema>;
 export type AwsRawConfig = z.infer<typeof awsSchema>;
+export type RawBudget = z.infer<typeof budgetSchema>;

@@ -75,6 +75,18 @@ export interface SharedStackConfig {
   readonly tags: Readonly<Record<string, string>>;
   /** Present while the fleet is quarantined (front door closed, no automatic replacement); see src/quarantine.ts. */
   readonly quarantine?: QuarantineSettings;
+  /** The monthly cost budget (docs/budgets.md); none by default, required in prod. */
+  readonly budget?: BudgetSettings;
+}
+
+/** A stack's monthly cost budget, validated (docs/budgets.md). */
+export interface BudgetSettings {
+  /** Expected monthly cost in `currency`. */
+  readonly monthlyAmount: number;
+  /** ISO 4217 code (default USD). */
+  readonly currency: string;
+  /** GCP: the billing account that pays for the project (required there, refused elsewhere). */
+  readonly billingAccount?: string;
 }
 
 /** A validated AWS stack; also the arguments of NitroProofServer (everything but cloud and namePrefix). */

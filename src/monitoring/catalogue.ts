@@ -18,6 +18,7 @@ export type Signal =
   | "memory-percent"
   | "queue-depth" // jobsPending from /ready
   | "tls-cert-days-left"
+  | "request-count-anomaly" // requests per period outside the band the cloud learned from their history
   // Control-plane changes, counted from the cloud's audit trail (docs/tamper-detection.md):
   | "attestation-enforcement-change" // what decides who may read the secrets: key policy and grants / pool, provider, secret IAM
   | "host-role-change" // the parent instance's IAM role (AWS: PCR3 pins its ARN, not its policies)
@@ -29,8 +30,12 @@ export interface AlarmSpec {
   readonly severity: Severity;
   readonly description: string;
   readonly signal: Signal;
-  /** Fires when the signal is `comparison` the threshold. */
-  readonly comparison: "above" | "below";
+  /**
+   * Fires when the signal is `comparison` the threshold. `outside-band`: below the lower or above
+   * the upper edge of a band the cloud learns from the signal's own history (anomaly detection);
+   * `threshold` is then the band's width in standard deviations (AWS), mapped per cloud.
+   */
+  readonly comparison: "above" | "below" | "outside-band";
   readonly threshold: number;
   readonly periodSeconds: number;
   readonly evaluationPeriods: number;
@@ -56,6 +61,8 @@ export const ALARM_CATALOGUE: readonly AlarmSpec[] = [
   { id: "attestation-enforcement-changed", severity: "P0", description: "Attestation enforcement changed (key policy, grants, key deletion / pool, provider, secret IAM)", signal: "attestation-enforcement-change", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
   { id: "host-role-changed", severity: "P0", description: "Host IAM role's policies or trust policy changed", signal: "host-role-change", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
   { id: "network-rules-changed", severity: "P3", description: "Security group / firewall rules changed (configuration drift, review the change)", signal: "network-rule-change", comparison: "above", threshold: 0, periodSeconds: 5 * minute, evaluationPeriods: 1 },
+  // A learned band, not a fixed number: docs/alarms.md ("Traffic anomalies") says what each cloud learns.
+  { id: "traffic-anomaly", severity: "P3", description: "Requests dropped or spiked against their usual pattern", signal: "request-count-anomaly", comparison: "outside-band", threshold: 3, periodSeconds: 5 * minute, evaluationPeriods: 3 },
   { id: "cpu-sustained", severity: "P3", description: "CPU above 80% for 1 hour", signal: "cpu-percent", comparison: "above", threshold: 80, periodSeconds: 5 * minute, evaluationPeriods: 12 },
 ];
 
@@ -66,6 +73,23 @@ export const AUDIT_SIGNALS: ReadonlySet<Signal> = new Set<Signal>(["attestation-
 export const SCALE_OUT_CPU_PERCENT = 70;
 export const SCALE_OUT_QUEUE_DEPTH = 10;
 
+
+/**
+ * The monthly cost budget's notifications (docs/budgets.md), as percentages of the expected monthly
+ * cost, each routed to one severity's subscribers like an alarm. Actual spend, not forecast: a
+ * forecast needs weeks of history the clouds do not have for a new stack, and an actual crossing is
+ * a fact the on-call can check on the bill.
+ * - 80 % -> P3 (review): normal in the last week of a month; earlier, the month is running hot.
+ * - 100 % -> P2 (early warning): the expected cost is spent; the rest of the month is overrun.
+ * - 110 % -> P1: the operations guide's weekly-review line ("alert if > 10 % over expected"):
+ *   something costs more than planned (a fleet at its maximum, a forgotten resource, egress), to
+ *   be looked at the same day. Never P0: spending does not stop the service.
+ */
+export const BUDGET_NOTIFICATIONS: ReadonlyArray<{ readonly percent: number; readonly severity: Severity }> = [
+  { percent: 80, severity: "P3" },
+  { percent: 100, severity: "P2" },
+  { percent: 110, severity: "P1" },
+];
 
 /** An alarm the chosen mode cannot observe: listed by the plan, never faked. */
 export interface UnobservableAlarm {

@@ -220,6 +220,8 @@ function awsCalls(region: string): Record<string, CallAnswer> {
 
 /** Canned answers for the GCP provider functions the components call. */
 const GCP_CALLS: Record<string, CallAnswer> = {
+  // The project's number (the budget filter names projects by number).
+  "gcp:organizations/getProject:getProject": (args) => ({ id: `projects/${str(args["projectId"])}`, projectId: str(args["projectId"]), number: MOCK_GCP_PROJECT_NUMBER, name: str(args["projectId"]) }),
   // A few of Cloud Monitoring's uptime checker addresses (documentation ranges).
   "gcp:monitoring/getUptimeCheckIPs:getUptimeCheckIPs": () => ({
     id: "uptime-check-ips",

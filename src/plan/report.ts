@@ -160,6 +160,10 @@ const KEY_PROPERTIES: Record<string, string[]> = {
   "azure-native:network:ApplicationGateway": ["sku.name", "backendHttpSettingsCollection.0.protocol", "backendHttpSettingsCollection.0.requestTimeout", "backendHttpSettingsCollection.0.connectionDraining.drainTimeoutInSec", "probes.0.protocol", "probes.0.path", "sslPolicy.policyName"],
   "azure-native:network:WebApplicationFirewallPolicy": ["policySettings.mode", "customRules.0.ruleType", "customRules.0.rateLimitThreshold", "customRules.0.rateLimitDuration"],
   "azure-native:network:NetworkSecurityGroup": ["securityRules"],
+  // The monthly cost budget (docs/budgets.md).
+  "aws:budgets/budget:Budget": ["limitAmount", "limitUnit", "timeUnit", "costFilters"],
+  "gcp:billing/budget:Budget": ["amount.specifiedAmount.units", "amount.specifiedAmount.currencyCode", "thresholdRules"],
+  "azure-native:consumption:Budget": ["amount", "timeGrain"],
 };
 
 function keySettings(resources: readonly PlannedResource[]): KeySetting[] {

@@ -80,8 +80,10 @@ describe("passthrough ingress", () => {
 describe("alarms in passthrough mode", () => {
   test("HTTP-level alarms are listed as unobservable, not created", () => {
     const review = outputs["review"] as { unobservableAlarms: Array<{ alarm: { id: string }; reason: string }> };
-    expect(review.unobservableAlarms.map((u) => u.alarm.id).sort()).toEqual(["error-rate-elevated", "error-rate-high", "latency-p95-elevated", "latency-p95-high", "no-proofs"]);
-    expect(review.unobservableAlarms.every((u) => u.reason.includes("NLB sees TCP only"))).toBe(true);
+    expect(review.unobservableAlarms.map((u) => u.alarm.id).sort()).toEqual(["error-rate-elevated", "error-rate-high", "latency-p95-elevated", "latency-p95-high", "no-proofs", "traffic-anomaly"]);
+    expect(review.unobservableAlarms.filter((u) => u.alarm.id !== "traffic-anomaly").every((u) => u.reason.includes("NLB sees TCP only"))).toBe(true);
+    // The NLB counts flows, not requests: no band on them.
+    expect(review.unobservableAlarms.find((u) => u.alarm.id === "traffic-anomaly")!.reason).toContain("NLB counts TCP flows, not requests");
     const names = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort();
     expect(names).toEqual([
       "prover-staging-p0-attestation-failures",

@@ -297,10 +297,17 @@ function sourceOf(metrics: Metrics, certificate: MetricSource): MetricSource {
 
 const validCertificate = acmDaysToExpiry(() => 200);
 
+/**
+ * What CloudWatch would have learned for the traffic-anomaly band from weeks of the clients'
+ * steady 60 requests a minute (fleetMetrics): 300 per 5 minutes, give or take 10 %. A model, not
+ * a learning: the replay checks the alarm's wiring against it (docs/alarms.md, "Traffic anomalies").
+ */
+const LEARNED_TRAFFIC = () => ({ expected: 300, stdDev: 30 });
+
 /** Replays every declared alarm over [T0, T0 + span], after an hour of steady state before T0. */
 function replayAll(hosts: readonly Host[], span: number, certificate: MetricSource = validCertificate): ReplayResult[] {
   const source = sourceOf(fleetMetrics(hosts, span, alarms), certificate);
-  return alarms.map((alarm) => replay(alarm, source, { from: T0 - 30 * MIN, to: T0 + span }));
+  return alarms.map((alarm) => replay(alarm, source, { from: T0 - 30 * MIN, to: T0 + span, band: LEARNED_TRAFFIC }));
 }
 
 function paged(results: readonly ReplayResult[]): Record<string, string> {
@@ -312,8 +319,8 @@ function paged(results: readonly ReplayResult[]): Record<string, string> {
 // ---- the stack and the agent, as replayed ----------------------------------------------------
 
 describe("what is replayed", () => {
-  test("every metric alarm the dev stack declares (14, every severity), read from the mock runtime; the audit-trail alarms are event rules", () => {
-    // Catalogue = the 14 metric alarms + the audit-trail ones, which are EventBridge rules and not replayed.
+  test("every metric alarm the dev stack declares (15, every severity), read from the mock runtime; the audit-trail alarms are event rules", () => {
+    // Catalogue = the 15 metric alarms + the audit-trail ones, which are EventBridge rules and not replayed.
     const audit = ALARM_CATALOGUE.filter((a) => AUDIT_SIGNALS.has(a.signal));
     expect(audit.map((a) => a.id)).toEqual(["attestation-enforcement-changed", "host-role-changed", "network-rules-changed"]);
     expect(ALARM_CATALOGUE.length).toBe(alarms.length + audit.length);
@@ -334,6 +341,7 @@ describe("what is replayed", () => {
       "prover-dev-p2-latency-p95-elevated",
       "prover-dev-p2-tls-cert-expiring",
       "prover-dev-p3-cpu-sustained",
+      "prover-dev-p3-traffic-anomaly",
     ]);
     // The agent's metrics carry the fleet the alarms watch.
     const teeDown = alarms.find((a) => a.name.endsWith("p0-tee-down"));
@@ -358,6 +366,52 @@ describe("what is replayed", () => {
 function notOk(results: readonly ReplayResult[]): Record<string, string> {
   return Object.fromEntries(results.filter((r) => r.final !== "OK").map((r) => [r.alarm, r.final]));
 }
+
+describe("traffic anomaly (the band is a model of what CloudWatch learned: 300 +- 30 per 5 minutes)", () => {
+  const traffic = () => {
+    const alarm = alarms.find((a) => a.name.endsWith("p3-traffic-anomaly"));
+    if (!alarm) throw new Error("no traffic-anomaly alarm");
+    return alarm;
+  };
+  /** The ALB's RequestCount (whole load balancer) at `perMinute(t)` a minute; none published at 0, as the ALB does. */
+  const requests = (perMinute: (t: number) => number): MetricSource => (metric, from, to) => {
+    const alarm = traffic();
+    if (alarm.source.kind !== "expression" || JSON.stringify(metric.dimensions) !== JSON.stringify(alarm.source.metrics["m1"]?.dimensions)) return [];
+    const out: Sample[] = [];
+    for (let t = Math.ceil(from / MIN) * MIN; t < to; t += MIN) if (perMinute(t) > 0) out.push({ t, value: perMinute(t) });
+    return out;
+  };
+  const run = (perMinute: (t: number) => number) => replay(traffic(), requests(perMinute), { from: T0 - 30 * MIN, to: T0 + HOUR, band: LEARNED_TRAFFIC });
+  const at = (r: ReplayResult) => (r.firstAlarm ? (r.firstAlarm.t - T0) / MIN : undefined);
+
+  test("declared as a 3-sigma band on either side of the whole ALB's requests, 3 of 3 periods", () => {
+    const a = traffic();
+    expect([a.comparisonOperator, a.band, a.evaluationPeriods, a.datapointsToAlarm, a.treatMissingData, a.period]).toEqual(["LessThanLowerOrGreaterThanUpperThreshold", { width: 3 }, 3, 3, "notBreaching", 300]);
+    expect(a.source).toMatchObject({ kind: "expression", expression: "FILL(m1, 0)", metrics: { m1: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", stat: "Sum" } } });
+    // The whole load balancer, not one target group: /prove alone (100 per 5 min) would sit far below the band.
+    expect(a.source.kind === "expression" && a.source.metrics["m1"]?.dimensions["TargetGroup"]).toBe(undefined);
+  });
+
+  test("usual traffic, and traffic within 3 sigma (+20 %), never page", () => {
+    expect(run(() => 60).firstAlarm).toBeUndefined();
+    expect(run((t) => (t >= T0 ? 72 : 60)).firstAlarm).toBeUndefined();
+    expect(run(() => 60).final).toBe("OK");
+  });
+
+  test("clients gone: the ALB publishes nothing, FILL makes it 0, and three empty periods page", () => {
+    expect(at(run((t) => (t < T0 ? 60 : 0)))).toBe(15);
+  });
+
+  test("a spike (3 x) pages after three periods; one lasting two periods does not", () => {
+    expect(at(run((t) => (t >= T0 ? 180 : 60)))).toBe(15);
+    expect(run((t) => (t >= T0 && t < T0 + 10 * MIN ? 180 : 60)).firstAlarm).toBeUndefined();
+  });
+
+  test("a drop to a third pages too; the band's width matters (a 2-sigma drop, -20 %, does not)", () => {
+    expect(at(run((t) => (t >= T0 ? 20 : 60)))).toBe(15);
+    expect(run((t) => (t >= T0 ? 48 : 60)).firstAlarm).toBeUndefined();
+  });
+});
 
 describe("healthy rollouts page nobody", () => {
   test("steady state: two hosts in service, every alarm OK on real data", () => {

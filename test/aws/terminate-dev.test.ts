@@ -251,7 +251,7 @@ describe("attestation and identity", () => {
   });
 });
 
-describe("alarms (terminate mode: every catalogue entry observable; 14 metric alarms, 3 audit-trail alarms as event rules)", () => {
+describe("alarms (terminate mode: every catalogue entry observable; 15 metric alarms, 3 audit-trail alarms as event rules)", () => {
   const alb = () => one(resources, "aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"];
   const tg = (name: string) => byName("aws:lb/targetGroup:TargetGroup", name).state["arnSuffix"];
   const topic = (sev: string) => byName("aws:sns/topic:Topic", `prover-dev-${sev}`).state["arn"];
@@ -335,16 +335,31 @@ describe("alarms (terminate mode: every catalogue entry observable; 14 metric al
     expect(pattern.detail.requestParameters).toEqual({ roleName: [one(resources, "aws:iam/role:Role").state["name"]] });
   });
 
-  test("14 alarms, one topic per severity, subscriptions from config, a dashboard", () => {
-    expect(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(14);
+  test("traffic anomaly: a band of 3 standard deviations around the ALB's requests (a stop filled as 0), either side, 3 of 3 periods", () => {
+    const a = byName("aws:cloudwatch/metricAlarm:MetricAlarm", "prover-dev-p3-traffic-anomaly");
+    expect(prop(a, "comparisonOperator")).toBe("LessThanLowerOrGreaterThanUpperThreshold");
+    expect(prop(a, "thresholdMetricId")).toBe("ad1");
+    // A band alarm must not carry a static threshold (PutMetricAlarm refuses both).
+    expect(prop(a, "threshold")).toBeUndefined();
+    expect([prop(a, "evaluationPeriods"), prop(a, "datapointsToAlarm"), prop(a, "treatMissingData")]).toEqual([3, 3, "notBreaching"]);
+    expect(prop(a, "metricQueries")).toEqual([
+      { id: "m1", returnData: false, metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: { LoadBalancer: alb() }, stat: "Sum", period: 300 } },
+      { id: "e1", expression: "FILL(m1, 0)", label: "requests", returnData: true },
+      { id: "ad1", expression: "ANOMALY_DETECTION_BAND(e1, 3)", label: "requests (expected)", returnData: true },
+    ]);
+    expect(prop(a, "alarmActions")).toEqual([topic("p3")]);
+  });
+
+  test("15 alarms, one topic per severity, subscriptions from config, a dashboard", () => {
+    expect(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(15);
     expect(ofType(resources, "aws:sns/topic:Topic").map((t) => t.name).sort()).toEqual(["prover-dev-p0", "prover-dev-p1", "prover-dev-p2", "prover-dev-p3"]);
     const subs = ofType(resources, "aws:sns/topicSubscription:TopicSubscription").map((s) => [prop(s, "topic"), prop(s, "protocol"), prop(s, "endpoint")]);
     expect(subs).toEqual([[topic("p0"), "email", "oncall@example.com"], [topic("p1"), "email", "oncall@example.com"]]);
     const dashboard = JSON.parse(prop<string>(one(resources, "aws:cloudwatch/dashboard:Dashboard"), "dashboardBody"));
-    // 14 metric alarms, then one tile per audit-trail rule (fired / failed deliveries).
-    expect(dashboard.widgets).toHaveLength(14 + 5);
+    // 15 metric alarms, then one tile per audit-trail rule (fired / failed deliveries).
+    expect(dashboard.widgets).toHaveLength(15 + 5);
     const ruleNames = ofType(resources, "aws:cloudwatch/eventRule:EventRule").map((r) => r.state["name"]).sort();
-    const tiles = dashboard.widgets.slice(14) as Array<{ properties: { metrics: string[][] } }>;
+    const tiles = dashboard.widgets.slice(15) as Array<{ properties: { metrics: string[][] } }>;
     expect(tiles.map((w) => w.properties.metrics.map((m) => m.slice(0, 3).join(" ")))).toEqual(Array(5).fill(["AWS/Events TriggeredRules RuleName", "AWS/Events FailedInvocations RuleName"]));
     expect(tiles.map((w) => w.properties.metrics[0]![3]).sort()).toEqual(ruleNames);
     expect(dashboard.widgets.every((w: { properties: { region: string } }) => w.properties.region === "us-east-1")).toBe(true);

@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { MOCK_ACCOUNT_ID } from "../../src/plan/mocks";
+import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
@@ -12,6 +15,7 @@ beforeAll(async () => {
   const aws = devValues()["tee-prover-infra:aws"] as Record<string, unknown>;
   const run = await planStack(devValues({
     environment: "prod",
+    budget: { monthlyAmount: 1500, currency: "USD" },
     releases: [{ manifest: "test/fixtures/pcr-measurements.v6.4.0-tls.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/v6.4.0.eif", servesTls: true } }],
     ingress: { mode: "terminate", backendProtocol: "HTTPS", rateLimitPer5Minutes: 2000, httpRedirect: true },
     aws: {
@@ -102,5 +106,68 @@ describe("existing VPC", () => {
     expect(prop(one(resources, "aws:autoscaling/group:Group"), "desiredCapacity")).toBe(3);
     expect(prop(one(resources, "aws:lb/loadBalancer:LoadBalancer"), "subnets")).toEqual(["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]);
     for (const sg of ofType(resources, "aws:ec2/securityGroup:SecurityGroup")) expect(prop(sg, "vpcId")).toBe("vpc-0123456789abcdef0");
+  });
+});
+
+describe("budget (prod requires one)", () => {
+  const topic = (sev: string) => one(resources, "aws:sns/topic:Topic", `prover-prod-${sev}`).state["arn"] as string;
+  const policyOf = (sev: string) => {
+    const policies = ofType(resources, "aws:sns/topicPolicy:TopicPolicy").filter((p) => prop(p, "arn") === topic(sev));
+    expect(policies).toHaveLength(1);
+    return JSON.parse(prop<string>(policies[0]!, "policy"));
+  };
+
+  test("the offline plan shows the budget's amount, unit, period and filter among the key settings", () => {
+    const text = renderText(buildPlan({ stack: "prod", cloud: "aws", environment: "prod", ingressMode: "terminate", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
+    expect(text).toContain('  prover-prod-budget  limitAmount = "1500.00"\n');
+    expect(text).toContain('  prover-prod-budget  limitUnit = "USD"\n');
+    expect(text).toContain('  prover-prod-budget  timeUnit = "MONTHLY"\n');
+  });
+
+  test("a monthly COST budget of the expected amount, for what carries the fleet's tag", () => {
+    const budget = one(resources, "aws:budgets/budget:Budget");
+    expect([prop(budget, "budgetType"), prop(budget, "timeUnit"), prop(budget, "limitAmount"), prop(budget, "limitUnit")]).toEqual(["COST", "MONTHLY", "1500.00", "USD"]);
+    expect(prop(budget, "costFilters")).toEqual([{ name: "TagKeyValue", values: ["user:tee-prover:fleet$prover-prod"] }]);
+    // The filter's tag is one every child carries.
+    expect(prop<Record<string, string>>(one(resources, "aws:kms/key:Key"), "tags")["tee-prover:fleet"]).toBe("prover-prod");
+  });
+
+  test("actual spend above 80 / 100 / 110 % goes to the P3 / P2 / P1 topics", () => {
+    const notifications = prop<Array<Record<string, unknown>>>(one(resources, "aws:budgets/budget:Budget"), "notifications");
+    expect(notifications).toEqual([
+      { comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: 80, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topic("p3")] },
+      { comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: 100, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topic("p2")] },
+      { comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: 110, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topic("p1")] },
+    ]);
+  });
+
+  test("one policy per topic: P1 and P2 get one for the budget, P3 keeps the EventBridge statement beside it, P0 has none for budgets", () => {
+    const sids = (sev: string) => (policyOf(sev).Statement as Array<{ Sid: string }>).map((st) => st.Sid);
+    expect(sids("p1")).toEqual(["OwnerAccount", "AWSBudgetsPublish"]);
+    expect(sids("p2")).toEqual(["OwnerAccount", "AWSBudgetsPublish"]);
+    expect(sids("p3")).toEqual(["OwnerAccount", "EventBridgeAuditRules", "AWSBudgetsPublish"]);
+    expect(sids("p0")).toEqual(["OwnerAccount", "EventBridgeAuditRules"]);
+  });
+
+  /** IAM's decision on a service publishing to a topic under its resource policy (@cloud-copilot/iam-simulate). */
+  async function publish(sev: string, service: string, context: Record<string, string>): Promise<string> {
+    const response = await runSimulation({
+      request: { principal: service, action: "sns:Publish", resource: { resource: topic(sev), accountId: MOCK_ACCOUNT_ID }, contextVariables: context },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: policyOf(sev),
+    }, { simulationMode: "Strict" });
+    if (response.resultType !== "single") throw new Error(`unexpected simulation result: ${JSON.stringify(response)}`);
+    expect(response.result.ignoredContextKeys ?? []).toEqual([]);
+    return response.overallResult;
+  }
+
+  test("the topic policy lets this account's budgets publish, and nobody else's", async () => {
+    const own = { "aws:SourceAccount": MOCK_ACCOUNT_ID, "aws:SourceArn": `arn:aws:budgets::${MOCK_ACCOUNT_ID}:budget/prover-prod-budget` };
+    for (const sev of ["p1", "p2", "p3"]) expect([sev, await publish(sev, "budgets.amazonaws.com", own)]).toEqual([sev, "Allowed"]);
+    expect(await publish("p1", "budgets.amazonaws.com", { "aws:SourceAccount": "210987654321", "aws:SourceArn": "arn:aws:budgets::210987654321:budget/theirs" })).toBe("ImplicitlyDenied");
+    // P0 routes no budget threshold: budgets may not publish there.
+    expect(await publish("p0", "budgets.amazonaws.com", own)).toBe("ImplicitlyDenied");
   });
 });

@@ -19,13 +19,15 @@ import {
   isoMinutes,
   NETWORK_RULE_OPERATIONS,
   NO_PROOF_COUNTER,
+  NO_REQUEST_METRIC,
   resourceGroupScope,
   TEE_DOWN_REASON,
   TLS_TERMINATE_REASON,
+  dynamicSensitivity,
   type AzureMonitoringInputs,
 } from "../../components/azure/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
-import { perMinute, replay, ruleFromInputs, type Sample } from "../helpers/azure-metric-alert-replay";
+import { dynamicRuleFromInputs, perMinute, replay, replayDynamic, ruleFromInputs, type Sample } from "../helpers/azure-metric-alert-replay";
 import { ALARM_CATALOGUE, SEVERITIES, type Severity } from "../../src/monitoring/catalogue";
 
 const SUB = "/subscriptions/00000000-0000-0000-0000-000000000000";
@@ -157,9 +159,9 @@ describe("metric alerts", () => {
     expect(inputs["location"]).toBe("global");
   });
 
-  test("every metric alert of both fleets is in the table above (none unchecked)", () => {
+  test("every metric alert of both fleets is in the table above or is terminate's traffic anomaly (none unchecked)", () => {
     const declared = recorded.filter((r) => r.type === T.metric).map((r) => r.name).sort();
-    const expected = METRIC_ALERTS.map(([f, id]) => `${f}-${ALARM_CATALOGUE.find((a) => a.id === id)!.severity.toLowerCase()}-${id}`).sort();
+    const expected = [...METRIC_ALERTS.map(([f, id]) => `${f}-${ALARM_CATALOGUE.find((a) => a.id === id)!.severity.toLowerCase()}-${id}`), `${TERMINATE}-p3-traffic-anomaly`].sort();
     expect(declared).toEqual(expected);
   });
 
@@ -171,8 +173,48 @@ describe("metric alerts", () => {
       expect(METRIC_ALERT_FREQUENCIES).toContain(f);
       expect(isoMinutes(w)).toBeGreaterThanOrEqual(isoMinutes(f));
       const spec = ALARM_CATALOGUE.find((a) => r.name.endsWith(`-${a.id}`))!;
-      expect(isoMinutes(w) * 60).toBeGreaterThanOrEqual(spec.periodSeconds * spec.evaluationPeriods);
+      // A dynamic threshold judges N bins of `windowSize` each; a static one, one window.
+      const failing = (r.inputs["criteria"] as { allOf: Array<{ failingPeriods?: { numberOfEvaluationPeriods: number } }> }).allOf[0]!.failingPeriods;
+      expect(isoMinutes(w) * 60 * (failing?.numberOfEvaluationPeriods ?? 1)).toBeGreaterThanOrEqual(spec.periodSeconds * spec.evaluationPeriods);
     }
+  });
+});
+
+describe("traffic anomaly (terminate): a dynamic threshold on the gateway's requests", () => {
+  test("TotalRequests (Total per 5 minutes) outside a Low-sensitivity band on either side, 3 of 3 bins, P3", () => {
+    const r = alertOf(TERMINATE, "traffic-anomaly");
+    expect(r.type).toBe(T.metric);
+    expect(r.inputs["scopes"]).toEqual([AGW_ID]);
+    expect([r.inputs["windowSize"], r.inputs["evaluationFrequency"], r.inputs["severity"], r.inputs["location"]]).toEqual(["PT5M", "PT5M", 3, "global"]);
+    expect(r.inputs["criteria"]).toEqual({
+      odataType: "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
+      allOf: [{
+        criterionType: "DynamicThresholdCriterion",
+        name: "traffic-anomaly",
+        metricNamespace: "Microsoft.Network/applicationGateways",
+        metricName: "TotalRequests",
+        timeAggregation: "Total",
+        operator: "GreaterOrLessThan",
+        alertSensitivity: "Low",
+        failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 3 },
+      }],
+    });
+    expect(r.inputs["actions"]).toEqual([{ actionGroupId: groupId(TERMINATE, "P3") }]);
+  });
+
+  test("sensitivity follows the band's width: 3 sigma or more is Low (widest), 2 Medium, less High", () => {
+    expect([dynamicSensitivity(3), dynamicSensitivity(2), dynamicSensitivity(1.5)]).toEqual(["Low", "Medium", "High"]);
+  });
+
+  test("replayed against a model of the learned band (240-360 per 5 min): a stop and a tripling page after 3 bins, a 10-minute spike does not", () => {
+    const rule = dynamicRuleFromInputs("traffic-anomaly", alertOf(TERMINATE, "traffic-anomaly").inputs);
+    const band = () => ({ lower: 240, upper: 360 });
+    const min = 60;
+    // The gateway counts requests per minute; a quiet minute is a 0 (ASSUMPTION of the replay, see its header).
+    expect(replayDynamic(rule, perMinute("gw", 0, 90 * min, (t) => (t <= 30 * min ? 60 : 0)), 0, 90 * min, band).firedAt).toBe(45 * min);
+    expect(replayDynamic(rule, perMinute("gw", 0, 90 * min, (t) => (t <= 30 * min ? 60 : 180)), 0, 90 * min, band).firedAt).toBe(45 * min);
+    expect(replayDynamic(rule, perMinute("gw", 0, 90 * min, (t) => (t > 30 * min && t <= 40 * min ? 180 : 60)), 0, 90 * min, band).firedAt).toBeUndefined();
+    expect(replayDynamic(rule, perMinute("gw", 0, 90 * min, () => 60), 0, 90 * min, band).firedAt).toBeUndefined();
   });
 });
 
@@ -304,6 +346,7 @@ describe("every catalogue id is accounted for, per mode", () => {
       ["latency-p95-high", L4_BLIND],
       ["error-rate-elevated", L4_BLIND],
       ["latency-p95-elevated", L4_BLIND],
+      ["traffic-anomaly", NO_REQUEST_METRIC],
     ]);
     checkAccounted(PASSTHROUGH);
   });

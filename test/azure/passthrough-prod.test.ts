@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { parseCloudConfig } from "../../src/bootstrap/cloud-init";
 import { azureDevValues, named, one, ofType, planStack, prop } from "../helpers/offline";
@@ -19,6 +20,8 @@ beforeAll(async () => {
   const { certificate: _certificate, ...rest } = azure;
   const run = await planStack(azureDevValues({
     environment: "prod",
+    budget: { monthlyAmount: 3000 },
+    alarms: { P0: { emails: ["oncall@example.com"] }, P1: { emails: ["oncall@example.com"] }, P2: { emails: ["capacity@example.com"] }, P3: { emails: ["review@example.com"] } },
     proofServer: { build: "tee", jobTimeoutSeconds: 600 },
     releases: [release("v6.4.0", "a"), release("v6.5.0", "b")],
     ingress: { mode: "passthrough", requestTimeoutSeconds: 900, allowedClientCidrs: ["198.51.100.0/24", "203.0.113.0/24"] },
@@ -173,4 +176,29 @@ describe("secrets: Secure Key Release on the host before the container", () => {
       `before the container starts, each VM downloads AzureAttestSKR (sha256 dddddddddddd...), attests with https://sharedeus.eus.attest.azure.net, releases key ${String(prop(key, "keyName"))} as the scale set's identity and unwraps the API key and the TLS certificate and key into tmpfs (/run/prover-secrets); if the release is refused after 8 attempts the container never starts. The API key passes through podman's container state on the OS disk.`,
     );
   });
+});
+
+describe("budget (prod requires one): a consumption budget on the resource group", () => {
+  test("monthly, the expected amount, at the fleet's resource group scope; 80 / 100 / 110 % of actual cost to the P3 / P2 / P1 action groups", () => {
+    const budget = one(resources, "azure-native:consumption:Budget");
+    const group = (sev: string) => one(resources, "azure-native:monitor:ActionGroup", `-${sev}`).id;
+    const rg = one(resources, "azure-native:resources:ResourceGroup");
+    expect(prop(budget, "scope")).toBe(rg.id);
+    expect([prop(budget, "category"), prop(budget, "amount"), prop(budget, "timeGrain")]).toEqual(["Cost", 3000, "Monthly"]);
+    expect(prop<{ startDate: string }>(budget, "timePeriod").startDate).toMatch(/^\d{4}-\d{2}-01T00:00:00Z$/);
+    expect(budget.ignoreChanges).toEqual(["timePeriod"]);
+    expect(prop(budget, "notifications")).toEqual({
+      "actual-80-p3": { enabled: true, operator: "GreaterThan", threshold: 80, thresholdType: "Actual", contactEmails: [], contactGroups: [group("p3")] },
+      "actual-100-p2": { enabled: true, operator: "GreaterThan", threshold: 100, thresholdType: "Actual", contactEmails: [], contactGroups: [group("p2")] },
+      "actual-110-p1": { enabled: true, operator: "GreaterThan", threshold: 110, thresholdType: "Actual", contactEmails: [], contactGroups: [group("p1")] },
+    });
+    // At most five notifications per budget.
+    expect(Object.keys(prop(budget, "notifications"))).toHaveLength(3);
+  });
+});
+
+test("the offline plan lists the budget's amount among the key settings", () => {
+  const text = renderText(buildPlan({ stack: "prod-azure", cloud: "azure", environment: "prod", ingressMode: "passthrough", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
+  expect(text).toContain("amount = 3000");
+  expect(text).toContain("timeGrain = \"Monthly\"");
 });

@@ -119,6 +119,7 @@ describe("aws.amiId", () => {
   const prod = (amiId?: string) =>
     devWith((v, p) => {
       v["tee-prover-infra:environment"] = "prod";
+      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
       p("aws").fleet = { minSize: 2, maxSize: 4 };
       if (amiId !== undefined) p("aws").amiId = amiId;
     });
@@ -147,6 +148,7 @@ describe("aws.fleet", () => {
   it("refuses prod with minSize 1", () => {
     const values = devWith((v, p) => {
       v["tee-prover-infra:environment"] = "prod";
+      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
       p("aws").amiId = "ami-0123456789abcdef0";
     });
     expectOnlyProblem(values, "aws.fleet.minSize", "prod needs at least 2 hosts", "set aws.fleet.minSize: 2");
@@ -155,6 +157,7 @@ describe("aws.fleet", () => {
   it("accepts prod with minSize 2 (and defaults prod's log retention to 365 days)", () => {
     const config = resolveOk(devWith((v, p) => {
       v["tee-prover-infra:environment"] = "prod";
+      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
       p("aws").fleet = { minSize: 2, maxSize: 4 };
       p("aws").amiId = "ami-0123456789abcdef0";
     }));
@@ -296,6 +299,7 @@ describe("aws.interactiveAccess (Session Manager shells on the hosts)", () => {
   const withEnv = (environment: string, interactiveAccess?: boolean) =>
     devWith((v, p) => {
       v["tee-prover-infra:environment"] = environment;
+      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
       p("aws").amiId = "ami-0123456789abcdef0";
       p("aws").fleet = { minSize: 2, maxSize: 4 };
       if (interactiveAccess !== undefined) p("aws").interactiveAccess = interactiveAccess;

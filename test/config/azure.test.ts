@@ -107,6 +107,7 @@ describe("image, password and SSH", () => {
     expectOnlyProblem(azureWith((_v, p) => (p("azure").image = { sku: "22_04-lts-gen2" })), "azure.image", "not a confidential (CVM) Ubuntu image");
     const prod = azureWith((v, p) => {
       v[`${PROJECT}:environment`] = "prod";
+      v[`${PROJECT}:budget`] = { monthlyAmount: 1000 };
       p("azure").fleet = { minSize: 2, maxSize: 4 };
     });
     expectOnlyProblem(prod, "azure.image.version", "prod must boot an image version that config pins");

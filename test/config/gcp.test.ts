@@ -352,7 +352,11 @@ describe("timeouts, zones, placement", () => {
     expectOnlyProblem(gcpWith((_v, p) => delete p("gcp").certificate), "gcp.certificate", "is required in terminate mode");
   });
   it("prod needs two instances", () => {
-    expectOnlyProblem(gcpWith((v) => (v[`${PROJECT}:environment`] = "prod")), "gcp.fleet.minSize", "prod needs at least 2 instances");
+    const prod = gcpWith((v) => {
+      v[`${PROJECT}:environment`] = "prod";
+      v[`${PROJECT}:budget`] = { monthlyAmount: 1000, billingAccount: "012345-6789AB-CDEF01" };
+    });
+    expectOnlyProblem(prod, "gcp.fleet.minSize", "prod needs at least 2 instances");
   });
   it("an AWS key in a GCP stack is an unknown key, and GCP labels must be lower-case", () => {
     const keys = problemsOf(gcpWith((v) => {

@@ -84,7 +84,7 @@ describe("unknown keys", () => {
       values,
       "ingres",
       ['unknown key "ingres" (did you mean "ingress"?)', "a mistyped key would otherwise be silently ignored"],
-      ['remove it or rename it to "ingress"', "known keys here: cloud, environment, namePrefix, previousNamePrefix, proofServer, ingress, alarms, quarantine, releases, logRetentionDays, tags, aws"],
+      ['remove it or rename it to "ingress"', "known keys here: cloud, environment, namePrefix, previousNamePrefix, proofServer, ingress, alarms, quarantine, budget, releases, logRetentionDays, tags, aws"],
     );
   });
 
@@ -220,6 +220,7 @@ describe("several problems at once", () => {
       ["aws.amiId", "prod must boot an AMI that config pins"],
       ["aws.fleet.minSize", "prod needs at least 2 hosts so one AZ or one rollout never takes the service down"],
       ["aws.certificateArn", "is required in terminate mode"],
+      ["budget.monthlyAmount", "prod needs a monthly cost budget"],
     ]);
   });
 

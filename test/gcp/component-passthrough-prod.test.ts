@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
+import { MOCK_GCP_PROJECT_NUMBER } from "../../src/plan/mocks";
 
 // prod, passthrough on TDX: TLS ends inside the TEE. Two TLS-serving releases during a rotation,
 // a setting the images' launch policy allows, an existing network.
@@ -15,6 +17,8 @@ const release = (version: string, digest: string) => ({
   launchPolicy: { allowEnvOverride: ["MIDNIGHT_PROOF_SERVER_NUM_WORKERS"], allowCmdOverride: false, logRedirect: "always" },
 });
 
+const BILLING_ACCOUNT = "012345-6789AB-CDEF01";
+
 let resources: PlannedResource[];
 let outputs: Record<string, unknown>;
 
@@ -23,6 +27,8 @@ beforeAll(async () => {
   const gcp = base["tee-prover-infra:gcp"] as Record<string, unknown>;
   const run = await planStack(gcpDevValues({
     environment: "prod",
+    budget: { monthlyAmount: 2500.75, currency: "EUR", billingAccount: BILLING_ACCOUNT },
+    alarms: { P0: { emails: ["oncall@example.com"] }, P1: { emails: ["oncall@example.com"] }, P2: { emails: ["capacity@example.com"] }, P3: { emails: ["review@example.com"] } },
     proofServer: { build: "tee", jobTimeoutSeconds: 600, env: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" } },
     releases: [release("v6.4.0", DIGEST_OLD), release("v6.5.0", DIGEST_NEW)],
     ingress: { mode: "passthrough", requestTimeoutSeconds: 900 },
@@ -166,4 +172,33 @@ describe("prod and the existing network", () => {
     expect(ofType(resources, "gcp:compute/router:Router")).toHaveLength(0);
     expect(ofType(resources, "gcp:compute/routerNat:RouterNat")).toHaveLength(0);
   });
+});
+
+describe("budget (prod requires one): a Cloud Billing budget per routed threshold", () => {
+  const channel = (sev: string) => ofType(resources, "gcp:monitoring/notificationChannel:NotificationChannel").filter((c) => c.name.includes(`-${sev}-`)).map((c) => c.id);
+
+  test("three budgets of the expected amount on this project, each with one actual-spend threshold, notifying that severity's channels", () => {
+    const budgets = ofType(resources, "gcp:billing/budget:Budget");
+    const summary = budgets.map((b) => [prop<Array<{ thresholdPercent: number; spendBasis: string }>>(b, "thresholdRules"), prop<{ monitoringNotificationChannels: string[] }>(b, "allUpdatesRule").monitoringNotificationChannels]);
+    expect(summary).toEqual(expect.arrayContaining([
+      [[{ thresholdPercent: 0.8, spendBasis: "CURRENT_SPEND" }], channel("p3")],
+      [[{ thresholdPercent: 1, spendBasis: "CURRENT_SPEND" }], channel("p2")],
+      [[{ thresholdPercent: 1.1, spendBasis: "CURRENT_SPEND" }], channel("p1")],
+    ]));
+    expect(budgets).toHaveLength(3);
+    // Each severity has its own channel, so routing is visible.
+    expect(new Set([channel("p1")[0], channel("p2")[0], channel("p3")[0]]).size).toBe(3);
+    for (const b of budgets) {
+      expect(prop(b, "billingAccount")).toBe(BILLING_ACCOUNT);
+      expect(prop(b, "amount")).toEqual({ specifiedAmount: { currencyCode: "EUR", units: "2500", nanos: 750000000 } });
+      expect(prop(b, "budgetFilter")).toEqual({ projects: [`projects/${MOCK_GCP_PROJECT_NUMBER}`], calendarPeriod: "MONTH" });
+      expect(b.parent).toBe("tee-prover:gcp:ConfidentialSpaceProofServer::prover-prod-gcp");
+    }
+  });
+});
+
+test("the offline plan lists the budget's amount among the key settings", () => {
+  const text = renderText(buildPlan({ stack: "prod-gcp", cloud: "gcp", environment: "prod", ingressMode: "passthrough", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
+  expect(text).toContain("amount.specifiedAmount.units = \"2500\"");
+  expect(text).toContain("amount.specifiedAmount.currencyCode = \"EUR\"");
 });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import { L4_BLIND, MEMORY_REASON, NO_POOL_REASON, QUEUE_DEPTH_REASON, type GcpAlarmTargets, NO_AUDIT_TARGETS, NO_HOST_ROLE_REASON } from "../../components/gcp/monitoring";
+import { CONNECTIONS_NOT_REQUESTS, L4_BLIND, MEMORY_REASON, NO_POOL_REASON, QUEUE_DEPTH_REASON, type GcpAlarmTargets, NO_AUDIT_TARGETS, NO_HOST_ROLE_REASON } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
@@ -64,6 +64,7 @@ describe("what passthrough can and cannot see", () => {
       ["attestation-enforcement-changed", NO_AUDIT_TARGETS],
       ["host-role-changed", NO_HOST_ROLE_REASON],
       ["network-rules-changed", NO_AUDIT_TARGETS],
+      ["traffic-anomaly", CONNECTIONS_NOT_REQUESTS],
     ]);
   });
 

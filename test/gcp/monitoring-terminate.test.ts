@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, test } from "vitest";
-import { ATTESTATION_LOG_MATCH, AUDIT_LOG_MATCH, NO_HOST_ROLE_REASON, type GcpAlarmTargets } from "../../components/gcp/monitoring";
+import { ATTESTATION_LOG_MATCH, AUDIT_LOG_MATCH, NO_HOST_ROLE_REASON, trafficAnomalyQuery, type GcpAlarmTargets } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import { ALARM_CATALOGUE, type Severity } from "../../src/monitoring/catalogue";
 import { autoNamed, GCP_NAME_MAX, GCP_NAME_PATTERN } from "../../src/naming";
@@ -95,8 +95,8 @@ const thresholdPolicies: Array<[string, string, string | null, string, string, s
 ];
 
 describe("alert policies (terminate)", () => {
-  test("16 policies, one per alarm; only the host role (none on Confidential Space) is unobservable", () => {
-    expect(ofType(T.policy)).toHaveLength(16);
+  test("17 policies, one per alarm; only the host role (none on Confidential Space) is unobservable", () => {
+    expect(ofType(T.policy)).toHaveLength(17);
     expect(summary.policyIds).toEqual(OBSERVED.map((a) => a.id));
     expect(summary.unobservable).toEqual([["host-role-changed", NO_HOST_ROLE_REASON]]);
   });
@@ -174,6 +174,21 @@ describe("alert policies (terminate)", () => {
     expect(q.evaluationInterval).toBe("60s");
     expect(q.query).toContain('loadbalancing_googleapis_com:https_request_count{monitored_resource="https_lb_rule",url_map_name="prover-prod-urls",matched_url_path_rule=~"/prove(/.*)?"');
     expect(q.query).toMatch(/^\(sum\(increase\(.*\[300s\]\)\) unless \(sum\(increase\(.*response_code_class="200"\}\[300s\]\)\) > 0\)\) > 0$/);
+  });
+
+  test("traffic anomaly: PromQL, the last 5 minutes' requests over the same 5 minutes a week earlier, outside 1/3..3 for 15 minutes, P3", () => {
+    const c = condition("traffic-anomaly");
+    expect(c.conditionThreshold).toBeUndefined();
+    const q = c.conditionPrometheusQueryLanguage!;
+    expect([q.duration, q.evaluationInterval]).toEqual(["900s", "60s"]);
+    const sel = 'loadbalancing_googleapis_com:https_request_count{monitored_resource="https_lb_rule",url_map_name="prover-prod-urls"}';
+    // A window without requests is 0 (the drop); a baseline under 10 requests is not judged.
+    const ratio = `((sum(increase(${sel}[300s])) or vector(0)) / (sum(increase(${sel}[300s] offset 1w)) >= 10))`;
+    expect(q.query).toBe(`(${ratio} < ${1 / 3}) or (${ratio} > 3)`);
+    expect(q.query).toBe(trafficAnomalyQuery("prover-prod-urls", 300, 3));
+    const p = policy("traffic-anomaly");
+    expect(p.inputs["severity"]).toBe("WARNING");
+    expect(p.inputs["notificationChannels"]).toEqual(channelIds("p3"));
   });
 
   test("every policy: OR of one condition, severity, markdown documentation naming fleet and severity", () => {
@@ -284,8 +299,8 @@ describe("uptime check, declared metrics, dashboard", () => {
 
   test("every child is parented, uniquely named, and its logical name leaves room for auto-naming", () => {
     const children = resources.filter((r) => r.type !== "test:gcp:Parent");
-    // 16 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
-    expect(children.length).toBe(16 + 5 + 1 + 1 + 4);
+    // 17 policies, 5 channels, the uptime check, the dashboard, the prober's 4 metric descriptors
+    expect(children.length).toBe(17 + 5 + 1 + 1 + 4);
     expect(children.every((r) => r.parent === PARENT)).toBe(true);
     const keys = resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(keys).size).toBe(keys.length);

@@ -94,7 +94,7 @@ describe("terminate: every signal but queue depth has a real source", () => {
     if (s.kind !== "promql") throw new Error(s.kind);
     expect(s.metricTypes).toEqual([METRIC.requestCount]);
     const sel = (extra: string) => `loadbalancing_googleapis_com:https_request_count{monitored_resource="https_lb_rule",url_map_name="prover-prod-urls",matched_url_path_rule=~"/prove(/.*)?"${extra}}`;
-    expect(await resolve(s.query(300, ">", 0))).toBe(`(sum(increase(${sel("")}[300s])) unless (sum(increase(${sel(',response_code_class="200"')}[300s])) > 0)) > 0`);
+    expect(await resolve(s.query(300, "above", 0))).toBe(`(sum(increase(${sel("")}[300s])) unless (sum(increase(${sel(',response_code_class="200"')}[300s])) > 0)) > 0`);
   });
 
   test("TEE running: VMs of the group running (uptime rate summed); silence is an outage", async () => {
@@ -231,6 +231,7 @@ describe("units, durations, severities", () => {
       ["attestation-enforcement-changed", "300s"],
       ["host-role-changed", "300s"],
       ["network-rules-changed", "300s"],
+      ["traffic-anomaly", "900s"],
       ["cpu-sustained", "3600s"],
     ]);
   });

@@ -145,3 +145,99 @@ export function perMinute(series: string, from: number, to: number, value: (t: n
   for (let t = from; t < to; t += 60) out.push({ t, value: value(t), series });
   return out;
 }
+
+// ---- dynamic thresholds ------------------------------------------------------------------------
+//
+// A dynamic-threshold criterion ("Dynamic thresholds in metric alerts",
+// https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-dynamic-thresholds): the metric is
+// aggregated per `windowSize` bin (the aggregation granularity); the rule fires when at least
+// minFailingPeriodsToAlert of the last numberOfEvaluationPeriods bins are outside the thresholds on
+// the side the operator names. The thresholds themselves are LEARNED by Azure from the metric's
+// history at the chosen sensitivity; the replay does not learn them. It is given a model of the
+// learned band (lower, upper per bin), so it tests the rule's wiring (metric, aggregation, side,
+// N of M, bin size), never the learning. ASSUMPTION: a bin without data is neither failing nor
+// passing (not counted); Azure does not say.
+
+export type DynamicOperator = "GreaterThan" | "LessThan" | "GreaterOrLessThan";
+export type Sensitivity = "Low" | "Medium" | "High";
+
+export interface DynamicAlertRule {
+  readonly name: string;
+  readonly metricNamespace: string;
+  readonly metricName: string;
+  readonly timeAggregation: TimeAggregation;
+  readonly operator: DynamicOperator;
+  readonly sensitivity: Sensitivity;
+  readonly binSeconds: number;
+  readonly frequencySeconds: number;
+  readonly evaluationPeriods: number;
+  readonly minFailingPeriods: number;
+}
+
+/** What Azure learned for one bin at the rule's sensitivity. */
+export type LearnedBand = (binStart: number) => { readonly lower: number; readonly upper: number };
+
+const DYNAMIC_OPERATORS: readonly DynamicOperator[] = ["GreaterThan", "LessThan", "GreaterOrLessThan"];
+const SENSITIVITIES: readonly Sensitivity[] = ["Low", "Medium", "High"];
+
+/** The replay's view of a declared dynamic-threshold MetricAlert; refuses what it does not model. */
+export function dynamicRuleFromInputs(name: string, inputs: Record<string, unknown>): DynamicAlertRule {
+  const criteria = inputs["criteria"];
+  // Dynamic criteria exist only in the multiple-resource criteria type.
+  if (!isRecord(criteria) || criteria["odataType"] !== "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria") throw new Error(`${name}: dynamic thresholds need the multiple-resource criteria type`);
+  const all = criteria["allOf"];
+  if (!Array.isArray(all) || all.length !== 1 || !isRecord(all[0])) throw new Error(`${name}: exactly one criterion is modelled`);
+  const c = all[0];
+  if (c["criterionType"] !== "DynamicThresholdCriterion") throw new Error(`${name}: not a dynamic threshold`);
+  if (c["dimensions"] !== undefined) throw new Error(`${name}: dimension filters are not modelled`);
+  if (!DYNAMIC_OPERATORS.includes(c["operator"] as DynamicOperator)) throw new Error(`${name}: operator ${String(c["operator"])} is not a dynamic-threshold operator`);
+  if (!SENSITIVITIES.includes(c["alertSensitivity"] as Sensitivity)) throw new Error(`${name}: sensitivity ${String(c["alertSensitivity"])} is not Low, Medium or High`);
+  if (!AGGREGATIONS.includes(c["timeAggregation"] as TimeAggregation)) throw new Error(`${name}: aggregation ${String(c["timeAggregation"])} is not modelled`);
+  const failing = c["failingPeriods"];
+  if (!isRecord(failing) || typeof failing["numberOfEvaluationPeriods"] !== "number" || typeof failing["minFailingPeriodsToAlert"] !== "number") throw new Error(`${name}: failingPeriods is required`);
+  if (failing["minFailingPeriodsToAlert"] > failing["numberOfEvaluationPeriods"]) throw new Error(`${name}: more failing periods than evaluated ones`);
+  const binSeconds = durationSeconds(String(inputs["windowSize"]));
+  const frequencySeconds = durationSeconds(String(inputs["evaluationFrequency"]));
+  if (binSeconds < frequencySeconds) throw new Error(`${name}: window shorter than the frequency`);
+  if (typeof c["metricName"] !== "string") throw new Error(`${name}: metric name is required`);
+  return {
+    name,
+    metricNamespace: String(c["metricNamespace"] ?? ""),
+    metricName: c["metricName"],
+    timeAggregation: c["timeAggregation"] as TimeAggregation,
+    operator: c["operator"] as DynamicOperator,
+    sensitivity: c["alertSensitivity"] as Sensitivity,
+    binSeconds,
+    frequencySeconds,
+    evaluationPeriods: failing["numberOfEvaluationPeriods"],
+    minFailingPeriods: failing["minFailingPeriodsToAlert"],
+  };
+}
+
+export function outsideLearned(operator: DynamicOperator, value: number, lower: number, upper: number): boolean {
+  switch (operator) {
+    case "GreaterThan":
+      return value > upper;
+    case "LessThan":
+      return value < lower;
+    case "GreaterOrLessThan":
+      return value > upper || value < lower;
+  }
+}
+
+/** Evaluates the rule at every multiple of its frequency in [from, to]: the last N bins ending at t, at least M failing. */
+export function replayDynamic(rule: DynamicAlertRule, samples: readonly Sample[], from: number, to: number, band: LearnedBand): { readonly firedAt?: number } {
+  const first = Math.ceil(from / rule.frequencySeconds) * rule.frequencySeconds;
+  for (let t = first; t <= to; t += rule.frequencySeconds) {
+    let failing = 0;
+    for (let i = 0; i < rule.evaluationPeriods; i++) {
+      const end = t - i * rule.binSeconds;
+      const value = aggregate(rule.timeAggregation, samples.filter((s) => s.t > end - rule.binSeconds && s.t <= end).map((s) => s.value));
+      if (value === undefined) continue;
+      const { lower, upper } = band(end - rule.binSeconds);
+      if (outsideLearned(rule.operator, value, lower, upper)) failing += 1;
+    }
+    if (failing >= rule.minFailingPeriods) return { firedAt: t };
+  }
+  return {};
+}

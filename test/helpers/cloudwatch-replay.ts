@@ -15,6 +15,16 @@
  *   AND/OR between two series treat a missing value as 0; FILL fills every period of the range;
  *   IF follows the per-syntax rules of "Using IF expressions".
  *
+ * - "Create a CloudWatch alarm based on anomaly detection"
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html):
+ *   an alarm with `ThresholdMetricId` compares its value with the band that
+ *   `ANOMALY_DETECTION_BAND(id, width)` returns, per period, instead of a static threshold. The band
+ *   itself is LEARNED by CloudWatch from the series' history; the evaluator does not pretend to
+ *   learn it. A replay is given a model of what has been learned (expected value and standard
+ *   deviation per period) and draws the band as expected +- width x deviation, so a replay tests
+ *   the alarm's wiring (which series, which width, which side, how many periods, missing data),
+ *   never the learning. ASSUMPTION: the band is symmetric around the expected value.
+ *
  * What the guide leaves open is marked ASSUMPTION below, chosen so that a replay errs towards
  * ALARM (a test asserting "no page" must not pass because the model is lenient).
  */
@@ -22,6 +32,11 @@
 export type TreatMissingData = "breaching" | "notBreaching" | "ignore" | "missing";
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 export type ComparisonOperator = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold" | "LessThanOrEqualToThreshold";
+/** Comparisons of an anomaly detection alarm (PutMetricAlarm: only with ThresholdMetricId). */
+export type BandOperator = "LessThanLowerOrGreaterThanUpperThreshold" | "LessThanLowerThreshold" | "GreaterThanUpperThreshold";
+
+/** What CloudWatch has learned for one period: the band is expected +- width x stdDev. */
+export type BandModel = (periodStart: number) => { readonly expected: number; readonly stdDev: number };
 
 /** A metric as an alarm names it. */
 export interface MetricId {
@@ -38,8 +53,11 @@ export interface MetricQuery extends MetricId {
 
 export interface AlarmDefinition {
   readonly name: string;
-  readonly comparisonOperator: ComparisonOperator;
-  readonly threshold: number;
+  readonly comparisonOperator: ComparisonOperator | BandOperator;
+  /** Static threshold; absent for an anomaly detection alarm (`band`). */
+  readonly threshold?: number;
+  /** Anomaly detection: the band's width (standard deviations) from `ANOMALY_DETECTION_BAND(e, width)`. */
+  readonly band?: { readonly width: number };
   readonly evaluationPeriods: number;
   readonly datapointsToAlarm: number;
   readonly treatMissingData: TreatMissingData;
@@ -70,6 +88,7 @@ const isString = (v: unknown): v is string => typeof v === "string";
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStringRecord = (v: unknown): v is Record<string, string> => isRecord(v) && Object.values(v).every(isString);
 const COMPARISONS: readonly ComparisonOperator[] = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"];
+const BAND_COMPARISONS: readonly BandOperator[] = ["LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"];
 const TREATMENTS: readonly TreatMissingData[] = ["breaching", "notBreaching", "ignore", "missing"];
 
 /**
@@ -77,12 +96,18 @@ const TREATMENTS: readonly TreatMissingData[] = ["breaching", "notBreaching", "i
  * runtime). Refuses anything it does not model rather than guessing.
  */
 export function alarmFromInputs(name: string, inputs: Record<string, unknown>): AlarmDefinition {
-  const comparisonOperator = field(inputs, "comparisonOperator", (v): v is ComparisonOperator => COMPARISONS.includes(v as ComparisonOperator), "a threshold comparison");
+  const bandId = inputs["thresholdMetricId"];
+  const banded = bandId !== undefined;
+  const comparisonOperator = banded
+    ? field(inputs, "comparisonOperator", (v): v is BandOperator => BAND_COMPARISONS.includes(v as BandOperator), "an anomaly detection comparison (with thresholdMetricId)")
+    : field(inputs, "comparisonOperator", (v): v is ComparisonOperator => COMPARISONS.includes(v as ComparisonOperator), "a threshold comparison");
+  // PutMetricAlarm: Threshold and ThresholdMetricId exclude each other.
+  if (banded && inputs["threshold"] !== undefined) throw new Error(`alarm ${name}: a static threshold and thresholdMetricId together`);
   const evaluationPeriods = field(inputs, "evaluationPeriods", isNumber, "a number");
   // PutMetricAlarm: DatapointsToAlarm defaults to EvaluationPeriods; TreatMissingData to missing.
   const datapointsToAlarm = inputs["datapointsToAlarm"] === undefined ? evaluationPeriods : field(inputs, "datapointsToAlarm", isNumber, "a number");
   const treatMissingData = inputs["treatMissingData"] === undefined ? "missing" : field(inputs, "treatMissingData", (v): v is TreatMissingData => TREATMENTS.includes(v as TreatMissingData), "a TreatMissingData value");
-  const common = { name, comparisonOperator, threshold: field(inputs, "threshold", isNumber, "a number"), evaluationPeriods, datapointsToAlarm, treatMissingData };
+  const common = { name, comparisonOperator, ...(banded ? {} : { threshold: field(inputs, "threshold", isNumber, "a number") }), evaluationPeriods, datapointsToAlarm, treatMissingData };
   const queries = inputs["metricQueries"];
   if (queries === undefined) {
     const period = field(inputs, "period", isNumber, "a number");
@@ -100,8 +125,18 @@ export function alarmFromInputs(name: string, inputs: Record<string, unknown>): 
   if (!Array.isArray(queries)) throw new Error(`alarm ${name}: metricQueries is not a list`);
   const metrics: Record<string, MetricQuery> = {};
   let expression: string | undefined;
+  let band: { id: string; of: string; width: number } | undefined;
+  if (banded && !(queries as unknown[]).some((q) => isRecord(q) && q["id"] === bandId)) throw new Error(`alarm ${name}: thresholdMetricId ${String(bandId)} names no query`);
   for (const q of queries as unknown[]) {
     if (!isRecord(q) || !isString(q["id"])) throw new Error(`alarm ${name}: a metric query has no id`);
+    if (banded && q["id"] === bandId) {
+      const m = isString(q["expression"]) ? /^ANOMALY_DETECTION_BAND\(\s*([a-z][A-Za-z0-9_]*)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?\)$/.exec(q["expression"]) : null;
+      if (!m?.[1]) throw new Error(`alarm ${name}: thresholdMetricId ${String(bandId)} is not an ANOMALY_DETECTION_BAND expression`);
+      if (q["returnData"] !== true) throw new Error(`alarm ${name}: the band must be returned (returnData true)`);
+      // The width defaults to 2 standard deviations.
+      band = { id: q["id"], of: m[1], width: m[2] === undefined ? 2 : Number(m[2]) };
+      continue;
+    }
     if (q["returnData"] === true) {
       if (expression !== undefined || !isString(q["expression"])) throw new Error(`alarm ${name}: exactly one returned query, an expression, is modelled`);
       expression = q["expression"];
@@ -118,10 +153,12 @@ export function alarmFromInputs(name: string, inputs: Record<string, unknown>): 
     };
   }
   if (expression === undefined) throw new Error(`alarm ${name}: no returned expression`);
+  const valueId = (queries as Array<Record<string, unknown>>).find((q) => q["returnData"] === true && q["id"] !== bandId)?.["id"];
+  if (band && band.of !== valueId) throw new Error(`alarm ${name}: the band is drawn around ${band.of}, not around the alarm's value ${String(valueId)}`);
   const periods = new Set(Object.values(metrics).map((m) => m.period));
   // "Each metric must be using the same period" (Alarms on math expressions).
   if (periods.size !== 1) throw new Error(`alarm ${name}: metrics of an expression alarm must share one period`);
-  return { ...common, period: [...periods][0] ?? 0, source: { kind: "expression", expression, metrics } };
+  return { ...common, ...(band ? { band: { width: band.width } } : {}), period: [...periods][0] ?? 0, source: { kind: "expression", expression, metrics } };
 }
 
 // ---- statistics ---------------------------------------------------------------------------------
@@ -376,8 +413,12 @@ export function decide(range: ReadonlyArray<boolean | undefined>, n: number, m: 
 
 // ---- replay -----------------------------------------------------------------------------------
 
-function breaches(op: ComparisonOperator, value: number, threshold: number): boolean {
+function breaches(op: ComparisonOperator | BandOperator, value: number, threshold: number): boolean {
   switch (op) {
+    case "LessThanLowerOrGreaterThanUpperThreshold":
+    case "LessThanLowerThreshold":
+    case "GreaterThanUpperThreshold":
+      throw new Error("a band comparison needs the band");
     case "GreaterThanThreshold":
       return value > threshold;
     case "GreaterThanOrEqualToThreshold":
@@ -428,8 +469,21 @@ export interface ReplayResult {
  * Evaluates the alarm every `step` seconds (CloudWatch evaluates every minute) from `from` to
  * `to`, starting in INSUFFICIENT_DATA as a new alarm does. Only complete periods are evaluated.
  */
-export function replay(alarm: AlarmDefinition, source: MetricSource, options: { readonly from: number; readonly to: number; readonly step?: number; readonly initial?: AlarmState }): ReplayResult {
+/** Whether `value` is out of the band on the side(s) the operator watches. */
+export function outsideBand(op: BandOperator, value: number, lower: number, upper: number): boolean {
+  switch (op) {
+    case "LessThanLowerOrGreaterThanUpperThreshold":
+      return value < lower || value > upper;
+    case "LessThanLowerThreshold":
+      return value < lower;
+    case "GreaterThanUpperThreshold":
+      return value > upper;
+  }
+}
+
+export function replay(alarm: AlarmDefinition, source: MetricSource, options: { readonly from: number; readonly to: number; readonly step?: number; readonly initial?: AlarmState; readonly band?: BandModel }): ReplayResult {
   const step = options.step ?? 60;
+  if (alarm.band && !options.band) throw new Error(`alarm ${alarm.name} is an anomaly detection alarm: give the replay a model of the learned band`);
   const count = evaluationRangeOf(alarm);
   let state: AlarmState = options.initial ?? "INSUFFICIENT_DATA";
   const evaluations: Evaluation[] = [];
@@ -437,7 +491,16 @@ export function replay(alarm: AlarmDefinition, source: MetricSource, options: { 
   for (let t = options.from; t <= options.to; t += step) {
     const end = Math.floor(t / alarm.period) * alarm.period;
     const range = alarmSeries(alarm, source, end, count);
-    const flags = range.map((v) => (v === undefined ? undefined : breaches(alarm.comparisonOperator, v, alarm.threshold)));
+    const flags = range.map((v, i) => {
+      if (v === undefined) return undefined;
+      const band = alarm.band;
+      if (band && options.band) {
+        const { expected, stdDev } = options.band(end - (count - i) * alarm.period);
+        return outsideBand(alarm.comparisonOperator as BandOperator, v, expected - band.width * stdDev, expected + band.width * stdDev);
+      }
+      if (alarm.threshold === undefined) throw new Error(`alarm ${alarm.name} has no threshold`);
+      return breaches(alarm.comparisonOperator, v, alarm.threshold);
+    });
     const next = decide(flags, alarm.evaluationPeriods, alarm.datapointsToAlarm, alarm.treatMissingData, state);
     if (next !== state) transitions.push({ t, from: state, to: next });
     state = next;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { aggregate, durationSeconds, evaluate, meets, perMinute, replay, ruleFromInputs, type MetricAlertRule } from "../helpers/azure-metric-alert-replay";
+import { aggregate, durationSeconds, dynamicRuleFromInputs, evaluate, meets, outsideLearned, perMinute, replay, replayDynamic, ruleFromInputs, type MetricAlertRule } from "../helpers/azure-metric-alert-replay";
 
 const inputs = (criterion: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   windowSize: "PT5M",
@@ -71,5 +71,45 @@ describe("evaluation", () => {
     expect(r.firedAt).toBe(840);
     // Frequency PT5M: evaluated at 900 only after that.
     expect(replay(rule({ frequencySeconds: 300 }), samples, 0, 1200).firedAt).toBe(900);
+  });
+});
+
+describe("dynamic thresholds: wiring only, the learned band is a given model", () => {
+  const dyn = (criterion: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+    windowSize: "PT5M",
+    evaluationFrequency: "PT5M",
+    criteria: {
+      odataType: "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
+      allOf: [{ criterionType: "DynamicThresholdCriterion", name: "c", metricNamespace: "ns", metricName: "TotalRequests", operator: "GreaterOrLessThan", alertSensitivity: "Low", timeAggregation: "Total", failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 3 }, ...criterion }],
+    },
+    ...extra,
+  });
+
+  test("reads the rule, refuses what it does not model", () => {
+    expect(dynamicRuleFromInputs("r", dyn())).toEqual({ name: "r", metricNamespace: "ns", metricName: "TotalRequests", timeAggregation: "Total", operator: "GreaterOrLessThan", sensitivity: "Low", binSeconds: 300, frequencySeconds: 300, evaluationPeriods: 3, minFailingPeriods: 3 });
+    expect(() => dynamicRuleFromInputs("r", { ...dyn(), criteria: { ...dyn().criteria, odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria" } })).toThrow(/multiple-resource criteria/);
+    expect(() => dynamicRuleFromInputs("r", dyn({ criterionType: "StaticThresholdCriterion" }))).toThrow(/not a dynamic threshold/);
+    expect(() => dynamicRuleFromInputs("r", dyn({ operator: "GreaterThanOrEqual" }))).toThrow(/not a dynamic-threshold operator/);
+    expect(() => dynamicRuleFromInputs("r", dyn({ alertSensitivity: "Extreme" }))).toThrow(/sensitivity/);
+    expect(() => dynamicRuleFromInputs("r", dyn({ failingPeriods: { numberOfEvaluationPeriods: 2, minFailingPeriodsToAlert: 3 } }))).toThrow(/more failing periods/);
+    expect(() => dynamicRuleFromInputs("r", dyn({ failingPeriods: undefined }))).toThrow(/failingPeriods is required/);
+  });
+
+  test("N of M bins outside the band on the operator's side(s)", () => {
+    expect(outsideLearned("GreaterOrLessThan", 5, 10, 20)).toBe(true);
+    expect(outsideLearned("GreaterOrLessThan", 25, 10, 20)).toBe(true);
+    expect(outsideLearned("GreaterOrLessThan", 15, 10, 20)).toBe(false);
+    expect(outsideLearned("GreaterThan", 5, 10, 20)).toBe(false);
+    expect(outsideLearned("LessThan", 25, 10, 20)).toBe(false);
+    const rule = dynamicRuleFromInputs("r", dyn());
+    const band = () => ({ lower: 200, upper: 400 });
+    // 60 a minute = 300 per bin; from minute 30 on, 0 a minute.
+    const drop = perMinute("g", 0, 3600, (t) => (t < 1800 ? 60 : 0));
+    // Bins end at 35, 40, 45 minutes: the third empty one ends at 45 (t counted in (end - 5 min, end]).
+    expect(replayDynamic(rule, drop, 0, 3600, band).firedAt).toBe(2700);
+    const twoBins = perMinute("g", 0, 3600, (t) => (t > 1800 && t <= 2400 ? 200 : 60));
+    expect(replayDynamic(rule, twoBins, 0, 3600, band).firedAt).toBeUndefined();
+    const twoOfThree = dynamicRuleFromInputs("r", dyn({ failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 2 } }));
+    expect(replayDynamic(twoOfThree, twoBins, 0, 3600, band).firedAt).toBeDefined();
   });
 });

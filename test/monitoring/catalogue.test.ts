@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, test } from "vitest";
-import { ALARM_CATALOGUE, AUDIT_SIGNALS, mapCatalogue } from "../../src/monitoring/catalogue";
+import { ALARM_CATALOGUE, AUDIT_SIGNALS, BUDGET_NOTIFICATIONS, mapCatalogue } from "../../src/monitoring/catalogue";
 
 test("mapCatalogue splits observable from unobservable entries, in catalogue order, keeping the reason", () => {
   const { observable, unobservable } = mapCatalogue((signal) =>
@@ -25,12 +25,12 @@ test("audit-trail entries: a change to attestation enforcement or the host role 
   ]);
 });
 
-test("the 14 metric alarms keep their ids, severities and order", () => {
+test("the 15 metric alarms keep their ids, severities and order", () => {
   expect(ALARM_CATALOGUE.filter((a) => !AUDIT_SIGNALS.has(a.signal)).map((a) => `${a.severity} ${a.id}`)).toEqual([
     "P0 no-healthy-host", "P0 attestation-failures", "P0 no-proofs", "P0 tee-down",
     "P1 error-rate-high", "P1 latency-p95-high", "P1 cpu-high", "P1 memory-high", "P1 queue-deep",
     "P2 error-rate-elevated", "P2 latency-p95-elevated", "P2 cpu-elevated", "P2 tls-cert-expiring",
-    "P3 cpu-sustained",
+    "P3 traffic-anomaly", "P3 cpu-sustained",
   ]);
   expect(new Set(ALARM_CATALOGUE.map((a) => a.id)).size).toBe(ALARM_CATALOGUE.length);
 });
@@ -53,4 +53,13 @@ test("the page check sees a missing row, an extra row and a wrong severity", () 
   expect(documentedAlarms(rows(all.slice(1))).sort()).not.toEqual(want);
   expect(documentedAlarms(rows([...all, "gone-alarm P2"])).sort()).not.toEqual(want);
   expect(documentedAlarms(rows(all.map((r) => (r === "cpu-sustained P3" ? "cpu-sustained P2" : r)))).sort()).not.toEqual(want);
+});
+
+test("traffic anomaly: P3, a band (width 3) on either side, 3 x 5 minutes", () => {
+  const spec = ALARM_CATALOGUE.find((a) => a.id === "traffic-anomaly")!;
+  expect([spec.severity, spec.signal, spec.comparison, spec.threshold, spec.periodSeconds, spec.evaluationPeriods]).toEqual(["P3", "request-count-anomaly", "outside-band", 3, 300, 3]);
+});
+
+test("budget notifications: 80 % to P3, 100 % to P2, 110 % to P1, never P0", () => {
+  expect(BUDGET_NOTIFICATIONS.map((n) => `${n.percent} ${n.severity}`)).toEqual(["80 P3", "100 P2", "110 P1"]);
 });

@@ -167,3 +167,42 @@ describe("replay", () => {
     expect(result.firstAlarm?.t).toBe(1800);
   });
 });
+
+describe("anomaly detection alarms (ThresholdMetricId): wiring only, the band is a given model", () => {
+  const m1 = { id: "m1", returnData: false, metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: { LoadBalancer: "app/x/1" }, stat: "Sum", period: 300 } };
+  const banded = (extra: Record<string, unknown> = {}, band = "ANOMALY_DETECTION_BAND(e1, 3)") => ({
+    comparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
+    thresholdMetricId: "ad1",
+    evaluationPeriods: 2,
+    metricQueries: [m1, { id: "e1", expression: "FILL(m1, 0)", returnData: true }, { id: "ad1", expression: band, returnData: true }],
+    ...extra,
+  });
+
+  it("reads the band's width (default 2) and refuses what PutMetricAlarm or the band does not allow", () => {
+    expect(alarmFromInputs("a", banded()).band).toEqual({ width: 3 });
+    expect(alarmFromInputs("a", banded({}, "ANOMALY_DETECTION_BAND(e1)")).band).toEqual({ width: 2 });
+    expect(alarmFromInputs("a", banded()).threshold).toBeUndefined();
+    expect(() => alarmFromInputs("a", banded({ threshold: 1 }))).toThrow(/static threshold and thresholdMetricId/);
+    expect(() => alarmFromInputs("a", banded({ comparisonOperator: "GreaterThanThreshold" }))).toThrow(/anomaly detection comparison/);
+    expect(() => alarmFromInputs("a", banded({}, "ANOMALY_DETECTION_BAND(m1, 3)"))).toThrow(/drawn around m1, not around the alarm's value e1/);
+    expect(() => alarmFromInputs("a", banded({}, "FILL(e1, 3)"))).toThrow(/not an ANOMALY_DETECTION_BAND/);
+    expect(() => alarmFromInputs("a", banded({ thresholdMetricId: "zz" }))).toThrow(/names no query/);
+    // Without thresholdMetricId a band operator is not a threshold comparison.
+    expect(() => alarmFromInputs("a", { ...banded(), thresholdMetricId: undefined, threshold: 1 })).toThrow(/threshold comparison/);
+  });
+
+  it("judges each period against expected +- width x deviation, on the side(s) the operator names; no model, no replay", () => {
+    const perPeriod: Record<number, number> = { 0: 100, 300: 100, 600: 150, 900: 40, 1200: 40 };
+    const source: MetricSource = (_m, from) => (perPeriod[from] === undefined ? [] : [{ t: from, value: perPeriod[from]! }]);
+    const model = () => ({ expected: 100, stdDev: 10 });
+    const both = alarmFromInputs("a", banded());
+    // 150 is above 130, 40 below 70: the last two periods (900, 1200) are both out, so ALARM at 1500.
+    const r = replay(both, source, { from: 1500, to: 1500, band: model });
+    expect(r.evaluations[0]!.state).toBe("ALARM");
+    const upperOnly = alarmFromInputs("a", banded({ comparisonOperator: "GreaterThanUpperThreshold" }));
+    expect(replay(upperOnly, source, { from: 1500, to: 1500, band: model }).final).toBe("OK");
+    const wide = alarmFromInputs("a", banded({}, "ANOMALY_DETECTION_BAND(e1, 7)"));
+    expect(replay(wide, source, { from: 1500, to: 1500, band: model }).final).toBe("OK");
+    expect(() => replay(both, source, { from: 1500, to: 1500 })).toThrow(/give the replay a model of the learned band/);
+  });
+});

@@ -163,7 +163,7 @@ describe("dev stack", () => {
     expect(dev.stdout).toMatch(/└─ tee-prover:aws:NitroProofServer {2}prover-dev\n {5}├─ aws:autoscaling\/group:Group {2}prover-dev-hosts/);
     expect(dev.stdout).toContain("prover-dev-alb  idleTimeout = 660");
     expect(dev.stdout).toContain("prover-dev-host  enclaveOptions.enabled = true");
-    expect(dev.stdout).toMatch(/ {2}14 {2}aws:cloudwatch\/metricAlarm:MetricAlarm/);
+    expect(dev.stdout).toMatch(/ {2}15 {2}aws:cloudwatch\/metricAlarm:MetricAlarm/);
   });
 
   test("JSON: the same facts, stable across runs", async () => {
@@ -173,7 +173,7 @@ describe("dev stack", () => {
     expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value, "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(hostRole) } });
     // 61 after issue 12; issue 13: -1 managed-policy attachment, +1 session document, +1 operator
     // policy, +5 audit-trail rules, +5 their targets, +2 topic policies.
-    expect((json["counts"] as { total: number }).total).toBe(74);
+    expect((json["counts"] as { total: number }).total).toBe(75);
     expect(json["unobservableAlarms"]).toEqual([]);
     // Every resource with its inputs, for --diff: the KMS policy and the launch template's user data among them.
     const resources = json["resources"] as Array<{ type: string; name: string; inputs: Record<string, unknown> }>;
@@ -350,8 +350,8 @@ describe("policy packs in the plan", () => {
     expect(state.version).toBe(3);
     expect(Number.isNaN(Date.parse(state.deployment.manifest.time))).toBe(false);
     const resources = state.deployment.resources;
-    // The 74 planned resources and the root stack resource.
-    expect(resources).toHaveLength(75);
+    // The 75 planned resources and the root stack resource.
+    expect(resources).toHaveLength(76);
     expect(resources[0]).toEqual({ urn: "urn:pulumi:dev::tee-prover-infra::pulumi:pulumi:Stack::tee-prover-infra-dev", custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: {} });
     const component = resources.find((r) => r.type === "tee-prover:aws:NitroProofServer")!;
     expect(component).toMatchObject({ urn: "urn:pulumi:dev::tee-prover-infra::tee-prover:aws:NitroProofServer::prover-dev", custom: false, parent: resources[0]!.urn });
