@@ -97,10 +97,15 @@ async function main(): Promise<number> {
   }
   // The packs judge any program; only the fleet review needs one of our components.
   if (recorded.fleets.length === 0) process.stdout.write(`No fleet to review: ${new NoFleetError(recorded.resources.length).message}\nThe policy packs still judge its resources.\n\n`);
+  // Values `pulumi up` would refuse (placeholders in prod): first in the text, and in the JSON.
+  const { offlinePlanMarker, placeholderFindingText } = await import("../config/placeholders");
+  const placeholders = [...(offlinePlanMarker()?.placeholders.values() ?? [])];
+  const placeholderFinding = placeholderFindingText(placeholders);
+  if (placeholderFinding) process.stdout.write(`!! ${placeholderFinding}\n\n`);
   process.stdout.write(renderText(plan));
   process.stdout.write(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
   if (args.json) {
-    fs.writeFileSync(args.json, stableJson(plan));
+    fs.writeFileSync(args.json, stableJson(placeholderFinding ? { ...plan, placeholders: { summary: placeholderFinding, values: placeholders } } : plan));
     process.stdout.write(`Wrote ${args.json}\n`);
   }
   if (args.exportState) {
@@ -126,9 +131,11 @@ async function recordRepository(args: CliArgs): Promise<Recorded> {
   const { resolveStackConfig } = await import("../config/resolve");
   const { PROJECT } = await import("../config/schema");
   const stackFile = readStackFile(args.projectDir, args.stack);
+  const { runOffline, placementOf, installOfflinePlanMarker } = await import("./engine");
+  // The offline plan reports a prod stack's placeholders instead of refusing it (docs/environments.md).
+  installOfflinePlanMarker();
   // Validate first, so bad config is reported as such and never as a failure inside the program.
   const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
-  const { runOffline, placementOf } = await import("./engine");
   const { declaredFleets } = await import("./fleets");
   const run = await runOffline({
     project: PROJECT,

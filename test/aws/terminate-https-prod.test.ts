@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
 import { awsProbe, verdicts } from "../helpers/health-check-eval";
-import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
+import { devValues, ofType, one, planStack, prop, paged } from "../helpers/offline";
 
 // prod, terminate mode re-encrypting to a TLS-serving EIF, in an existing VPC: what must survive
 // `pulumi destroy` is protected or retained.
@@ -10,7 +10,7 @@ let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
   const aws = devValues()["tee-prover-infra:aws"] as Record<string, unknown>;
-  const run = await planStack(devValues({
+  const run = await planStack(paged(devValues({
     environment: "prod",
     releases: [{ manifest: "test/fixtures/pcr-measurements.v6.4.0-tls.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/v6.4.0.eif", servesTls: true } }],
     ingress: { mode: "terminate", backendProtocol: "HTTPS", rateLimitPer5Minutes: 2000, httpRedirect: true },
@@ -23,7 +23,7 @@ beforeAll(async () => {
       vpc: { mode: "existing", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"] },
       kmsDeletionWindowDays: 30,
     },
-  }), "prod");
+  })), "prod");
   resources = run.resources;
   outputs = run.outputs;
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
-import { azureDevValues, named, one, ofType, planStack, prop } from "../helpers/offline";
+import { azureDevValues, named, one, ofType, planStack, prop, paged } from "../helpers/offline";
 
 // prod, passthrough on TDX: TLS ends inside the confidential VM. Two TLS-serving releases during a
 // rotation, three zones, a pinned OS image, a break-glass SSH key admitted from a VPN range only,
@@ -15,7 +15,7 @@ beforeAll(async () => {
   const base = azureDevValues();
   const azure = base["tee-prover-infra:azure"] as Record<string, unknown>;
   const { certificate: _certificate, ...rest } = azure;
-  const run = await planStack(azureDevValues({
+  const run = await planStack(paged(azureDevValues({
     environment: "prod",
     proofServer: { build: "tee", jobTimeoutSeconds: 600 },
     releases: [release("v6.4.0", "a"), release("v6.5.0", "b")],
@@ -29,7 +29,7 @@ beforeAll(async () => {
       image: { version: "22.04.202411010" },
       ssh: { publicKey: SSH_KEY, sourceCidrs: ["10.200.0.0/24"] },
     },
-  }), "prod-azure");
+  })), "prod-azure");
   resources = run.resources;
   outputs = run.outputs;
 });

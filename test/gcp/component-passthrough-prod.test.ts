@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
 import { gcpProbe, verdicts } from "../helpers/health-check-eval";
-import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
+import { gcpDevValues, ofType, one, planStack, prop, paged } from "../helpers/offline";
 
 // prod, passthrough on TDX: TLS ends inside the TEE. Two TLS-serving releases during a rotation,
 // a setting the images' launch policy allows, an existing network.
@@ -21,7 +21,7 @@ let outputs: Record<string, unknown>;
 beforeAll(async () => {
   const base = gcpDevValues();
   const gcp = base["tee-prover-infra:gcp"] as Record<string, unknown>;
-  const run = await planStack(gcpDevValues({
+  const run = await planStack(paged(gcpDevValues({
     environment: "prod",
     proofServer: { build: "tee", jobTimeoutSeconds: 600, env: { MIDNIGHT_PROOF_SERVER_NUM_WORKERS: "8" } },
     releases: [release("v6.4.0", DIGEST_OLD), release("v6.5.0", DIGEST_NEW)],
@@ -36,7 +36,7 @@ beforeAll(async () => {
       network: { mode: "existing", network: "projects/example-tee-prover-dev/global/networks/shared", subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers", cloudNat: false },
       certificate: undefined,
     },
-  }), "prod-gcp");
+  })), "prod-gcp");
   resources = run.resources;
   outputs = run.outputs;
 });
