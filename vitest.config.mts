@@ -34,6 +34,7 @@ const SHARED = [
   "test/config/args.test.ts",
   "test/config/aws.test.ts",
   "test/config/azure.test.ts",
+  "test/config/environments.test.ts",
   "test/config/gcp.test.ts",
   "test/config/ingress.test.ts",
   "test/config/releases.test.ts",

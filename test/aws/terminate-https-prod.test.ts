@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../../src/config/environments";
+import { offlinePlanMarker } from "../../src/config/placeholders";
 import { awsProbe, verdicts } from "../helpers/health-check-eval";
 import { devValues, ofType, one, planStack, prop, paged } from "../helpers/offline";
 
@@ -102,5 +104,18 @@ describe("existing VPC", () => {
     expect(prop(one(resources, "aws:autoscaling/group:Group"), "desiredCapacity")).toBe(3);
     expect(prop(one(resources, "aws:lb/loadBalancer:LoadBalancer"), "subnets")).toEqual(["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]);
     for (const sg of ofType(resources, "aws:ec2/securityGroup:SecurityGroup")) expect(prop(sg, "vpcId")).toBe("vpc-0123456789abcdef0");
+  });
+});
+
+describe("the environment profile (src/config/environments.ts)", () => {
+  test("autoscaling targets come from the profile: CPU 70 % and a queue of 10 per host", () => {
+    const policies = ofType(resources, "aws:autoscaling/policy:Policy");
+    expect(policies.map((p) => prop(p, "targetTrackingConfiguration.targetValue")).sort()).toEqual([SCALE_OUT_QUEUE_DEPTH, SCALE_OUT_CPU_PERCENT].sort());
+    expect([SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH]).toEqual([70, 10]);
+  });
+
+  test("the offline plan's marker is installed, and collected this prod stack's placeholder instead of refusing it", () => {
+    const found = [...(offlinePlanMarker()?.placeholders.values() ?? [])];
+    expect(found).toContainEqual({ key: "releases[0].eif.s3Uri", value: "s3://example-tee-prover-artifacts/v6.4.0.eif", reason: "an example- name is copied from the examples" });
   });
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { SCALE_OUT_CPU_PERCENT } from "../../src/config/environments";
 import { azureDevValues, named, one, ofType, planStack, prop, paged } from "../helpers/offline";
 
 // prod, passthrough on TDX: TLS ends inside the confidential VM. Two TLS-serving releases during a
@@ -134,5 +135,15 @@ describe("host agent (custom metrics)", () => {
     expect(decoded).toContain(`TEE_PROVER_IDENTITY_CLIENT_ID='${String(identity.state["clientId"])}'`);
     expect(decoded).toContain("TEE_PROVER_METRIC_NAMESPACE='TeeProver/prover-prod-azure'");
     expect(decoded).toContain("tee-prover-agent.timer ]");
+  });
+});
+
+describe("the environment profile (src/config/environments.ts)", () => {
+  test("autoscaling scales out on the profile's CPU target (70 %)", () => {
+    const autoscale = one(resources, "azure-native:monitor:AutoscaleSetting");
+    const rules = prop(autoscale, "profiles.0.rules") as Array<{ metricTrigger: { metricName: string; operator: string; threshold: number }; scaleAction: { direction: string } }>;
+    const out = rules.find((r) => r.scaleAction.direction === "Increase")!;
+    expect(out.metricTrigger).toMatchObject({ metricName: "Percentage CPU", operator: "GreaterThan", threshold: SCALE_OUT_CPU_PERCENT });
+    expect(SCALE_OUT_CPU_PERCENT).toBe(70);
   });
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
+import { SCALE_OUT_CPU_PERCENT } from "../../src/config/environments";
 import { gcpProbe, verdicts } from "../helpers/health-check-eval";
 import { gcpDevValues, ofType, one, planStack, prop, paged } from "../helpers/offline";
 
@@ -165,5 +166,14 @@ describe("prod and the existing network", () => {
   test("cloudNat: false: no second Cloud Router or NAT in a region whose network has one", () => {
     expect(ofType(resources, "gcp:compute/router:Router")).toHaveLength(0);
     expect(ofType(resources, "gcp:compute/routerNat:RouterNat")).toHaveLength(0);
+  });
+});
+
+describe("the environment profile (src/config/environments.ts)", () => {
+  test("the autoscaler targets the profile's CPU utilisation (70 %), with prod's floor of 2", () => {
+    const scaler = one(resources, "gcp:compute/regionAutoscaler:RegionAutoscaler");
+    expect(prop(scaler, "autoscalingPolicy.cpuUtilization.target")).toBe(SCALE_OUT_CPU_PERCENT / 100);
+    expect(prop(scaler, "autoscalingPolicy.minReplicas")).toBe(2);
+    expect(SCALE_OUT_CPU_PERCENT).toBe(70);
   });
 });
