@@ -95,6 +95,13 @@ export function markOfflinePlan(): OfflinePlanMarker {
   return marker;
 }
 
+/** What the offline plan adds for the placeholders it collected: a line first in the text, a `placeholders` entry in the JSON. */
+export function withPlaceholderFinding<P extends object>(plan: P, findings: readonly PlaceholderFinding[]): { text: string; json: P | (P & { placeholders: { summary: string; values: PlaceholderFinding[] } }) } {
+  const summary = placeholderFindingText(findings);
+  if (!summary) return { text: "", json: plan };
+  return { text: `!! ${summary}\n\n`, json: { ...plan, placeholders: { summary, values: [...findings] } } };
+}
+
 /** The plan's sentence for the finding, or undefined when there is none. */
 export function placeholderFindingText(findings: readonly PlaceholderFinding[]): string | undefined {
   if (findings.length === 0) return undefined;

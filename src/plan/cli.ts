@@ -98,14 +98,13 @@ async function main(): Promise<number> {
   // The packs judge any program; only the fleet review needs one of our components.
   if (recorded.fleets.length === 0) process.stdout.write(`No fleet to review: ${new NoFleetError(recorded.resources.length).message}\nThe policy packs still judge its resources.\n\n`);
   // Values `pulumi up` would refuse (placeholders in prod): first in the text, and in the JSON.
-  const { offlinePlanMarker, placeholderFindingText } = await import("../config/placeholders");
-  const placeholders = [...(offlinePlanMarker()?.placeholders.values() ?? [])];
-  const placeholderFinding = placeholderFindingText(placeholders);
-  if (placeholderFinding) process.stdout.write(`!! ${placeholderFinding}\n\n`);
+  const { offlinePlanMarker, withPlaceholderFinding } = await import("../config/placeholders");
+  const finding = withPlaceholderFinding(plan, [...(offlinePlanMarker()?.placeholders.values() ?? [])]);
+  process.stdout.write(finding.text);
   process.stdout.write(renderText(plan));
   process.stdout.write(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
   if (args.json) {
-    fs.writeFileSync(args.json, stableJson(placeholderFinding ? { ...plan, placeholders: { summary: placeholderFinding, values: placeholders } } : plan));
+    fs.writeFileSync(args.json, stableJson(finding.json));
     process.stdout.write(`Wrote ${args.json}\n`);
   }
   if (args.exportState) {

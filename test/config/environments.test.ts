@@ -11,7 +11,7 @@ import { resolveNitroArgs } from "../../src/config/args";
 import { ENVIRONMENTS, SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../../src/config/environments";
 import { ConfigError } from "../../src/config/errors";
 import { readStackFile } from "../../src/config/load";
-import { findPlaceholders, markOfflinePlan, OFFLINE_PLAN_MARKER, offlinePlanMarker, placeholderFindingText, placeholderReason } from "../../src/config/placeholders";
+import { findPlaceholders, markOfflinePlan, OFFLINE_PLAN_MARKER, offlinePlanMarker, placeholderFindingText, placeholderReason, withPlaceholderFinding } from "../../src/config/placeholders";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import { SCALE_OUT_CPU_PERCENT as CATALOGUE_CPU, SCALE_OUT_QUEUE_DEPTH as CATALOGUE_QUEUE } from "../../src/monitoring/catalogue";
@@ -155,6 +155,11 @@ describe("placeholders", () => {
       "pulumi up refuses this stack until these 1 value is replaced: aws.certificateArn=arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     );
     expect(placeholderFindingText([])).toBeUndefined();
+    // What the plan CLI prints first and adds to the JSON plan.
+    const finding = withPlaceholderFinding({ stack: "prod" }, [...marker.placeholders.values()]);
+    expect(finding.text).toBe(`!! ${placeholderFindingText([...marker.placeholders.values()])}\n\n`);
+    expect(finding.json).toEqual({ stack: "prod", placeholders: { summary: placeholderFindingText([...marker.placeholders.values()]), values: [...marker.placeholders.values()] } });
+    expect(withPlaceholderFinding({ stack: "dev" }, [])).toEqual({ text: "", json: { stack: "dev" } });
   });
 
   it("no marker, no exception: only the plan engine sets it (no environment variable does)", () => {
