@@ -10,6 +10,7 @@ import { gcpHealthCheck, gcpIngress } from "./ingress";
 import { gcpMonitoring } from "./monitoring";
 import { gcpFleetNetwork } from "./network";
 import { gcpFleetProber } from "./prober";
+import { ENVIRONMENTS } from "../../src/config/environments";
 
 export type { ConfidentialSpaceProofServerArgs } from "./args";
 
@@ -58,7 +59,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       workloadServiceAccountEmail: account.email,
       technology: gcp.confidentialInstanceType,
       envOverride: args.proofServer.env,
-      protect: args.environment === "prod",
+      protect: ENVIRONMENTS[args.environment].deletionProtection,
       labels,
     }, this);
     const healthCheck = gcpHealthCheck(name, args.ingress.backendProtocol, this);

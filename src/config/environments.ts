@@ -1,7 +1,7 @@
 /**
  * The environment profile: what dev, staging and prod mean, once for all three clouds. Validation
- * (resolve.ts, resolve-azure.ts) enforces the floors; the components read the protections from the
- * resolved environment; the offline plan and docs/environments.md show the same table.
+ * (resolve-environment.ts) enforces the floors; the components read their protections and log
+ * retention from here; docs/environments.md shows the same table.
  *
  * dev is small and may take shortcuts (one host, one NAT, a week's key deletion window, a floating
  * host image, placeholders from the examples). staging is prod-like with two hosts. prod refuses
