@@ -35,6 +35,8 @@ const SHARED = [
   "test/config/budget.test.ts",
   "test/config/aws.test.ts",
   "test/config/azure.test.ts",
+  "test/config/environments.test.ts",
+  "test/config/new-stack.test.ts",
   "test/config/gcp.test.ts",
   "test/config/ingress.test.ts",
   "test/config/releases.test.ts",

@@ -18,6 +18,7 @@ import { enclaveFleet, hostSecurityGroup } from "./fleet";
 import { attestationKey, hostIdentity } from "./identity";
 import { allowLoadBalancerToHosts, fleetIngress } from "./ingress";
 import { fleetNetwork } from "./network";
+import { ENVIRONMENTS } from "../../src/config/environments";
 
 /** Enclave CID of every host's enclave; fixed so the forwarder and agent can address it. */
 export const ENCLAVE_CID = 16;
@@ -70,7 +71,8 @@ export class NitroProofServer extends pulumi.ComponentResource {
     super("tee-prover:aws:NitroProofServer", name, {}, fleetComponentOptions(name, opts));
     const active = args.releases[args.releases.length - 1];
     if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
-    const prod = args.environment === "prod";
+    // Protection and retention per environment: the profile (docs/environments.md).
+    const profile = ENVIRONMENTS[args.environment];
     const tags = { ...args.tags, "tee-prover:environment": args.environment, "tee-prover:fleet": name, "tee-prover:release": active.version };
     const metricNamespace = `TeeProver/${name}`;
     const invoke = { parent: this };
@@ -82,9 +84,9 @@ export class NitroProofServer extends pulumi.ComponentResource {
       name: `/tee-prover/${name}/host`,
       retentionInDays: args.logRetentionDays,
       // prod logs outlive the stack; they are evidence for incident review.
-      skipDestroy: prod,
+      skipDestroy: profile.retainLogs,
       tags,
-    }, { parent: this, retainOnDelete: prod });
+    }, { parent: this, retainOnDelete: profile.retainLogs });
     const identity = hostIdentity(name, {
       partition,
       region: args.aws.region,
@@ -103,7 +105,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       releases: args.releases,
       parentRolePin: args.aws.parentRolePin,
       deletionWindowDays: args.aws.kmsDeletionWindowDays,
-      protect: prod,
+      protect: profile.deletionProtection,
       tags,
     }, this);
 
@@ -112,7 +114,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
       network,
       ...(args.aws.certificateArn ? { certificateArn: args.aws.certificateArn } : {}),
       tlsPolicy: args.aws.tlsPolicy,
-      deletionProtection: prod,
+      deletionProtection: profile.deletionProtection,
       quarantined: args.quarantine !== undefined,
       tags,
     }, this);

@@ -15,6 +15,7 @@ import { attestedKey } from "./keyRelease";
 import { azureMonitoring } from "./monitoring";
 import { azureIngress } from "./ingress";
 import { azureFleetNetwork } from "./network";
+import { ENVIRONMENTS } from "../../src/config/environments";
 
 export type { AzureConfidentialProofServerArgs } from "./args";
 
@@ -72,7 +73,8 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
     const active = args.releases[args.releases.length - 1];
     if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
     const { azure } = args;
-    const prod = args.environment === "prod";
+    // Protection and retention per environment: the profile (docs/environments.md).
+    const prod = ENVIRONMENTS[args.environment].deletionProtection;
     const tags = { ...args.tags, "tee-prover-environment": args.environment, "tee-prover-fleet": name };
 
     let resourceGroupName: pulumi.Output<string>;
@@ -159,7 +161,8 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       alarms: args.alarms,
       jobTimeoutSeconds: args.proofServer.jobTimeoutSeconds,
       // The same per-environment retention as the AWS host logs, within a workspace's 30-730 days.
-      logRetentionDays: { dev: 30, staging: 90, prod: 365 }[args.environment],
+      logRetentionDays: ENVIRONMENTS[args.environment].logRetentionDays.azure,
+      retainLogs: ENVIRONMENTS[args.environment].retainLogs,
       // Release-policy changes through the vault's data plane never reach the Activity Log.
       keyVaultId: released.vault.id,
       tags,

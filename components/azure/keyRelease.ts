@@ -37,7 +37,7 @@ export interface KeyReleaseInputs {
   readonly attestationAuthority?: string;
   /** Principals (object ids) that administer the vault and key (the deployer). */
   readonly administratorObjectIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** prod: purge protection, 90-day soft delete and Pulumi protect on the vault. */
+  /** prod: purge protection, 90-day soft delete, and Pulumi protect on the vault and the key. */
   readonly protect: boolean;
   /** Tags of the vault and the key. */
   readonly tags: Record<string, string>;
@@ -233,9 +233,12 @@ export function attestedKey(name: string, inputs: KeyReleaseInputs, parent: pulu
     tags: inputs.tags,
   }, {
     ...opts,
-    // Not Pulumi-protected: a pin change must replace the key (see releaseKeyName), and protect
-    // would turn every such `pulumi up` into an error. A deleted key is soft-deleted and, in prod,
-    // purge-protected: recoverable for 90 days (az keyvault key recover).
+    // Pulumi-protected in prod, like every prod key: a pin change (technology or authority; a new
+    // release does not change the key) replaces the key, so in prod that `pulumi up` stops until an
+    // operator runs `pulumi state unprotect` on the old key: a deliberate step for a change that
+    // strands every wrapped secret (docs/azure-key-release.md, "Pin changes"). Even then a deleted
+    // key is soft-deleted and purge-protected: recoverable for 90 days (az keyvault key recover).
+    protect: inputs.protect,
     // Tags are not part of the name, and ARM never updates an existing key: ignore them rather
     // than report an update that does not happen.
     ignoreChanges: ["tags"],

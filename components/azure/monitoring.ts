@@ -36,6 +36,8 @@ export interface AzureMonitoringInputs {
   readonly tags: Record<string, string>;
   /** Log Analytics retention in days (30-730); default {@link DEFAULT_LOG_RETENTION_DAYS}. Optional extension of the AZURE.md contract. */
   readonly logRetentionDays?: number;
+  /** prod: the workspace is Pulumi-protected and kept when the stack is destroyed (the audit trail outlives the fleet). */
+  readonly retainLogs?: boolean;
   /**
    * The attestation-gated Key Vault's id. When given, its AuditEvent log goes to the workspace and a
    * P0 log alert watches key changes made through the vault's data plane (a changed release policy
@@ -336,7 +338,7 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
     sku: { name: "PerGB2018" },
     retentionInDays,
     tags,
-  }, opts);
+  }, { ...opts, ...(inputs.retainLogs ? { protect: true, retainOnDelete: true } : {}) });
 
   // Resource logs and platform metrics into the workspace. The gateway's logs go to their own
   // tables (AGWAccessLogs ...: "Dedicated"), which the log alerts query. A scale set has metrics

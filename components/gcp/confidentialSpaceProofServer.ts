@@ -13,6 +13,7 @@ import { fleetBudgets } from "./budget";
 import { getProjectOutput } from "@pulumi/gcp/organizations/getProject";
 import { gcpFleetNetwork } from "./network";
 import { gcpFleetProber } from "./prober";
+import { ENVIRONMENTS } from "../../src/config/environments";
 
 export type { ConfidentialSpaceProofServerArgs } from "./args";
 
@@ -61,7 +62,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
       workloadServiceAccountEmail: account.email,
       technology: gcp.confidentialInstanceType,
       envOverride: args.proofServer.env,
-      protect: args.environment === "prod",
+      protect: ENVIRONMENTS[args.environment].deletionProtection,
       labels,
     }, this);
     const healthCheck = gcpHealthCheck(name, args.ingress.backendProtocol, this);

@@ -3,7 +3,7 @@ import type { ConfidentialSpaceProofServerArgs } from "../../components/gcp/args
 import type { NitroProofServerArgs } from "../../components/aws/args";
 import type { AzureConfidentialProofServerArgs } from "../../components/azure/args";
 import { SEVERITIES } from "../monitoring/catalogue";
-import { ConfigError, isUnresolvedInput, type FrontDoor } from "./errors";
+import { ConfigError, isUnresolvedInput, keyOf, type FrontDoor } from "./errors";
 import { resolveStackConfig } from "./resolve";
 import { PROJECT } from "./schema";
 import type { AwsStackConfig, AzureStackConfig, GcpStackConfig, StackConfig } from "./types";
@@ -170,7 +170,9 @@ function resolveArgs(cloud: "aws" | "gcp" | "azure", component: string, name: st
     return typeof given === "string" ? given : providerArgs.find((p) => p.arg === "region" || p.arg === "location")?.fallback() ?? "us-east-1";
   })();
   const { plain, found } = withPlaceholders(args, slots, regionGuess);
-  const config = resolveStackConfig({ values: configValues(cloud, plain, providerArgs), projectDir, frontDoor });
+  // The stand-ins are example values by design (000000000000, example.com): not placeholders to refuse.
+  const standInKeys = found.map((f) => keyOf(f.path));
+  const config = resolveStackConfig({ values: configValues(cloud, plain, providerArgs), projectDir, frontDoor, standInKeys });
   if (found.length === 0) return config;
 
   // The second validation, once every Input is known; the children see the Inputs only through it.

@@ -2,6 +2,7 @@ import { SECRET_FILES } from "../bootstrap/azure-skr";
 import type { ConfigProblem } from "./errors";
 import { resolveIngress, secretLikeEnv, sharedSettings, type ConfigSource, type IngressRules } from "./resolve";
 import { SECRET_PLACEHOLDER } from "./load";
+import { azureSizeProblem } from "./sizes";
 import { PROJECT, type RawAzureStackConfig } from "./schema";
 import type { AzureContainerRelease, AzureStackConfig, AzureTechnology } from "./types";
 
@@ -94,6 +95,9 @@ export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, pro
       message: `${azure.vmSize} is a ${size.technology === "SEV_SNP" ? "AMD SEV-SNP" : "Intel TDX"} size (${size.family}), but azure.technology is ${azure.technology}; the attestation type the key release requires (sevsnpvm or tdxvm) would never match`,
       fix: `use ${SIZE_EXAMPLES[azure.technology]}, or set azure.technology: ${size.technology}`,
     });
+  } else {
+    const missing = azureSizeProblem(azure.vmSize, size.family, size.vcpus, /^Standard_(DC|EC)\d+i/.test(azure.vmSize));
+    if (missing) problems.push({ key: "azure.vmSize", message: missing, fix: `use a size the series offers (docs/environments.md, Value checks), e.g. ${SIZE_EXAMPLES[azure.technology]}` });
   }
   const image = azure.image;
   if (image.publisher !== "Canonical" || !/cvm$/.test(image.sku)) {
@@ -103,17 +107,7 @@ export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, pro
       fix: "remove azure.image (defaults to Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm), or use Canonical:ubuntu-24_04-lts:cvm",
     });
   }
-  if (raw.environment === "prod" && image.version === "latest") {
-    problems.push({
-      key: "azure.image.version",
-      message: "prod must boot an image version that config pins; latest changes under the scale set, so one fleet's VMs could boot different images and a scale-out could change the OS unreviewed",
-      fix: "pulumi config set --path azure.image.version <version> (az vm image list --publisher Canonical --offer <offer> --sku <sku> --all)",
-    });
-  }
   if (azure.fleet.minSize > azure.fleet.maxSize) problems.push({ key: "azure.fleet", message: `needs minSize <= maxSize (got ${azure.fleet.minSize} > ${azure.fleet.maxSize})`, fix: "adjust azure.fleet" });
-  if (raw.environment === "prod" && azure.fleet.minSize < 2) {
-    problems.push({ key: "azure.fleet.minSize", message: "prod needs at least 2 VMs so one zone or one rollout never takes the service down", fix: "set azure.fleet.minSize: 2" });
-  }
   if (new Set(azure.zones).size !== azure.zones.length) problems.push({ key: "azure.zones", message: "lists a zone twice", fix: "list each zone once" });
   if (azure.ssh) {
     azure.ssh.sourceCidrs.forEach((cidr, i) => {

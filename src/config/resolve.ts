@@ -10,8 +10,13 @@ import { knownReleaseByPcr0 } from "../releases/known";
 import { nitroInstanceShape, PARENT_MIN_MEMORY_MIB, PARENT_MIN_VCPUS } from "../sizing";
 import { ConfigError, problemsFromZod, type ConfigProblem, type FrontDoor } from "./errors";
 import { SECRET_PLACEHOLDER } from "./load";
+import { ENVIRONMENTS, type EnvironmentName } from "./environments";
+import { foreignCloudProblems, noEffectProblems } from "./no-effect";
+import { findPlaceholders, offlinePlanMarker } from "./placeholders";
 import { resolveAzure } from "./resolve-azure";
 import { quarantineProblems, resolveQuarantine } from "../quarantine";
+import { environmentProblems } from "./resolve-environment";
+import { awsSizeProblem, gcpMachineTypeProblem } from "./sizes";
 import { awsStackSchema, azureStackSchema, CLOUDS, gcpStackSchema, PROJECT, type RawAwsStackConfig, type RawGcpStackConfig, type RawRelease, type RawStackConfig } from "./schema";
 import { AL2023_SSM_AMI, type AwsStackConfig, type ContainerRelease, type GcpStackConfig, type NitroRelease, type SharedStackConfig, type StackConfig } from "./types";
 
@@ -45,6 +50,11 @@ export interface ConfigSource {
   readonly secretKeys?: readonly string[];
   /** Whose values these are, for the wording of messages (default: a stack's config). */
   readonly frontDoor?: FrontDoor;
+  /**
+   * Keys holding the library front door's stand-ins for unresolved Inputs (args.ts): never
+   * reported as placeholders, since the real values are checked once known.
+   */
+  readonly standInKeys?: readonly string[];
 }
 
 /** Known keys of the schema node at `at`, for "did you mean" suggestions. */
@@ -332,6 +342,19 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
   const verdict = nitroInstanceShape(aws.instanceType);
   if (!verdict.ok) {
     problems.push({ key: "aws.instanceType", message: verdict.reason, fix: "use an enclave-capable, non-burstable type with at least 4 vCPUs, e.g. m6i.xlarge or c6i.2xlarge" });
+  } else {
+    const missing = awsSizeProblem(aws.instanceType);
+    if (missing) problems.push({ key: "aws.instanceType", message: missing, fix: "use a size the family offers (docs/environments.md, Value checks), e.g. m6i.xlarge or c6i.2xlarge" });
+  }
+  // ACM certificates are regional and an ALB takes only a certificate of its own region
+  // (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+  const certRegion = aws.certificateArn?.split(":")[3];
+  if (certRegion !== undefined && typeof region === "string" && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) && certRegion !== region) {
+    problems.push({
+      key: "aws.certificateArn",
+      message: `is a certificate of ${certRegion}, but the stack's ALB is in ${region}: ACM certificates are regional and a load balancer can use only one from its own region`,
+      fix: `request or import the certificate in ${region} (ACM cannot copy it between regions) and set aws.certificateArn to its ARN`,
+    });
   }
   const minCpu = Math.max(...releases.map((r) => r.manifest.buildInfo.cpuCount), 0);
   const minMem = Math.max(...releases.map((r) => r.manifest.buildInfo.memoryMB), 0);
@@ -354,16 +377,6 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
   if (!(aws.fleet.minSize <= desiredCapacity && desiredCapacity <= aws.fleet.maxSize)) {
     problems.push({ key: "aws.fleet", message: `needs minSize <= desiredCapacity <= maxSize (got ${aws.fleet.minSize} <= ${desiredCapacity} <= ${aws.fleet.maxSize})`, fix: "adjust aws.fleet.minSize / desiredCapacity / maxSize" });
   }
-  if (raw.environment === "prod" && !(aws.amiId ?? "").startsWith("ami-")) {
-    problems.push({
-      key: "aws.amiId",
-      message: `prod must boot an AMI that config pins; ${aws.amiId === undefined ? "unset, it defaults to" : `"${aws.amiId}" is`} an SSM parameter that resolves to whatever Amazon Linux 2023 image is latest at each launch, so one fleet's hosts could boot different images and a scale-out could change the OS unreviewed`,
-      fix: `pulumi config set --path aws.amiId ami-... (an Amazon Linux 2023 x86_64 AMI id of ${typeof region === "string" ? region : "the stack's region"}, e.g. the current value of ${AL2023_SSM_AMI.replace(/^resolve:ssm:/, "")}); dev and staging may follow latest`,
-    });
-  }
-  if (raw.environment === "prod" && aws.fleet.minSize < 2) {
-    problems.push({ key: "aws.fleet.minSize", message: "prod needs at least 2 hosts so one AZ or one rollout never takes the service down", fix: "set aws.fleet.minSize: 2" });
-  }
   const offReason = aws.pinParentRoleOffReason?.trim() ?? "";
   if (!aws.pinParentRole && offReason.length < 10) {
     problems.push({
@@ -380,7 +393,7 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
     cloud: "aws",
     ...sharedSettings(raw, ingress),
     releases,
-    logRetentionDays: raw.logRetentionDays ?? { dev: 14, staging: 90, prod: 365 }[raw.environment],
+    logRetentionDays: raw.logRetentionDays ?? ENVIRONMENTS[raw.environment].logRetentionDays.aws,
     aws: {
       region,
       vpc: aws.vpc,
@@ -394,7 +407,7 @@ function resolveAws(source: ConfigSource, raw: RawAwsStackConfig, releases: read
       keyAdministratorArns: aws.keyAdministratorArns,
       kmsDeletionWindowDays: aws.kmsDeletionWindowDays,
       parentRolePin: aws.pinParentRole ? { pinned: true } : { pinned: false, reason: offReason },
-      interactiveAccess: aws.interactiveAccess ?? raw.environment !== "prod",
+      interactiveAccess: aws.interactiveAccess ?? ENVIRONMENTS[raw.environment].interactiveAccessDefault,
     },
   };
 }
@@ -514,6 +527,9 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
         message: `${confidentialInstanceType} runs on ${families.join(" or ")} machines, not ${family} ("${gcp.machineType}")`,
         fix: confidentialInstanceType === "SEV" ? "use an n2d or c2d machine type (e.g. n2d-standard-8), or confidentialInstanceType: TDX with c3" : "use a c3 machine type (e.g. c3-standard-8), or confidentialInstanceType: SEV with n2d",
       });
+    } else {
+      const missing = gcpMachineTypeProblem(gcp.machineType);
+      if (missing) problems.push({ key: "gcp.machineType", message: missing, fix: "use a size the family offers (docs/environments.md, Value checks), e.g. n2d-standard-8 or c3-standard-8" });
     }
   }
   if (/debug/i.test(gcp.image.family) || gcp.image.project !== "confidential-space-images") {
@@ -530,9 +546,6 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
   }
   if (new Set(gcp.zones).size !== gcp.zones.length) problems.push({ key: "gcp.zones", message: "lists a zone twice", fix: "list each zone once" });
   if (gcp.fleet.minSize > gcp.fleet.maxSize) problems.push({ key: "gcp.fleet", message: `needs minSize <= maxSize (got ${gcp.fleet.minSize} > ${gcp.fleet.maxSize})`, fix: "adjust gcp.fleet" });
-  if (raw.environment === "prod" && gcp.fleet.minSize < 2) {
-    problems.push({ key: "gcp.fleet.minSize", message: "prod needs at least 2 instances so one zone or one rollout never takes the service down", fix: "set gcp.fleet.minSize: 2" });
-  }
 
   const releases: ContainerRelease[] = raw.releases.map((r) => ({ ...r, digest: r.image.slice(r.image.indexOf("@") + 1) }));
   const versions = releases.map((r) => r.version);
@@ -635,6 +648,25 @@ function resolveGcp(source: ConfigSource, raw: RawGcpStackConfig, problems: Conf
 }
 
 /**
+ * Placeholders left from the examples, in an environment that refuses them. Under the offline
+ * plan's marker (placeholders.ts) they are collected for the plan's finding instead.
+ */
+function placeholderProblems(source: ConfigSource, environment: EnvironmentName): ConfigProblem[] {
+  if (ENVIRONMENTS[environment].placeholdersAllowed) return [];
+  const found = findPlaceholders(source.values, PROJECT, new Set(source.standInKeys ?? []));
+  const marker = offlinePlanMarker();
+  if (marker) {
+    for (const f of found) marker.placeholders.set(f.key, f);
+    return [];
+  }
+  return found.map((f) => ({
+    key: f.key,
+    message: `"${f.value}" is a placeholder left from an example (${f.reason}); ${environment} refuses it, since pulumi up would fail late or act on someone else's name`,
+    fix: `replace it with this stack's own value: pulumi config set --path '${f.key}' <value>`,
+  }));
+}
+
+/**
  * Validate a stack's configuration once, at the edge. Throws a ConfigError listing every problem
  * (key, what is wrong, how to fix it) before any resource is declared.
  */
@@ -645,10 +677,14 @@ export function resolveStackConfig(source: ConfigSource): StackConfig {
     throw new ConfigError([{ key: "cloud", message: values["cloud"] === undefined ? "is required" : `"${String(values["cloud"])}" is not a cloud; allowed: ${CLOUDS.join(", ")}`, fix: "pulumi config set cloud aws (or gcp, azure)" }]);
   }
   const schema = cloud.data === "aws" ? awsStackSchema : cloud.data === "gcp" ? gcpStackSchema : azureStackSchema;
-  const parsed = schema.safeParse(values, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at)), source.frontDoor);
+  // Another cloud's section or provider keys: refused with the reason, not as an unknown key.
+  const foreign = foreignCloudProblems(cloud.data, source.values, PROJECT, (source.frontDoor ?? { kind: "stack" }).kind === "stack");
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(values).filter(([k]) => !foreign.foreignSections.includes(k))), { reportInput: true });
+  if (!parsed.success) throw new ConfigError([...foreign.problems, ...problemsFromZod(parsed.error, (at) => knownKeysAt(schema, at))], source.frontDoor);
   const raw = parsed.data;
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...foreign.problems, ...noEffectProblems(cloud.data, values)];
+  problems.push(...environmentProblems(raw, source.values["aws:region"]));
+  problems.push(...placeholderProblems(source, raw.environment));
   if (raw.previousNamePrefix !== undefined && raw.previousNamePrefix === raw.namePrefix) {
     problems.push({ key: "previousNamePrefix", message: `equals namePrefix ("${raw.namePrefix}"): there is no rename to carry over`, fix: "remove previousNamePrefix once the renaming `pulumi up` has run" });
   }

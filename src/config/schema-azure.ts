@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ipv4Cidr } from "./schema-cidr";
 import { imageByDigestSchema } from "./schema-image";
 
 /**
@@ -7,7 +8,7 @@ import { imageByDigestSchema } from "./schema-image";
  * live in resolve-azure.ts, so their messages can say why. Sources: docs/azure-facts.md.
  */
 
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.90.0.0/16");
+const cidr = ipv4Cidr("10.90.0.0/16");
 /** Key Vault secret names: 1-127 letters, digits and hyphens. */
 const keyVaultSecretName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault secret name (1-127 letters, digits and -)");
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "must be a GUID (an Entra object id)");

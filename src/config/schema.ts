@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_JOB_TIMEOUT_SECONDS, PROOF_SERVER_PORT } from "../ingress/model";
 import { nitroInstanceShape } from "../sizing";
 import { azureSchema, azureReleaseSchema, azureTagsSchema } from "./schema-azure";
+import { ipv4Cidr } from "./schema-cidr";
 import { imageByDigestSchema } from "./schema-image";
 import { quarantineSchema } from "../quarantine";
 
@@ -16,9 +17,7 @@ export const PROJECT = "tee-prover-infra";
 /** The retention periods (days) CloudWatch Logs accepts (PutRetentionPolicy); anything else fails at deploy time. */
 export const CLOUDWATCH_LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24");
+const cidr = ipv4Cidr("203.0.113.0/24");
 
 const awsRoleOrUserArn = z
   .string()

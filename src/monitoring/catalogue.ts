@@ -69,9 +69,8 @@ export const ALARM_CATALOGUE: readonly AlarmSpec[] = [
 /** Signals counted from audit-trail events (one change fires) rather than from a metric. */
 export const AUDIT_SIGNALS: ReadonlySet<Signal> = new Set<Signal>(["attestation-enforcement-change", "host-role-change", "network-rule-change"]);
 
-/** Scale-out targets shared by every cloud: CPU 70 % or queue depth 10. */
-export const SCALE_OUT_CPU_PERCENT = 70;
-export const SCALE_OUT_QUEUE_DEPTH = 10;
+/** Scale-out targets shared by every cloud: defined once with the environment profile. */
+export { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../config/environments";
 
 
 /**

@@ -146,19 +146,24 @@ async function main(): Promise<number> {
     refused = verdict.mandatory > 0;
     plan = { ...reviewed, policy: verdict };
   }
-  // The packs judge any program; only the fleet review needs one of our components.
+  // Values `pulumi up` would refuse (placeholders in prod): first in the text, and in the JSON.
+  const { offlinePlanMarker, withPlaceholderFinding } = await import("../config/placeholders");
+  const finding = withPlaceholderFinding(plan, [...(offlinePlanMarker()?.placeholders.values() ?? [])]);
   // With --diff, stdout is the diff alone (CI posts it as it is); the rest goes to stderr.
   const say = (s: string) => (base ? process.stderr : process.stdout).write(s);
   if (base) {
+    say(finding.text);
     const { diffPlans, renderDiff } = await import("./diff");
-    process.stdout.write(renderDiff(diffPlans(base, JSON.parse(stableJson(plan)) as Plan), { format: args.format, ...(args.maxChars ? { maxChars: args.maxChars } : {}) }));
+    process.stdout.write(renderDiff(diffPlans(base, JSON.parse(stableJson(finding.json)) as Plan), { format: args.format, ...(args.maxChars ? { maxChars: args.maxChars } : {}) }));
   } else {
+    // The packs judge any program; only the fleet review needs one of our components.
     if (recorded.fleets.length === 0) process.stdout.write(`No fleet to review: ${new NoFleetError(recorded.resources.length).message}\nThe policy packs still judge its resources.\n\n`);
+    process.stdout.write(finding.text);
     process.stdout.write(renderText(plan));
   }
   say(`\nPlanned ${plan.counts.total} resources in ${Date.now() - started} ms.\n`);
   if (args.json) {
-    fs.writeFileSync(args.json, stableJson(plan));
+    fs.writeFileSync(args.json, stableJson(finding.json));
     say(`Wrote ${args.json}\n`);
   }
   if (args.exportState) {
@@ -185,9 +190,11 @@ async function recordRepository(args: CliArgs): Promise<Recorded> {
   const { resolveStackConfig } = await import("../config/resolve");
   const { PROJECT } = await import("../config/schema");
   const stackFile = readStackFile(args.projectDir, args.stack);
+  const { runOffline, placementOf, installOfflinePlanMarker } = await import("./engine");
+  // The offline plan reports a prod stack's placeholders instead of refusing it (docs/environments.md).
+  installOfflinePlanMarker();
   // Validate first, so bad config is reported as such and never as a failure inside the program.
   const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
-  const { runOffline, placementOf } = await import("./engine");
   const { declaredFleets } = await import("./fleets");
   const run = await runOffline({
     project: PROJECT,

@@ -1,5 +1,6 @@
 import type { StackConfig } from "../config/types";
 import type * as pulumi from "@pulumi/pulumi";
+import { markOfflinePlan, type OfflinePlanMarker } from "../config/placeholders";
 import { RecordingMocks, type MockedResource } from "./mocks";
 
 /** One declared resource with its place in the tree. */
@@ -38,6 +39,16 @@ export interface OfflineRun {
 /** The `@pulumi/pulumi` module, as `import * as pulumi` gives it. */
 export type PulumiSdk = typeof pulumi;
 
+/**
+ * Mark this process as the offline plan (src/config/placeholders.ts): under the marker, a prod
+ * stack's placeholders become the plan's finding instead of a refusal. Only the plan engine calls
+ * it, when it installs the mocks (and the plan CLI just before, for its validation of the stack
+ * file); a real `pulumi up` never loads this module, and no environment variable sets it.
+ */
+export function installOfflinePlanMarker(): OfflinePlanMarker {
+  return markOfflinePlan();
+}
+
 export function resourceKey(type: string, name: string): string {
   return `${type}::${name}`;
 }
@@ -69,6 +80,7 @@ export async function runOffline(run: {
   const pulumi = run.sdk ?? (await import("@pulumi/pulumi"));
   const mocks = new RecordingMocks(run.region, run.gcpProject, "", run.azureSubscriptionId);
   await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
+  installOfflinePlanMarker();
   pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();

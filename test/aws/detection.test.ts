@@ -25,7 +25,10 @@ let roleName: string;
 let groups: string[];
 
 beforeAll(async () => {
-  resources = (await planStack(devValues({ "aws:region": REGION }), "dev")).resources;
+  // The ALB's certificate must be in the stack's region (ACM certificates are regional).
+  const aws = devValues()["tee-prover-infra:aws"] as Record<string, unknown>;
+  const certificateArn = (aws["certificateArn"] as string).replace(":us-east-1:", `:${REGION}:`);
+  resources = (await planStack(devValues({ "aws:region": REGION, aws: { ...aws, certificateArn } }), "dev")).resources;
   const k = one(resources, "aws:kms/key:Key");
   key = { id: k.state["keyId"] as string, arn: k.state["arn"] as string };
   roleName = one(resources, "aws:iam/role:Role").state["name"] as string;

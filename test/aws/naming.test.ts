@@ -10,7 +10,8 @@ let resources: PlannedResource[];
 
 beforeAll(async () => {
   // Renamed from "prover": the fleet gets an alias to its old name.
-  resources = (await planStack(devValues({ environment: "staging", namePrefix: "abcdefghijkl", previousNamePrefix: "prover" }), LONG_STACK)).resources;
+  const aws = devValues()["tee-prover-infra:aws"] as Record<string, unknown>;
+  resources = (await planStack(devValues({ environment: "staging", namePrefix: "abcdefghijkl", previousNamePrefix: "prover", aws: { ...aws, fleet: { minSize: 2, maxSize: 4 } } }), LONG_STACK)).resources;
 });
 
 // Physical-name limits of auto-named resources (logical name + "-" + 7 characters).

@@ -3,8 +3,10 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { MOCK_ACCOUNT_ID } from "../../src/plan/mocks";
 import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
+import { SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH } from "../../src/config/environments";
+import { offlinePlanMarker } from "../../src/config/placeholders";
 import { awsProbe, verdicts } from "../helpers/health-check-eval";
-import { devValues, ofType, one, planStack, prop } from "../helpers/offline";
+import { devValues, ofType, one, planStack, prop, paged } from "../helpers/offline";
 
 // prod, terminate mode re-encrypting to a TLS-serving EIF, in an existing VPC: what must survive
 // `pulumi destroy` is protected or retained.
@@ -13,7 +15,7 @@ let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
   const aws = devValues()["tee-prover-infra:aws"] as Record<string, unknown>;
-  const run = await planStack(devValues({
+  const run = await planStack(paged(devValues({
     environment: "prod",
     budget: { monthlyAmount: 1500, currency: "USD" },
     releases: [{ manifest: "test/fixtures/pcr-measurements.v6.4.0-tls.json", eif: { s3Uri: "s3://example-tee-prover-artifacts/v6.4.0.eif", servesTls: true } }],
@@ -27,7 +29,7 @@ beforeAll(async () => {
       vpc: { mode: "existing", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"] },
       kmsDeletionWindowDays: 30,
     },
-  }), "prod");
+  })), "prod");
   resources = run.resources;
   outputs = run.outputs;
 });
@@ -169,5 +171,18 @@ describe("budget (prod requires one)", () => {
     expect(await publish("p1", "budgets.amazonaws.com", { "aws:SourceAccount": "210987654321", "aws:SourceArn": "arn:aws:budgets::210987654321:budget/theirs" })).toBe("ImplicitlyDenied");
     // P0 routes no budget threshold: budgets may not publish there.
     expect(await publish("p0", "budgets.amazonaws.com", own)).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("the environment profile (src/config/environments.ts)", () => {
+  test("autoscaling targets come from the profile: CPU 70 % and a queue of 10 per host", () => {
+    const policies = ofType(resources, "aws:autoscaling/policy:Policy");
+    expect(policies.map((p) => prop(p, "targetTrackingConfiguration.targetValue")).sort()).toEqual([SCALE_OUT_QUEUE_DEPTH, SCALE_OUT_CPU_PERCENT].sort());
+    expect([SCALE_OUT_CPU_PERCENT, SCALE_OUT_QUEUE_DEPTH]).toEqual([70, 10]);
+  });
+
+  test("the offline plan's marker is installed, and collected this prod stack's placeholder instead of refusing it", () => {
+    const found = [...(offlinePlanMarker()?.placeholders.values() ?? [])];
+    expect(found).toContainEqual({ key: "releases[0].eif.s3Uri", value: "s3://example-tee-prover-artifacts/v6.4.0.eif", reason: "an example- name is copied from the examples" });
   });
 });

@@ -201,13 +201,14 @@ describe("access: release only for the scale set's identity", () => {
 });
 
 describe("the key", () => {
-  it("is an exportable RSA-HSM key in the fleet's vault, not Pulumi-protected (a pin change replaces it), tags ignored", () => {
+  it("is an exportable RSA-HSM key in the fleet's vault, Pulumi-protected in prod only (a pin change there needs an unprotect), tags ignored", () => {
     const k = keyOf(LONGEST_FLEET);
     expect(props(k)["kty"]).toBe("RSA-HSM");
     expect(props(k)["keySize"]).toBe(3072);
     expect(props(k)["attributes"]).toEqual({ enabled: true, exportable: true });
     expect(k.inputs["vaultName"]).toBe(vaultOf(LONGEST_FLEET).inputs["vaultName"]);
-    expect(k.protect).toBe(false);
+    expect(k.protect).toBe(true);
+    expect(keyOf("prover-dev").protect).toBe(false);
     expect(k.ignoreChanges).toEqual(["tags"]);
     // Replaced when the name changes, new key first; never on properties (see keyRelease.ts).
     expect([k.replaceOnChanges, k.deleteBeforeReplace]).toEqual([["keyName"], false]);

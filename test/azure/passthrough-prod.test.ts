@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
 import { parseCloudConfig } from "../../src/bootstrap/cloud-init";
-import { azureDevValues, named, one, ofType, planStack, prop } from "../helpers/offline";
+import { SCALE_OUT_CPU_PERCENT } from "../../src/config/environments";
+import { azureDevValues, named, one, ofType, planStack, prop, paged } from "../helpers/offline";
 
 // prod, passthrough on TDX: TLS ends inside the confidential VM. Two TLS-serving releases during a
 // rotation, three zones, a pinned OS image, a break-glass SSH key admitted from a VPN range only,
@@ -18,7 +19,7 @@ beforeAll(async () => {
   const base = azureDevValues();
   const azure = base["tee-prover-infra:azure"] as Record<string, unknown>;
   const { certificate: _certificate, ...rest } = azure;
-  const run = await planStack(azureDevValues({
+  const run = await planStack(paged(azureDevValues({
     environment: "prod",
     budget: { monthlyAmount: 3000 },
     alarms: { P0: { emails: ["oncall@example.com"] }, P1: { emails: ["oncall@example.com"] }, P2: { emails: ["capacity@example.com"] }, P3: { emails: ["review@example.com"] } },
@@ -35,7 +36,7 @@ beforeAll(async () => {
       ssh: { publicKey: SSH_KEY, sourceCidrs: ["10.200.0.0/24"] },
       secrets: { apiKey: "prover-api-key", tlsCertificate: "prover-tls-cert", tlsKey: "prover-tls-key", releaseTool: { url: TOOL_URL, sha256: "d".repeat(64) } },
     },
-  }), "prod-azure");
+  })), "prod-azure");
   resources = run.resources;
   outputs = run.outputs;
 });
@@ -67,6 +68,10 @@ describe("passthrough ingress: Standard Load Balancer", () => {
     expect(lb().protect).toBe(true);
     expect(named(resources, "azure-native:network:PublicIPAddress", "prover-prod-azure-ip").protect).toBe(true);
     expect(one(resources, "azure-native:resources:ResourceGroup").protect).toBe(true);
+    // The keys and the audit trail too (the baseline pack's prod-protection rule refuses anything less).
+    expect(one(resources, "azure-native:keyvault:Key").protect).toBe(true);
+    const workspace = one(resources, "azure-native:operationalinsights:Workspace");
+    expect([workspace.protect, workspace.retainOnDelete]).toEqual([true, true]);
   });
 });
 
@@ -201,4 +206,14 @@ test("the offline plan lists the budget's amount among the key settings", () => 
   const text = renderText(buildPlan({ stack: "prod-azure", cloud: "azure", environment: "prod", ingressMode: "passthrough", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
   expect(text).toContain("amount = 3000");
   expect(text).toContain("timeGrain = \"Monthly\"");
+});
+
+describe("the environment profile (src/config/environments.ts)", () => {
+  test("autoscaling scales out on the profile's CPU target (70 %)", () => {
+    const autoscale = one(resources, "azure-native:monitor:AutoscaleSetting");
+    const rules = prop(autoscale, "profiles.0.rules") as Array<{ metricTrigger: { metricName: string; operator: string; threshold: number }; scaleAction: { direction: string } }>;
+    const out = rules.find((r) => r.scaleAction.direction === "Increase")!;
+    expect(out.metricTrigger).toMatchObject({ metricName: "Percentage CPU", operator: "GreaterThan", threshold: SCALE_OUT_CPU_PERCENT });
+    expect(SCALE_OUT_CPU_PERCENT).toBe(70);
+  });
 });

@@ -234,3 +234,9 @@ describe("the component wires Secure Key Release and the alarm catalogue", () =>
     for (const alarm of review.unobservableAlarms) expect(alarm.reason.length).toBeGreaterThan(20);
   });
 });
+
+test("dev protects neither the release key nor the workspace, and keeps no workspace past a destroy", () => {
+  expect(one(resources, "azure-native:keyvault:Key").protect).toBe(false);
+  const workspace = one(resources, "azure-native:operationalinsights:Workspace");
+  expect([workspace.protect, workspace.retainOnDelete]).toEqual([false, false]);
+});

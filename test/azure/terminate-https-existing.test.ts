@@ -23,6 +23,7 @@ beforeAll(async () => {
     azure: {
       ...azure,
       resourceGroup: { mode: "existing", name: "provers-staging" },
+      fleet: { minSize: 2, maxSize: 4 },
       network: { mode: "existing", hostsSubnetId: subnet("hosts"), appGatewaySubnetId: subnet("gateway"), appGatewaySubnetCidr: "10.20.5.0/24", natGateway: false },
       backendTls: { trustedRootCertificate: ROOT_PEM, hostName: "prover.internal.example.com" },
     },

@@ -3,7 +3,7 @@
  * allocation against the manifest and the parent's share, fleet sizes, region and key admins.
  */
 import { describe, expect, it } from "vitest";
-import { devValues, devWith, expectOnlyProblem, problemsOf, resolveOk } from "./helpers";
+import { devValues, devWith, expectOnlyProblem, problemsOf, resolveOk, prodWith } from "./helpers";
 
 const TYPE_ADVICE = "use an enclave-capable, non-burstable type with at least 4 vCPUs, e.g. m6i.xlarge or c6i.2xlarge";
 
@@ -117,11 +117,9 @@ describe("aws.enclave allocation", () => {
 
 describe("aws.amiId", () => {
   const prod = (amiId?: string) =>
-    devWith((v, p) => {
-      v["tee-prover-infra:environment"] = "prod";
-      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
-      p("aws").fleet = { minSize: 2, maxSize: 4 };
+    prodWith((_v, p) => {
       if (amiId !== undefined) p("aws").amiId = amiId;
+      else delete p("aws").amiId;
     });
 
   it("refuses prod that would follow the latest Amazon Linux 2023 image", () => {
@@ -140,27 +138,21 @@ describe("aws.amiId", () => {
   it("accepts a pinned AMI in prod; dev and staging may follow latest", () => {
     expect(resolveOk(prod("ami-0abcdef0123456789")).aws.amiId).toBe("ami-0abcdef0123456789");
     expect(resolveOk(devValues()).aws.amiId).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
-    expect(resolveOk(devWith((v) => (v["tee-prover-infra:environment"] = "staging"))).aws.amiId).toMatch(/^resolve:ssm:/);
+    expect(resolveOk(devWith((v, p) => {
+      v["tee-prover-infra:environment"] = "staging";
+      p("aws").fleet = { minSize: 2, maxSize: 4 };
+    })).aws.amiId).toMatch(/^resolve:ssm:/);
   });
 });
 
 describe("aws.fleet", () => {
   it("refuses prod with minSize 1", () => {
-    const values = devWith((v, p) => {
-      v["tee-prover-infra:environment"] = "prod";
-      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
-      p("aws").amiId = "ami-0123456789abcdef0";
-    });
+    const values = prodWith((_v, p) => (p("aws").fleet = { minSize: 1, maxSize: 4 }));
     expectOnlyProblem(values, "aws.fleet.minSize", "prod needs at least 2 hosts", "set aws.fleet.minSize: 2");
   });
 
   it("accepts prod with minSize 2 (and defaults prod's log retention to 365 days)", () => {
-    const config = resolveOk(devWith((v, p) => {
-      v["tee-prover-infra:environment"] = "prod";
-      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
-      p("aws").fleet = { minSize: 2, maxSize: 4 };
-      p("aws").amiId = "ami-0123456789abcdef0";
-    }));
+    const config = resolveOk(prodWith());
     expect(config.environment).toBe("prod");
     expect(config.aws.amiId).toBe("ami-0123456789abcdef0");
     expect(config.aws.fleet).toEqual({ minSize: 2, maxSize: 4, desiredCapacity: 2 });
@@ -297,11 +289,8 @@ describe("aws.pinParentRole (PCR3 in the KMS condition)", () => {
 
 describe("aws.interactiveAccess (Session Manager shells on the hosts)", () => {
   const withEnv = (environment: string, interactiveAccess?: boolean) =>
-    devWith((v, p) => {
+    prodWith((v, p) => {
       v["tee-prover-infra:environment"] = environment;
-      v["tee-prover-infra:budget"] = { monthlyAmount: 1000 };
-      p("aws").amiId = "ami-0123456789abcdef0";
-      p("aws").fleet = { minSize: 2, maxSize: 4 };
       if (interactiveAccess !== undefined) p("aws").interactiveAccess = interactiveAccess;
     });
 

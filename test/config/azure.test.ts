@@ -9,7 +9,7 @@ import { PROJECT } from "../../src/config/schema";
 import type { AzureStackConfig } from "../../src/config/types";
 import { AZURE_NAME_LIMITS, azureActionGroupShortName, azureComputerNamePrefix, azureKeyVaultName, fleetName } from "../../src/naming";
 import type { AzureConfidentialProofServerArgs } from "../../components/azure/args";
-import { PROJECT_DIR, expectOnlyProblem, problemsOf, type Json } from "./helpers";
+import { PROJECT_DIR, expectOnlyProblem, problemsOf, prodReady, type Json } from "./helpers";
 
 // The Azure dev stack (Pulumi.dev-azure.yaml) as the valid base; each case changes one thing.
 const DIGEST = `sha256:${"c".repeat(64)}`;
@@ -105,11 +105,8 @@ describe("image, password and SSH", () => {
 
   it("a non-CVM OS image is refused; prod must pin its version", () => {
     expectOnlyProblem(azureWith((_v, p) => (p("azure").image = { sku: "22_04-lts-gen2" })), "azure.image", "not a confidential (CVM) Ubuntu image");
-    const prod = azureWith((v, p) => {
-      v[`${PROJECT}:environment`] = "prod";
-      v[`${PROJECT}:budget`] = { monthlyAmount: 1000 };
-      p("azure").fleet = { minSize: 2, maxSize: 4 };
-    });
+    const prod = prodReady(azureValues());
+    prod[`${PROJECT}:azure`].image.version = "latest";
     expectOnlyProblem(prod, "azure.image.version", "prod must boot an image version that config pins");
   });
 });

@@ -7,7 +7,7 @@ import { readStackFile } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import type { NitroProofServerArgs } from "../../components/aws/args";
-import { PROJECT_DIR, devWith, expectOnlyProblem, problemsOf, resolveOk, type Json } from "./helpers";
+import { PROJECT_DIR, devWith, expectOnlyProblem, problemsOf, prodWith, resolveOk, type Json } from "./helpers";
 
 // budget: schema (amount, currency, billing account), prod requires one, GCP's billing account and
 // its 5-channel limit (src/config/budget.ts, docs/budgets.md).
@@ -15,13 +15,11 @@ import { PROJECT_DIR, devWith, expectOnlyProblem, problemsOf, resolveOk, type Js
 const BUDGET = `${PROJECT}:budget`;
 const BILLING = "012345-6789AB-CDEF01";
 
-/** A prod AWS stack that passes every other prod rule. */
+/** A prod AWS stack that passes every other prod rule, with this budget (none: undefined). */
 const awsProd = (budget?: Json) =>
-  devWith((v, p) => {
-    v[`${PROJECT}:environment`] = "prod";
-    p("aws").fleet = { minSize: 2, maxSize: 4 };
-    p("aws").amiId = "ami-0123456789abcdef0";
+  prodWith((v) => {
     if (budget !== undefined) v[BUDGET] = budget;
+    else delete v[BUDGET];
   });
 
 function stackValues(stack: string, mutate: (v: Record<string, Json>) => void): Record<string, Json> {
@@ -55,6 +53,12 @@ describe("budget in the stack config", () => {
     expect(problemsOf(azure).map((p) => [p.key, p.message])).toEqual([["budget.billingAccount", expect.stringContaining("an Azure budget belongs to the resource group")]]);
   });
 
+  it("a currency is refused on Azure, whose consumption budgets count in the billing currency", () => {
+    const azure = stackValues("dev-azure", (v) => (v[BUDGET] = { monthlyAmount: 10, currency: "EUR" }));
+    expect(problemsOf(azure).map((p) => [p.key, p.message])).toEqual([["budget.currency", expect.stringContaining("has no effect on Azure")]]);
+    expect(resolveStackConfig({ values: stackValues("dev-azure", (v) => (v[BUDGET] = { monthlyAmount: 10 })), projectDir: PROJECT_DIR }).budget).toEqual({ monthlyAmount: 10, currency: "USD" });
+  });
+
   it("GCP needs the billing account, in its own format", () => {
     const without = stackValues("dev-gcp", (v) => (v[BUDGET] = { monthlyAmount: 10 }));
     expect(problemsOf(without).map((p) => [p.key, p.fix])).toEqual([["budget.billingAccount", expect.stringContaining("pulumi config set --path budget.billingAccount")]]);
@@ -81,11 +85,13 @@ describe("budget in the component args", () => {
     environment: "prod",
     releases: [{ manifest: knownReleases["v6.3.1"].manifest, eif: { s3Uri: "s3://team-artifacts/proof-server-v6.3.1.eif" } }],
     ingress: { mode: "terminate", backendProtocol: "HTTP", plaintextHop: { accepted: true, reason: "the published v6.3.1 EIF serves plain HTTP" } },
+    alarms: { P0: { httpsEndpoints: ["https://events.pager.acme-prover.io/p0"] }, P1: { httpsEndpoints: ["https://events.pager.acme-prover.io/p1"] } },
     aws: {
       region: "eu-west-1",
       amiId: "ami-0123456789abcdef0",
-      certificateArn: pulumi.output("arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"),
-      keyAdministratorArns: ["arn:aws:iam::123456789012:role/deployer"],
+      vpc: { mode: "create", natGateways: "perAz" },
+      certificateArn: pulumi.output("arn:aws:acm:eu-west-1:210987654321:certificate/11111111-2222-3333-4444-555555555555"),
+      keyAdministratorArns: ["arn:aws:iam::210987654321:role/deployer"],
     },
     ...top,
   });

@@ -7,7 +7,7 @@ import { SECRET_PLACEHOLDER, readStackFile } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import type { GcpStackConfig } from "../../src/config/types";
-import { PROJECT_DIR, expectOnlyProblem, problemsOf, type Json } from "./helpers";
+import { PROJECT_DIR, expectOnlyProblem, problemsOf, prodReady, type Json } from "./helpers";
 
 // The GCP dev stack (Pulumi.dev-gcp.yaml) as the valid base; each case changes one thing.
 const DIGEST_A = `sha256:${"a".repeat(64)}`;
@@ -176,6 +176,9 @@ describe("launch policy", () => {
       p("ingress").mode = "passthrough";
       delete p("ingress").backendProtocol;
       delete p("ingress").plaintextHop;
+      // Terminate-only settings have no effect in passthrough and are refused if left.
+      delete p("ingress").rateLimitPer5Minutes;
+      delete p("gcp").certificate;
       p("releases").splice(0, 1, ...releases);
       p("proofServer").env = env;
       p("proofServer").build = "tee";
@@ -352,11 +355,9 @@ describe("timeouts, zones, placement", () => {
     expectOnlyProblem(gcpWith((_v, p) => delete p("gcp").certificate), "gcp.certificate", "is required in terminate mode");
   });
   it("prod needs two instances", () => {
-    const prod = gcpWith((v) => {
-      v[`${PROJECT}:environment`] = "prod";
-      v[`${PROJECT}:budget`] = { monthlyAmount: 1000, billingAccount: "012345-6789AB-CDEF01" };
-    });
-    expectOnlyProblem(prod, "gcp.fleet.minSize", "prod needs at least 2 instances");
+    const prod = prodReady(gcpValues());
+    prod[`${PROJECT}:gcp`].fleet.minSize = 1;
+    expectOnlyProblem(prod, "gcp.fleet.minSize", "prod needs at least 2 instances", "set gcp.fleet.minSize: 2");
   });
   it("an AWS key in a GCP stack is an unknown key, and GCP labels must be lower-case", () => {
     const keys = problemsOf(gcpWith((v) => {

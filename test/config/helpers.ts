@@ -152,3 +152,62 @@ export function expectOnlyProblem(
   for (const part of typeof fix === "string" ? [fix] : fix) expect(problem.fix).toContain(part);
   return problem;
 }
+
+/**
+ * Example values turned into realistic ones: the shipped stack files' placeholders (example account
+ * ids, `example-` names, example.com, all-zero digests and GUIDs, PLACEHOLDER marks), which prod
+ * refuses. Walks any value; strings are rewritten, the rest copied.
+ */
+export function withoutPlaceholders(value: Json): Json {
+  if (typeof value === "string") {
+    return value
+      .replace(/123456789012/g, "210987654321")
+      .replace(/PLACEHOLDER-/g, "")
+      .replace(/example-/g, "acme-")
+      .replace(/example\.com/g, "acme-prover.io")
+      .replace(/sha256:0{64}/g, `sha256:${"ab".repeat(32)}`)
+      .replace(/^ami-0+$/, "ami-0123456789abcdef0")
+      .replace(/^000000-000000-000000$/, "01A2B3-C4D5E6-F7A8B9")
+      .replace(/00000000-0000-0000-0000-0000000000([0-9a-f]{2})/gi, "3f2a8c1e-5b7d-4e9a-9c0b-1d2e3f4a5b$1");
+  }
+  if (Array.isArray(value)) return value.map(withoutPlaceholders);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutPlaceholders(v)]));
+  return value;
+}
+
+/**
+ * A stack's values (any cloud) made into a prod config that meets every floor of the profile:
+ * no placeholders, P0/P1 paged over HTTPS, two hosts, and per cloud a pinned host image, a NAT per
+ * AZ and a 30-day key window (AWS), two zones (Azure). A test then breaks the one floor it checks.
+ */
+export function prodReady(values: Record<string, Json>): Record<string, Json> {
+  const out = withoutPlaceholders(values) as Record<string, Json>;
+  out[`${PROJECT}:environment`] = "prod";
+  const alarms = out[`${PROJECT}:alarms`] ?? (out[`${PROJECT}:alarms`] = {});
+  for (const sev of ["P0", "P1"]) alarms[sev] = { ...(alarms[sev] ?? {}), httpsEndpoints: [`https://events.pager.acme-prover.io/integration/${sev.toLowerCase()}`] };
+  const aws = out[`${PROJECT}:aws`];
+  if (aws) {
+    aws.fleet = { ...(aws.fleet ?? {}), minSize: 2, maxSize: 4 };
+    aws.amiId = "ami-0123456789abcdef0";
+    aws.kmsDeletionWindowDays = 30;
+    if (aws.vpc?.mode === "create") aws.vpc.natGateways = "perAz";
+  }
+  const gcp = out[`${PROJECT}:gcp`];
+  if (gcp) gcp.fleet = { ...(gcp.fleet ?? {}), minSize: 2, maxSize: 4 };
+  // prod requires a monthly budget; GCP budgets live on a billing account.
+  out[`${PROJECT}:budget`] = { monthlyAmount: 1000, ...(gcp ? { billingAccount: "01A2B3-C4D5E6-F7A8B9" } : {}) };
+  const azure = out[`${PROJECT}:azure`];
+  if (azure) {
+    azure.fleet = { ...(azure.fleet ?? {}), minSize: 2, maxSize: 4 };
+    azure.zones = ["1", "2"];
+    azure.image = { ...(azure.image ?? {}), version: "22.04.202411010" };
+  }
+  return out;
+}
+
+/** Dev values made prod-ready, with one mutation applied. */
+export function prodWith(mutate: (v: Record<string, Json>, p: (name: string) => Json) => void = () => {}): Record<string, Json> {
+  const values = prodReady(devValues());
+  mutate(values, (name) => key(values, name));
+  return values;
+}

@@ -21,6 +21,8 @@ function passthrough(mutate: (v: Record<string, Json>, p: (name: string) => Json
     ingress.mode = "passthrough";
     delete ingress.backendProtocol;
     delete ingress.plaintextHop;
+    // The WAF rate limit and the ALB's certificate have no effect in passthrough: refused if left.
+    delete ingress.rateLimitPer5Minutes;
     pinTlsRelease(p);
     delete p("aws").certificateArn;
     mutate(v, p);
@@ -149,7 +151,7 @@ describe("passthrough", () => {
       requestTimeoutSeconds: 660,
       drainTimeoutSeconds: 660,
       backendProtocol: "HTTPS",
-      rateLimitPer5Minutes: 600,
+      rateLimitPer5Minutes: 1000, // the default: a rate limit given in passthrough is refused (no effect)
       httpRedirect: false,
     });
     expect(config.releases[0]!.eifServesTls).toBe(true);

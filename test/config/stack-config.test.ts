@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../../src/config/schema";
-import { PROJECT_DIR, V631, configError, devValues, devWith, expectOnlyProblem, fakePcr, problemsOf, resolveOk } from "./helpers";
+import { PROJECT_DIR, V631, configError, devValues, devWith, expectOnlyProblem, fakePcr, problemsOf, resolveOk, prodWith } from "./helpers";
 
 describe("the dev config (Pulumi.dev.yaml)", () => {
   it("resolves to exact values", () => {
@@ -194,31 +194,38 @@ describe("logRetentionDays", () => {
 
   it("defaults per environment: dev 14, staging 90", () => {
     expect(resolveOk(devValues()).logRetentionDays).toBe(14);
-    expect(resolveOk(devWith((v) => (v["tee-prover-infra:environment"] = "staging"))).logRetentionDays).toBe(90);
+    expect(resolveOk(devWith((v, p) => {
+      v["tee-prover-infra:environment"] = "staging";
+      p("aws").fleet = { minSize: 2, maxSize: 4 };
+    })).logRetentionDays).toBe(90);
   });
 });
 
 describe("several problems at once", () => {
   it("every cross-field problem is reported in one ConfigError, in order", () => {
-    const values = devWith((v, p) => {
+    const values = prodWith((v, p) => {
       delete v["aws:region"];
-      v["tee-prover-infra:environment"] = "prod";
+      delete p("aws").amiId;
+      p("aws").fleet = { minSize: 1, maxSize: 2 };
       p("releases")[0].warnOnlyPcrs = [8];
       p("ingress").requestTimeoutSeconds = 600;
       p("ingress").drainTimeoutSeconds = 300;
       p("aws").enclave = { cpuCount: 4, memoryMiB: 2048 };
       delete p("aws").certificateArn;
+      delete v["tee-prover-infra:budget"];
     });
     const problems = problemsOf(values);
     expect(problems.map((p) => [p.key, p.message.split(/[:;(]/)[0]])).toEqual([
+      // The environment's floors first, then each part's own checks.
+      ["aws.fleet.minSize", "prod needs at least 2 hosts so one zone or one rollout never takes the service down "],
+      ["releases[0].warnOnlyPcrs", "prod enforces every pinned PCR"],
+      ["aws.amiId", "prod must boot an AMI that config pins"],
       ["releases[0].warnOnlyPcrs", "lists PCR8, which this release does not pin"],
       ["ingress.requestTimeoutSeconds", "600 s is shorter than the job timeout "],
       ["ingress.drainTimeoutSeconds", "300 s is shorter than the job timeout + 60 s"],
       ["aws:region", "is required for cloud aws"],
       ["aws.enclave.memoryMiB", "2048 MiB is below the release manifest's buildInfo.memoryMB "],
       ["aws.enclave.cpuCount", "4 of m6i.xlarge's 4 vCPUs leaves the parent 0"],
-      ["aws.amiId", "prod must boot an AMI that config pins"],
-      ["aws.fleet.minSize", "prod needs at least 2 hosts so one AZ or one rollout never takes the service down"],
       ["aws.certificateArn", "is required in terminate mode"],
       ["budget.monthlyAmount", "prod needs a monthly cost budget"],
     ]);

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { buildPlan, renderText, type ReviewOutput } from "../../src/plan/report";
 import type { PlannedResource } from "../../src/plan/engine";
+import { SCALE_OUT_CPU_PERCENT } from "../../src/config/environments";
 import { gcpProbe, verdicts } from "../helpers/health-check-eval";
-import { gcpDevValues, ofType, one, planStack, prop } from "../helpers/offline";
+import { gcpDevValues, ofType, one, planStack, prop, paged } from "../helpers/offline";
 import { MOCK_GCP_PROJECT_NUMBER } from "../../src/plan/mocks";
 
 // prod, passthrough on TDX: TLS ends inside the TEE. Two TLS-serving releases during a rotation,
@@ -25,7 +26,7 @@ let outputs: Record<string, unknown>;
 beforeAll(async () => {
   const base = gcpDevValues();
   const gcp = base["tee-prover-infra:gcp"] as Record<string, unknown>;
-  const run = await planStack(gcpDevValues({
+  const run = await planStack(paged(gcpDevValues({
     environment: "prod",
     budget: { monthlyAmount: 2500.75, currency: "EUR", billingAccount: BILLING_ACCOUNT },
     alarms: { P0: { emails: ["oncall@example.com"] }, P1: { emails: ["oncall@example.com"] }, P2: { emails: ["capacity@example.com"] }, P3: { emails: ["review@example.com"] } },
@@ -42,7 +43,7 @@ beforeAll(async () => {
       network: { mode: "existing", network: "projects/example-tee-prover-dev/global/networks/shared", subnetwork: "projects/example-tee-prover-dev/regions/us-central1/subnetworks/provers", cloudNat: false },
       certificate: undefined,
     },
-  }), "prod-gcp");
+  })), "prod-gcp");
   resources = run.resources;
   outputs = run.outputs;
 });
@@ -201,4 +202,13 @@ test("the offline plan lists the budget's amount among the key settings", () => 
   const text = renderText(buildPlan({ stack: "prod-gcp", cloud: "gcp", environment: "prod", ingressMode: "passthrough", review: outputs["review"] as ReviewOutput, resources, secretKeys: [] }));
   expect(text).toContain("amount.specifiedAmount.units = \"2500\"");
   expect(text).toContain("amount.specifiedAmount.currencyCode = \"EUR\"");
+});
+
+describe("the environment profile (src/config/environments.ts)", () => {
+  test("the autoscaler targets the profile's CPU utilisation (70 %), with prod's floor of 2", () => {
+    const scaler = one(resources, "gcp:compute/regionAutoscaler:RegionAutoscaler");
+    expect(prop(scaler, "autoscalingPolicy.cpuUtilization.target")).toBe(SCALE_OUT_CPU_PERCENT / 100);
+    expect(prop(scaler, "autoscalingPolicy.minReplicas")).toBe(2);
+    expect(SCALE_OUT_CPU_PERCENT).toBe(70);
+  });
 });

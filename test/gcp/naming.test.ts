@@ -10,7 +10,8 @@ let resources: PlannedResource[];
 beforeAll(async () => {
   // ingress.httpRedirect on, so the opt-in redirect's resources are named and checked too.
   const ingress = gcpDevValues()["tee-prover-infra:ingress"] as Record<string, unknown>;
-  resources = (await planStack(gcpDevValues({ environment: "staging", namePrefix: "abcdefghijkl", ingress: { ...ingress, httpRedirect: true } }), LONG_STACK)).resources;
+  const gcp = gcpDevValues()["tee-prover-infra:gcp"] as Record<string, unknown>;
+  resources = (await planStack(gcpDevValues({ environment: "staging", namePrefix: "abcdefghijkl", ingress: { ...ingress, httpRedirect: true }, gcp: { ...gcp, fleet: { minSize: 2, maxSize: 4 } } }), LONG_STACK)).resources;
 });
 
 test("ingress.httpRedirect opted in: exactly one plaintext :80 rule on the load balancer's address, which only redirects to HTTPS", () => {

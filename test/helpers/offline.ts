@@ -3,7 +3,7 @@ import { readStackFile, toPulumiConfigMap } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import type { AwsStackConfig, StackConfig } from "../../src/config/types";
-import { placementOf, runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
+import { installOfflinePlanMarker, placementOf, runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -29,6 +29,14 @@ export function gcpDevValues(overrides: Record<string, unknown> = {}): Record<st
   return stackValues("dev-gcp", overrides);
 }
 
+/** `values` with P0 and P1 routed to a pager (an HTTPS endpoint each), as prod requires. */
+export function paged(values: Record<string, unknown>): Record<string, unknown> {
+  const key = `${PROJECT}:alarms`;
+  const alarms = { ...((values[key] as Record<string, Record<string, unknown>> | undefined) ?? {}) };
+  for (const sev of ["P0", "P1"]) alarms[sev] = { ...(alarms[sev] ?? {}), httpsEndpoints: [`https://events.pager.test/${sev.toLowerCase()}`] };
+  return { ...values, [key]: alarms };
+}
+
 export function resolve(values: Record<string, unknown>): AwsStackConfig {
   const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
   if (config.cloud !== "aws") throw new Error(`expected an aws stack, got ${config.cloud}`);
@@ -37,6 +45,8 @@ export function resolve(values: Record<string, unknown>): AwsStackConfig {
 
 /** Run the stack module under the mock runtime (once per test file: Pulumi state is global). */
 export async function planStack(values: Record<string, unknown>, stack = "test"): Promise<OfflineRun & { config: StackConfig }> {
+  // An offline plan, as `npm run plan` runs it: a prod stack's placeholders are reported, not refused.
+  installOfflinePlanMarker();
   const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
   const run = await runOffline({
     project: PROJECT,
