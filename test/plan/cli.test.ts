@@ -172,12 +172,12 @@ describe("dev stack", () => {
     expect(hostRole).toMatch(/^arn:aws:iam::123456789012:role\/prover-dev-host/);
     expect(json["pinnedPcrs"]).toEqual({ AllowEnclaveDecryptV631: { "kms:RecipientAttestation:PCR0": manifest.measurements.pcr0.value, "kms:RecipientAttestation:PCR1": manifest.measurements.pcr1.value, "kms:RecipientAttestation:PCR2": manifest.measurements.pcr2.value, "kms:RecipientAttestation:PCR3": nitroParentRolePcr3(hostRole) } });
     // 61 after issue 12; issue 13: -1 managed-policy attachment, +1 session document, +1 operator
-    // policy, +5 audit-trail rules, +5 their targets, +2 topic policies.
+    // policy, +5 audit-trail rules, +5 their targets, +2 topic policies; issue 18: +1 traffic-anomaly alarm.
     expect((json["counts"] as { total: number }).total).toBe(75);
     expect(json["unobservableAlarms"]).toEqual([]);
     // Every resource with its inputs, for --diff: the KMS policy and the launch template's user data among them.
     const resources = json["resources"] as Array<{ type: string; name: string; inputs: Record<string, unknown> }>;
-    expect(resources).toHaveLength(74);
+    expect(resources).toHaveLength(75);
     expect(JSON.parse(String(resources.find((r) => r.type === "aws:kms/key:Key")?.inputs["policy"])).Statement[0].Sid).toBe("AllowEnclaveDecryptV631");
     expect(resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs["userData"]).toMatch(/^H4sI/);
     const again = await runs.devAgain;
@@ -185,8 +185,8 @@ describe("dev stack", () => {
     // --diff prints the diff alone on stdout (CI posts it as it is) and still writes the same JSON.
     expect(again.stdout).toMatch(/^### Offline plan diff: stack `dev`\n\n\*\*Policy verdict\*\*: PASS \(0 mandatory/);
     expect(again.stdout).toContain("- DELETES `aws:s3/bucket:Bucket` `gone` (protected: pulumi up fails until protect is lifted)");
-    expect(again.stdout).toContain("74 to add, 0 to change, 1 to delete.");
-    expect(again.stdout).not.toContain("Planned 74 resources");
+    expect(again.stdout).toContain("75 to add, 0 to change, 1 to delete.");
+    expect(again.stdout).not.toContain("Planned 75 resources");
     expect(again.stdout.length).toBeLessThan(65_536);
     expect(fs.readFileSync(path.join(tmp, "b.json"), "utf8")).toBe(fs.readFileSync(path.join(tmp, "a.json"), "utf8"));
   });
