@@ -50,6 +50,7 @@ const SHARED = [
   "test/policy/pack-folders.test.ts",
   "test/policy/runner.test.ts",
   "test/plan/cli.test.ts",
+  "test/plan/lean-runtime.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
   "test/plan/report-parent-role.test.ts",

@@ -124,7 +124,7 @@ beforeAll(async () => {
     devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json")]),
     gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig]),
     bad: plan(["bad", "--project-dir", bad]),
-    secret: plan(["secret", "--project-dir", secret, "--no-policy"]),
+    secret: plan(["secret", "--project-dir", secret, "--no-policy"], "traced"),
     nope: plan(["nope"], "traced"),
     noArgs: plan([]),
     diff: plan(["dev", "--diff", "base.json"], "traced"),
@@ -215,6 +215,12 @@ describe("failures", () => {
     // --no-policy: the packs did not run, and the plan says so.
     expect(r.stdout).toContain("Policy verdict: not evaluated (--no-policy)");
     expect(r.stdout).not.toContain("Policy packs (offline)");
+  });
+
+  test("an AWS stack loads the AWS component's provider modules only (the packs, skipped here, load every cloud's)", async () => {
+    const r = await runs.secret;
+    expect(r.stderr).toContain("loaded @pulumi/aws/");
+    expect(r.stderr).not.toMatch(/loaded @pulumi\/(gcp|azure-native)\b/);
   });
 
   test("unknown stack: exit 1 listing the stacks there are", async () => {
