@@ -40,6 +40,7 @@ const SHARED = [
   "test/config/stack-config.test.ts",
   "test/gcp/armor.test.ts",
   "test/gcp/first-up.test.ts",
+  "test/ingress/health-check-eval.test.ts",
   "test/monitoring/azure-metric-alert-replay.test.ts",
   "test/monitoring/catalogue.test.ts",
   "test/monitoring/cloudwatch-replay.test.ts",
