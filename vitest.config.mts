@@ -99,6 +99,9 @@ export default defineConfig({
     // test/config/args.test.ts provokes exactly that, under fleet names starting with
     // "deferred-check"; only those rejections are expected.
     onUnhandledError: (error) => !/^invalid arguments of \w+ "deferred-check/.test(error.message ?? ""),
+    // Transformed modules cached on disk between runs (a clean clone pays the transforms once), in
+    // the worktree: node_modules may be shared by several checkouts.
+    experimental: { fsModuleCache: true, fsModuleCachePath: ".vitest-module-cache" },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
