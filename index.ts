@@ -5,5 +5,6 @@ import { configFromPulumiRuntime } from "./src/config/runtime";
 import { deployStack } from "./stacks";
 
 // The stack outputs: endpoint, ingressMode, plaintextSeenBy, review (who sees plaintext, accepted
-// releases, alarms not observable in the mode) and the cloud's own resource outputs.
+// releases, alarms not observable in the mode) and the cloud's own resource outputs; a promise
+// of them, which Pulumi awaits (only the chosen cloud's component is loaded, see stacks/index.ts).
 export = deployStack(configFromPulumiRuntime(process.cwd()));

@@ -44,6 +44,7 @@ const SHARED = [
   "test/evidence/evidence.test.ts",
   "test/gcp/armor.test.ts",
   "test/gcp/first-up.test.ts",
+  "test/ingress/health-check-eval.test.ts",
   "test/monitoring/azure-metric-alert-replay.test.ts",
   "test/monitoring/catalogue.test.ts",
   "test/monitoring/cloudwatch-replay.test.ts",
@@ -57,6 +58,7 @@ const SHARED = [
   "test/plan/cli.test.ts",
   "test/plan/diff.test.ts",
   "test/plan/workflow.test.ts",
+  "test/plan/lean-runtime.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
   "test/plan/report-parent-role.test.ts",
@@ -105,6 +107,9 @@ export default defineConfig({
     // test/config/args.test.ts provokes exactly that, under fleet names starting with
     // "deferred-check"; only those rejections are expected.
     onUnhandledError: (error) => !/^invalid arguments of \w+ "deferred-check/.test(error.message ?? ""),
+    // Transformed modules cached on disk between runs (a clean clone pays the transforms once), in
+    // the worktree: node_modules may be shared by several checkouts.
+    experimental: { fsModuleCache: true, fsModuleCachePath: ".vitest-module-cache" },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfidentialSpaceProofServer, type ConfidentialSpaceReviewFacts } from "../components/gcp/confidentialSpaceProofServer";
-import { NitroProofServer, type NitroReviewFacts } from "../components/aws/nitroProofServer";
-import { AzureConfidentialProofServer, type AzureReviewFacts } from "../components/azure/confidentialProofServer";
+import type { ConfidentialSpaceReviewFacts } from "../components/gcp/confidentialSpaceProofServer";
+import type { NitroReviewFacts } from "../components/aws/nitroProofServer";
+import type { AzureReviewFacts } from "../components/azure/confidentialProofServer";
 import { resolveStackConfig, type ConfigSource } from "../src/config/resolve";
 import { stackComponentArgs } from "../src/config/stack-args";
 import { fleetName } from "../src/naming";
@@ -60,8 +60,13 @@ export type StackOutputs = AwsStackOutputs | GcpStackOutputs | AzureStackOutputs
 /**
  * Compose the environment's components for its cloud. The configuration is validated first, in
  * the stack's own terms (config keys, `pulumi config set` fixes), before any resource exists.
+ *
+ * Bad config throws here, synchronously. Only then is the chosen cloud's component loaded (a
+ * dynamic import, hence the promise; Pulumi awaits a program that exports one): each component
+ * pulls in its provider's modules, and a one-cloud stack has no use for the other two
+ * (docs/testing.md, the offline plan's CPU).
  */
-export function deployStack(source: ConfigSource, stack: string = pulumi.getStack()): StackOutputs {
+export function deployStack(source: ConfigSource, stack: string = pulumi.getStack()): Promise<StackOutputs> {
   const config = resolveStackConfig(source);
   const name = fleetName(config.namePrefix, stack);
   const common = { ingressMode: config.ingress.mode };
@@ -69,7 +74,12 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
   // A renamed prefix: the old fleet name as an alias. The engine carries each child over too,
   // since every child's name is the fleet's name plus a suffix (docs/architecture.md, Renaming).
   const opts = config.previousNamePrefix !== undefined ? { aliases: [{ name: fleetName(config.previousNamePrefix, stack) }] } : undefined;
+  return declare(name, component, common, opts);
+}
+
+async function declare(name: string, component: ReturnType<typeof stackComponentArgs>, common: { ingressMode: string }, opts: pulumi.ComponentResourceOptions | undefined): Promise<StackOutputs> {
   if (component.cloud === "aws") {
+    const { NitroProofServer } = await import("../components/aws/nitroProofServer");
     const server = new NitroProofServer(name, component.args, opts);
     return {
       ...common,
@@ -86,6 +96,7 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
     };
   }
   if (component.cloud === "azure") {
+    const { AzureConfidentialProofServer } = await import("../components/azure/confidentialProofServer");
     const server = new AzureConfidentialProofServer(name, component.args, opts);
     return {
       ...common,
@@ -103,6 +114,7 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
       review: server.review,
     };
   }
+  const { ConfidentialSpaceProofServer } = await import("../components/gcp/confidentialSpaceProofServer");
   const server = new ConfidentialSpaceProofServer(name, component.args, opts);
   return {
     ...common,

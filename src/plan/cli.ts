@@ -12,6 +12,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FleetInput, Plan } from "./report";
 import type { PlannedResource } from "./engine";
+import { leanPlanProcess } from "./lean-runtime";
+
+// Before anything loads @pulumi/pulumi: no closure-serialization modules, no source maps (docs/testing.md).
+leanPlanProcess();
 
 const PROGRAM = path.resolve(__dirname, "../../index.ts");
 const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR | --program DIR] [--policy-pack-config FILE]... [--no-policy] [--export-state FILE] [--diff BASE.json [--format text|markdown] [--max-chars N]]";
@@ -204,9 +208,10 @@ async function recordRepository(args: CliArgs): Promise<Recorded> {
     // The repository's program, run from the project directory as `pulumi up` runs it.
     program: async () => {
       process.chdir(args.projectDir);
-      // index.ts assigns its outputs to module.exports; under ESM interop they arrive as `default`.
-      const program = (await import(PROGRAM)) as { default?: Record<string, unknown> };
-      return { ...(program.default ?? program) };
+      // index.ts assigns its outputs (a promise of them) to module.exports; under ESM interop they
+      // arrive as `default`.
+      const program = (await import(PROGRAM)) as { default?: Promise<Record<string, unknown>> };
+      return { ...(await (program.default ?? program)) };
     },
   });
   // The review facts come from the component instance, as for any program (src/plan/fleets.ts).
@@ -236,7 +241,8 @@ main().then(
       process.stderr.write(`${e.message}\n${e.exitCode === 2 ? `${USAGE}\n` : ""}`);
       process.exit(e.exitCode);
     }
-    process.stderr.write(`offline plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    const positions = process.sourceMapsEnabled ? "" : "(positions are in the transpiled code; NODE_OPTIONS=--enable-source-maps gives TypeScript's)\n";
+    process.stderr.write(`offline plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n${positions}`);
     process.exit(1);
   },
 );

@@ -55,7 +55,7 @@ export async function planStack(values: Record<string, unknown>, stack = "test")
     config: toPulumiConfigMap(values),
     program: async () => {
       const { deployStack } = await import("../../stacks");
-      return { ...deployStack({ values, projectDir: PROJECT_DIR }, stack) };
+      return { ...(await deployStack({ values, projectDir: PROJECT_DIR }, stack)) };
     },
   });
   return { ...run, config };

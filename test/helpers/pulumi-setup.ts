@@ -1,4 +1,4 @@
-import Module from "node:module";
+import { deferClosureSerializationModules } from "../../src/plan/lean-runtime";
 
 // Setup for every test file (see docs/testing.md). A worker that runs several files (the
 // non-isolated project) runs this once per file, so it installs its two hooks once per process.
@@ -27,36 +27,6 @@ if (firstRun && sourceMapped !== undefined) {
   };
 }
 
-// @pulumi/pulumi requires TypeScript and @npmcli/arborist when it loads (for closure
-// serialization: parsing functions and finding package roots), about 1 s of CPU that the mock
-// runtime never uses. Required from inside @pulumi/pulumi, each is handed out as a proxy that
-// loads the real module on first use, so anything that does use them gets the real thing.
-type Load = (request: string, parent: { filename?: string } | null | undefined, isMain: boolean) => unknown;
-const DEFERRED = new Set(["typescript", "@npmcli/arborist"]);
-const PULUMI_SDK = /[\\/]node_modules[\\/]@pulumi[\\/]pulumi[\\/]/;
-
-function deferred(load: () => object): object {
-  let real: object | undefined;
-  const target = (): object => (real ??= load());
-  // __esModule: TypeScript's __importStar then keeps the proxy instead of copying every export.
-  return new Proxy(
-    {},
-    {
-      get: (_, key) => (key === "__esModule" ? true : Reflect.get(target(), key)),
-      has: (_, key) => Reflect.has(target(), key),
-      ownKeys: () => Reflect.ownKeys(target()),
-      getOwnPropertyDescriptor: (_, key) => {
-        const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
-        return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
-      },
-    },
-  );
-}
-
-const originalLoad = Reflect.get(Module, "_load") as Load;
-if (firstRun) Reflect.set(Module, "_load", function (this: unknown, request: string, parent: { filename?: string } | null | undefined, isMain: boolean): unknown {
-  if (DEFERRED.has(request) && PULUMI_SDK.test(parent?.filename ?? "")) {
-    return deferred(() => originalLoad.call(this, request, parent, isMain) as object);
-  }
-  return originalLoad.call(this, request, parent, isMain);
-});
+// @pulumi/pulumi requires TypeScript and @npmcli/arborist when it loads, for closure serialization,
+// which mocks never do: deferred until first use (src/plan/lean-runtime.ts, shared with the plan).
+if (firstRun) deferClosureSerializationModules();

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { danglingDocReferences } from "../helpers/doc-references";
 import { undocumentedArgs } from "../helpers/undocumented-args";
@@ -63,6 +64,21 @@ test("the reference scan catches a missing docs page, a broken relative link and
   ]);
 });
 
+// The build emits declarations with TypeScript 7, and consumers on TypeScript 5.x (the compiler
+// Pulumi's ts-node runs) must still read them: every shipped .d.ts parses under 5.9. The
+// examples' full type-check against these declarations runs with TypeScript 7 below.
+test("the shipped declarations parse under TypeScript 5.9", () => {
+  const declarations = packedFiles.filter((f) => f.endsWith(".d.ts")).map((f) => path.join(pkgDir, f));
+  expect(declarations.length).toBeGreaterThan(20);
+  expect(ts.version).toMatch(/^5\./);
+  const program = ts.createProgram(declarations, { noResolve: true, noLib: true, types: [], skipLibCheck: true });
+  const problems = program.getSyntacticDiagnostics().map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  expect(problems).toEqual([]);
+  // Not vacuous: syntax 5.9 does not know is reported.
+  const probe = ts.createSourceFile("probe.d.ts", "export declare const x: number;\nexport declare function f(): void; )", ts.ScriptTarget.ES2022);
+  expect(ts.createProgram({ rootNames: ["probe.d.ts"], options: { noResolve: true, noLib: true }, host: { ...ts.createCompilerHost({}), getSourceFile: () => probe, fileExists: () => true } }).getSyntacticDiagnostics().length).toBeGreaterThan(0);
+});
+
 // The editor shows a property's JSDoc from the shipped .d.ts: every argument has one.
 test("every property of the components' arguments is documented in the shipped declarations", () => {
   const declarations = new Map(packedFiles.filter((f) => f.endsWith(".d.ts")).map((f) => [f, fs.readFileSync(path.join(pkgDir, f), "utf8")] as const));
@@ -98,10 +114,15 @@ function consumerOutput(): NonNullable<typeof consumerRun> {
   const examples = readmeExamples();
   for (const [name, code] of Object.entries(examples)) fs.writeFileSync(path.join(consumerDir, `${name}.ts`), code);
   fs.writeFileSync(path.join(consumerDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, rootDir: ".", outDir: "out", module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: Object.keys(examples).map((n) => `${n}.ts`) }));
-  const tsc = path.join(PROJECT_DIR, "node_modules", "typescript", "bin", "tsc");
+  // TypeScript 7 (native): about 2 s against about 15 s for 5.9, which spends them parsing the
+  // provider roots the examples import. What 5.x consumers need of the package is checked below
+  // (its declarations parse under 5.9); docs/testing.md has the trade-off.
+  const tsc = path.join(PROJECT_DIR, "node_modules", "typescript7", "bin", "tsc");
   let tscOutput = "";
   try {
-    execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: consumerDir, encoding: "utf8" });
+    // One thread: the suite keeps both cores busy already, and TypeScript 7's own workers only
+    // added CPU (5.8 s against 4.7 s single-threaded, measured in docs/testing.md).
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.json", "--singleThreaded"], { cwd: consumerDir, encoding: "utf8" });
   } catch (e) {
     tscOutput = String((e as { stdout?: string }).stdout ?? e);
   }

@@ -8,9 +8,8 @@ import { PROJECT_DIR } from "../helpers/offline";
 import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
 
 // The offline plan as a user runs it: `npm run plan -- <stack> [--json FILE]`, in a child process.
-// `npm run plan` is `tsx src/plan/cli.ts`; the tsx CLI only relaunches node with tsx's loader, so
-// all runs but the first go straight to `node --import tsx`, one process instead of two.
-const tsxCli = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
+// `npm run plan` is `node --import tsx src/plan/cli.ts` (the tsx CLI would only relaunch node with
+// that loader: two processes instead of one).
 const CLI = path.join(PROJECT_DIR, "src/plan/cli.ts");
 interface PlanRun {
   code: number | null;
@@ -23,7 +22,7 @@ interface PlanRun {
 const PARALLEL_RUNS = Math.max(2, os.availableParallelism());
 let running = 0;
 const waiting: Array<() => void> = [];
-async function plan(args: string[], via: "tsx-cli" | "node-import" | "traced" = "node-import"): Promise<PlanRun> {
+async function plan(args: string[], via: "node-import" | "traced" = "node-import"): Promise<PlanRun> {
   if (running >= PARALLEL_RUNS) await new Promise<void>((start) => waiting.push(start));
   else running++;
   try {
@@ -34,8 +33,8 @@ async function plan(args: string[], via: "tsx-cli" | "node-import" | "traced" = 
     else running--;
   }
 }
-function planNow(args: string[], via: "tsx-cli" | "node-import" | "traced"): Promise<PlanRun> {
-  const argv = via === "tsx-cli" ? [tsxCli, CLI, ...args] : [...(via === "traced" ? ["--require", tracer] : []), "--import", "tsx", CLI, ...args];
+function planNow(args: string[], via: "node-import" | "traced"): Promise<PlanRun> {
+  const argv = [...(via === "traced" ? ["--require", tracer] : []), "--import", "tsx", CLI, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd: PROJECT_DIR, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -123,11 +122,11 @@ beforeAll(async () => {
     noProject: plan(["dev", "--program", noProject], "traced"),
     notNode: plan(["dev", "--program", notNode]),
     programNoStack: plan(["prod", "--program", CONSUMER], "traced"),
-    dev: plan(["dev", "--json", path.join(tmp, "a.json")], "tsx-cli"),
+    dev: plan(["dev", "--json", path.join(tmp, "a.json")]),
     devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json"), "--diff", base, "--format", "markdown"]),
     gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig]),
     bad: plan(["bad", "--project-dir", bad]),
-    secret: plan(["secret", "--project-dir", secret, "--no-policy"]),
+    secret: plan(["secret", "--project-dir", secret, "--no-policy"], "traced"),
     nope: plan(["nope"], "traced"),
     noArgs: plan([]),
     diff: plan(["dev", "--format", "markdown"], "traced"),
@@ -229,6 +228,12 @@ describe("failures", () => {
     // --no-policy: the packs did not run, and the plan says so.
     expect(r.stdout).toContain("Policy verdict: not evaluated (--no-policy)");
     expect(r.stdout).not.toContain("Policy packs (offline)");
+  });
+
+  test("an AWS stack loads the AWS component's provider modules only (the packs, skipped here, load every cloud's)", async () => {
+    const r = await runs.secret;
+    expect(r.stderr).toContain("loaded @pulumi/aws/");
+    expect(r.stderr).not.toMatch(/loaded @pulumi\/(gcp|azure-native)\b/);
   });
 
   test("unknown stack: exit 1 listing the stacks there are", async () => {
