@@ -1,5 +1,5 @@
 // `npm run bench [-- --stack NAME] [--skip-tests] [--out FILE]`: the offline plan of the largest
-// stack against a process that only loads @pulumi/pulumi, tsc, and the test suite; results as
+// stack (default prod) against a process that only loads @pulumi/pulumi, tsc, and the test suite; results as
 // JSON to a file and one summary line. Exit 0 within budget, 1 over, 2 on usage errors.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,7 +19,8 @@ function measure(name: string, command: string, args: readonly string[]): Measur
 }
 
 function main(argv: readonly string[]): number {
-  let stack = "dev";
+  // The largest shipped stack: prod (AWS) declares 88 resources, prod-gcp 65, prod-azure 45.
+  let stack = "prod";
   let skipTests = false;
   let out = path.join(ROOT, "bench.json");
   for (let i = 0; i < argv.length; i++) {
