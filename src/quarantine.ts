@@ -82,7 +82,7 @@ export function quarantineChanges(cloud: "aws" | "gcp" | "azure", mode: "passthr
   if (cloud === "gcp") {
     return [
       mode === "terminate"
-        ? "front door closed: a Cloud Armor rule (priority 0) answers every request with 503; health checks, which Cloud Armor does not see, keep running"
+        ? "front door closed: a Cloud Armor rule (priority 0) answers every request with 502 (Cloud Armor denies with 403, 404 or 502 only); health checks, which Cloud Armor does not see, keep running"
         : "front door closed: a Cloud Armor policy on the backend service refuses every client connection; health checks keep running",
       "MIG autohealing removed and autoscaler mode OFF (no instance is recreated or scaled in on its own)",
       keep,

@@ -9,6 +9,11 @@ import { autoNamed, GCP_NAME_MAX } from "../../src/naming";
  * The stack's Cloud Billing budgets (docs/budgets.md). A budget sends every threshold it crosses to
  * the same notification channels (allUpdatesRule.monitoringNotificationChannels, at most 5:
  * https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets#NotificationsRule),
+ * and only to e-mail channels ("For Cloud Billing budget alerts, you must use email notification
+ * channels. The other types of notification channels are not supported",
+ * https://cloud.google.com/python/docs/reference/billingbudgets/latest/google.cloud.billing.budgets_v1.types.NotificationsRule):
+ * a severity's webhooks get no budget alert, and a severity without e-mail leaves its threshold to
+ * the billing account's default recipients (its Billing Account Administrators and Users),
  * so routing thresholds to severities takes one budget per threshold, each of the expected amount
  * with one threshold rule and its severity's channels. Scoped to the project (by number, the form
  * the budget filter takes); a project shared with other workloads is counted whole.
@@ -27,7 +32,8 @@ export function fleetBudgets(
     readonly budget: BudgetSettings & { readonly billingAccount: string };
     /** The project's number (`gcp.organizations.getProject`). */
     readonly projectNumber: pulumi.Input<string>;
-    readonly channels: Readonly<Record<Severity, readonly monitoring.NotificationChannel[]>>;
+    /** The e-mail channels per severity: the only kind a budget notifies. */
+    readonly emailChannels: Readonly<Record<Severity, readonly monitoring.NotificationChannel[]>>;
   },
   parent: pulumi.Resource,
 ): billing.Budget[] {
@@ -42,7 +48,7 @@ export function fleetBudgets(
       },
       // Actual spend (CURRENT_SPEND), not forecast: see BUDGET_NOTIFICATIONS.
       thresholdRules: [{ thresholdPercent: percent / 100, spendBasis: "CURRENT_SPEND" }],
-      allUpdatesRule: { monitoringNotificationChannels: inputs.channels[severity].map((c) => c.id) },
+      allUpdatesRule: { monitoringNotificationChannels: inputs.emailChannels[severity].map((c) => c.id) },
     }, { parent }),
   );
 }

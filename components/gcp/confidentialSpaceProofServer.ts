@@ -122,7 +122,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
     const budget = args.budget;
     if (budget?.billingAccount !== undefined) {
       const projectNumber = getProjectOutput({ projectId: gcp.project }, { parent: this }).apply((p) => p.number);
-      fleetBudgets(name, { budget: { ...budget, billingAccount: budget.billingAccount }, projectNumber, channels: monitoring.channels }, this);
+      fleetBudgets(name, { budget: { ...budget, billingAccount: budget.billingAccount }, projectNumber, emailChannels: monitoring.emailChannels }, this);
     }
 
     this.endpoint = ingress.endpoint;

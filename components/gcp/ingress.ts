@@ -85,7 +85,14 @@ export function gcpHealthCheck(name: string, protocol: "HTTPS" | "HTTP", parent:
  * https://cloud.google.com/armor/docs/integrating-cloud-armor). A backend's capacityScaler 0 would
  * not do: it is refused when the backend service has only one backend, as ours has.
  */
-export function quarantineArmorRule(status: 403 | 503) {
+/**
+ * The statuses a Cloud Armor `deny(STATUS)` action accepts: 403, 404 and 502
+ * (@pulumi/gcp types, SecurityPolicyRule.action; 429 only as a rate-limit exceedAction). 502 says
+ * "the service behind the gateway is unavailable", the nearest to the ALB's 503 on AWS.
+ */
+export const CLOUD_ARMOR_DENY_STATUSES = [403, 404, 502] as const;
+
+export function quarantineArmorRule(status: (typeof CLOUD_ARMOR_DENY_STATUSES)[number]) {
   return {
     priority: QUARANTINE_RULE_PRIORITY.cloudArmor,
     description: "quarantine: refuse every client",
@@ -149,7 +156,7 @@ function securityPolicy(name: string, inputs: GcpIngressInputs, parent: pulumi.R
         cloudArmorRules(allowedClientCidrs, rateLimitPer5Minutes, ips.map((ip) => (ip.ipAddress.includes(":") ? `${ip.ipAddress}/128` : `${ip.ipAddress}/32`)).sort()),
       );
   // Quarantine: one rule more, before the others; the policy itself is updated in place.
-  const rules = inputs.quarantined ? serving.apply((r) => [quarantineArmorRule(503), ...r]) : serving;
+  const rules = inputs.quarantined ? serving.apply((r) => [quarantineArmorRule(502), ...r]) : serving;
   return new compute.SecurityPolicy(autoNamed(`${name}-armor`, GCP_NAME_MAX), {
     project: inputs.project,
     type: "CLOUD_ARMOR",

@@ -470,6 +470,8 @@ function widget(spec: AlarmSpec, source: ObservableSource, title: string, projec
 
 export interface GcpMonitoring {
   readonly channels: Record<Severity, monitoring.NotificationChannel[]>;
+  /** The e-mail channels alone, per severity: the only kind a Cloud Billing budget can notify. */
+  readonly emailChannels: Record<Severity, monitoring.NotificationChannel[]>;
   readonly policies: Record<string, monitoring.AlertPolicy>;
   readonly unobservable: UnobservableAlarm[];
   readonly uptimeCheck: monitoring.UptimeCheckConfig;
@@ -506,18 +508,20 @@ export function gcpMonitoring(
   const logical = (suffix: string) => autoNamed(`${name}-${suffix}`, GCP_NAME_MAX);
 
   const channels = {} as Record<Severity, monitoring.NotificationChannel[]>;
+  const emailChannels = {} as Record<Severity, monitoring.NotificationChannel[]>;
   for (const severity of SEVERITIES) {
     const sev = severity.toLowerCase();
     const subs = subscriptions[severity];
     const userLabels = { ...labels, severity: sev };
+    emailChannels[severity] = subs.emails.map((email, i) => new monitoring.NotificationChannel(logical(`${sev}-email-${i}`), {
+      project,
+      type: "email",
+      displayName: `${name} ${severity} email ${i + 1}`,
+      labels: { email_address: email },
+      userLabels,
+    }, opts));
     channels[severity] = [
-      ...subs.emails.map((email, i) => new monitoring.NotificationChannel(logical(`${sev}-email-${i}`), {
-        project,
-        type: "email",
-        displayName: `${name} ${severity} email ${i + 1}`,
-        labels: { email_address: email },
-        userLabels,
-      }, opts)),
+      ...emailChannels[severity],
       // Webhook URLs carry their token. sensitiveLabels only has authToken/password/serviceKey (slack,
       // basic auth, PagerDuty), not `url`, so the labels are a secret: encrypted in state, hidden in diffs.
       ...subs.httpsEndpoints.map((url, i) => new monitoring.NotificationChannel(logical(`${sev}-webhook-${i}`), {
@@ -592,5 +596,5 @@ export function gcpMonitoring(
     })),
   }, declaring.size ? { ...opts, dependsOn: [...declaring] } : opts);
 
-  return { channels, policies, unobservable, uptimeCheck, dashboard };
+  return { channels, emailChannels, policies, unobservable, uptimeCheck, dashboard };
 }

@@ -29,13 +29,13 @@ export function budgetProblems(raw: RawStackConfig): ConfigProblem[] {
       problems.push({ key: "budget.billingAccount", message: "a Cloud Billing budget belongs to the billing account that pays for the project", fix: "pulumi config set --path budget.billingAccount <id from gcloud billing projects describe <project>>" });
     }
     for (const { severity } of BUDGET_NOTIFICATIONS) {
-      const subs = raw.alarms[severity];
-      const count = subs.emails.length + subs.httpsEndpoints.length;
+      // Only e-mail channels reach a budget (components/gcp/budget.ts), so only they count.
+      const count = raw.alarms[severity].emails.length;
       if (count > GCP_BUDGET_CHANNELS_MAX) {
         problems.push({
-          key: `alarms.${severity}`,
-          message: `has ${count} subscribers, but a Cloud Billing budget notifies at most ${GCP_BUDGET_CHANNELS_MAX} notification channels, and the budget routes a threshold to ${severity}`,
-          fix: `keep at most ${GCP_BUDGET_CHANNELS_MAX} subscribers in alarms.${severity} (e.g. one mailing list instead of several addresses)`,
+          key: `alarms.${severity}.emails`,
+          message: `has ${count} addresses, but a Cloud Billing budget notifies at most ${GCP_BUDGET_CHANNELS_MAX} e-mail channels, and the budget routes a threshold to ${severity}`,
+          fix: `keep at most ${GCP_BUDGET_CHANNELS_MAX} addresses in alarms.${severity}.emails (e.g. one mailing list instead of several addresses)`,
         });
       }
     }

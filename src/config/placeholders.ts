@@ -88,6 +88,11 @@ export function offlinePlanMarker(): OfflinePlanMarker | undefined {
   return marker && marker.placeholders instanceof Map ? marker : undefined;
 }
 
+/** Removes the marker (the plan engine, when its run ends; see OFFLINE_PLAN_MARKER). */
+export function clearOfflinePlanMarker(): void {
+  delete (globalThis as MarkedGlobal)[OFFLINE_PLAN_MARKER];
+}
+
 /** Set by the plan engine only (see OFFLINE_PLAN_MARKER); returns the marker. */
 export function markOfflinePlan(): OfflinePlanMarker {
   const existing = offlinePlanMarker();

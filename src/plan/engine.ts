@@ -1,6 +1,6 @@
 import type { StackConfig } from "../config/types";
 import type * as pulumi from "@pulumi/pulumi";
-import { markOfflinePlan, type OfflinePlanMarker } from "../config/placeholders";
+import { clearOfflinePlanMarker, markOfflinePlan, offlinePlanMarker, type OfflinePlanMarker } from "../config/placeholders";
 import { RecordingMocks, type MockedResource } from "./mocks";
 
 /** One declared resource with its place in the tree. */
@@ -80,7 +80,19 @@ export async function runOffline(run: {
   const pulumi = run.sdk ?? (await import("@pulumi/pulumi"));
   const mocks = new RecordingMocks(run.region, run.gcpProject, "", run.azureSubscriptionId);
   await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
+  // The marker relaxes prod's placeholder refusal, so it must not outlive this run: a library
+  // caller's process (planProgram) may go on to deploy in-process (the Automation API). It stays
+  // only when the caller installed it, i.e. the plan CLI's own process, which never deploys.
+  const markedHere = offlinePlanMarker() === undefined;
   installOfflinePlanMarker();
+  try {
+    return await recordProgram(pulumi, mocks, run);
+  } finally {
+    if (markedHere) clearOfflinePlanMarker();
+  }
+}
+
+async function recordProgram(pulumi: PulumiSdk, mocks: RecordingMocks, run: { config: Record<string, string>; program: () => Promise<Record<string, unknown>> }): Promise<OfflineRun> {
   pulumi.runtime.setAllConfig(run.config);
   const keys = new Map<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();

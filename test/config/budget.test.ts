@@ -68,15 +68,15 @@ describe("budget in the stack config", () => {
     expect(ok.budget).toEqual({ monthlyAmount: 10, currency: "USD", billingAccount: BILLING });
   });
 
-  it("GCP: a severity the budget notifies may have at most 5 subscribers (a budget's channel limit); P0 may have more", () => {
+  it("GCP: a severity the budget notifies may have at most 5 e-mail addresses (a budget's channel limit); webhooks do not count, P0 may have more", () => {
     const emails = (n: number) => Array.from({ length: n }, (_, i) => `ops${i}@example.com`);
     const values = stackValues("dev-gcp", (v) => {
       v[BUDGET] = { monthlyAmount: 10, billingAccount: BILLING };
-      v[`${PROJECT}:alarms`] = { P0: { emails: emails(7) }, P1: { emails: emails(4), httpsEndpoints: ["https://hooks.example.com/a", "https://hooks.example.com/b"] }, P3: { emails: emails(5) } };
+      v[`${PROJECT}:alarms`] = { P0: { emails: emails(7) }, P1: { emails: emails(4), httpsEndpoints: ["https://hooks.example.com/a", "https://hooks.example.com/b"] }, P2: { emails: emails(6) }, P3: { emails: emails(5) } };
     });
     const problems = problemsOf(values);
-    expect(problems.map((p) => [p.key, p.message.split(",")[0]])).toEqual([["alarms.P1", "has 6 subscribers"]]);
-    expect(problems[0]!.fix).toContain("at most 5 subscribers in alarms.P1");
+    expect(problems.map((p) => [p.key, p.message.split(",")[0]])).toEqual([["alarms.P2.emails", "has 6 addresses"]]);
+    expect(problems[0]!.fix).toContain("at most 5 addresses in alarms.P2.emails");
   });
 });
 

@@ -163,14 +163,9 @@ describe("placeholders", () => {
     expect(withPlaceholderFinding({ stack: "dev" }, [])).toEqual({ text: "", json: { stack: "dev" } });
   });
 
-  it("no marker, no exception: only the plan engine sets it (no environment variable does)", () => {
+  it("no marker, no exception: without the plan engine's marker, prod refuses its placeholders", () => {
     expect(offlinePlanMarker()).toBeUndefined();
-    process.env["TEE_PROVER_OFFLINE_PLAN"] = "1";
-    try {
-      expect(problemsOf(prodWith((_v, p) => (p("aws").amiId = "ami-00000000000000000"))).map((p) => p.key)).toEqual(["aws.amiId"]);
-    } finally {
-      delete process.env["TEE_PROVER_OFFLINE_PLAN"];
-    }
+    expect(problemsOf(prodWith((_v, p) => (p("aws").amiId = "ami-00000000000000000"))).map((p) => p.key)).toEqual(["aws.amiId"]);
   });
 
   it("the library's stand-ins for unresolved Inputs pass in prod; the real value is refused once known", async () => {

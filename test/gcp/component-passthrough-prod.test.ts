@@ -176,7 +176,9 @@ describe("prod and the existing network", () => {
 });
 
 describe("budget (prod requires one): a Cloud Billing budget per routed threshold", () => {
-  const channel = (sev: string) => ofType(resources, "gcp:monitoring/notificationChannel:NotificationChannel").filter((c) => c.name.includes(`-${sev}-`)).map((c) => c.id);
+  const channels = (sev: string, kind: "email" | "webhook") => ofType(resources, "gcp:monitoring/notificationChannel:NotificationChannel").filter((c) => c.name.includes(`-${sev}-${kind}-`)).map((c) => c.id);
+  // A budget notifies e-mail channels only (components/gcp/budget.ts).
+  const channel = (sev: string) => channels(sev, "email");
 
   test("three budgets of the expected amount on this project, each with one actual-spend threshold, notifying that severity's channels", () => {
     const budgets = ofType(resources, "gcp:billing/budget:Budget");
@@ -187,6 +189,9 @@ describe("budget (prod requires one): a Cloud Billing budget per routed threshol
       [[{ thresholdPercent: 1.1, spendBasis: "CURRENT_SPEND" }], channel("p1")],
     ]));
     expect(budgets).toHaveLength(3);
+    // P1 also pages a webhook, which the Budget API would refuse: it is not among the budget's channels.
+    expect(channels("p1", "webhook")).toHaveLength(1);
+    expect(budgets.flatMap((b) => prop<{ monitoringNotificationChannels: string[] }>(b, "allUpdatesRule").monitoringNotificationChannels)).not.toContain(channels("p1", "webhook")[0]);
     // Each severity has its own channel, so routing is visible.
     expect(new Set([channel("p1")[0], channel("p2")[0], channel("p3")[0]]).size).toBe(3);
     for (const b of budgets) {

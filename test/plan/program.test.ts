@@ -7,6 +7,9 @@ import type { DeclaredComponent } from "../../src/plan/engine";
 import { declaredFleets, NoFleetError } from "../../src/plan/fleets";
 import { planProgram } from "../../src/plan/program";
 import { ProgramError, readPulumiProject } from "../../src/plan/project";
+import { offlinePlanMarker } from "../../src/config/placeholders";
+import { readStackFile } from "../../src/config/load";
+import { resolveStackConfig } from "../../src/config/resolve";
 
 // planProgram in-process: how a program directory is read, how fleets are recognised, and what a
 // program that throws yields. The CLI test plans a real two-fleet program in a child process.
@@ -97,5 +100,13 @@ describe("planProgram", () => {
     // The frame in the program's own file (its line as written outside vitest, whose stack
     // formatter maps only the modules it transformed itself).
     expect(message).toMatch(/\n {2}at .*throwing-program\/index\.ts:\d+:\d+$/);
+  });
+
+  it("leaves no offline-plan marker behind: prod's placeholders are refused again afterwards (an in-process deploy may follow)", async () => {
+    const dir = path.join(PROJECT_DIR, "test/plan/fixtures/throwing-program");
+    await planProgram({ programDir: dir, stack: "dev" }).catch(() => undefined);
+    expect(offlinePlanMarker()).toBeUndefined();
+    const prod = readStackFile(PROJECT_DIR, "prod").values;
+    expect(() => resolveStackConfig({ values: prod, projectDir: PROJECT_DIR })).toThrow(/is a placeholder left from an example/);
   });
 });

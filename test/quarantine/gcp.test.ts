@@ -72,7 +72,7 @@ describe.each([
   });
 });
 
-test("terminate: the Cloud Armor policy gains one rule before every other, 503 to every source; the backend service is unchanged", () => {
+test("terminate: the Cloud Armor policy gains one rule before every other, 502 to every source; the backend service is unchanged", () => {
   const d = diffFleets(resources, TERMINATE);
   expect(d.added).toEqual([]);
   expect(d.removed).toEqual([]);
@@ -80,7 +80,7 @@ test("terminate: the Cloud Armor policy gains one rule before every other, 503 t
   const serving = named(resources, ARMOR, "srv-t-armor").inputs["rules"] as Array<{ priority: number }>;
   const quarantined = named(resources, ARMOR, "qtn-t-armor").inputs["rules"] as Array<{ priority: number }>;
   expect(quarantined.slice(1)).toEqual(serving);
-  expect(quarantined[0]).toEqual({ priority: 0, description: "quarantine: refuse every client", action: "deny(503)", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } });
+  expect(quarantined[0]).toEqual({ priority: 0, description: "quarantine: refuse every client", action: "deny(502)", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } });
   expect(Math.min(...serving.map((r) => r.priority))).toBeGreaterThan(0);
 });
 
@@ -100,5 +100,16 @@ test("passthrough: a Cloud Armor policy refusing every source is added and attac
 
 test("the plan lists both quarantined fleets with GCP's changes", () => {
   expect(plan.quarantine.fleets.map((f) => f.fleet)).toEqual(["qtn-t", "qtn-p"]);
-  expect(plan.quarantine.fleets[0]!.changes.join("\n")).toMatch(/Cloud Armor rule \(priority 0\).*503[\s\S]*autohealing removed and autoscaler mode OFF/);
+  expect(plan.quarantine.fleets[0]!.changes.join("\n")).toMatch(/Cloud Armor rule \(priority 0\).*502[\s\S]*autohealing removed and autoscaler mode OFF/);
+});
+
+test("every Cloud Armor action declared, serving or quarantined, is one the API accepts", () => {
+  // deny(STATUS) takes 403, 404 or 502 (SecurityPolicyRule.action in @pulumi/gcp's types); 429 is a
+  // rate-limit exceedAction. A 503 here failed the very `pulumi up` that closes the front door.
+  const rules = resources.filter((r) => r.type === ARMOR).flatMap((r) => r.inputs["rules"] as Array<{ action: string; rateLimitOptions?: { exceedAction: string } }>);
+  expect(rules.length).toBeGreaterThan(4);
+  for (const rule of rules) {
+    expect(rule.action).toMatch(/^(allow|deny\((403|404|502)\)|throttle|rate_based_ban)$/);
+    if (rule.rateLimitOptions) expect(rule.rateLimitOptions.exceedAction).toMatch(/^deny\((403|404|429|502)\)$/);
+  }
 });
