@@ -82,6 +82,24 @@ describe("fork safety", () => {
     expect(preview?.with?.["policyPacks"]).toBe("policy/attestation\npolicy/baseline\n");
   });
 
+  it("in the preview, secrets reach only the steps that need them, never the dependency install, and prod stacks are not previewed", () => {
+    const job = plan.jobs["preview"]!;
+    expect(job.env ?? {}).toEqual({});
+    for (const step of job.steps ?? []) {
+      const secretEnv = Object.values(step.env ?? {}).some((v) => v.includes("secrets."));
+      if (step.run?.includes("npm ci")) {
+        expect(step.run).toContain("--ignore-scripts");
+        expect(secretEnv).toBe(false);
+      }
+      if (secretEnv) expect(step.run === undefined || !step.run.includes("npm")).toBe(true);
+    }
+    // The stack list drops prod and prod-*: run it over the shipped stack names.
+    const list = (plan.jobs["stacks"]!.steps ?? []).find((st) => st.run?.includes("Pulumi.*.yaml"))!.run!;
+    const filter = /grep -Ev '([^']+)'/.exec(list)![1]!;
+    const shipped = ["dev", "dev-gcp", "dev-azure", "staging", "staging-gcp", "staging-azure", "prod", "prod-gcp", "prod-azure", "production-like"];
+    expect(shipped.filter((name) => !new RegExp(filter).test(name))).toEqual(["dev", "dev-gcp", "dev-azure", "staging", "staging-gcp", "staging-azure", "production-like"]);
+  });
+
   it("the commenter: workflow_run of plan-diff, never checks out or runs anything of the pull request", () => {
     expect(comment.on).toEqual({ workflow_run: { workflows: [plan.name], types: ["completed"] } });
     expect(comment.permissions).toEqual({ contents: "read" });
