@@ -74,7 +74,7 @@ export function quarantineChanges(cloud: "aws" | "gcp" | "azure", mode: "passthr
     return [
       mode === "terminate"
         ? "front door closed: an ALB listener rule (priority 1) answers every request with 503; target groups and their health checks stay"
-        : "front door closed: the NLB security group admits no client (its client ingress rules are removed); health checks, which NLB security groups do not filter inbound, keep running",
+        : "front door closed: the NLB security group admits no new client connection (its client ingress rules are removed; connections already open stay until they close); health checks, which NLB security groups do not filter inbound, keep running",
       `Auto Scaling processes suspended: ${ASG_QUARANTINE_SUSPENDED_PROCESSES.join(", ")} (no host is replaced, rebalanced or scaled in on its own)`,
       keep,
     ];
@@ -83,7 +83,7 @@ export function quarantineChanges(cloud: "aws" | "gcp" | "azure", mode: "passthr
     return [
       mode === "terminate"
         ? "front door closed: a Cloud Armor rule (priority 0) answers every request with 502 (Cloud Armor denies with 403, 404 or 502 only); health checks, which Cloud Armor does not see, keep running"
-        : "front door closed: a Cloud Armor policy on the backend service refuses every client connection; health checks keep running",
+        : "front door closed: a Cloud Armor policy on the backend service refuses every new client connection (connections already open stay until they close); health checks keep running",
       "MIG autohealing removed and autoscaler mode OFF (no instance is recreated or scaled in on its own)",
       keep,
     ];
@@ -91,7 +91,7 @@ export function quarantineChanges(cloud: "aws" | "gcp" | "azure", mode: "passthr
   return [
     mode === "terminate"
       ? "front door closed: a WAF custom rule (priority 1) blocks every request (403); the gateway's health probes keep running"
-      : "front door closed: the load balancer has no load-balancing rule; the probe, frontend and public IP stay",
+      : "front door closed: the load balancer has no load-balancing rule; frontend, public IP and probe stay, though no rule references the probe; host health stays visible through the Application Health extension",
     "scale set automatic repairs off and autoscale disabled (no VM is repaired or scaled in on its own)",
     keep,
   ];

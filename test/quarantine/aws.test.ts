@@ -102,7 +102,7 @@ test("the plan says first that the stack is quarantined, which fleets, why, sinc
     ["qtn-p", QUARANTINE.reason, QUARANTINE.since],
   ]);
   expect(plan.quarantine.fleets[0]!.changes[0]).toMatch(/ALB listener rule .* 503/);
-  expect(plan.quarantine.fleets[1]!.changes[0]).toMatch(/NLB security group admits no client/);
+  expect(plan.quarantine.fleets[1]!.changes[0]).toMatch(/NLB security group admits no new client connection/);
   expect(plan.quarantine.fleets[1]!.changes[1]).toContain("ReplaceUnhealthy");
   const text = renderText(plan).split("\n");
   expect(text[0]).toBe(`QUARANTINED: fleet qtn-t since ${QUARANTINE.since}: ${QUARANTINE.reason}`);
