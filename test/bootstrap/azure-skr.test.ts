@@ -278,11 +278,16 @@ describe("the host's attest / release / unwrap unit, run for real", () => {
     expect(existsSync(join(r.tmpfs, "tee-prover", "skr", "AzureAttestSKR"))).toBe(false);
   });
 
-  it("refuses to write secrets to a directory that is not tmpfs", async () => {
+  it("refuses to write secrets to a directory that is not tmpfs, before asking anyone for anything", async () => {
+    vault = wrapAll();
+    const before = seen.length;
     const r = await runHost({ outOnDisk: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(r.disk, "prover-secrets")} is not on tmpfs: refusing to write secrets there`);
-    expect(seen.length).toBeGreaterThan(0);
+    // Refused first: no token, no secret read, no download, no release, nothing written.
+    expect(seen.length).toBe(before);
+    expect(r.toolCalls).toEqual([]);
+    expect([...filesHolding(r.tmpfs), ...filesHolding(r.disk)]).toEqual([]);
   });
 });
 
