@@ -44,6 +44,8 @@ export interface EnvironmentProfile {
   readonly retainLogs: boolean;
   /** Log retention in days, per cloud (AWS: a CloudWatch period; Azure: the workspace). */
   readonly logRetentionDays: { readonly aws: number; readonly azure: number };
+  /** The shortest `logRetentionDays` config may set: prod keeps its logs for investigations that start late. */
+  readonly minLogRetentionDays: number;
   /** Default of aws.interactiveAccess (Session Manager shells on the hosts). */
   readonly interactiveAccessDefault: boolean;
 }
@@ -62,6 +64,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentProfile>>
     deletionProtection: false,
     retainLogs: false,
     logRetentionDays: { aws: 14, azure: 30 },
+    minLogRetentionDays: 1,
     interactiveAccessDefault: true,
   },
   staging: {
@@ -77,6 +80,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentProfile>>
     deletionProtection: false,
     retainLogs: false,
     logRetentionDays: { aws: 90, azure: 90 },
+    minLogRetentionDays: 1,
     interactiveAccessDefault: true,
   },
   prod: {
@@ -92,6 +96,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentProfile>>
     deletionProtection: true,
     retainLogs: true,
     logRetentionDays: { aws: 365, azure: 365 },
+    minLogRetentionDays: 365,
     interactiveAccessDefault: false,
   },
 };

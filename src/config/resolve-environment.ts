@@ -39,6 +39,15 @@ export function environmentProblems(raw: RawStackConfig, region: unknown): Confi
   const profile = ENVIRONMENTS[env];
   const problems: ConfigProblem[] = [...pagingFloor(env, raw)];
   if (raw.cloud === "aws") {
+    // The AWS host log groups (the only logs whose retention config sets; Azure's workspace and
+    // GCP's logs follow the profile).
+    if (raw.logRetentionDays !== undefined && raw.logRetentionDays < profile.minLogRetentionDays) {
+      problems.push({
+        key: "logRetentionDays",
+        message: `${raw.logRetentionDays} days is too short for ${env}: the host logs are evidence, and an incident is often investigated weeks after it began`,
+        fix: `set logRetentionDays to at least ${profile.minLogRetentionDays} (or remove it: ${env}'s default is ${profile.logRetentionDays.aws})`,
+      });
+    }
     const aws = raw.aws;
     if (!aws) return problems;
     problems.push(...fleetFloor(env, "aws", aws.fleet.minSize, "hosts"));

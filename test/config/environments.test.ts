@@ -43,6 +43,7 @@ describe("the profile", () => {
       deletionProtection: true,
       retainLogs: true,
       logRetentionDays: { aws: 365, azure: 365 },
+      minLogRetentionDays: 365,
       interactiveAccessDefault: false,
     });
   });
@@ -64,6 +65,12 @@ describe("floors per environment and cloud", () => {
 
   it("AWS prod refuses a key deletion window under 30 days", () => {
     expectOnlyProblem(prodWith((_v, p) => (p("aws").kmsDeletionWindowDays = 7)), "aws.kmsDeletionWindowDays", "7 days is too short for prod", "set aws.kmsDeletionWindowDays: 30");
+  });
+
+  it("AWS prod keeps host logs at least a year; dev and staging may keep them a day", () => {
+    expectOnlyProblem(prodWith((v) => (v["tee-prover-infra:logRetentionDays"] = 30)), "logRetentionDays", "30 days is too short for prod", "set logRetentionDays to at least 365");
+    expect(resolveOk(prodWith((v) => (v["tee-prover-infra:logRetentionDays"] = 731))).logRetentionDays).toBe(731);
+    expect(resolveOk(devWith((v) => (v["tee-prover-infra:logRetentionDays"] = 1))).logRetentionDays).toBe(1);
   });
 
   it("AWS prod refuses advisory-only PCRs", () => {
