@@ -134,6 +134,15 @@ export function resolveAzure(source: ConfigSource, raw: RawAzureStackConfig, pro
     if (!azure.certificate) {
       problems.push({ key: "azure.certificate", message: "is required in terminate mode: the Application Gateway's HTTPS listener needs a certificate", fix: "pulumi config set --path azure.certificate.keyVaultSecretId https://<vault>.vault.azure.net/secrets/<name>" });
     }
+    // The gateway trusts only certificates under backendTls' root; on Azure the hosts get such a
+    // certificate only through the attestation-gated secrets (docs/azure-key-release.md).
+    if (ingress.backendProtocol === "HTTPS" && azure.backendTls && raw.proofServer.build === "tee" && azure.secrets?.tlsCertificate === undefined) {
+      problems.push({
+        key: "azure.secrets.tlsCertificate",
+        message: "is required with HTTPS to the VMs: the gateway trusts only a certificate under azure.backendTls.trustedRootCertificate, and the hosts receive one only as a released secret; without it every backend would be unhealthy",
+        fix: "set azure.secrets.tlsCertificate and azure.secrets.tlsKey (Key Vault secret names, wrapped with npm run azure:wrap-secret) and azure.secrets.releaseTool",
+      });
+    }
     if (ingress.backendProtocol === "HTTPS" && !azure.backendTls) {
       problems.push({
         key: "azure.backendTls",

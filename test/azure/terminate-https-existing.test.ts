@@ -26,6 +26,8 @@ beforeAll(async () => {
       fleet: { minSize: 2, maxSize: 4 },
       network: { mode: "existing", hostsSubnetId: subnet("hosts"), appGatewaySubnetId: subnet("gateway"), appGatewaySubnetCidr: "10.20.5.0/24", natGateway: false },
       backendTls: { trustedRootCertificate: ROOT_PEM, hostName: "prover.internal.example.com" },
+      // The certificate under ROOT_PEM reaches the hosts only as a released secret.
+      secrets: { tlsCertificate: "prover-tls-cert", tlsKey: "prover-tls-key", releaseTool: { url: "https://artifacts.example.net/azure-attest-skr.tgz", sha256: "e".repeat(64) } },
     },
   }), "staging-azure");
   resources = run.resources;

@@ -127,6 +127,18 @@ describe("placement and ingress", () => {
     expectOnlyProblem(azureWith((_v, p) => delete p("azure").certificate), "azure.certificate", "is required in terminate mode");
   });
 
+  it("the TEE build with HTTPS to the VMs needs its certificate as a released secret: nothing else chains to the trusted root", () => {
+    const https = (secrets?: Record<string, unknown>) => azureWith((v, p) => {
+      v[`${PROJECT}:proofServer`] = { build: "tee", jobTimeoutSeconds: 600 };
+      v[`${PROJECT}:ingress`] = { mode: "terminate" };
+      p("releases")[0].servesTls = true;
+      p("azure").backendTls = { trustedRootCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", hostName: "prover.internal.acme.io" };
+      if (secrets) p("azure").secrets = secrets;
+    });
+    expectOnlyProblem(https(), "azure.secrets.tlsCertificate", ["the gateway trusts only a certificate under azure.backendTls.trustedRootCertificate"], "set azure.secrets.tlsCertificate and azure.secrets.tlsKey");
+    expect(resolveAzure(https({ tlsCertificate: "c", tlsKey: "k", releaseTool: { url: "https://artifacts.acme.io/skr.tgz", sha256: "e".repeat(64) } })).azure.secrets?.tlsCertificate).toBe("c");
+  });
+
   it("terminate with HTTPS to the VMs needs the backend's trusted root and host name", () => {
     const values = azureWith((v, p) => {
       v[`${PROJECT}:ingress`] = { mode: "terminate" };

@@ -168,6 +168,7 @@ export function withoutPlaceholders(value: Json): Json {
       .replace(/sha256:0{64}/g, `sha256:${"ab".repeat(32)}`)
       .replace(/^ami-0+$/, "ami-0123456789abcdef0")
       .replace(/^000000-000000-000000$/, "01A2B3-C4D5E6-F7A8B9")
+      .replace(/^0{64}$/, "ab".repeat(32))
       .replace(/00000000-0000-0000-0000-0000000000([0-9a-f]{2})/gi, "3f2a8c1e-5b7d-4e9a-9c0b-1d2e3f4a5b$1");
   }
   if (Array.isArray(value)) return value.map(withoutPlaceholders);
