@@ -9,7 +9,7 @@ import { secretLikeEnv } from "../../src/config/resolve";
 // secret, the name is not a reference (…_ARN, …_ID, …_FILE, …) and the value is a literal.
 
 const PUBLIC_PEM = new Set(["CERTIFICATE", "TRUSTED CERTIFICATE", "PUBLIC KEY", "X509 CRL"]);
-const REFERENCE_NAME = /_(ARN|ID|IDS|ALIAS|NAME|FILE|PATH|DIR|URL|URI|REF|REGION|SECRET_NAME|PARAMETER|PARAM|VERSION|HASH|SHA256|SHA384|DIGEST)$/;
+const REFERENCE_NAME = /_(ARN|ID|IDS|ALIAS|NAME|NAMES|FILE|PATH|DIR|URL|URI|REF|REGION|SECRET_NAME|PARAMETER|PARAM|VERSION|HASH|SHA256|SHA384|DIGEST)$/;
 const NOT_LITERAL = /^(\$|\/|arn:|https?:|s3:|projects\/|\{\{|<|%|`)/;
 
 /** User data as the instance sees it: base64 (as launch templates take it), possibly gzipped. */

@@ -214,7 +214,7 @@ read_envelopes() {
   body="$(curl --silent --show-error --fail --max-time 30 -H Metadata:true "$imds/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net&client_id=$TEE_PROVER_IDENTITY_CLIENT_ID")" || { log "no token for Key Vault from IMDS"; return 1; }
   [[ "$body" =~ \"access_token\":\ *\"([^\"]+)\" ]] || { log "IMDS answered without an access_token"; return 1; }
   token="\${BASH_REMATCH[1]}"
-  for pair in $TEE_PROVER_SECRETS; do
+  for pair in $TEE_PROVER_SECRET_NAMES; do
     ids+=("\${pair%%=*}")
     names+=("\${pair#*=}")
     urls+=(-o "$work/secret.\${#urls[@]}.json" "\${TEE_PROVER_VAULT_URI}secrets/\${pair#*=}?api-version=7.4")
@@ -286,7 +286,7 @@ export function azureSecretsEnv(input: AzureSecretsBootstrapInput): string {
     `TEE_PROVER_IDENTITY_CLIENT_ID=${shellQuote(input.identityClientId)}`,
     `TEE_PROVER_SKR_TOOL_URL=${shellQuote(input.releaseTool.url)}`,
     `TEE_PROVER_SKR_TOOL_SHA256=${shellQuote(input.releaseTool.sha256)}`,
-    `TEE_PROVER_SECRETS=${shellQuote(secretPairs(input).map(([file, secret]) => `${file}=${secret}`).join(" "))}`,
+    `TEE_PROVER_SECRET_NAMES=${shellQuote(secretPairs(input).map(([file, secret]) => `${file}=${secret}`).join(" "))}`,
     `TEE_PROVER_CONTAINER_UID=${shellQuote(String(input.containerUid))}`,
     `TEE_PROVER_SKR_ATTEMPTS=${shellQuote(String(AZURE_SKR_ATTEMPTS))}`,
   ].join("\n") + "\n";

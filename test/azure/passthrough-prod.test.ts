@@ -162,7 +162,7 @@ describe("secrets: Secure Key Release on the host before the container", () => {
     const policy = JSON.parse(Buffer.from(prop<string>(key, "properties.releasePolicy.data"), "base64url").toString("utf8")) as { anyOf: Array<{ authority: string }> };
     expect(text).toContain(`TEE_PROVER_ATTESTATION_AUTHORITY='${policy.anyOf[0]!.authority}'`);
     expect(text).toContain(`TEE_PROVER_SKR_TOOL_URL='${TOOL_URL}'\nTEE_PROVER_SKR_TOOL_SHA256='${"d".repeat(64)}'`);
-    expect(text).toContain("TEE_PROVER_SECRETS='api-key=prover-api-key tls-cert.pem=prover-tls-cert tls-key.pem=prover-tls-key'");
+    expect(text).toContain("TEE_PROVER_SECRET_NAMES='api-key=prover-api-key tls-cert.pem=prover-tls-cert tls-key.pem=prover-tls-key'");
     expect(text).toContain(`TEE_PROVER_IDENTITY_CLIENT_ID='${String(identity.state["clientId"])}'`);
     expect(text).toContain("TEE_PROVER_CONTAINER_UID='1000'");
   });

@@ -56,4 +56,13 @@ describe("azure-compute-virtualmachinescaleset-disallow-secrets-in-custom-data",
     const leaky = withProps(vmss, { virtualMachineProfile: { osProfile: {}, userData: Buffer.from(PEM).toString("base64") } });
     expect(await runResourcePolicy(azRule, leaky)).toEqual(violations('userData holds a PEM "EC PRIVATE KEY" block; release secrets from Key Vault to the attested VM instead'));
   });
+
+  it("passes the secrets unit's list of Key Vault secret names (references, not values), still refuses a secret value", async () => {
+    // What src/bootstrap/azure-skr.ts writes for the TEE build: names of the envelopes to release.
+    const names = script("TEE_PROVER_SECRET_NAMES='api-key=prover-api-key tls-cert.pem=prover-tls-cert'\nTEE_PROVER_RELEASE_KEY_NAME='prover-prod-release-1a2b3c4d'");
+    const vmss = resource("azure-native:compute:VirtualMachineScaleSet", "vmss", { virtualMachineProfile: { osProfile: { customData: Buffer.from(names).toString("base64") } } });
+    expect(await runResourcePolicy(azRule, vmss)).toEqual(NONE);
+    const literal = withProps(vmss, { virtualMachineProfile: { osProfile: { customData: Buffer.from(script("PROVER_SECRETS=s3cr3tvalue99")).toString("base64") } } });
+    expect(await runResourcePolicy(azRule, literal)).toEqual(violations("customData holds an assignment to PROVER_SECRETS (its name contains SECRET); release secrets from Key Vault to the attested VM instead"));
+  });
 });
