@@ -9,8 +9,10 @@ export function ipv4Cidr(example: string) {
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
     const octets = m ? m.slice(1, 5).map(Number) : [];
     const prefix = m ? Number(m[5]) : -1;
-    if (!m || octets.some((o) => o > 255) || prefix > 32) {
-      ctx.addIssue({ code: "custom", message: `must be an IPv4 CIDR such as ${example} (octets 0-255, prefix 0-32)` });
+    // A leading zero (010.66.0.0) is octal to inet_aton and decimal to others: refused as ambiguous.
+    const leadingZero = m ? m.slice(1, 6).some((part) => part.length > 1 && part.startsWith("0")) : false;
+    if (!m || octets.some((o) => o > 255) || prefix > 32 || leadingZero) {
+      ctx.addIssue({ code: "custom", message: `must be an IPv4 CIDR such as ${example} (octets 0-255, prefix 0-32, no leading zeros)` });
       return;
     }
     const address = octets.reduce((a, o) => a * 256 + o, 0);

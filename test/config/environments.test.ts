@@ -257,10 +257,13 @@ describe("keys with no effect are refused, not ignored", () => {
 describe("values are checked for what they are", () => {
   it("a CIDR is a CIDR: octets, prefix, no host bits", () => {
     const cidr = (value: string) => devWith((_v, p) => (p("ingress").allowedClientCidrs = [value]));
-    expectOnlyProblem(cidr("300.1.2.0/24"), "ingress.allowedClientCidrs[0]", "must be an IPv4 CIDR such as 203.0.113.0/24 (octets 0-255, prefix 0-32)");
+    expectOnlyProblem(cidr("300.1.2.0/24"), "ingress.allowedClientCidrs[0]", "must be an IPv4 CIDR such as 203.0.113.0/24 (octets 0-255, prefix 0-32, no leading zeros)");
     expectOnlyProblem(cidr("203.0.113.0/33"), "ingress.allowedClientCidrs[0]", "prefix 0-32");
     expectOnlyProblem(cidr("203.0.113.7/24"), "ingress.allowedClientCidrs[0]", "203.0.113.7/24 has bits set past its /24 prefix; the network is 203.0.113.0/24");
+    expectOnlyProblem(cidr("010.66.0.0/16"), "ingress.allowedClientCidrs[0]", "must be an IPv4 CIDR");
+    expectOnlyProblem(cidr("10.66.0.0/08"), "ingress.allowedClientCidrs[0]", "must be an IPv4 CIDR");
     expect(resolveOk(cidr("203.0.113.7/32")).ingress.allowedClientCidrs).toEqual(["203.0.113.7/32"]);
+    expect(resolveOk(cidr("0.0.0.0/0")).ingress.allowedClientCidrs).toEqual(["0.0.0.0/0"]);
   });
 
   it("an AWS instance size exists in its family", () => {
