@@ -55,11 +55,16 @@ for stack in "${all[@]}"; do
   fi
   base_json="$out/base/$stack.json"
   : > "$base_json"
+  base_failed=""
   if [ -f "$base_dir/Pulumi.$stack.yaml" ]; then
     rc=0
     (cd "$base_dir" && npm run -s plan -- "$stack" --json "$base_json" > "$out/base/$stack.log" 2>&1) || rc=$?
-    # 3 is a refused verdict, still a plan; anything else leaves the base empty (every resource new).
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then : > "$base_json"; fi
+    # 3 is a refused verdict, still a plan; anything else leaves the base empty (every resource new),
+    # and the comment says so rather than showing the whole stack as added.
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
+      : > "$base_json"
+      base_failed=$rc
+    fi
   fi
   if [ ! -f "$head_dir/Pulumi.$stack.yaml" ]; then
     printf '### Stack `%s`\n\nRemoved by this pull request (its resources are not deleted by removing the file: run `pulumi destroy` first).\n\n' "$stack" >> "$out/comment.md"
@@ -69,8 +74,12 @@ for stack in "${all[@]}"; do
   (cd "$head_dir" && npm run -s plan -- "$stack" --diff "$base_json" --format markdown --max-chars "$per_stack" \
     --json "$out/head/$stack.json" --export-state "$out/state/$stack.json" > "$out/diff/$stack.md" 2> "$out/head/$stack.log") || rc=$?
   if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
+    if [ -n "$base_failed" ]; then
+      printf '> ⚠️ The base branch'"'"'s plan of `%s` failed (exit %s): the diff below compares with nothing, so every resource shows as added.\n\n' "$stack" "$base_failed" >> "$out/comment.md"
+    fi
     cat "$out/diff/$stack.md" >> "$out/comment.md"
-    [ "$rc" -eq 0 ] || status=3
+    # A refused stack is 3 unless a plan already failed (1 outranks it, whatever the order).
+    if [ "$rc" -eq 3 ] && [ "$status" -ne 1 ]; then status=3; fi
   else
     status=1
     printf '### Stack `%s`\n\n❌ The offline plan failed (exit %s):\n\n````text\n%s\n````\n\n' "$stack" "$rc" "$(tail -c 1500 "$out/head/$stack.log" | tr -d '`')" >> "$out/comment.md"

@@ -156,3 +156,54 @@ describe("shell", () => {
     expect(out).toBe("");
   });
 });
+
+describe("plan-diff.sh, run for real with a stand-in `npm`", () => {
+  // The stand-in plays `npm run -s plan -- <stack> ...` as src/plan/cli.ts answers: a JSON plan for
+  // --json, the markdown diff on stdout for --diff. Stack "broken-base" fails on the base side only,
+  // "broken-head" on the head side only (exit 1), "refused" is refused by a pack (exit 3).
+  const FAKE_NPM = `#!/usr/bin/env bash
+side=$(basename "$PWD")
+shift 3 # run -s plan
+[ "$1" = "--" ] && shift
+stack=$1; shift
+json=""; diff=""
+while [ $# -gt 0 ]; do
+  case $1 in --json) json=$2; shift 2;; --diff) diff=$2; shift 2;; *) shift;; esac
+done
+if [ "$stack-$side" = "broken-base-base" ] || [ "$stack-$side" = "broken-head-head" ]; then echo "plan of $stack failed" >&2; exit 1; fi
+[ -n "$json" ] && printf '{"stack":"%s"}\\n' "$stack" > "$json"
+if [ -n "$diff" ]; then
+  printf '### Offline plan diff: stack \\x60%s\\x60\\n\\nbase bytes: %s\\n' "$stack" "$(wc -c < "$diff")"
+fi
+[ "$stack" = "refused" ] && exit 3
+exit 0
+`;
+
+  it("writes one comment, marker first: each stack's diff, a failed base said as such, a failed head plan shown, the status kept", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
+    const bin = path.join(root, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "npm"), FAKE_NPM, { mode: 0o755 });
+    for (const side of ["base", "head"]) {
+      fs.mkdirSync(path.join(root, side));
+      for (const stack of ["dev", "broken-base", "broken-head", "refused"]) fs.writeFileSync(path.join(root, side, `Pulumi.${stack}.yaml`), "config: {}\n");
+      fs.writeFileSync(path.join(root, side, "Pulumi.yaml"), "name: x\n");
+    }
+    fs.writeFileSync(path.join(root, "base", "Pulumi.gone.yaml"), "config: {}\n");
+    execFileSync("bash", [SCRIPT, "base", "head", "out"], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env["PATH"]}` } });
+    const comment = fs.readFileSync(path.join(root, "out", "comment.md"), "utf8");
+    const status = fs.readFileSync(path.join(root, "out", "status"), "utf8").trim();
+    fs.rmSync(root, { recursive: true });
+    expect(comment.startsWith("<!-- tee-prover-infra:plan-diff -->\n## Offline plan diff\n")).toBe(true);
+    // dev: diffed against a real base plan.
+    expect(comment).toContain("### Offline plan diff: stack `dev`\n\nbase bytes: 16\n");
+    // The base plan failed: the diff is against nothing, and the comment says so first.
+    expect(comment).toContain("> ⚠️ The base branch's plan of `broken-base` failed (exit 1): the diff below compares with nothing, so every resource shows as added.\n\n### Offline plan diff: stack `broken-base`\n\nbase bytes: 0\n");
+    // The head plan failed: its log, not a diff.
+    expect(comment).toContain("### Stack `broken-head`\n\n❌ The offline plan failed (exit 1):\n\n````text\nplan of broken-head failed\n````");
+    expect(comment).toContain("### Stack `gone`\n\nRemoved by this pull request");
+    expect(comment).toContain("### Offline plan diff: stack `refused`");
+    // A failed plan outranks a refused one.
+    expect(status).toBe("1");
+  });
+});
