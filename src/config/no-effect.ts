@@ -86,6 +86,10 @@ export function noEffectProblems(cloud: (typeof CLOUDS)[number], values: Readonl
     } else if (ingress["backendProtocol"] === "HTTP" && given(azure, "backendTls")) {
       problems.push({ key: "azure.backendTls", message: "has no effect with ingress.backendProtocol HTTP: the gateway speaks plain HTTP to the hosts and checks no certificate", fix: "remove azure.backendTls, or use backendProtocol HTTPS with an image that serves TLS" });
     }
+    const secrets = section(azure["secrets"]);
+    if (given(secrets, "containerUid") && !given(secrets, "tlsCertificate")) {
+      problems.push({ key: "azure.secrets.containerUid", message: "has no effect without TLS secrets: it owns the certificate and key files in the tmpfs; the API key reaches the container through a root-only environment file", fix: "remove azure.secrets.containerUid, or set azure.secrets.tlsCertificate and tlsKey" });
+    }
     // Microsoft.Consumption budgets have an amount but no currency field (components/azure/budget.ts).
     if (given(section(values["budget"]), "currency")) {
       problems.push({ key: "budget.currency", message: "has no effect on Azure: a consumption budget counts in the subscription's billing currency and takes none", fix: "remove budget.currency (set budget.monthlyAmount in the billing currency)" });

@@ -139,6 +139,15 @@ describe("placement and ingress", () => {
     expect(resolveAzure(https({ tlsCertificate: "c", tlsKey: "k", releaseTool: { url: "https://artifacts.acme.io/skr.tgz", sha256: "e".repeat(64) } })).azure.secrets?.tlsCertificate).toBe("c");
   });
 
+  it("azure.secrets.containerUid has no effect without TLS secrets (it owns the certificate files) and is refused", () => {
+    const apiKeyOnly = (uid?: number) => azureWith((v, p) => {
+      v[`${PROJECT}:proofServer`] = { build: "tee", jobTimeoutSeconds: 600 };
+      p("azure").secrets = { apiKey: "prover-api-key", releaseTool: { url: "https://artifacts.acme.io/skr.tgz", sha256: "e".repeat(64) }, ...(uid === undefined ? {} : { containerUid: uid }) };
+    });
+    expectOnlyProblem(apiKeyOnly(1001), "azure.secrets.containerUid", "has no effect without TLS secrets", "remove azure.secrets.containerUid");
+    expect(resolveAzure(apiKeyOnly()).azure.secrets?.apiKey).toBe("prover-api-key");
+  });
+
   it("terminate with HTTPS to the VMs needs the backend's trusted root and host name", () => {
     const values = azureWith((v, p) => {
       v[`${PROJECT}:ingress`] = { mode: "terminate" };
