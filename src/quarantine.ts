@@ -91,7 +91,7 @@ export function quarantineChanges(cloud: "aws" | "gcp" | "azure", mode: "passthr
   return [
     mode === "terminate"
       ? "front door closed: a WAF custom rule (priority 1) blocks every request (403); the gateway's health probes keep running"
-      : "front door closed: the load balancer has no load-balancing rule; frontend, public IP and probe stay, though no rule references the probe; host health stays visible through the Application Health extension",
+      : "front door closed: the hosts' NSG admits no new client connection on 6300 (its client rule is removed; connections already open stay until they close); the load balancer and its rule stay, so its probes, which the NSG still admits, keep running",
     "scale set automatic repairs off and autoscale disabled (no VM is repaired or scaled in on its own)",
     keep,
   ];

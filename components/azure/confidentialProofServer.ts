@@ -101,6 +101,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
       port: PROOF_SERVER_PORT,
       zones: azure.zones,
       ...(azure.ssh ? { sshSourceCidrs: azure.ssh.sourceCidrs } : {}),
+      quarantined: args.quarantine !== undefined,
       tags,
     }, this);
     const ingress = azureIngress(name, {

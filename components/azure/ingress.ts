@@ -122,9 +122,9 @@ function passthrough(name: string, inputs: AzureIngressInputs, publicIp: PublicI
       // down, keep sending to all rather than to none.
       noHealthyBackendsBehavior: "AllProbedUp",
     }],
-    // Quarantine: no load-balancing rule, so nothing is forwarded from the frontend; the load
-    // balancer, its frontend, public IP, pool and probe are updated in place, not replaced.
-    loadBalancingRules: inputs.quarantined ? [] : [{
+    // Quarantine in passthrough closes the hosts' NSG to clients instead (components/azure/network.ts):
+    // the rule stays, so the probe keeps judging the hosts.
+    loadBalancingRules: [{
       name: "tls-passthrough",
       protocol: "Tcp",
       frontendPort: inputs.settings.listenerPort,

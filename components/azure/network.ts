@@ -30,6 +30,8 @@ export interface AzureFleetNetworkInputs {
   readonly zones: readonly string[];
   /** Private ranges admitted to SSH (azure.ssh), if any. */
   readonly sshSourceCidrs?: readonly string[];
+  /** Quarantine (passthrough): the hosts' NSG stops admitting clients; probes still reach 6300. */
+  readonly quarantined?: boolean;
   readonly tags: Record<string, string>;
 }
 
@@ -53,8 +55,16 @@ function clientSources(cidrs: readonly string[]): Pick<NsgRule, "sourceAddressPr
  * from the gateway's subnet (terminate); the platform's probes; SSH only from the private ranges
  * given; everything else refused before Azure's default AllowVnetInBound.
  */
-export function hostsSecurityRules(ingress: IngressSettings, port: number, appGatewayCidr: string | undefined, sshSourceCidrs: readonly string[] | undefined): NsgRule[] {
-  const rules: NsgRule[] = [
+export function hostsSecurityRules(ingress: IngressSettings, port: number, appGatewayCidr: string | undefined, sshSourceCidrs: readonly string[] | undefined, quarantined = false): NsgRule[] {
+  // Quarantined in passthrough, the clients' rule goes and only the probes' rule admits 6300: the
+  // load balancer keeps its rule and with it the probe that rule uses
+  // (https://learn.microsoft.com/azure/load-balancer/load-balancer-custom-probe-overview), and the
+  // NSG is updated in place. Connections already open are not cut: "existing connections may not
+  // be interrupted when you remove a security rule that enabled the flow"
+  // (https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview).
+  // (terminate: the WAF refuses clients; the gateway's own probes and requests need this rule.)
+  const clientsClosed = quarantined && ingress.mode === "passthrough";
+  const rules: NsgRule[] = clientsClosed ? [] : [
     {
       name: "proof-server-from-ingress",
       priority: 100,
@@ -67,6 +77,8 @@ export function hostsSecurityRules(ingress: IngressSettings, port: number, appGa
       destinationPortRange: String(port),
       description: ingress.mode === "terminate" ? "The Application Gateway's subnet to the proof server" : "Clients through the Standard Load Balancer to the proof server (TLS ends in the VM)",
     },
+  ];
+  rules.push(
     {
       name: "proof-server-probes",
       priority: 110,
@@ -79,7 +91,7 @@ export function hostsSecurityRules(ingress: IngressSettings, port: number, appGa
       destinationPortRange: String(port),
       description: "Azure's load balancer health probes (168.63.129.16)",
     },
-  ];
+  );
   if (sshSourceCidrs && sshSourceCidrs.length > 0) {
     rules.push({
       name: "ssh-from-private-ranges",
@@ -133,7 +145,7 @@ export function azureFleetNetwork(name: string, inputs: AzureFleetNetworkInputs,
   const hostsNsg = new NetworkSecurityGroup(`${name}-hosts-nsg`, {
     resourceGroupName,
     location,
-    securityRules: hostsSecurityRules(inputs.ingress, inputs.port, appGatewayCidr, inputs.sshSourceCidrs),
+    securityRules: hostsSecurityRules(inputs.ingress, inputs.port, appGatewayCidr, inputs.sshSourceCidrs, inputs.quarantined === true),
     tags,
   }, opts);
   // An existing gateway subnet keeps its owner's NSG (it needs the rules of appGatewaySecurityRules;

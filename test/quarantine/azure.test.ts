@@ -80,16 +80,28 @@ test("terminate: the WAF policy gains one custom rule before the rate limit, blo
   expect(Math.min(...serving.map((r) => r.priority))).toBeGreaterThan(1);
 });
 
-test("passthrough: the load balancer keeps its frontend, pool and probe and loses its load-balancing rule", () => {
+const NSG = "azure-native:network:NetworkSecurityGroup";
+
+test("passthrough: the hosts' NSG loses only the clients' rule; the load balancer, its rule and the probes' rule stay", () => {
   const d = diffFleets(resources, PASSTHROUGH);
   expect([d.added, d.removed]).toEqual([[], []]);
-  expect(Object.keys(d.changed).sort()).toEqual([`${LB}::srv-p-lb`, `${AUTOSCALE}::srv-p-autoscale`, `${VMSS}::srv-p-vmss`].sort());
-  expect(d.changed[`${LB}::srv-p-lb`]).toEqual(["loadBalancingRules"]);
-  expect(named(resources, LB, "qtn-p-lb").inputs["loadBalancingRules"]).toEqual([]);
-  expect(named(resources, LB, "srv-p-lb").inputs["loadBalancingRules"]).toHaveLength(1);
+  expect(Object.keys(d.changed).sort()).toEqual([`${NSG}::srv-p-hosts-nsg`, `${AUTOSCALE}::srv-p-autoscale`, `${VMSS}::srv-p-vmss`].sort());
+  expect(d.changed[`${NSG}::srv-p-hosts-nsg`]).toEqual(["securityRules"]);
+  const rules = (fleet: string) => (named(resources, NSG, `${fleet}-hosts-nsg`).inputs["securityRules"] as Array<{ name: string }>).map((r) => r.name);
+  expect(rules("srv-p")).toEqual(["proof-server-from-ingress", "proof-server-probes", "deny-all-inbound"]);
+  expect(rules("qtn-p")).toEqual(["proof-server-probes", "deny-all-inbound"]);
+  // The load balancer is untouched: its rule, and so its probe, keep judging the hosts.
+  const lbRules = (fleet: string) => (named(resources, LB, `${fleet}-lb`).inputs["loadBalancingRules"] as Array<{ name: string; frontendPort: number; backendPort: number; probe: { id: string } }>)
+    .map((r) => ({ name: r.name, frontendPort: r.frontendPort, backendPort: r.backendPort, probe: r.probe.id.split("/").slice(-2).join("/") }));
+  expect(lbRules("qtn-p")).toEqual([{ name: "tls-passthrough", frontendPort: 443, backendPort: 6300, probe: "probes/health" }]);
+  expect(lbRules("qtn-p")).toEqual(lbRules("srv-p"));
+});
+
+test("terminate: the hosts' NSG keeps admitting the gateway (its probes and requests), the WAF refuses clients", () => {
+  expect(diffFleets(resources, TERMINATE).changed[`${NSG}::srv-t-hosts-nsg`]).toBeUndefined();
 });
 
 test("the plan lists both quarantined fleets with Azure's changes", () => {
   expect(plan.quarantine.fleets.map((f) => f.fleet)).toEqual(["qtn-t", "qtn-p"]);
-  expect(plan.quarantine.fleets[1]!.changes.join("\n")).toMatch(/no load-balancing rule[\s\S]*automatic repairs off and autoscale disabled/);
+  expect(plan.quarantine.fleets[1]!.changes.join("\n")).toMatch(/hosts' NSG admits no new client connection[\s\S]*automatic repairs off and autoscale disabled/);
 });
