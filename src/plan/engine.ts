@@ -89,6 +89,9 @@ export async function runOffline(run: {
     return await recordProgram(pulumi, mocks, run);
   } finally {
     if (markedHere) clearOfflinePlanMarker();
+    // Nor may the program's config: setAllConfig replaces the whole map, so the next program in
+    // this process (another plan, or a deployment) starts from its own.
+    pulumi.runtime.setAllConfig({});
   }
 }
 

@@ -4,6 +4,7 @@ import { resolveStackConfig } from "../../src/config/resolve";
 import { PROJECT } from "../../src/config/schema";
 import type { AwsStackConfig, StackConfig } from "../../src/config/types";
 import { installOfflinePlanMarker, placementOf, runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
+import { clearOfflinePlanMarker, type PlaceholderFinding } from "../../src/config/placeholders";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -43,22 +44,30 @@ export function resolve(values: Record<string, unknown>): AwsStackConfig {
   return config;
 }
 
-/** Run the stack module under the mock runtime (once per test file: Pulumi state is global). */
-export async function planStack(values: Record<string, unknown>, stack = "test"): Promise<OfflineRun & { config: StackConfig }> {
+/**
+ * Run the stack module under the mock runtime. Several runs may share a process (each test file
+ * does one, and files of the shared vitest project share a worker): runOffline leaves no config
+ * behind, and the offline-plan marker installed here is removed again, its findings returned.
+ */
+export async function planStack(values: Record<string, unknown>, stack = "test"): Promise<OfflineRun & { config: StackConfig; placeholders: PlaceholderFinding[] }> {
   // An offline plan, as `npm run plan` runs it: a prod stack's placeholders are reported, not refused.
-  installOfflinePlanMarker();
-  const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
-  const run = await runOffline({
-    project: PROJECT,
-    stack,
-    ...placementOf(config),
-    config: toPulumiConfigMap(values),
-    program: async () => {
-      const { deployStack } = await import("../../stacks");
-      return { ...(await deployStack({ values, projectDir: PROJECT_DIR }, stack)) };
-    },
-  });
-  return { ...run, config };
+  const marker = installOfflinePlanMarker();
+  try {
+    const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
+    const run = await runOffline({
+      project: PROJECT,
+      stack,
+      ...placementOf(config),
+      config: toPulumiConfigMap(values),
+      program: async () => {
+        const { deployStack } = await import("../../stacks");
+        return { ...(await deployStack({ values, projectDir: PROJECT_DIR }, stack)) };
+      },
+    });
+    return { ...run, config, placeholders: [...marker.placeholders.values()] };
+  } finally {
+    clearOfflinePlanMarker();
+  }
 }
 
 export function ofType(resources: readonly PlannedResource[], type: string): PlannedResource[] {

@@ -7,6 +7,7 @@ import type { DeclaredComponent } from "../../src/plan/engine";
 import { declaredFleets, NoFleetError } from "../../src/plan/fleets";
 import { planProgram } from "../../src/plan/program";
 import { ProgramError, readPulumiProject } from "../../src/plan/project";
+import * as pulumi from "@pulumi/pulumi";
 import { offlinePlanMarker } from "../../src/config/placeholders";
 import { readStackFile } from "../../src/config/load";
 import { resolveStackConfig } from "../../src/config/resolve";
@@ -102,10 +103,12 @@ describe("planProgram", () => {
     expect(message).toMatch(/\n {2}at .*throwing-program\/index\.ts:\d+:\d+$/);
   });
 
-  it("leaves no offline-plan marker behind: prod's placeholders are refused again afterwards (an in-process deploy may follow)", async () => {
+  it("leaves no offline-plan marker and no config behind: prod's placeholders are refused again afterwards (an in-process deploy may follow)", async () => {
     const dir = path.join(PROJECT_DIR, "test/plan/fixtures/throwing-program");
     await planProgram({ programDir: dir, stack: "dev" }).catch(() => undefined);
     expect(offlinePlanMarker()).toBeUndefined();
+    // Nor the program's config: the next program in this process starts from its own.
+    expect(pulumi.runtime.allConfig()).toEqual({});
     const prod = readStackFile(PROJECT_DIR, "prod").values;
     expect(() => resolveStackConfig({ values: prod, projectDir: PROJECT_DIR })).toThrow(/is a placeholder left from an example/);
   });
