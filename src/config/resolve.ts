@@ -241,6 +241,19 @@ export function resolveIngress(
   problems: ConfigProblem[],
 ): IngressSettings {
   const { ingress, proofServer } = raw;
+  // The reference build has no TLS at all (docs/proof-server.md): a release said to serve TLS
+  // contradicts the build, and one of the two is wrong about what the hosts will run.
+  if (proofServer.build === "reference") {
+    releases.forEach((r, i) => {
+      if (r.servesTls) {
+        problems.push({
+          key: "proofServer.build",
+          message: `is reference, which serves plain HTTP only, but release ${i} (${r.version}) is declared to serve TLS`,
+          fix: "set proofServer.build: tee if the release is the TEE build, or declare the release's servesTls: false",
+        });
+      }
+    });
+  }
   const minTimeout = minRequestPathTimeout(proofServer.jobTimeoutSeconds);
   const requestTimeoutSeconds = ingress.requestTimeoutSeconds ?? minTimeout;
   const drainTimeoutSeconds = ingress.drainTimeoutSeconds ?? minTimeout;

@@ -151,6 +151,7 @@ describe("placement and ingress", () => {
   it("terminate with HTTPS to the VMs needs the backend's trusted root and host name", () => {
     const values = azureWith((v, p) => {
       v[`${PROJECT}:ingress`] = { mode: "terminate" };
+      v[`${PROJECT}:proofServer`] = { build: "tee", jobTimeoutSeconds: 600 };
       p("releases")[0].servesTls = true;
     });
     expectOnlyProblem(values, "azure.backendTls", ["trustedRootCertificates"]);
@@ -159,6 +160,7 @@ describe("placement and ingress", () => {
   it("passthrough: the request timeout is bounded by the load balancer's 100 minutes", () => {
     const values = azureWith((v, p) => {
       v[`${PROJECT}:ingress`] = { mode: "passthrough", requestTimeoutSeconds: 6060 };
+      v[`${PROJECT}:proofServer`] = { build: "tee", jobTimeoutSeconds: 600 };
       p("releases")[0].servesTls = true;
       delete p("azure").certificate;
     });

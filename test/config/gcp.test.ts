@@ -69,6 +69,23 @@ describe("the GCP dev stack", () => {
   });
 });
 
+describe("proofServer.build against the releases", () => {
+  it("the reference build serves plain HTTP only: a release declared to serve TLS contradicts it", () => {
+    // The dev stack's HTTP hop is written for a plain-HTTP image: re-encrypt for a TLS one.
+    const values = gcpWith((v, p) => {
+      p("releases")[0].servesTls = true;
+      v[`${PROJECT}:ingress`] = { mode: "terminate", backendProtocol: "HTTPS" };
+    });
+    expectOnlyProblem(values, "proofServer.build", "is reference, which serves plain HTTP only, but release 0 (v6.3.1) is declared to serve TLS", "set proofServer.build: tee");
+    const tee = gcpWith((v, p) => {
+      p("releases")[0].servesTls = true;
+      v[`${PROJECT}:ingress`] = { mode: "terminate", backendProtocol: "HTTPS" };
+      v[`${PROJECT}:proofServer`] = { build: "tee", jobTimeoutSeconds: 600 };
+    });
+    expect(resolveStackConfig({ values: tee, projectDir: PROJECT_DIR }).proofServer.build).toBe("tee");
+  });
+});
+
 describe("confidential type and machine family (what Confidential Space runs on)", () => {
   it("refuses SEV_SNP, which Confidential Space does not support, with the reason and the doc", () => {
     expectOnlyProblem(

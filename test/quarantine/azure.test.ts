@@ -21,6 +21,7 @@ beforeAll(async () => {
     { values: azureDevValues(), pair: TERMINATE },
     {
       values: azureDevValues({
+        proofServer: { build: "tee", jobTimeoutSeconds: 600 },
         releases: [{ version: "v6.5.0", image: `ghcr.io/example/proof-server@sha256:${"b".repeat(64)}`, servesTls: true }],
         ingress: { mode: "passthrough" },
         azure,

@@ -21,6 +21,7 @@ beforeAll(async () => {
     { values: gcpDevValues(), pair: TERMINATE },
     {
       values: gcpDevValues({
+        proofServer: { build: "tee", jobTimeoutSeconds: 600 },
         releases: [{ version: "v6.5.0", image: `us-docker.pkg.dev/example/prover/proof-server@sha256:${"b".repeat(64)}`, servesTls: true, exposedPorts: [6300] }],
         ingress: { mode: "passthrough" },
         gcp: { ...gcp, certificate: undefined },
