@@ -32,8 +32,9 @@ export function placeholderReason(value: string): string | undefined {
   // A Cloud Billing account (000000-000000-000000) or any other id of zero groups.
   if (/^0+(-0+)+$/.test(value)) return "an all-zero id is an example value";
   if (EXAMPLE_DOMAIN.test(value)) return "example.com, example.org and example.net are reserved for documentation (RFC 2606)";
-  // An `example-` name: a bucket, project, vault or role copied from the examples.
-  if (/(^|[^a-z0-9])example-/i.test(value)) return "an example- name is copied from the examples";
+  // An `example-` name: a bucket, project, vault or role copied from the examples. Only where a
+  // name starts (the value's start, after `/`, `@`, `.`, `:` or `=`), so `team-example-svc` passes.
+  if (/(^|[/@.:=])example-/i.test(value)) return "an example- name is copied from the examples";
   return undefined;
 }
 

@@ -132,10 +132,12 @@ describe("placeholders", () => {
       ["https://hooks.example.net/x", "RFC 2606"],
       ["s3://example-tee-prover-artifacts/a.eif", "example- name"],
       ["example-tee-prover-prod", "example- name"],
+      ["https://example-artifacts.blob.core.windows.net/tools/skr.tgz", "example- name"],
+      ["projects/example-tee/secrets/x", "example- name"],
       ["arn:aws:iam::210987654321:role/PLACEHOLDER-deployer", "PLACEHOLDER"],
     ];
     for (const [value, reason] of cases) expect(placeholderReason(value), value).toContain(reason);
-    for (const value of ["arn:aws:iam::210987654321:role/deployer", "prover.acme.io", "ami-0123456789abcdef0", "3f2a8c1e-5b7d-4e9a-9c0b-1d2e3f4a5b01", "us-east-1", "counterexample.company.com", "01A2B3-C4D5E6-F7A8B9"]) {
+    for (const value of ["arn:aws:iam::210987654321:role/deployer", "prover.acme.io", "ami-0123456789abcdef0", "3f2a8c1e-5b7d-4e9a-9c0b-1d2e3f4a5b01", "us-east-1", "counterexample.company.com", "01A2B3-C4D5E6-F7A8B9", "payments-example-team", "arn:aws:iam::210987654321:role/my-example-deployer"]) {
       expect(placeholderReason(value), value).toBeUndefined();
     }
   });
