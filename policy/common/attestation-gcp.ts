@@ -13,7 +13,7 @@ export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 export const acceptedImageDigestsSchema: PolicyConfigJSONSchema = {
   type: "array",
   items: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
-  description: "Container image digests accepted now (two during a rotation). Empty: any pinned sha256 digest is accepted.",
+  description: "Container image digests accepted now (two during a rotation). Empty: every pinned sha256 digest is accepted.",
   default: [],
 };
 

@@ -49,7 +49,7 @@ export type ReleaseCondition = ClaimEquals | AllOfCondition | AnyOfCondition;
 /** One attestation authority (the token's `iss`) with the conditions its tokens must meet. */
 export type AuthorityRule = { readonly authority: string } & (AllOfCondition | AnyOfCondition);
 
-/** A whole release policy: any of the authorities. */
+/** A whole release policy: one of its authorities suffices. */
 export interface AzureReleasePolicy {
   readonly version: "1.0.0";
   readonly anyOf: readonly AuthorityRule[];

@@ -16,7 +16,7 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 /** Default room for one diff: the limit less what the workflow wraps around it. */
 export const DEFAULT_MAX_CHARS = 60_000;
 
-/** What a diff reads from a plan: any JSON plan, including one written before plans carried inputs. */
+/** What a diff reads from a plan: every JSON plan, including one written before plans carried inputs. */
 export interface DiffablePlan {
   readonly stack: string;
   readonly resources?: readonly PlanResource[];

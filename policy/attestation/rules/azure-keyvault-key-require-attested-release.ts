@@ -17,7 +17,7 @@ export const azureKeyvaultKeyRequireAttestedRelease: ResourceValidationPolicy = 
     'Give the key a release policy {"version":"1.0.0","anyOf":[{"authority":"<your MAA endpoint>","allOf":[{"claim":"x-ms-isolation-tee.x-ms-attestation-type","equals":"sevsnpvm"},{"claim":"x-ms-isolation-tee.x-ms-compliance-status","equals":"azure-compliant-cvm"}]}]} (base64url in properties.releasePolicy.data), and list the authority in `authorities`.',
   configSchema: {
     properties: {
-      authorities: { type: "array", items: { type: "string", pattern: "^https://" }, description: "MAA endpoints whose tokens may release keys (no trailing slash). Empty: any Microsoft Azure Attestation endpoint.", default: [] },
+      authorities: { type: "array", items: { type: "string", pattern: "^https://" }, description: "MAA endpoints whose tokens may release keys (no trailing slash). Empty: every Microsoft Azure Attestation endpoint is accepted.", default: [] },
       attestationTypes: { type: "array", items: { type: "string" }, description: "Accepted x-ms-isolation-tee.x-ms-attestation-type values.", default: ["sevsnpvm", "tdxvm"] },
       complianceStatus: { type: "string", description: "Required x-ms-isolation-tee.x-ms-compliance-status.", default: "azure-compliant-cvm" },
     },

@@ -21,7 +21,7 @@ export const gcpIamWorkloadIdentityPoolProviderRequireAttestedCondition: Resourc
     const accepted = args.getConfig<{ acceptedImageDigests?: string[] }>().acceptedImageDigests ?? [];
     const condition = provider.attributeCondition;
     if (typeof condition !== "string" || condition.trim() === "") {
-      report("Confidential Space provider has no attributeCondition: any Confidential Space VM, debug image or any container included, can obtain the pool's identities");
+      report("Confidential Space provider has no attributeCondition: every Confidential Space VM, debug images and every container included, can obtain the pool's identities");
       return;
     }
     try {

@@ -67,7 +67,7 @@ describe("gcp-iam-workloadidentitypoolprovider-require-attested-condition", () =
   });
 
   it("refuses a missing, unparsable or never-true condition", async () => {
-    expect(await messages(withCondition(undefined))).toEqual(["Confidential Space provider has no attributeCondition: any Confidential Space VM, debug image or any container included, can obtain the pool's identities"]);
+    expect(await messages(withCondition(undefined))).toEqual(["Confidential Space provider has no attributeCondition: every Confidential Space VM, debug images and every container included, can obtain the pool's identities"]);
     const [parseError] = await messages(withCondition('assertion.swname == "CONFIDENTIAL_SPACE" &&'));
     expect(parseError).toMatch(/^attributeCondition does not parse as CEL: /);
     expect(await messages(withCondition("false"))).toEqual(["attributeCondition refuses every production Confidential Space token it was given (pinned digests, this project, its service account): no attested workload could authenticate"]);
