@@ -7,7 +7,7 @@ import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
 import { assertValidNitroInput, encodeNitroUserData, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
 import { fleetComponentOptions } from "../../src/rename";
-import { resolveNitroArgs } from "../../src/config/args";
+import { activeRelease, resolveNitroArgs } from "../../src/config/args";
 import type { NitroProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
@@ -69,8 +69,7 @@ export class NitroProofServer extends pulumi.ComponentResource {
     // Validated before the component itself registers: bad arguments declare nothing.
     const args = resolveNitroArgs(name, inputs);
     super("tee-prover:aws:NitroProofServer", name, {}, fleetComponentOptions(name, opts));
-    const active = args.releases[args.releases.length - 1];
-    if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
+    const active = activeRelease(name, args.releases);
     // Protection and retention per environment: the profile (docs/environments.md).
     const profile = ENVIRONMENTS[args.environment];
     const tags = { ...args.tags, "tee-prover:environment": args.environment, "tee-prover:fleet": name, "tee-prover:release": active.version };

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
-import { resolveAzureArgs } from "../../src/config/args";
+import { activeRelease, resolveAzureArgs } from "../../src/config/args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
 import type { AzureStackConfig } from "../../src/config/types";
@@ -70,8 +70,7 @@ export class AzureConfidentialProofServer extends pulumi.ComponentResource {
     // Validated before the component itself registers: bad arguments declare nothing.
     const args = resolveAzureArgs(name, inputs);
     super("tee-prover:azure:ConfidentialProofServer", name, {}, fleetComponentOptions(name, opts));
-    const active = args.releases[args.releases.length - 1];
-    if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
+    const active = activeRelease(name, args.releases);
     const { azure } = args;
     // Protection and retention per environment: the profile (docs/environments.md).
     const prod = ENVIRONMENTS[args.environment].deletionProtection;

@@ -380,16 +380,27 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
     const description = `[${spec.severity}] ${spec.description} (${name})`;
     const actionGroupId = actionGroups[spec.severity].id;
     const alertTags = { ...tags, Severity: spec.severity, Alarm: spec.id };
+    // What every catalogue metric alert shares: where it lives, its severity, whom it notifies.
+    const metricAlert = (alert: Pick<monitor.MetricAlertArgs, "evaluationFrequency" | "windowSize" | "criteria"> & { scope: pulumi.Input<string> }) =>
+      new monitor.MetricAlert(logical, {
+        resourceGroupName: rg,
+        location: "global",
+        description,
+        severity: AZURE_SEVERITY[spec.severity],
+        enabled: true,
+        scopes: [alert.scope],
+        evaluationFrequency: alert.evaluationFrequency,
+        windowSize: alert.windowSize,
+        criteria: alert.criteria,
+        actions: [{ actionGroupId }],
+        autoMitigate: true,
+        tags: alertTags,
+      }, opts);
     switch (source.kind) {
       case "metric": {
         const { windowSize, evaluationFrequency } = metricAlertTiming(spec);
-        new monitor.MetricAlert(logical, {
-          resourceGroupName: rg,
-          location: "global",
-          description,
-          severity: AZURE_SEVERITY[spec.severity],
-          enabled: true,
-          scopes: [source.target === "scaleSet" ? inputs.scaleSetId : inputs.loadBalancerId],
+        metricAlert({
+          scope: source.target === "scaleSet" ? inputs.scaleSetId : inputs.loadBalancerId,
           evaluationFrequency,
           windowSize,
           criteria: {
@@ -407,10 +418,7 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
               ...(source.custom ? { skipMetricValidation: true } : {}),
             }],
           },
-          actions: [{ actionGroupId }],
-          autoMitigate: true,
-          tags: alertTags,
-        }, opts);
+        });
         break;
       }
       case "dynamic": {
@@ -418,13 +426,8 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
         // thresholds learn from up to 10 days of history and fire only after 3 days and 30 points
         // of it (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-dynamic-thresholds).
         const bin = `PT${spec.periodSeconds / 60}M`;
-        new monitor.MetricAlert(logical, {
-          resourceGroupName: rg,
-          location: "global",
-          description,
-          severity: AZURE_SEVERITY[spec.severity],
-          enabled: true,
-          scopes: [inputs.loadBalancerId],
+        metricAlert({
+          scope: inputs.loadBalancerId,
           evaluationFrequency: bin,
           windowSize: bin,
           criteria: {
@@ -443,10 +446,7 @@ export function azureMonitoring(name: string, inputs: AzureMonitoringInputs, par
               failingPeriods: { numberOfEvaluationPeriods: spec.evaluationPeriods, minFailingPeriodsToAlert: spec.evaluationPeriods },
             }],
           },
-          actions: [{ actionGroupId }],
-          autoMitigate: true,
-          tags: alertTags,
-        }, opts);
+        });
         break;
       }
       case "log": {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { fleetComponentOptions } from "../../src/rename";
-import { resolveConfidentialSpaceArgs } from "../../src/config/args";
+import { activeRelease, resolveConfidentialSpaceArgs } from "../../src/config/args";
 import type { ConfidentialSpaceProofServerArgs } from "./args";
 import { plaintextExposure, PROOF_SERVER_PORT } from "../../src/ingress/model";
 import type { ReviewFacts } from "../../src/review";
@@ -48,8 +48,7 @@ export class ConfidentialSpaceProofServer extends pulumi.ComponentResource {
     // Validated before the component itself registers: bad arguments declare nothing.
     const args = resolveConfidentialSpaceArgs(name, inputs);
     super("tee-prover:gcp:ConfidentialSpaceProofServer", name, {}, fleetComponentOptions(name, opts));
-    const active = args.releases[args.releases.length - 1];
-    if (!active) throw new Error(`${name}: releases must list at least one pinned release`);
+    const active = activeRelease(name, args.releases);
     const { gcp } = args;
     const labels = { ...args.tags, "tee-prover-environment": args.environment, "tee-prover-fleet": name };
     const targetTag = `${name}-prover`;

@@ -192,6 +192,16 @@ function resolveArgs(cloud: "aws" | "gcp" | "azure", component: string, name: st
 }
 
 /**
+ * The release new hosts boot: the last one listed (the first is the one running during a rotation).
+ * Validation guarantees at least one; this says which fleet broke that if a caller did not validate.
+ */
+export function activeRelease<R>(name: string, releases: readonly R[]): R {
+  const active = releases[releases.length - 1];
+  if (active === undefined) throw new Error(`${name}: releases must list at least one pinned release`);
+  return active;
+}
+
+/**
  * Validate `NitroProofServer` arguments: the stack configuration's checks, with messages that
  * name the argument path (`args.aws.vpc.vpcId`). Throws ConfigError before any resource exists.
  */
