@@ -6,7 +6,7 @@ export type { NitroAwsArgs, NitroReleaseArgs, NitroVpcCreateArgs, NitroVpcExisti
 export { AzureConfidentialProofServer, AZURE_ATTESTATION_SCOPE, type AzureReviewFacts } from "./components/azure/confidentialProofServer";
 export type { AzureConfidentialArgs, AzureConfidentialProofServerArgs, AzureContainerReleaseArgs, AzureNetworkCreateArgs, AzureNetworkExistingArgs } from "./components/azure/args";
 export type { ConfidentialSpaceGcpArgs, ConfidentialSpaceNetworkCreateArgs, ConfidentialSpaceNetworkExistingArgs, ContainerReleaseArgs } from "./components/gcp/args";
-export type { AlarmArgs, EnvironmentArg, IngressArgs, ProofServerArgs, QuarantineArgs, SharedProofServerArgs, SubscriptionArgs } from "./src/config/args-shared";
+export type { AlarmArgs, BudgetArgs, EnvironmentArg, IngressArgs, ProofServerArgs, QuarantineArgs, SharedProofServerArgs, SubscriptionArgs } from "./src/config/args-shared";
 export { resolveAzureArgs, resolveConfidentialSpaceArgs, resolveNitroArgs } from "./src/config/args";
 export { knownReleases, type KnownRelease, type KnownReleaseVersion } from "./src/releases/known";
 export { resolveStackConfig, type ConfigSource } from "./src/config/resolve";
