@@ -77,14 +77,17 @@ export function deployStack(source: ConfigSource, stack: string = pulumi.getStac
   return declare(name, component, common, opts);
 }
 
+/** What every cloud's component exports alike. */
+function commonOutputs(server: { readonly endpoint: pulumi.Output<string>; readonly review: { readonly plaintext: { readonly seenBy: readonly string[] } } }, common: { ingressMode: string }): CommonOutputs {
+  return { ...common, endpoint: server.endpoint, plaintextSeenBy: server.review.plaintext.seenBy.slice() };
+}
+
 async function declare(name: string, component: ReturnType<typeof stackComponentArgs>, common: { ingressMode: string }, opts: pulumi.ComponentResourceOptions | undefined): Promise<StackOutputs> {
   if (component.cloud === "aws") {
     const { NitroProofServer } = await import("../components/aws/nitroProofServer");
     const server = new NitroProofServer(name, component.args, opts);
     return {
-      ...common,
-      endpoint: server.endpoint,
-      plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+      ...commonOutputs(server, common),
       loadBalancerDnsName: server.loadBalancerDnsName,
       targetGroupArn: server.targetGroupArn,
       autoScalingGroupName: server.autoScalingGroupName,
@@ -99,9 +102,7 @@ async function declare(name: string, component: ReturnType<typeof stackComponent
     const { AzureConfidentialProofServer } = await import("../components/azure/confidentialProofServer");
     const server = new AzureConfidentialProofServer(name, component.args, opts);
     return {
-      ...common,
-      endpoint: server.endpoint,
-      plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+      ...commonOutputs(server, common),
       ipAddress: server.ipAddress,
       resourceGroupName: server.resourceGroupName,
       scaleSetId: server.scaleSetId,
@@ -117,9 +118,7 @@ async function declare(name: string, component: ReturnType<typeof stackComponent
   const { ConfidentialSpaceProofServer } = await import("../components/gcp/confidentialSpaceProofServer");
   const server = new ConfidentialSpaceProofServer(name, component.args, opts);
   return {
-    ...common,
-    endpoint: server.endpoint,
-    plaintextSeenBy: server.review.plaintext.seenBy.slice(),
+    ...commonOutputs(server, common),
     ipAddress: server.ipAddress,
     backendServiceName: server.backendServiceName,
     instanceGroupManagerName: server.instanceGroupManagerName,
