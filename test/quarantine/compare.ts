@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { isDeepStrictEqual } from "node:util";
 import { resolveStackConfig } from "../../src/config/resolve";
 import { stackComponentArgs, type StackComponentArgs } from "../../src/config/stack-args";
@@ -121,4 +122,16 @@ export function diffFleets(resources: readonly PlannedResource[], pair: Pair, de
     changed,
     same,
   };
+}
+
+/**
+ * The quarantine's hard rule, per resource type: each type holding keys or evidence is declared in
+ * both fleets (not vacuous), and no resource of it is added, removed or changed.
+ */
+export function expectUntouched(d: FleetDiff, types: readonly string[]): void {
+  const touched = [...Object.keys(d.changed), ...d.added, ...d.removed];
+  for (const type of types) {
+    expect(d.same.filter((r) => r.type === type).length, type).toBeGreaterThan(0);
+    expect(touched.filter((k) => k.startsWith(`${type}::`)), type).toEqual([]);
+  }
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import type { PlannedResource } from "../../src/plan/engine";
 import type { Plan } from "../../src/plan/report";
 import { gcpDevValues, named } from "../helpers/offline";
-import { diffFleets, planOf, planPairs, type Pair } from "./compare";
+import { diffFleets, planOf, planPairs, type Pair, expectUntouched } from "./compare";
 
 // Quarantine and resume on GCP, both ingress modes, in one mock run (see aws.test.ts).
 const TERMINATE: Pair = { serving: "srv-t", quarantined: "qtn-t" };
@@ -50,11 +50,7 @@ describe.each([
   ["passthrough (proxy Network LB)", PASSTHROUGH],
 ])("%s", (_mode, pair) => {
   test("instance template, service account, Workload Identity, secrets, health check, address and forwarding rules keep their URNs and inputs", () => {
-    const d = diffFleets(resources, pair);
-    for (const type of EVIDENCE_TYPES) {
-      expect(d.same.filter((r) => r.type === type).length, type).toBeGreaterThan(0);
-      expect([...Object.keys(d.changed), ...d.added, ...d.removed].filter((k) => k.startsWith(`${type}::`)), type).toEqual([]);
-    }
+    expectUntouched(diffFleets(resources, pair), EVIDENCE_TYPES);
   });
 
   test("the MIG loses only its autohealing policy, the autoscaler only switches its mode OFF; resuming restores both", () => {
