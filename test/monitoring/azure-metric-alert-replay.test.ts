@@ -110,6 +110,7 @@ describe("dynamic thresholds: wiring only, the learned band is a given model", (
     const twoBins = perMinute("g", 0, 3600, (t) => (t > 1800 && t <= 2400 ? 200 : 60));
     expect(replayDynamic(rule, twoBins, 0, 3600, band).firedAt).toBeUndefined();
     const twoOfThree = dynamicRuleFromInputs("r", dyn({ failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 2 } }));
-    expect(replayDynamic(twoOfThree, twoBins, 0, 3600, band).firedAt).toBeDefined();
+    // The second elevated bin (ending at 40 min) is the second failing period of three.
+    expect(replayDynamic(twoOfThree, twoBins, 0, 3600, band).firedAt).toBe(2400);
   });
 });
