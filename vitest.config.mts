@@ -64,6 +64,7 @@ const SHARED = [
   "test/plan/diff.test.ts",
   "test/plan/workflow.test.ts",
   "test/plan/lean-runtime.test.ts",
+  "test/plan/launcher.test.ts",
   "test/plan/report-gcp.test.ts",
   "test/plan/report-host-images.test.ts",
   "test/plan/report-parent-role.test.ts",

@@ -17,7 +17,8 @@ import { leanPlanProcess } from "./lean-runtime";
 // Before anything loads @pulumi/pulumi: no closure-serialization modules, no source maps (docs/testing.md).
 leanPlanProcess();
 
-const PROGRAM = path.resolve(__dirname, "../../index.ts");
+// Without an extension: index.ts under tsx, index.js in the compiled tree `npm run plan` runs (bin/plan.cjs).
+const PROGRAM = path.resolve(__dirname, "../../index");
 const USAGE = "usage: npm run plan -- <stack> [--json FILE] [--project-dir DIR | --program DIR] [--policy-pack-config FILE]... [--no-policy] [--export-state FILE] [--diff BASE.json [--format text|markdown] [--max-chars N]]";
 /** A mandatory policy violation: the plan ran, and a pack refuses the stack. */
 const EXIT_POLICY_REFUSED = 3;
@@ -241,7 +242,7 @@ main().then(
       process.stderr.write(`${e.message}\n${e.exitCode === 2 ? `${USAGE}\n` : ""}`);
       process.exit(e.exitCode);
     }
-    const positions = process.sourceMapsEnabled ? "" : "(positions are in the transpiled code; NODE_OPTIONS=--enable-source-maps gives TypeScript's)\n";
+    const positions = process.sourceMapsEnabled ? "" : "(positions are in the compiled code; NODE_OPTIONS=--enable-source-maps gives TypeScript's)\n";
     process.stderr.write(`offline plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n${positions}`);
     process.exit(1);
   },

@@ -8,9 +8,8 @@ import { PROJECT_DIR } from "../helpers/offline";
 import { nitroParentRolePcr3 } from "../../src/attestation/aws-kms-policy";
 
 // The offline plan as a user runs it: `npm run plan -- <stack> [--json FILE]`, in a child process.
-// `npm run plan` is `node --import tsx src/plan/cli.ts` (the tsx CLI would only relaunch node with
-// that loader: two processes instead of one).
-const CLI = path.join(PROJECT_DIR, "src/plan/cli.ts");
+// `npm run plan` is `node bin/plan.cjs`, which runs src/plan/cli.ts compiled (test/plan/launcher.test.ts).
+const CLI = path.join(PROJECT_DIR, "bin/plan.cjs");
 interface PlanRun {
   code: number | null;
   stdout: string;
@@ -34,7 +33,7 @@ async function plan(args: string[], via: "node-import" | "traced" = "node-import
   }
 }
 function planNow(args: string[], via: "node-import" | "traced"): Promise<PlanRun> {
-  const argv = [...(via === "traced" ? ["--require", tracer] : []), "--import", "tsx", CLI, ...args];
+  const argv = [...(via === "traced" ? ["--require", tracer] : []), CLI, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd: PROJECT_DIR, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
