@@ -1,5 +1,7 @@
+import * as vm from "node:vm";
 import { describe, expect, test } from "vitest";
-import { deferredModule, sourceMapsRequested } from "../../src/plan/lean-runtime";
+import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
+import { deferredModule, quietPulumiBookkeepingStacks, restoreStackFormatting, sourceMapsRequested } from "../../src/plan/lean-runtime";
 
 describe("a deferred module (TypeScript and arborist, as @pulumi/pulumi requires them)", () => {
   function counted() {
@@ -32,4 +34,53 @@ test("source maps stay on when the user asks Node for them, directly or through 
   expect(sourceMapsRequested([], "--max-old-space-size=512 --enable-source-maps")).toBe(true);
   expect(sourceMapsRequested(["--import", "tsx"], "")).toBe(false);
   expect(sourceMapsRequested([], undefined)).toBe(false);
+});
+
+describe("Pulumi's bookkeeping stacks, not formatted in a mock-only process", () => {
+  // A function whose frames are in a file of that name, as Pulumi's own would be.
+  const stackFrom = (file: string): string => (vm.runInThisContext("(() => new Error('probe').stack)", { filename: file }) as () => string)();
+  // debuggablePromise (internal to the SDK, so missing from its declarations) annotates the
+  // promise it is given and returns a chained one.
+  const debuggablePromise = Reflect.get(debuggable, "debuggablePromise") as (p: Promise<unknown>, ctx: string) => Promise<unknown>;
+  const promiseStack = (): string => {
+    const p = Promise.resolve();
+    void debuggablePromise(p, "probe");
+    return String(Reflect.get(p, "_debugStackTrace"));
+  };
+
+  // The test setup (test/helpers/pulumi-setup.ts) quiets them for every file: each test starts
+  // from Node's formatting and leaves the setup's in place.
+  function fromNodesFormatting(body: () => void): void {
+    restoreStackFormatting();
+    try {
+      body();
+    } finally {
+      restoreStackFormatting();
+      quietPulumiBookkeepingStacks();
+    }
+  }
+
+  test("the real SDK's promise and resource stacks come out empty; every other stack is formatted as before", () => {
+    fromNodesFormatting(() => {
+      expect(promiseStack()).toMatch(/^Error:? *\n\s+at debuggablePromise .*debuggable\.js/);
+      quietPulumiBookkeepingStacks();
+      expect(promiseStack()).toBe("");
+      expect(stackFrom("/app/node_modules/@pulumi/pulumi/resource.js")).toBe("");
+      // Formatted by the formatter in place before (here vitest's, which maps the test file).
+      expect(stackFrom("/app/src/thing.js")).toMatch(/^Error: probe\n\s+at \/app\/src\/thing\.js:1:\d+\n\s+at stackFrom \(.*lean-runtime\.test\.ts:\d+:\d+\)/);
+      expect(stackFrom("/app/node_modules/@pulumi/pulumi/output.js")).toMatch(/^Error: probe\n\s+at .*output\.js:1/);
+    });
+  });
+
+  test("are kept under PULUMI_DEBUG_PROMISE_LEAKS, whose report prints them", () => {
+    fromNodesFormatting(() => {
+      process.env["PULUMI_DEBUG_PROMISE_LEAKS"] = "true";
+      try {
+        quietPulumiBookkeepingStacks();
+        expect(promiseStack()).toMatch(/debuggable\.js/);
+      } finally {
+        delete process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
+      }
+    });
+  });
 });
