@@ -9,6 +9,21 @@ export interface Measurement {
   readonly cpuSeconds: number;
   readonly peakRssMiB?: number;
   readonly exitCode: number;
+  /** With repeated runs: each run's CPU seconds, in the order measured (this is the median run). */
+  readonly cpuSecondsOfRuns?: readonly number[];
+}
+
+/**
+ * Of repeated runs of one command, the run with the median CPU time (the lower median for an even
+ * count), carrying every run's CPU: this machine's speed drifts by a third within minutes, and one
+ * run of the floor and one of the plan may land on different sides of such a drift.
+ */
+export function medianRun(runs: readonly Measurement[]): Measurement {
+  if (runs.length === 0) throw new Error("medianRun: no runs");
+  const failed = runs.find((r) => r.exitCode !== 0);
+  if (failed) return { ...failed, cpuSecondsOfRuns: runs.map((r) => r.cpuSeconds) };
+  const sorted = [...runs].sort((a, b) => a.cpuSeconds - b.cpuSeconds);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, cpuSecondsOfRuns: runs.map((r) => r.cpuSeconds) };
 }
 
 /** The budgets: the plan relative to a process that only loads @pulumi/pulumi, and absolute times. */

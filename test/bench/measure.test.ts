@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUDGETS, judge, parseGnuTime, summary, type Measurement } from "../../src/bench/measure";
+import { BUDGETS, judge, medianRun, parseGnuTime, summary, type Measurement } from "../../src/bench/measure";
 
 const m = (name: string, wallSeconds: number, cpuSeconds: number, extra: Partial<Measurement> = {}): Measurement => ({ name, command: name, wallSeconds, cpuSeconds, exitCode: 0, ...extra });
 
@@ -25,5 +25,13 @@ describe("npm run bench", () => {
     const verdicts = judge([m("tsc", 2, 2, { exitCode: 2 })]);
     expect(verdicts).toEqual([{ check: "tsc wall", value: 2, budget: 10, unit: "s", ok: false }]);
     expect(summary(judge([m("floor", 1, 1), m("plan", 1, 1.2)]))).toBe("bench: plan CPU / floor 1.2x (budget 1.5x) => within budget");
+  });
+
+  it("keeps the median run of repeated ones, with every run's CPU; a failed run wins", () => {
+    const runs = [m("plan", 2, 1.9), m("plan", 2, 1.5), m("plan", 2, 2.6), m("plan", 2, 1.6)];
+    expect(medianRun(runs)).toEqual({ ...runs[3], cpuSecondsOfRuns: [1.9, 1.5, 2.6, 1.6] });
+    expect(medianRun(runs.slice(0, 3)).cpuSeconds).toBe(1.9);
+    expect(medianRun([m("plan", 1, 1), m("plan", 1, 1.1, { exitCode: 3 })]).exitCode).toBe(3);
+    expect(() => medianRun([])).toThrow(/no runs/);
   });
 });
