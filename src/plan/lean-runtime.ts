@@ -6,23 +6,40 @@ import Module from "node:module";
 const INSTALLED = Symbol.for("tee-prover-infra.defer-closure-serialization");
 
 type Load = (request: string, parent: { filename?: string } | null | undefined, isMain: boolean) => unknown;
-const DEFERRED = new Set(["typescript", "@npmcli/arborist"]);
 const PULUMI_SDK = /[\\/]node_modules[\\/]@pulumi[\\/]pulumi[\\/]/;
+/**
+ * What @pulumi/pulumi requires as it loads that a mock-only process never uses, by the file that
+ * requires it: TypeScript and arborist (closure serialization: parsing a function's text, finding
+ * package roots; most of a bare `require("@pulumi/pulumi")`), normalize-package-data with its
+ * license and git-host parsers (closure serialization, ~40 ms), and the Automation API namespace
+ * (`pulumi.automation`: execa, js-yaml, tail-file, tmp; ~100 ms).
+ */
+const DEFERRED: ReadonlyArray<{ request: string; from: RegExp }> = [
+  { request: "typescript", from: PULUMI_SDK },
+  { request: "@npmcli/arborist", from: PULUMI_SDK },
+  { request: "normalize-package-data", from: /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/ },
+  { request: "./automation", from: /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/ },
+];
 
 // Probes of loaders that look at every module's exports, answered without loading the module:
 // tsx's require hook looks for a "module.exports" getter (its require(esm) interop), which
-// neither TypeScript nor arborist has.
+// none of the deferred modules has.
 const INTEROP_PROBES = new Set<string | symbol>(["module.exports"]);
 
 /** A stand-in for a module that loads it on first real use (exported for its test). */
 export function deferredModule(load: () => object): object {
   let real: object | undefined;
   const target = (): object => (real ??= load());
-  // __esModule: TypeScript's __importStar then keeps the proxy instead of copying every export.
   return new Proxy(
     {},
     {
-      get: (_, key) => (key === "__esModule" ? true : Reflect.get(target(), key)),
+      // __esModule makes TypeScript's __importStar and __importDefault hand out the proxy itself;
+      // `default` is then what __importDefault would have wrapped: the module, unless it has one.
+      get: (_, key) => {
+        if (key === "__esModule") return true;
+        const loaded = target();
+        return key === "default" && !Reflect.has(loaded, "default") ? loaded : Reflect.get(loaded, key);
+      },
       has: (_, key) => Reflect.has(target(), key),
       ownKeys: () => Reflect.ownKeys(target()),
       getOwnPropertyDescriptor: (_, key) => {
@@ -35,18 +52,18 @@ export function deferredModule(load: () => object): object {
 }
 
 /**
- * @pulumi/pulumi requires TypeScript and @npmcli/arborist as it loads, for closure serialization
- * only (parsing a function's text, finding package roots): most of the CPU of a bare
- * `require("@pulumi/pulumi")`. Required from inside @pulumi/pulumi, each is handed out as a proxy
- * that loads the real module on first use, so a program that does serialize a function (a
- * callback Lambda) still gets the real thing. Once per process, before @pulumi/pulumi loads.
+ * Each DEFERRED module, required from its file in @pulumi/pulumi, is handed out as a proxy that
+ * loads the real module on first use, so a program that does serialize a function (a callback
+ * Lambda) or drives the Automation API still gets the real thing. Once per process, before
+ * @pulumi/pulumi loads.
  */
 export function deferClosureSerializationModules(): void {
   if (Reflect.get(globalThis, INSTALLED) === true) return;
   Reflect.set(globalThis, INSTALLED, true);
   const originalLoad = Reflect.get(Module, "_load") as Load;
   Reflect.set(Module, "_load", function (this: unknown, request: string, parent: { filename?: string } | null | undefined, isMain: boolean): unknown {
-    if (DEFERRED.has(request) && PULUMI_SDK.test(parent?.filename ?? "")) {
+    const from = parent?.filename ?? "";
+    if (DEFERRED.some((d) => d.request === request && d.from.test(from))) {
       return deferredModule(() => originalLoad.call(this, request, parent, isMain) as object);
     }
     return originalLoad.call(this, request, parent, isMain);

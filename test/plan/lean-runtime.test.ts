@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import * as types from "node:util/types";
 import * as vm from "node:vm";
 import { describe, expect, test } from "vitest";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
@@ -26,6 +28,36 @@ describe("a deferred module (TypeScript and arborist, as @pulumi/pulumi requires
     expect("parse" in proxy).toBe(true);
     expect(Object.keys(proxy).sort()).toEqual(["parse", "version"]);
     expect(loads()).toBe(1);
+  });
+  test("as TypeScript's __importDefault sees it: the module itself as `default`, unless it has its own", () => {
+    const normalize = (data: object) => ({ ...data, normalized: true });
+    const proxy = deferredModule(() => normalize);
+    expect(Reflect.get(proxy, "__esModule")).toBe(true);
+    expect((Reflect.get(proxy, "default") as typeof normalize)({ name: "x" })).toEqual({ name: "x", normalized: true });
+    const withDefault = deferredModule(() => ({ default: "own" }));
+    expect(Reflect.get(withDefault, "default")).toBe("own");
+  });
+});
+
+describe("what @pulumi/pulumi requires and a mock-only process never uses (installed by the test setup)", () => {
+  const sdkFile = (rel: string) => createRequire(__filename).resolve(`@pulumi/pulumi/${rel}`);
+
+  test("is deferred where the SDK requires it, and still works on first use", () => {
+    const automation = createRequire(sdkFile("index.js"))("./automation") as { LocalWorkspace: unknown };
+    expect(types.isProxy(automation)).toBe(true);
+    expect(typeof automation.LocalWorkspace).toBe("function");
+    // codePaths.js: `__importDefault(require("normalize-package-data")).default(data)`.
+    const normalize = createRequire(sdkFile("runtime/closure/codePaths.js"))("normalize-package-data") as { __esModule: boolean; default: (data: Record<string, unknown>) => void };
+    expect(types.isProxy(normalize)).toBe(true);
+    const data: Record<string, unknown> = { name: "x", version: "1.0.0" };
+    normalize.default(data);
+    expect(data["_id"]).toBe("x@1.0.0");
+    // The SDK's own namespace is the deferred one.
+    expect(types.isProxy((require("@pulumi/pulumi") as { automation: unknown }).automation)).toBe(true);
+  });
+
+  test("is loaded as usual when required from elsewhere", () => {
+    expect(types.isProxy(createRequire(__filename)("normalize-package-data"))).toBe(false);
   });
 });
 
