@@ -46,7 +46,8 @@ function planNow(args: string[], via: "node-import" | "traced"): Promise<PlanRun
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
-// Preloaded into some runs: reports on stderr every @pulumi module the CLI loads.
+// Preloaded into some runs: reports on stderr every @pulumi module the CLI loads, and the other
+// modules a plan loads only when it needs them.
 const tracer = path.join(tmp, "trace-pulumi.cjs");
 fs.writeFileSync(
   tracer,
@@ -54,7 +55,8 @@ fs.writeFileSync(
 const load = Module._load;
 const seen = new Set();
 Module._load = function (request, ...rest) {
-  if (request.startsWith("@pulumi/") && !seen.has(request)) { seen.add(request); process.stderr.write("loaded " + request + "\\n"); }
+  const watched = request.startsWith("@pulumi/") || ["@marcbachmann/cel-js", "@cloud-copilot/iam-simulate", "typescript", "execa", "normalize-package-data"].includes(request);
+  if (watched && !seen.has(request)) { seen.add(request); process.stderr.write("loaded " + request + "\\n"); }
   return load.call(this, request, ...rest);
 };
 `,
@@ -121,9 +123,9 @@ beforeAll(async () => {
     noProject: plan(["dev", "--program", noProject], "traced"),
     notNode: plan(["dev", "--program", notNode]),
     programNoStack: plan(["prod", "--program", CONSUMER], "traced"),
-    dev: plan(["dev", "--json", path.join(tmp, "a.json")]),
+    dev: plan(["dev", "--json", path.join(tmp, "a.json")], "traced"),
     devAgain: plan(["dev", "--json", path.join(tmp, "b.json"), "--export-state", path.join(tmp, "state.json"), "--diff", base, "--format", "markdown"]),
-    gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig]),
+    gcp: plan(["dev-gcp", "--json", path.join(tmp, "gcp.json"), "--policy-pack-config", typoConfig], "traced"),
     bad: plan(["bad", "--project-dir", bad]),
     secret: plan(["secret", "--project-dir", secret, "--no-policy"], "traced"),
     nope: plan(["nope"], "traced"),
@@ -233,6 +235,17 @@ describe("failures", () => {
     const r = await runs.secret;
     expect(r.stderr).toContain("loaded @pulumi/aws/");
     expect(r.stderr).not.toMatch(/loaded @pulumi\/(gcp|azure-native)\b/);
+  });
+
+  test("a plan loads what it judges with only when there is something to judge, and never the SDK's closure serialization or Automation API", async () => {
+    // AWS: KMS key policies to simulate, no CEL condition.
+    expect(dev.stderr).toContain("loaded @cloud-copilot/iam-simulate\n");
+    expect(dev.stderr).not.toContain("loaded @marcbachmann/cel-js\n");
+    // GCP: a Workload Identity condition, no KMS key policy.
+    const gcp = (await runs.gcp).stderr;
+    expect(gcp).toContain("loaded @marcbachmann/cel-js\n");
+    expect(gcp).not.toContain("loaded @cloud-copilot/iam-simulate\n");
+    for (const r of [dev.stderr, gcp]) expect(r).not.toMatch(/loaded (typescript|execa|normalize-package-data)\n/);
   });
 
   test("unknown stack: exit 1 listing the stacks there are", async () => {
