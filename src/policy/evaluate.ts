@@ -53,8 +53,14 @@ async function outcome(run: (report: (message: string, urn?: string) => void) =>
   return { kind: "violations", violations };
 }
 
+// A control-flow signal, thrown for every resource a typed rule does not apply to (thousands in a
+// plan) and never shown: capturing its stack cost ~0.1 s of a plan's CPU.
 const throwNotApplicable = (reason?: string): never => {
-  throw new NotApplicable(reason);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const signal = new NotApplicable(reason);
+  Error.stackTraceLimit = limit;
+  throw signal;
 };
 
 /**
