@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FleetInput, Plan } from "./report";
 import type { PlannedResource } from "./engine";
-import { leanPlanProcess } from "./lean-runtime";
+import { leanPlanProcess, withoutStackCapture } from "./lean-runtime";
 
 // Before anything loads @pulumi/pulumi: no closure-serialization modules, no source maps (docs/testing.md).
 leanPlanProcess();
@@ -201,7 +201,7 @@ async function recordRepository(args: CliArgs): Promise<Recorded> {
   // Validate first, so bad config is reported as such and never as a failure inside the program.
   const config = resolveStackConfig({ values: stackFile.values, projectDir: args.projectDir });
   const { declaredFleets } = await import("./fleets");
-  const run = await runOffline({
+  const run = await withoutStackCapture(() => runOffline({
     project: PROJECT,
     stack: args.stack,
     ...placementOf(config),
@@ -214,7 +214,7 @@ async function recordRepository(args: CliArgs): Promise<Recorded> {
       const program = (await import(PROGRAM)) as { default?: Promise<Record<string, unknown>> };
       return { ...(await (program.default ?? program)) };
     },
-  });
+  }));
   // The review facts come from the component instance, as for any program (src/plan/fleets.ts).
   const { ciphertextFingerprints } = await import("./inputs");
   return { project: PROJECT, resources: run.resources, fleets: declaredFleets(run.components), secretKeys: stackFile.secretKeys, secretConfig: ciphertextFingerprints(stackFile.file, PROJECT) };
@@ -242,7 +242,7 @@ main().then(
       process.stderr.write(`${e.message}\n${e.exitCode === 2 ? `${USAGE}\n` : ""}`);
       process.exit(e.exitCode);
     }
-    const positions = process.sourceMapsEnabled ? "" : "(positions are in the compiled code; NODE_OPTIONS=--enable-source-maps gives TypeScript's)\n";
+    const positions = process.sourceMapsEnabled ? "" : "(the plan keeps no stack while the program runs, and positions are in the compiled code; NODE_OPTIONS=--enable-source-maps gives the whole stack in TypeScript)\n";
     process.stderr.write(`offline plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n${positions}`);
     process.exit(1);
   },

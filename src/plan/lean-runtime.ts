@@ -130,3 +130,21 @@ export function leanPlanProcess(): void {
   process.setSourceMapsEnabled(false);
   quietPulumiBookkeepingStacks();
 }
+
+/**
+ * Runs `body` with no stack captured for errors created meanwhile, unless the user asked for
+ * source-mapped stacks: Pulumi creates an Error per promise it wraps and per resource it
+ * registers only to keep their stacks (~0.15 s of CPU in a plan of 88 resources, even unformatted).
+ * For the plan CLI's run of this repository's program; a failure keeps its message, and
+ * `NODE_OPTIONS=--enable-source-maps` brings full stacks back (the CLI says so).
+ */
+export async function withoutStackCapture<T>(body: () => Promise<T>): Promise<T> {
+  if (sourceMapsRequested(process.execArgv, process.env["NODE_OPTIONS"])) return body();
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await body();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

@@ -3,7 +3,7 @@ import * as types from "node:util/types";
 import * as vm from "node:vm";
 import { describe, expect, test } from "vitest";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
-import { deferredModule, quietPulumiBookkeepingStacks, restoreStackFormatting, sourceMapsRequested } from "../../src/plan/lean-runtime";
+import { deferredModule, quietPulumiBookkeepingStacks, restoreStackFormatting, sourceMapsRequested, withoutStackCapture } from "../../src/plan/lean-runtime";
 
 describe("a deferred module (TypeScript and arborist, as @pulumi/pulumi requires them)", () => {
   function counted() {
@@ -114,5 +114,28 @@ describe("Pulumi's bookkeeping stacks, not formatted in a mock-only process", ()
         delete process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
       }
     });
+  });
+});
+
+describe("the plan's program run, without stack capture", () => {
+  test("errors created meanwhile have no frames; the limit comes back after, also when the body throws", async () => {
+    const limit = Error.stackTraceLimit;
+    const inside = await withoutStackCapture(async () => new Error("inside").stack);
+    expect(inside).toBe("Error: inside");
+    expect(Error.stackTraceLimit).toBe(limit);
+    await expect(withoutStackCapture(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error("after").stack).toMatch(/^Error: after\n\s+at /);
+  });
+
+  test("keeps stacks when the user asked for source-mapped ones", async () => {
+    const before = process.env["NODE_OPTIONS"];
+    process.env["NODE_OPTIONS"] = "--enable-source-maps";
+    try {
+      expect(await withoutStackCapture(async () => new Error("inside").stack)).toMatch(/^Error: inside\n\s+at /);
+    } finally {
+      if (before === undefined) delete process.env["NODE_OPTIONS"];
+      else process.env["NODE_OPTIONS"] = before;
+    }
   });
 });
