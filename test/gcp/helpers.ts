@@ -3,6 +3,7 @@ import type { GcpAlarmTargets } from "../../components/gcp/monitoring";
 import type { AlarmSubscriptions } from "../../src/config/types";
 import type { Severity } from "../../src/monitoring/catalogue";
 import { runOffline, type PlannedResource } from "../../src/plan/engine";
+import { withoutStackCapture } from "../../src/plan/lean-runtime";
 
 /** Resource types gcpMonitoring declares. */
 export const MONITORING_TYPES = {
@@ -32,7 +33,7 @@ export async function runGcpMonitoring(
   labels: Record<string, string>,
   withProberMetrics = false,
 ): Promise<{ resources: PlannedResource[]; summary: MonitoringSummary }> {
-  const run = await runOffline({
+  const run = await withoutStackCapture(() => runOffline({
     project: "tee-prover-infra",
     stack: "test",
     region: targets.region,
@@ -51,6 +52,6 @@ export async function runGcpMonitoring(
       };
       return { summary };
     },
-  });
+  }));
   return { resources: run.resources, summary: run.outputs["summary"] as MonitoringSummary };
 }

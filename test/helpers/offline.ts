@@ -5,6 +5,7 @@ import { PROJECT } from "../../src/config/schema";
 import type { AwsStackConfig, StackConfig } from "../../src/config/types";
 import { installOfflinePlanMarker, placementOf, runOffline, type OfflineRun, type PlannedResource } from "../../src/plan/engine";
 import { clearOfflinePlanMarker, type PlaceholderFinding } from "../../src/config/placeholders";
+import { withoutStackCapture } from "../../src/plan/lean-runtime";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -54,7 +55,8 @@ export async function planStack(values: Record<string, unknown>, stack = "test")
   const marker = installOfflinePlanMarker();
   try {
     const config = resolveStackConfig({ values, projectDir: PROJECT_DIR });
-    const run = await runOffline({
+    // As the plan CLI runs it: no stacks kept while the program runs (src/plan/lean-runtime.ts).
+    const run = await withoutStackCapture(() => runOffline({
       project: PROJECT,
       stack,
       ...placementOf(config),
@@ -63,7 +65,7 @@ export async function planStack(values: Record<string, unknown>, stack = "test")
         const { deployStack } = await import("../../stacks");
         return { ...(await deployStack({ values, projectDir: PROJECT_DIR }, stack)) };
       },
-    });
+    }));
     return { ...run, config, placeholders: [...marker.placeholders.values()] };
   } finally {
     clearOfflinePlanMarker();

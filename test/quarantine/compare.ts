@@ -8,6 +8,7 @@ import { placementOf, runOffline, type OfflineRun, type PlannedResource } from "
 import { declaredFleets } from "../../src/plan/fleets";
 import { buildPlan, type Plan } from "../../src/plan/report";
 import { PROJECT_DIR } from "../helpers/offline";
+import { withoutStackCapture } from "../../src/plan/lean-runtime";
 
 /** A quarantine as the runbook sets it, and the same section switched off again (resume keeps the history). */
 export const QUARANTINE = { enabled: true, reason: "INC-42: PCR mismatch reported by npm run verify on one host", since: "2026-11-30T04:00:00Z" } as const;
@@ -26,7 +27,7 @@ export async function planPairs(cases: ReadonlyArray<{ values: Record<string, un
   const config = resolveStackConfig({ values: first.values, projectDir: PROJECT_DIR });
   const argsOf = (values: Record<string, unknown>, quarantine: unknown): StackComponentArgs =>
     stackComponentArgs({ values: { ...values, [`${PROJECT}:quarantine`]: quarantine }, projectDir: PROJECT_DIR });
-  const run = await runOffline({
+  const run = await withoutStackCapture(() => runOffline({
     project: PROJECT,
     stack: "quarantine",
     ...placementOf(config),
@@ -42,7 +43,7 @@ export async function planPairs(cases: ReadonlyArray<{ values: Record<string, un
       }
       return {};
     },
-  });
+  }));
   return run;
 }
 
