@@ -60,6 +60,7 @@ const SHARED = [
   "test/quarantine/config.test.ts",
   "test/policy/pack-folders.test.ts",
   "test/policy/runner.test.ts",
+  "test/policy/resource-types.test.ts",
   "test/plan/cli.test.ts",
   "test/plan/diff.test.ts",
   "test/plan/workflow.test.ts",

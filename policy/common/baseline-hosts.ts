@@ -1,11 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { Instance as Ec2Instance } from "@pulumi/aws/ec2/instance";
-import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
-import { Instance as GceInstance } from "@pulumi/gcp/compute/instance";
-import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
-import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
-import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
-import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
+import { AwsEc2Instance as Ec2Instance, AwsEc2LaunchTemplate as LaunchTemplate, GcpComputeInstance as GceInstance, GcpComputeInstanceTemplate as InstanceTemplate, GcpComputeRegionInstanceTemplate as RegionInstanceTemplate, AzureComputeVirtualMachine as VirtualMachine, AzureComputeVirtualMachineScaleSet as VirtualMachineScaleSet } from "./resource-types";
 import { bool, rec, recs, str, type Props } from "./baseline-props";
 
 // What a proof-server host looks like by its properties alone, so the pack judges any program:

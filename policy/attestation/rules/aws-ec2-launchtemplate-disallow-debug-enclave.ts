@@ -1,4 +1,4 @@
-import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
+import { AwsEc2LaunchTemplate as LaunchTemplate } from "../../common/resource-types";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { debugEnclaveFlags, decodeUserData, runsEnclaves } from "../../common/attestation-user-data";
 

@@ -1,4 +1,4 @@
-import { Key } from "@pulumi/aws/kms/key";
+import { AwsKmsKey as Key } from "../../common/resource-types";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { SimulationRefused, allowed, parseKeyPolicy, policyAccount } from "../../common/attestation-kms";
 import { attestedGrants, exemptTag, kmsAttestationConfigSchema, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../common/attestation-kms-judge";

@@ -1,4 +1,4 @@
-import { Key } from "@pulumi/aws/kms/key";
+import { AwsKmsKey as Key } from "../../common/resource-types";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { ADMINISTRATOR_ACCESS, ALL_ZERO_SHA384, ATTESTED_KMS_ACTIONS, IMAGE_KEY, SHA384_HEX, SimulationRefused, allowed, attestationConditions, parseKeyPolicy, pcrKey, policyAccount } from "../../common/attestation-kms";
 import { attestedGrants, exemptTag, grouped, kmsAttestationConfigSchema, namedPrincipals, readKmsConfig, withOtherPcr, type KmsAttestationConfig } from "../../common/attestation-kms-judge";

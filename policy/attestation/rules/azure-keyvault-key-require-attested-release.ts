@@ -1,4 +1,4 @@
-import { Key } from "@pulumi/azure-native/keyvault/key";
+import { AzureKeyvaultKey as Key } from "../../common/resource-types";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { ReleasePolicySyntaxError, evaluateReleasePolicy } from "../../../src/attestation/azure-release-policy-eval";
 import { MAA_AUTHORITY } from "../../../src/attestation/azure-release-policy";

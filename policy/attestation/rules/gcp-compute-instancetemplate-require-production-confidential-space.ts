@@ -1,5 +1,4 @@
-import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
-import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
+import { GcpComputeInstanceTemplate as InstanceTemplate, GcpComputeRegionInstanceTemplate as RegionInstanceTemplate } from "../../common/resource-types";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { acceptedImageDigestsSchema } from "../../common/attestation-gcp";
 

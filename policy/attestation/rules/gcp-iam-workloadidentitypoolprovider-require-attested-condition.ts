@@ -1,4 +1,4 @@
-import { WorkloadIdentityPoolProvider } from "@pulumi/gcp/iam/workloadIdentityPoolProvider";
+import { GcpIamWorkloadIdentityPoolProvider as WorkloadIdentityPoolProvider } from "../../common/resource-types";
 import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
 import { CONFIDENTIAL_SPACE_ISSUER, HWMODELS, acceptedImageDigestsSchema, productionClaims, type TokenFacts } from "../../common/attestation-gcp";
 

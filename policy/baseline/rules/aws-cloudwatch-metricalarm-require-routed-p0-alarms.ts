@@ -1,8 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { CompositeAlarm } from "@pulumi/aws/cloudwatch/compositeAlarm";
-import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
-import { Topic } from "@pulumi/aws/sns/topic";
-import { TopicSubscription } from "@pulumi/aws/sns/topicSubscription";
+import { AwsCloudwatchCompositeAlarm as CompositeAlarm, AwsCloudwatchMetricAlarm as MetricAlarm, AwsSnsTopic as Topic, AwsSnsTopicSubscription as TopicSubscription } from "../../common/resource-types";
 import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../common/baseline-alarms";
 import { ofClasses, rec, referencesByName, str, strs } from "../../common/baseline-props";
 

@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance } from "@pulumi/aws/ec2/instance";
-import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
+import { AwsEc2Instance as Instance, AwsEc2LaunchTemplate as LaunchTemplate } from "../../common/resource-types";
 import { bool, forTypes, recs } from "../../common/baseline-props";
 
 // Why (mandatory): hosts take traffic from the load balancer only; a public IP makes them

@@ -1,6 +1,5 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance } from "@pulumi/aws/ec2/instance";
-import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
+import { AwsEc2Instance as Instance, AwsEc2LaunchTemplate as LaunchTemplate } from "../../common/resource-types";
 import { decodeUserData, secretsIn } from "../../common/baseline-secrets";
 import { forTypes, str } from "../../common/baseline-props";
 

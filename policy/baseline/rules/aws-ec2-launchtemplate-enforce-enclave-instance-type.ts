@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance } from "@pulumi/aws/ec2/instance";
-import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
+import { AwsEc2Instance as Instance, AwsEc2LaunchTemplate as LaunchTemplate } from "../../common/resource-types";
 import { ENCLAVE_FAMILIES, nitroInstanceShape } from "../../../src/sizing";
 import { awsEnclaveHost } from "../../common/baseline-hosts";
 import { configOf, forTypes, str, type Props } from "../../common/baseline-props";

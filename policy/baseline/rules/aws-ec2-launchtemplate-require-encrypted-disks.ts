@@ -1,7 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance } from "@pulumi/aws/ec2/instance";
-import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
-import { Volume } from "@pulumi/aws/ebs/volume";
+import { AwsEc2Instance as Instance, AwsEc2LaunchTemplate as LaunchTemplate, AwsEbsVolume as Volume } from "../../common/resource-types";
 import { bool, forTypes, rec, recs, str } from "../../common/baseline-props";
 
 // Why (mandatory): host volumes hold logs, the EIF and swap of the parent instance; unencrypted

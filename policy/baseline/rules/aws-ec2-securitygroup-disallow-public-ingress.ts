@@ -1,7 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
-import { SecurityGroupRule } from "@pulumi/aws/ec2/securityGroupRule";
-import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
+import { AwsEc2SecurityGroup as SecurityGroup, AwsEc2SecurityGroupRule as SecurityGroupRule, AwsVpcSecurityGroupIngressRule as SecurityGroupIngressRule } from "../../common/resource-types";
 import { configOf, forTypes, num, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, PUBLIC_INGRESS_DEFAULTS, recs, str, strs, type PortRange, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): SSH/RDP or the proof server's port open to the internet bypasses the load

@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
-import { Key } from "@pulumi/aws/kms/key";
+import { AwsCloudwatchLogGroup as LogGroup, AwsKmsKey as Key } from "../../common/resource-types";
 import { bool, forTypes } from "../../common/baseline-props";
 import { isProd, PROD_CONFIG, protectionMessage } from "../../common/baseline-prod";
 

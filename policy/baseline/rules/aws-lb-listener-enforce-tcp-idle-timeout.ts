@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Listener } from "@pulumi/aws/lb/listener";
+import { AwsLbListener as Listener } from "../../common/resource-types";
 import { configOf, floorText, JOB_TIMEOUT_CONFIG, num, requestPathFloor, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): an NLB drops a TCP flow idle longer than its listener's idle timeout (default

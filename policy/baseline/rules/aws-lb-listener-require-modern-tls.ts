@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Listener } from "@pulumi/aws/lb/listener";
+import { AwsLbListener as Listener } from "../../common/resource-types";
 import { ACCEPTANCE_SCHEMA, configOf, namedIn, recs, str, type Acceptance } from "../../common/baseline-props";
 
 // Why (mandatory): witnesses are private data; a plaintext or legacy-TLS listener exposes them on

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
+import { AwsLbLoadBalancer as LoadBalancer } from "../../common/resource-types";
 import { configOf, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): an ALB closes a connection idle longer than idleTimeout; a proof returns its

@@ -1,6 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
-import { WebAclAssociation } from "@pulumi/aws/wafv2/webAclAssociation";
+import { AwsLbLoadBalancer as LoadBalancer, AwsWafv2WebAclAssociation as WebAclAssociation } from "../../common/resource-types";
 import { bool, dependsOn, ofClasses, referencesByName, str } from "../../common/baseline-props";
 
 // Why (mandatory): an internet-facing ALB terminates TLS (our terminate mode) and is the only

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
+import { AwsLbTargetGroup as TargetGroup } from "../../common/resource-types";
 import { configOf, JOB_TIMEOUT_CONFIG, num, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): a scale-in or instance refresh deregisters a host; after deregistrationDelay

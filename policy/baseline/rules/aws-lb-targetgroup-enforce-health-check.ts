@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
+import { AwsLbTargetGroup as TargetGroup } from "../../common/resource-types";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../common/baseline-health";
 import { bool, configOf, num, rec, str } from "../../common/baseline-props";
 

@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
-import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
+import { AzureComputeVirtualMachine as VirtualMachine, AzureComputeVirtualMachineScaleSet as VirtualMachineScaleSet } from "../../common/resource-types";
 import { azureVmProfile } from "../../common/baseline-hosts";
 import { forTypes, rec, recs, str, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";

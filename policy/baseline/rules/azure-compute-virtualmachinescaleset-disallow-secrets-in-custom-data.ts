@@ -1,6 +1,5 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
-import { VirtualMachineScaleSet } from "@pulumi/azure-native/compute/virtualMachineScaleSet";
+import { AzureComputeVirtualMachine as VirtualMachine, AzureComputeVirtualMachineScaleSet as VirtualMachineScaleSet } from "../../common/resource-types";
 import { azureVmProfile } from "../../common/baseline-hosts";
 import { decodeUserData, secretsIn } from "../../common/baseline-secrets";
 import { forTypes, rec, str, type Props } from "../../common/baseline-props";

@@ -1,7 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Key } from "@pulumi/azure-native/keyvault/key";
-import { Vault } from "@pulumi/azure-native/keyvault/vault";
-import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace";
+import { AzureKeyvaultKey as Key, AzureKeyvaultVault as Vault, AzureOperationalinsightsWorkspace as Workspace } from "../../common/resource-types";
 import { bool, forTypes, rec } from "../../common/baseline-props";
 import { isProd, PROD_CONFIG, protectionMessage } from "../../common/baseline-prod";
 

@@ -1,7 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ActionGroup } from "@pulumi/azure-native/monitor/actionGroup";
-import { MetricAlert } from "@pulumi/azure-native/monitor/metricAlert";
-import { ScheduledQueryRule } from "@pulumi/azure-native/monitor/scheduledQueryRule";
+import { AzureMonitorActionGroup as ActionGroup, AzureMonitorMetricAlert as MetricAlert, AzureMonitorScheduledQueryRule as ScheduledQueryRule } from "../../common/resource-types";
 import { linked, P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../common/baseline-alarms";
 import { arr, bool, num, ofClasses, rec, recs, referencesByName, str, strs } from "../../common/baseline-props";
 

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
+import { AzureNetworkApplicationGateway as ApplicationGateway } from "../../common/resource-types";
 import { bool, configOf, floorText, JOB_TIMEOUT_CONFIG, num, rec, recs, requestPathFloor, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): Application Gateway fails a request whose response takes longer than the

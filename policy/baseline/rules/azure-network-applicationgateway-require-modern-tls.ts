@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
+import { AzureNetworkApplicationGateway as ApplicationGateway } from "../../common/resource-types";
 import { ACCEPTANCE_SCHEMA, configOf, namedIn, rec, recs, str, type Acceptance, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): witnesses must not cross the internet in plaintext or over TLS 1.0/1.1. The

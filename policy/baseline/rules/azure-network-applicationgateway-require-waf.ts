@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
-import { WebApplicationFirewallPolicy } from "@pulumi/azure-native/network/webApplicationFirewallPolicy";
+import { AzureNetworkApplicationGateway as ApplicationGateway, AzureNetworkWebApplicationFirewallPolicy as WebApplicationFirewallPolicy } from "../../common/resource-types";
 import { bool, forTypes, rec, str } from "../../common/baseline-props";
 
 // Why (mandatory): the Application Gateway terminates TLS (terminate mode) and is the only place

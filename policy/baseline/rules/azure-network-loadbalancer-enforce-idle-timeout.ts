@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { LoadBalancer } from "@pulumi/azure-native/network/loadBalancer";
+import { AzureNetworkLoadBalancer as LoadBalancer } from "../../common/resource-types";
 import { configOf, JOB_TIMEOUT_CONFIG, num, recs, str, timeoutProblem } from "../../common/baseline-props";
 
 // Why (mandatory): Azure Load Balancer drops a TCP flow idle longer than idleTimeoutInMinutes

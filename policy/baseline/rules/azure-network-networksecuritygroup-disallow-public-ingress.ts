@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup";
-import { SecurityRule } from "@pulumi/azure-native/network/securityRule";
+import { AzureNetworkNetworkSecurityGroup as NetworkSecurityGroup, AzureNetworkSecurityRule as SecurityRule } from "../../common/resource-types";
 import { configOf, forTypes, isWorld, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, PUBLIC_INGRESS_DEFAULTS, str, strs, recs, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): an inbound Allow from Internet/*/0.0.0.0/0 to SSH, RDP or the proof server's

@@ -1,6 +1,5 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { ApplicationGateway } from "@pulumi/azure-native/network/applicationGateway";
-import { LoadBalancer } from "@pulumi/azure-native/network/loadBalancer";
+import { AzureNetworkApplicationGateway as ApplicationGateway, AzureNetworkLoadBalancer as LoadBalancer } from "../../common/resource-types";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../common/baseline-health";
 import { configOf, forTypes, num, recs, str } from "../../common/baseline-props";
 

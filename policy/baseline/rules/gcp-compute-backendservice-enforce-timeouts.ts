@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BackendService } from "@pulumi/gcp/compute/backendService";
-import { RegionBackendService } from "@pulumi/gcp/compute/regionBackendService";
+import { GcpComputeBackendService as BackendService, GcpComputeRegionBackendService as RegionBackendService } from "../../common/resource-types";
 import { configOf, forTypes, JOB_TIMEOUT_CONFIG, num, str, timeoutProblem, type Props } from "../../common/baseline-props";
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BackendService } from "@pulumi/gcp/compute/backendService";
+import { GcpComputeBackendService as BackendService } from "../../common/resource-types";
 import { str } from "../../common/baseline-props";
 
 // Why (mandatory): an internet-facing HTTP(S) load balancer that terminates TLS (our terminate

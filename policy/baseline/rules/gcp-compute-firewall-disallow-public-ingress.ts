@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Firewall } from "@pulumi/gcp/compute/firewall";
+import { GcpComputeFirewall as Firewall } from "../../common/resource-types";
 import { arr, bool, configOf, parsePortRange, publicIngressProblem, PUBLIC_INGRESS_CONFIG, recs, str, strs } from "../../common/baseline-props";
 
 // Why (mandatory): VPC firewall rules govern the VMs themselves (Google's HTTPS load balancers

@@ -1,6 +1,5 @@
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { HealthCheck } from "@pulumi/gcp/compute/healthCheck";
-import { RegionHealthCheck } from "@pulumi/gcp/compute/regionHealthCheck";
+import { GcpComputeHealthCheck as HealthCheck, GcpComputeRegionHealthCheck as RegionHealthCheck } from "../../common/resource-types";
 import { HEALTH_CONFIG, HEALTH_DEFAULTS } from "../../common/baseline-health";
 import { configOf, forTypes, num, rec, str, type Props } from "../../common/baseline-props";
 

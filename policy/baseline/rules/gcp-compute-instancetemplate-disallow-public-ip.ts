@@ -1,7 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { Instance } from "@pulumi/gcp/compute/instance";
-import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
-import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
+import { GcpComputeInstance as Instance, GcpComputeInstanceTemplate as InstanceTemplate, GcpComputeRegionInstanceTemplate as RegionInstanceTemplate } from "../../common/resource-types";
 import { arr, forTypes, recs, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 

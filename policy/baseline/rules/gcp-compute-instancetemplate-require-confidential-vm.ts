@@ -1,6 +1,5 @@
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { InstanceTemplate } from "@pulumi/gcp/compute/instanceTemplate";
-import { RegionInstanceTemplate } from "@pulumi/gcp/compute/regionInstanceTemplate";
+import { GcpComputeInstanceTemplate as InstanceTemplate, GcpComputeRegionInstanceTemplate as RegionInstanceTemplate } from "../../common/resource-types";
 import { bool, configOf, forTypes, rec, str, type Props } from "../../common/baseline-props";
 
 // Why (mandatory): proof-server hosts run witnesses in memory; only a Confidential VM encrypts

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { RegionSslPolicy, SSLPolicy } from "@pulumi/gcp/compute";
+import { GcpComputeRegionSslPolicy as RegionSslPolicy, GcpComputeSSLPolicy as SSLPolicy } from "../../common/resource-types";
 import { forTypes, str, type Props } from "../../common/baseline-props";
 import type { ReportViolation } from "@pulumi/policy";
 

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { RegionTargetHttpProxy, RegionTargetHttpsProxy, RegionUrlMap, TargetHttpProxy, TargetHttpsProxy, TargetSSLProxy, URLMap } from "@pulumi/gcp/compute";
+import { GcpComputeRegionTargetHttpProxy as RegionTargetHttpProxy, GcpComputeRegionTargetHttpsProxy as RegionTargetHttpsProxy, GcpComputeRegionUrlMap as RegionUrlMap, GcpComputeTargetHttpProxy as TargetHttpProxy, GcpComputeTargetHttpsProxy as TargetHttpsProxy, GcpComputeTargetSSLProxy as TargetSSLProxy, GcpComputeURLMap as URLMap } from "../../common/resource-types";
 import { ACCEPTANCE_SCHEMA, bool, configOf, dependsOn, namedIn, ofClasses, rec, referencesByName, str, type Acceptance } from "../../common/baseline-props";
 
 // Why (mandatory): a target proxy without an SSL policy negotiates Google's default (COMPATIBLE,

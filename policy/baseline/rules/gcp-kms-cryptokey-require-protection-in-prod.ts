@@ -1,6 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CryptoKey } from "@pulumi/gcp/kms/cryptoKey";
-import { Secret } from "@pulumi/gcp/secretmanager/secret";
+import { GcpKmsCryptoKey as CryptoKey, GcpSecretmanagerSecret as Secret } from "../../common/resource-types";
 import { bool, forTypes } from "../../common/baseline-props";
 import { isProd, PROD_CONFIG, protectionMessage } from "../../common/baseline-prod";
 

@@ -1,6 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
-import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
+import { GcpMonitoringAlertPolicy as AlertPolicy, GcpMonitoringNotificationChannel as NotificationChannel } from "../../common/resource-types";
 import { P0_CONFIG, validateP0Alarms, type AlarmCloud } from "../../common/baseline-alarms";
 import { bool, dependsOn, ofClasses, rec, str, strs } from "../../common/baseline-props";
 
