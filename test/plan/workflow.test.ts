@@ -77,6 +77,39 @@ describe("actionlint", () => {
   });
 });
 
+describe("settings: secrets are credentials, everything else is a repository variable", () => {
+  // docs/ci-workflow.md, "Settings": a secret is masked in logs and withheld from fork pull requests;
+  // a setting that is not sensitive belongs in `vars`, where it shows in logs and in the settings.
+  const SECRETS = ["PULUMI_ACCESS_TOKEN"];
+  const VARIABLES = ["PULUMI_ORG"];
+  // Read from the parsed workflows, so a word in a YAML comment is not a reference.
+  const refs = (context: string) => {
+    const text = JSON.stringify(plan) + JSON.stringify(comment);
+    return [...new Set([...text.matchAll(new RegExp(`\\b${context}\\.([A-Za-z_][A-Za-z0-9_]*)`, "g"))].map((m) => m[1]!))].sort();
+  };
+
+  it("the only secret read is the Pulumi token; the organisation is a variable", () => {
+    expect(refs("secrets")).toEqual(SECRETS);
+    expect(refs("vars")).toEqual(VARIABLES);
+  });
+
+  it("actionlint v1.7.7 accepts `vars`, and checks context names: a misspelt one is refused", async () => {
+    expect(planText).toContain("PULUMI_ORG: ${{ vars.PULUMI_ORG }}\n");
+    expect(await lint(planText, PLAN)).toEqual([]);
+    const misspelt = planText.replace("vars.PULUMI_ORG", "varz.PULUMI_ORG");
+    expect((await lint(misspelt, PLAN)).map((e) => e.message)).toEqual([expect.stringMatching(/^undefined variable "varz"\. available variables are .*"secrets", .*"vars"$/)]);
+  });
+
+  it("only the same-repository preview reads a secret or a variable: nothing a fork's pull request runs does", () => {
+    const readers = (w: Workflow) => Object.entries(w.jobs).filter(([, j]) => /\b(secrets|vars)\./.test(JSON.stringify(j))).map(([name]) => name);
+    expect(readers(plan)).toEqual(["preview"]);
+    expect(readers(comment)).toEqual([]);
+    // preview runs only after `stacks`, which is skipped for a fork's pull request.
+    expect(plan.jobs["preview"]!.needs).toBe("stacks");
+    expect(plan.jobs["stacks"]!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+});
+
 describe("fork safety", () => {
   const allSteps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
 
