@@ -318,6 +318,7 @@ esac
     fs.writeFileSync(path.join(bin, "gh"), FAKE_GH, { mode: 0o755 });
     // The job has one step, and the run block is all of it.
     expect(job.steps!.map((s) => Object.keys(s).sort())).toEqual([["name", "run"]]);
+    expect(Object.keys(job.env!).sort()).toEqual(["GH_TOKEN", "HEAD_SHA", "MARKER", "MAX_ARTIFACT_BYTES", "REPO", "RUN_ID"]);
     script = path.join(root, "comment.sh");
     fs.writeFileSync(script, job.steps![0]!.run!);
     return () => fs.rmSync(root, { recursive: true });
@@ -354,8 +355,7 @@ esac
     const tmp = path.join(state, "tmp");
     fs.mkdirSync(tmp, { recursive: true });
     fs.writeFileSync(path.join(state, "calls"), "");
-    // The job's env, its expressions played by the values GitHub would give.
-    expect(Object.keys(job.env!).sort()).toEqual(["GH_TOKEN", "HEAD_SHA", "MARKER", "MAX_ARTIFACT_BYTES", "REPO", "RUN_ID"]);
+    // The job's env (all of it: checked in beforeAll), its expressions played by the values GitHub would give.
     const env = { PATH: `${bin}:${process.env["PATH"]}`, TMPDIR: tmp, FAKE_GH_STATE: state, GH_TOKEN: "token", REPO: "acme/infra", RUN_ID: "4242", HEAD_SHA: HEAD, MARKER, MAX_ARTIFACT_BYTES: job.env!["MAX_ARTIFACT_BYTES"]! };
     // GitHub runs a run: block with `bash -e {0}` when no shell is given on Linux
     // (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idstepsshell).
