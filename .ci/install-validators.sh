@@ -11,11 +11,14 @@ command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The PR-comment workflow's script, run by test/plan/workflow.test.ts, unpacks its artifact.
+command -v zip >/dev/null 2>&1 || missing+=(zip)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 # The host agent's attestation verifier runs under the system python3 with the distribution's
 # cryptography, as on Amazon Linux 2023 (python3-cryptography there too).
 /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || missing+=(python3-cryptography)
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat, jq, curl, openssl, python3-cryptography"
+  echo "validators present: cloud-init, shellcheck, systemd-analyze, socat, jq, curl, openssl, zip, unzip, python3-cryptography"
   exit 0
 fi
 sudo=""
