@@ -143,6 +143,14 @@ function pruneBuilds(builds, key) {
     .map((d) => ({ dir: path.join(builds, d.name), mtime: fs.statSync(path.join(builds, d.name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const { dir } of others.slice(KEEP_OTHER_BUILDS)) fs.rmSync(dir, { recursive: true, force: true });
+  // The remembered keys of trees that are gone (one small file per edit otherwise piles up).
+  const keys = path.join(builds, "keys");
+  if (!fs.existsSync(keys)) return;
+  for (const entry of fs.readdirSync(keys)) {
+    const file = path.join(keys, entry);
+    const tree = /^[0-9a-f]{20}$/.test(entry) ? fs.readFileSync(file, "utf8") : "";
+    if (tree !== key && !fs.existsSync(path.join(builds, tree, ENTRY))) fs.rmSync(file, { force: true });
+  }
 }
 
 /** @param {string} outDir */

@@ -123,7 +123,7 @@ describe("compiling once per key", () => {
     expect(fs.existsSync(path.join(builds, "cccccccccccccccccccc.lock"))).toBe(false);
   });
 
-  test("keeps the two newest other trees, for plans of another checkout still loading from them", () => {
+  test("keeps the two newest other trees, for plans of another checkout still loading from them, and the keys of kept trees", () => {
     const builds = path.join(tmp, "builds-e");
     const { compile } = standInCompiler();
     const keys = ["1", "2", "3", "4"].map((d) => d.repeat(20));
@@ -132,7 +132,13 @@ describe("compiling once per key", () => {
       const when = new Date(Date.now() - (10 - i) * 60_000);
       fs.utimesSync(path.join(builds, key), when, when);
     });
+    // Remembered keys: one of a kept tree, one of a removed tree, one of the tree being built.
+    fs.mkdirSync(path.join(builds, "keys"));
+    fs.writeFileSync(path.join(builds, "keys", "a".repeat(20)), keys[3]!);
+    fs.writeFileSync(path.join(builds, "keys", "b".repeat(20)), keys[0]!);
+    fs.writeFileSync(path.join(builds, "keys", "c".repeat(20)), "5".repeat(20));
     launcher.ensureCompiled({ builds, key: "5".repeat(20), compile });
-    expect(fs.readdirSync(builds).sort()).toEqual([keys[2], keys[3], "5".repeat(20)]);
+    expect(fs.readdirSync(builds).sort()).toEqual([keys[2], keys[3], "5".repeat(20), "keys"]);
+    expect(fs.readdirSync(path.join(builds, "keys")).sort()).toEqual(["a".repeat(20), "c".repeat(20)]);
   });
 });
