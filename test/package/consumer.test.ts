@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
@@ -7,6 +7,25 @@ import { danglingDocReferences } from "../helpers/doc-references";
 import { undocumentedArgs } from "../helpers/undocumented-args";
 import { PROJECT_DIR } from "../helpers/offline";
 
+/** A child process's exit code and output (async, so that independent children overlap). */
+function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }));
+  });
+}
+
+async function mustRun(command: string, args: string[], cwd: string): Promise<string> {
+  const r = await run(command, args, cwd);
+  if (r.code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
 // A platform team installs the packed tarball and imports "tee-prover-infra". The consumer lives
 // under the repository so Node resolves @pulumi/* from the repository's node_modules, as an
 // installed dependency's would.
@@ -14,17 +33,22 @@ let consumerDir: string;
 let packedFiles: string[];
 let pkgDir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   consumerDir = fs.mkdtempSync(path.join(PROJECT_DIR, ".consumer-"));
-  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", consumerDir], { cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = await mustRun("npm", ["pack", "--json", "--pack-destination", consumerDir], PROJECT_DIR);
   const [info] = JSON.parse(out.slice(out.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packedFiles = info!.files.map((f) => f.path).sort();
   pkgDir = path.join(consumerDir, "node_modules", "tee-prover-infra");
   fs.mkdirSync(pkgDir, { recursive: true });
-  execFileSync("tar", ["-xzf", path.join(consumerDir, path.basename(info!.filename)), "-C", pkgDir, "--strip-components=1"]);
+  await mustRun("tar", ["-xzf", path.join(consumerDir, path.basename(info!.filename)), "-C", pkgDir, "--strip-components=1"], PROJECT_DIR);
+  // The consumer's type-check and run start now, in the background, while the tests below read
+  // the extracted files and parse them with TypeScript 5.9 in this process.
+  consumerRun = startConsumer();
+  consumerRun.catch(() => {}); // reported by the tests that await it
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await consumerRun?.catch(() => {});
   if (consumerDir) fs.rmSync(consumerDir, { recursive: true, force: true });
 });
 
@@ -104,28 +128,31 @@ interface ConsumerResource {
   state: Record<string, unknown>;
 }
 
-// One consumer process answers the tests below (each such process loads Pulumi and the providers,
-// seconds of CPU): the README's examples, compiled by tsc against the package's declarations
-// (strict, node16 resolution through `exports`), then run together under the package's own mock
-// engine. Started by whichever test asks first.
-let consumerRun: { tsc: string; badInput: string; exports: string[]; resources: ConsumerResource[] } | undefined;
-function consumerOutput(): NonNullable<typeof consumerRun> {
-  if (consumerRun) return consumerRun;
+// Two consumer processes answer the tests below, side by side (separate processes, so they
+// overlap on the two cores): TypeScript 7 type-checks the README's examples against the
+// package's declarations (strict, node16 resolution through `exports`), and one node process runs
+// the examples together under the package's own mock engine (it loads Pulumi and the providers,
+// seconds of CPU). The run executes the examples transpiled here (type erasure, as ts-node's
+// transpile-only mode does), so it need not wait for the type-check's emit.
+interface ConsumerOutput { tsc: string; badInput: string; exports: string[]; resources: ConsumerResource[] }
+let consumerRun: Promise<ConsumerOutput> | undefined;
+
+async function startConsumer(): Promise<ConsumerOutput> {
   const examples = readmeExamples();
-  for (const [name, code] of Object.entries(examples)) fs.writeFileSync(path.join(consumerDir, `${name}.ts`), code);
-  fs.writeFileSync(path.join(consumerDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, rootDir: ".", outDir: "out", module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: Object.keys(examples).map((n) => `${n}.ts`) }));
-  // TypeScript 7 (native): about 2 s against about 15 s for 5.9, which spends them parsing the
-  // provider roots the examples import. What 5.x consumers need of the package is checked below
-  // (its declarations parse under 5.9); docs/testing.md has the trade-off.
-  const tsc = path.join(PROJECT_DIR, "node_modules", "typescript7", "bin", "tsc");
-  let tscOutput = "";
-  try {
-    // One thread: the suite keeps both cores busy already, and TypeScript 7's own workers only
-    // added CPU (5.8 s against 4.7 s single-threaded, measured in docs/testing.md).
-    execFileSync(process.execPath, [tsc, "-p", "tsconfig.json", "--singleThreaded"], { cwd: consumerDir, encoding: "utf8" });
-  } catch (e) {
-    tscOutput = String((e as { stdout?: string }).stdout ?? e);
+  fs.mkdirSync(path.join(consumerDir, "run"));
+  for (const [name, code] of Object.entries(examples)) {
+    fs.writeFileSync(path.join(consumerDir, `${name}.ts`), code);
+    const js = ts.transpileModule(code, { fileName: `${name}.ts`, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+    fs.writeFileSync(path.join(consumerDir, "run", `${name}.js`), js);
   }
+  fs.writeFileSync(path.join(consumerDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: Object.keys(examples).map((n) => `${n}.ts`) }));
+  // TypeScript 7 (native): about 2 s against about 15 s for 5.9, which spends them parsing the
+  // provider roots the examples import. What 5.x consumers need of the package is checked above
+  // (its declarations parse under 5.9); docs/testing.md has the trade-off.
+  const tscPath = path.join(PROJECT_DIR, "node_modules", "typescript7", "bin", "tsc");
+  // One thread: the suite keeps both cores busy already, and TypeScript 7's own workers only
+  // added CPU (5.8 s against 4.7 s single-threaded, measured in docs/testing.md).
+  const tsc = run(process.execPath, [tscPath, "-p", "tsconfig.json", "--singleThreaded"], consumerDir).then((r) => (r.code === 0 ? "" : r.stdout + r.stderr));
   const runner = `
     const path = require("node:path");
     const lib = require("tee-prover-infra");
@@ -133,7 +160,7 @@ function consumerOutput(): NonNullable<typeof consumerRun> {
     const { runOffline } = require(path.join(pkg, "dist/src/plan/engine.js"));
     runOffline({
       project: "team", stack: "staging", region: "eu-west-1", gcpProject: "team-project-1", config: {},
-      program: async () => { for (const f of ${JSON.stringify(Object.keys(examples))}) require("./out/" + f + ".js"); return {}; },
+      program: async () => { for (const f of ${JSON.stringify(Object.keys(examples))}) require("./run/" + f + ".js"); return {}; },
     }).then(async (run) => {
       // A bad Output, from the package: the deferred check rejects with the argument path (the
       // apply's internal promises reject too; nothing else here may, so those are ignored).
@@ -150,13 +177,17 @@ function consumerOutput(): NonNullable<typeof consumerRun> {
       process.stdout.write(JSON.stringify({ badInput, exports: Object.keys(lib).sort(), resources: run.resources.map((r) => ({ type: r.type, name: r.name, id: r.id, inputs: r.inputs, state: r.state })) }));
     }, (e) => { console.error(e); process.exit(1); });
   `;
-  const out = execFileSync(process.execPath, ["-e", runner], { cwd: consumerDir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  consumerRun = { tsc: tscOutput, ...(JSON.parse(out) as { badInput: string; exports: string[]; resources: ConsumerResource[] }) };
-  return consumerRun;
+  const [tscOutput, out] = await Promise.all([tsc, mustRun(process.execPath, ["-e", runner], consumerDir)]);
+  return { tsc: tscOutput, ...(JSON.parse(out) as Omit<ConsumerOutput, "tsc">) };
 }
 
-function resource(type: string, name: string): ConsumerResource {
-  const found = consumerOutput().resources.find((r) => r.type === type && r.name === name);
+/** The consumer's results (one run, started in beforeAll, awaited by each test that needs them). */
+function consumer(): Promise<ConsumerOutput> {
+  return consumerRun!;
+}
+
+function resource(c: ConsumerOutput, type: string, name: string): ConsumerResource {
+  const found = c.resources.find((r) => r.type === type && r.name === name);
   if (!found) throw new Error(`the consumer program declared no ${type} ${name}`);
   return found;
 }
@@ -165,42 +196,46 @@ test("the README has both library examples", () => {
   expect(Object.keys(readmeExamples()).sort()).toEqual(["aws-library", "gcp-library"]);
 });
 
-test("the README's examples type-check as a strict TypeScript consumer of the declarations", () => {
-  expect(consumerOutput().tsc).toBe("");
-  expect(consumerOutput().exports).toEqual(expect.arrayContaining(["NitroProofServer", "ConfidentialSpaceProofServer", "knownReleases", "resolveNitroArgs", "ConfigError"]));
+test("the README's examples type-check as a strict TypeScript consumer of the declarations", async () => {
+  const c = await consumer();
+  expect(c.tsc).toBe("");
+  expect(c.exports).toEqual(expect.arrayContaining(["NitroProofServer", "ConfidentialSpaceProofServer", "knownReleases", "resolveNitroArgs", "ConfigError"]));
 });
 
-test("AWS: the team's VPC, subnets, certificate and deployer role flow into the component's children", () => {
-  const id = (name: string) => resource("aws:ec2/subnet:Subnet", name).id;
-  const group = consumerOutput().resources.find((r) => r.type === "aws:autoscaling/group:Group" && r.name.startsWith("team-prover"))!;
+test("AWS: the team's VPC, subnets, certificate and deployer role flow into the component's children", async () => {
+  const c = await consumer();
+  const id = (name: string) => resource(c, "aws:ec2/subnet:Subnet", name).id;
+  const group = c.resources.find((r) => r.type === "aws:autoscaling/group:Group" && r.name.startsWith("team-prover"))!;
   expect(group.inputs["vpcZoneIdentifiers"]).toEqual([id("team-private-0"), id("team-private-1")]);
-  const lb = consumerOutput().resources.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && r.name.startsWith("team-prover"))!;
+  const lb = c.resources.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && r.name.startsWith("team-prover"))!;
   expect(lb.inputs["subnets"]).toEqual([id("team-public-0"), id("team-public-1")]);
-  const certArn = resource("aws:acm/certificate:Certificate", "team-prover").state["arn"];
-  const https = consumerOutput().resources.filter((r) => r.type === "aws:lb/listener:Listener" && r.inputs["protocol"] === "HTTPS");
+  const certArn = resource(c, "aws:acm/certificate:Certificate", "team-prover").state["arn"];
+  const https = c.resources.filter((r) => r.type === "aws:lb/listener:Listener" && r.inputs["protocol"] === "HTTPS");
   expect(https.map((l) => l.inputs["certificateArn"])).toEqual([certArn]);
-  const vpcId = resource("aws:ec2/vpc:Vpc", "team").id;
-  const groups = consumerOutput().resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.startsWith("team-prover"));
+  const vpcId = resource(c, "aws:ec2/vpc:Vpc", "team").id;
+  const groups = c.resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.startsWith("team-prover"));
   expect(groups.length).toBeGreaterThan(0);
   expect(new Set(groups.map((g) => g.inputs["vpcId"]))).toEqual(new Set([vpcId]));
-  const key = consumerOutput().resources.find((r) => r.type === "aws:kms/key:Key")!;
+  const key = c.resources.find((r) => r.type === "aws:kms/key:Key")!;
   expect(String(key.inputs["policy"])).toContain("role/pulumi-deployer");
   // The component made no VPC of its own.
-  expect(consumerOutput().resources.filter((r) => r.type === "aws:ec2/vpc:Vpc").map((r) => r.name)).toEqual(["team"]);
+  expect(c.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc").map((r) => r.name)).toEqual(["team"]);
 });
 
-test("a bad Output value fails, once known, with the argument path and the argument-worded fix", () => {
-  expect(consumerOutput().badInput).toContain('invalid arguments of NitroProofServer "deferred-check" (1 problem):');
-  expect(consumerOutput().badInput).toContain("- args.aws.vpc.vpcId: must be a VPC id (vpc-...)");
-  expect(consumerOutput().badInput).toContain("fix: set args.aws.vpc.vpcId to <value>");
+test("a bad Output value fails, once known, with the argument path and the argument-worded fix", async () => {
+  const c = await consumer();
+  expect(c.badInput).toContain('invalid arguments of NitroProofServer "deferred-check" (1 problem):');
+  expect(c.badInput).toContain("- args.aws.vpc.vpcId: must be a VPC id (vpc-...)");
+  expect(c.badInput).toContain("fix: set args.aws.vpc.vpcId to <value>");
 });
 
-test("GCP: the team's network, subnetwork and certificate flow into the component's children", () => {
-  const subnet = resource("gcp:compute/subnetwork:Subnetwork", "team-provers").id;
-  const template = consumerOutput().resources.find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate" && r.name.startsWith("team-gcp"))!;
+test("GCP: the team's network, subnetwork and certificate flow into the component's children", async () => {
+  const c = await consumer();
+  const subnet = resource(c, "gcp:compute/subnetwork:Subnetwork", "team-provers").id;
+  const template = c.resources.find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate" && r.name.startsWith("team-gcp"))!;
   expect((template.inputs["networkInterfaces"] as Array<{ subnetwork: string }>)[0]!.subnetwork).toBe(subnet);
-  const proxy = consumerOutput().resources.find((r) => r.type === "gcp:compute/targetHttpsProxy:TargetHttpsProxy")!;
-  expect(proxy.inputs["sslCertificates"]).toEqual([resource("gcp:compute/managedSslCertificate:ManagedSslCertificate", "team-prover").id]);
-  const router = consumerOutput().resources.find((r) => r.type === "gcp:compute/router:Router")!;
-  expect(router.inputs["network"]).toBe(resource("gcp:compute/network:Network", "team").id);
+  const proxy = c.resources.find((r) => r.type === "gcp:compute/targetHttpsProxy:TargetHttpsProxy")!;
+  expect(proxy.inputs["sslCertificates"]).toEqual([resource(c, "gcp:compute/managedSslCertificate:ManagedSslCertificate", "team-prover").id]);
+  const router = c.resources.find((r) => r.type === "gcp:compute/router:Router")!;
+  expect(router.inputs["network"]).toBe(resource(c, "gcp:compute/network:Network", "team").id);
 });
