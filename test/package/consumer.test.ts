@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import { isBuiltin } from "node:module";
 import * as path from "node:path";
 import * as ts from "typescript";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -103,6 +104,48 @@ test("the shipped declarations parse under TypeScript 5.9", () => {
   // Not vacuous: syntax 5.9 does not know is reported.
   const probe = ts.createSourceFile("probe.d.ts", "export declare const x: number;\nexport declare function f(): void; )", ts.ScriptTarget.ES2022);
   expect(ts.createProgram({ rootNames: ["probe.d.ts"], options: { noResolve: true, noLib: true }, host: { ...ts.createCompilerHost({}), getSourceFile: () => probe, fileExists: () => true } }).getSyntacticDiagnostics().length).toBeGreaterThan(0);
+});
+
+/**
+ * The imports of shipped files (`import`, `export ... from`, `import("...")` types, `require`) that
+ * do not resolve inside the package: a relative one must name a shipped file, a bare one a
+ * dependency of package.json (or a Node built-in). `files` maps a path in the package to its text.
+ */
+function unresolvedImports(files: Map<string, string>, shipped: Set<string>, dependencies: Set<string>): string[] {
+  const problems: string[] = [];
+  for (const [file, text] of files) {
+    for (const { fileName: spec } of ts.preProcessFile(text, true, true).importedFiles) {
+      if (spec.startsWith(".")) {
+        const base = path.posix.join(path.posix.dirname(file), spec);
+        const candidates = file.endsWith(".d.ts") ? [`${base}.d.ts`, `${base}/index.d.ts`, base.replace(/\.js$/, ".d.ts"), base] : [base, `${base}.js`, `${base}/index.js`, `${base}.json`];
+        if (!candidates.some((c) => shipped.has(c))) problems.push(`${file}: ${spec}`);
+      } else {
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+        if (!isBuiltin(spec) && !dependencies.has(name)) problems.push(`${file}: ${spec}`);
+      }
+    }
+  }
+  return problems;
+}
+
+// The consumer's skipLibCheck (most teams set it) hides an import a shipped declaration cannot
+// resolve: the names it brings in become `any` and the examples still type-check. A `files`
+// pattern that drops dist/src/**/*.d.ts passed every other test here. So every import of every
+// shipped file is resolved here, against the tarball's own file list and dependencies.
+// @pulumi/policy is a devDependency that the Plan type's declarations import (lib.d.ts ->
+// src/plan/report.d.ts -> src/policy/run.d.ts): known, listed exactly so a new one fails.
+const KNOWN_DEV_ONLY_IMPORTS = ["dist/src/policy/config.d.ts: @pulumi/policy", "dist/src/policy/config.d.ts: @pulumi/policy/schema", "dist/src/policy/evaluate.d.ts: @pulumi/policy", "dist/src/policy/run.d.ts: @pulumi/policy"];
+test("every import of a shipped file resolves to a shipped file, a dependency or a Node built-in", () => {
+  const files = new Map(packedFiles.filter((f) => /\.(js|d\.ts)$/.test(f)).map((f) => [f, fs.readFileSync(path.join(pkgDir, f), "utf8")] as const));
+  const manifest = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  expect(unresolvedImports(files, new Set(packedFiles), new Set(Object.keys(manifest.dependencies)))).toEqual(KNOWN_DEV_ONLY_IMPORTS);
+  // Not vacuous: an unshipped relative declaration, an unshipped script, a devDependency and a
+  // dependency's submodule, a built-in and a shipped file.
+  const probe = new Map([
+    ["dist/lib.d.ts", 'import { A } from "./src/a";\nexport declare const b: typeof import("./src/b").b;\nexport type { C } from "@pulumi/aws/ec2";\nimport type { D } from "vitest";'],
+    ["dist/lib.js", 'const a = require("./src/a");\nconst fs = require("node:fs");\nconst c = require("./src/c.json");'],
+  ]);
+  expect(unresolvedImports(probe, new Set(["dist/src/b.d.ts", "dist/src/a.js"]), new Set(["@pulumi/aws"]))).toEqual(["dist/lib.d.ts: ./src/a", "dist/lib.d.ts: vitest", "dist/lib.js: ./src/c.json"]);
 });
 
 // The editor shows a property's JSDoc from the shipped .d.ts: every argument has one.
