@@ -73,9 +73,17 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
 }
 
+/** The rendered cloud-init's files for a host whose server listens on `port` (rendered once per port). */
+const artifactsByPort = new Map<number, ReturnType<typeof extractNitroArtifacts>>();
+function artifactsFor(port: number): ReturnType<typeof extractNitroArtifacts> {
+  let artifacts = artifactsByPort.get(port);
+  if (artifacts === undefined) artifactsByPort.set(port, (artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput({ hostPort: port })))));
+  return artifacts;
+}
+
 async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
   const dir = scratch(`agent-${phase}`);
-  const artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput({ hostPort: port })));
+  const artifacts = artifactsFor(port);
   const releaseEnv = join(dir, "release.env");
   writeFileSync(releaseEnv, artifacts.files.find((f) => f.path === "/etc/tee-prover/release.env")?.content ?? "");
   const script = join(dir, "host-agent.sh");
