@@ -192,6 +192,34 @@ let consumerRun: { tsc: Promise<string>; mock: Promise<ConsumerOutput> } | undef
 // than the last check), a file the tarball no longer ships is deleted.
 const CHECK_DIR = path.join(PROJECT_DIR, ".consumer-check");
 
+/**
+ * The check's directory, held until `release()`: .consumer-check/ if no other live process of
+ * this worktree holds it (a second run at the same time would race the first's mirror against
+ * its check), else a directory of this run's own, checked from scratch.
+ */
+function checkDir(own: string): { dir: string; release: () => void } {
+  fs.mkdirSync(CHECK_DIR, { recursive: true });
+  const lock = path.join(CHECK_DIR, "lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return { dir: CHECK_DIR, release: () => fs.rmSync(lock, { force: true }) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(fs.readFileSync(lock, "utf8"));
+      let alive = true;
+      try {
+        process.kill(holder, 0);
+      } catch {
+        alive = false;
+      }
+      if (alive) break;
+      fs.rmSync(lock, { force: true }); // left by a run that died
+    }
+  }
+  return { dir: own, release: () => {} };
+}
+
 /** Every file under `dir`, relative to it. */
 function filesUnder(dir: string, rel = ""): string[] {
   if (!fs.existsSync(path.join(dir, rel))) return [];
@@ -216,20 +244,23 @@ function mirror(from: string, to: string): void {
 function startConsumer(): NonNullable<typeof consumerRun> {
   const examples = readmeExamples();
   fs.mkdirSync(path.join(consumerDir, "run"));
-  mirror(pkgDir, path.join(CHECK_DIR, "node_modules", "tee-prover-infra"));
+  const check = checkDir(path.join(consumerDir, "check"));
+  mirror(pkgDir, path.join(check.dir, "node_modules", "tee-prover-infra"));
   for (const [name, code] of Object.entries(examples)) {
-    writeIfChanged(path.join(CHECK_DIR, `${name}.ts`), code);
+    writeIfChanged(path.join(check.dir, `${name}.ts`), code);
     const js = ts.transpileModule(code, { fileName: `${name}.ts`, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
     fs.writeFileSync(path.join(consumerDir, "run", `${name}.js`), js);
   }
-  writeIfChanged(path.join(CHECK_DIR, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, incremental: true, tsBuildInfoFile: "tsbuildinfo", module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: Object.keys(examples).map((n) => `${n}.ts`) }));
+  writeIfChanged(path.join(check.dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, incremental: true, tsBuildInfoFile: "tsbuildinfo", module: "node16", moduleResolution: "node16", target: "ES2022", skipLibCheck: true, types: [] }, files: Object.keys(examples).map((n) => `${n}.ts`) }));
   // TypeScript 7 (native): about 2 s against about 15 s for 5.9, which spends them parsing the
   // provider roots the examples import. What 5.x consumers need of the package is checked above
   // (its declarations parse under 5.9); docs/testing.md has the trade-off.
   const tscPath = path.join(PROJECT_DIR, "node_modules", "typescript7", "bin", "tsc");
   // One thread: the suite keeps both cores busy already, and TypeScript 7's own workers only
   // added CPU (5.8 s against 4.7 s single-threaded, measured in docs/testing.md).
-  const tsc = run(process.execPath, [tscPath, "-b", "tsconfig.json", "--singleThreaded"], CHECK_DIR).then((r) => (r.code === 0 ? "" : r.stdout + r.stderr));
+  const tsc = run(process.execPath, [tscPath, "-b", "tsconfig.json", "--singleThreaded"], check.dir)
+    .then((r) => (r.code === 0 ? "" : r.stdout + r.stderr))
+    .finally(check.release);
   const runner = `
     const path = require("node:path");
     const pkg = path.dirname(require.resolve("tee-prover-infra/package.json"));
