@@ -73,9 +73,17 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
 }
 
+/** The rendered cloud-init's files for a host whose server listens on `port` (rendered once per port). */
+const artifactsByPort = new Map<number, ReturnType<typeof extractNitroArtifacts>>();
+function artifactsFor(port: number): ReturnType<typeof extractNitroArtifacts> {
+  let artifacts = artifactsByPort.get(port);
+  if (artifacts === undefined) artifactsByPort.set(port, (artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput({ hostPort: port })))));
+  return artifacts;
+}
+
 async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
   const dir = scratch(`agent-${phase}`);
-  const artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput({ hostPort: port })));
+  const artifacts = artifactsFor(port);
   const releaseEnv = join(dir, "release.env");
   writeFileSync(releaseEnv, artifacts.files.find((f) => f.path === "/etc/tee-prover/release.env")?.content ?? "");
   const script = join(dir, "host-agent.sh");
@@ -220,7 +228,9 @@ function fleetMetrics(hosts: readonly Host[], span: number, declared: readonly A
     const byMinute = metrics.get(key) ?? new Map<number, number[]>();
     metrics.set(key, byMinute);
     const minute = Math.floor(t / MIN) * MIN;
-    byMinute.set(minute, [...(byMinute.get(minute) ?? []), value]);
+    const values = byMinute.get(minute);
+    if (values) values.push(value);
+    else byMinute.set(minute, [value]);
   };
   // The dimensions of the load balancer's metrics as the alarms name them.
   const dims = (metricName: string, withTargetGroup: "web" | "prove" | "none"): Record<string, string> => {
@@ -232,6 +242,20 @@ function fleetMetrics(hosts: readonly Host[], span: number, declared: readonly A
   const asg = declared.flatMap((a) => (a.source.kind === "metric" ? [a.source.metric] : [])).find((m) => m.metricName === "CPUUtilization");
   if (asg === undefined) throw new Error("no CPU alarm declared");
 
+  // The load balancer's series, keyed once (not once a minute).
+  const healthyKey = keyOf("AWS/ApplicationELB", "HealthyHostCount", dims("HealthyHostCount", "web"));
+  const prove = dims("RequestCount", "prove");
+  const all = dims("RequestCount", "none");
+  const [requestsProve, requestsAll, ok2xx, latency, elb5xx, cpu] = [
+    keyOf("AWS/ApplicationELB", "RequestCount", prove),
+    keyOf("AWS/ApplicationELB", "RequestCount", all),
+    keyOf("AWS/ApplicationELB", "HTTPCode_Target_2XX_Count", prove),
+    keyOf("AWS/ApplicationELB", "TargetResponseTime", prove),
+    keyOf("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", all),
+    keyOf(asg.namespace, asg.metricName, asg.dimensions),
+  ];
+  const agentKeys = new Map(Object.values(agentPhases).flat().map((d) => [d, keyOf(d.namespace, d.MetricName, Object.fromEntries(d.Dimensions.map((x) => [x.Name, x.Value])))]));
+
   // Host times are relative to T0; metric timestamps are absolute.
   for (let t = T0 - HOUR; t < T0 + span; t += MIN) {
     const rel = t - T0;
@@ -241,29 +265,25 @@ function fleetMetrics(hosts: readonly Host[], span: number, declared: readonly A
       if (sampleAt < h.launch + MIN) continue;
       const phase = agentPhase(h, sampleAt);
       if (phase === undefined) continue;
-      for (const d of agentPhases[phase]) {
-        add(keyOf(d.namespace, d.MetricName, Object.fromEntries(d.Dimensions.map((x) => [x.Name, x.Value]))), T0 + sampleAt, d.Value);
-      }
+      for (const d of agentPhases[phase]) add(agentKeys.get(d)!, T0 + sampleAt, d.Value);
     }
     const healthyCount = hosts.filter((h) => healthy(h, rel)).length;
-    add(keyOf("AWS/ApplicationELB", "HealthyHostCount", dims("HealthyHostCount", "web")), t, healthyCount);
+    add(healthyKey, t, healthyCount);
     // Traffic: 20 proofs a minute, 20-40 s each, plus 40 other requests; with no healthy
     // target the ALB answers 503 itself.
-    const prove = dims("RequestCount", "prove");
-    const all = dims("RequestCount", "none");
-    add(keyOf("AWS/ApplicationELB", "RequestCount", prove), t, 20);
-    add(keyOf("AWS/ApplicationELB", "RequestCount", all), t, 60);
+    add(requestsProve, t, 20);
+    add(requestsAll, t, 60);
     if (healthyCount > 0) {
-      add(keyOf("AWS/ApplicationELB", "HTTPCode_Target_2XX_Count", prove), t, 20);
-      for (let i = 0; i < 20; i++) add(keyOf("AWS/ApplicationELB", "TargetResponseTime", prove), t, 20 + i);
+      add(ok2xx, t, 20);
+      for (let i = 0; i < 20; i++) add(latency, t, 20 + i);
     } else {
-      add(keyOf("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", all), t, 60);
+      add(elb5xx, t, 60);
     }
     // EC2: a booting host is busy installing packages; a serving one runs at 35%.
     for (const h of hosts) {
       if (rel < h.launch || (h.terminate !== undefined && rel >= h.terminate)) continue;
       const phase = agentPhase(h, rel);
-      add(keyOf(asg.namespace, asg.metricName, asg.dimensions), t, phase === "booting" ? 70 : 35);
+      add(cpu, t, phase === "booting" ? 70 : 35);
     }
   }
   return metrics;
