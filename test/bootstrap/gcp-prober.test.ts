@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -17,7 +17,7 @@ import {
   renderGcpProberCloudInit,
   type GcpProberMetricName,
 } from "../../src/bootstrap/gcp-prober";
-import { cloudInitSchemaAll, directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, type RunResult } from "./helpers";
+import { cloudInitSchemaAll, directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, writeExecutable, type RunResult } from "./helpers";
 
 /**
  * The fleet prober's user-data: exact values, the real validators (each with a negative control),
@@ -94,6 +94,8 @@ describe("renderGcpProberCloudInit", () => {
     expect(directive(service, "Service", "Type")).toBe("oneshot");
     expect(directive(service, "Service", "ExecStart")).toBe(GCP_PROBER_SCRIPT_PATH);
     expect(directive(service, "Service", "DynamicUser")).toBe("yes");
+    // The script's stderr is its log: the journal tags it as logger -t did.
+    expect(directive(service, "Service", "SyslogIdentifier")).toBe("tee-prover-prober");
     expect(service.has("Install")).toBe(false);
     expect([...(timer.get("Timer") ?? new Map<string, string[]>()).entries()]).toEqual([
       ["OnBootSec", ["60s"]],
@@ -413,9 +415,14 @@ beforeEach(() => {
   };
 });
 
-/** Runs the rendered script with bash, as the unit would, and waits for it to exit. */
-function runProber(input: GcpProberInput, mutate: (script: string) => string = (s) => s): Promise<RunResult> {
+/**
+ * Runs the rendered script with bash, as the unit would, and waits for it to exit. A `logger` on
+ * PATH records whether it ran: the script logs to stderr only (the unit sends it to the journal).
+ */
+function runProber(input: GcpProberInput, mutate: (script: string) => string = (s) => s): Promise<RunResult & { loggerRan: boolean }> {
   const dir = scratch("prober");
+  const loggerMark = join(dir, "logger-ran");
+  writeExecutable(join(dir, "bin", "logger"), `#!/bin/sh\n: >'${loggerMark}'\n`);
   const a = extractGcpProberArtifacts(renderGcpProberCloudInit(input));
   const envFile = join(dir, "prober.env");
   const script = join(dir, "gcp-prober.sh");
@@ -434,7 +441,9 @@ function runProber(input: GcpProberInput, mutate: (script: string) => string = (
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal === null ? stderr : `${stderr}\nkilled by ${signal}` }));
+    child.once("close", (code, signal) =>
+      resolve({ code: code ?? -1, stdout, stderr: signal === null ? stderr : `${stderr}\nkilled by ${signal}`, loggerRan: existsSync(loggerMark) }),
+    );
   });
 }
 
@@ -519,6 +528,8 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
     expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "1", probed_instances: "2", jobs_pending_max: "7", jobs_processing_total: "3" }));
     expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 503");
     expect(result.stderr).toContain("127.0.0.3: /ready gave no job counts (HTTP 000)");
+    // Logged once, to stderr (the journal); no logger process per line.
+    expect(result.loggerRan).toBe(false);
   });
 
   it("counts a rate-limited instance (429 from /health or /ready) as alive and busy, not down", async () => {
