@@ -139,6 +139,9 @@ describe("what the VM runs", () => {
   it("the agent samples every minute from boot, its timer enabled with the server", () => {
     const timer = artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.agentTimer)!.content;
     expect(timer).toContain("OnBootSec=60s\nOnUnitActiveSec=60s\nAccuracySec=1s\nUnit=tee-prover-agent.service\n");
+    // The agent and the drain script log to stderr: the journal tags their lines by these.
+    expect(artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.agent)!.content).toContain("SyslogIdentifier=tee-prover-agent\n");
+    expect(artifacts.units.find((u) => u.name === AZURE_UNIT_NAMES.drain)!.content).toContain("SyslogIdentifier=tee-prover-drain\n");
     expect(artifacts.files.find((f) => f.path === AZURE_PATHS.agentEnv)?.content).toBe(
       "TEE_PROVER_PORT='6300'\nTEE_PROVER_SERVES_TLS='true'\nTEE_PROVER_FLEET_NAME='prover-dev-azure'\nTEE_PROVER_METRIC_NAMESPACE='TeeProver/prover-dev-azure'\nTEE_PROVER_IDENTITY_CLIENT_ID='0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f'\n",
     );
