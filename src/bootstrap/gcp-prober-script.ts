@@ -70,7 +70,10 @@ job_counts() {
 }
 
 request "$metadata_url/computeMetadata/v1/instance/service-accounts/default/token" --max-time 5 --header 'Metadata-Flavor: Google'
-token="$(jq -r '.access_token // empty' <<<"$response_body" 2>/dev/null)" || token=""
+token=""
+if [[ "$response_status" == "200" ]]; then
+  token="$(jq -r '.access_token // empty' <<<"$response_body" 2>/dev/null)" || token=""
+fi
 if [[ "$response_status" != "200" || ! "$token" =~ ^[A-Za-z0-9._~+/=-]+$ ]]; then
   log "ERROR: no access token from the metadata server (HTTP $response_status)"
   exit 1
@@ -126,7 +129,7 @@ fi
 
 # probe_instance URL RESULT_FILE: writes "<healthy 0|1> <jobsPending|-> <jobsProcessing|->".
 probe_instance() {
-  local instance_url="$1" result="$2" path ip healthy=0 pending="-" processing="-"
+  local instance_url="$1" result="$2" path ip out health_status ready_status ready_body healthy=0 pending="-" processing="-"
   # Only the path is taken from the listing: the token goes to $compute_url and nowhere else.
   path="\${instance_url#https://*/}"
   if [[ ! "$path" =~ ^compute/v1/projects/[a-z0-9.:-]+/zones/[a-z0-9-]+/instances/[a-z0-9-]+$ ]]; then
@@ -140,26 +143,37 @@ probe_instance() {
     if [[ "$response_status" != "200" || ! "$ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
       log "no internal IP for $instance_url (HTTP $response_status); counted as unhealthy"
     else
+      # /health, then /ready, with one curl (one process, and the connection kept for the second;
+      # each transfer keeps its own timeouts and a failed one does not stop the next): prints
+      # "\n<health status>\n<ready body>\n<ready status>", 000 for a transfer that got no answer.
+      out="$(curl --silent "\${probe_options[@]}" --write-out '\n%{http_code}\n' \
+        --output /dev/null "$scheme://$ip:$TEE_PROVER_PORT/health" \
+        --output - "$scheme://$ip:$TEE_PROVER_PORT/ready" 2>/dev/null)" || true
+      out="\${out#$'\n'}"
+      health_status="\${out%%$'\n'*}"
+      out="\${out#*$'\n'}"
+      ready_status="\${out##*$'\n'}"
+      ready_body="\${out%$'\n'*}"
+      [[ "$health_status" =~ ^[0-9]{3}$ ]] || health_status="000"
+      [[ "$ready_status" =~ ^[0-9]{3}$ ]] || ready_status="000"
       # 429 is the server's rate limiter, which counts /health and /ready like any route: the
       # server is alive and busy, not down, and must not page as a lost host.
-      request "$scheme://$ip:$TEE_PROVER_PORT/health" "\${probe_options[@]}"
-      if [[ "$response_status" == "200" ]]; then
+      if [[ "$health_status" == "200" ]]; then
         healthy=1
-      elif [[ "$response_status" == "429" ]]; then
+      elif [[ "$health_status" == "429" ]]; then
         healthy=1
         log "$ip: /health answered HTTP 429 (rate-limited); counted as alive and busy"
       else
-        log "$ip: /health answered HTTP $response_status"
+        log "$ip: /health answered HTTP $health_status"
       fi
-      # The body counts whatever the status: the reference build answers 503 while busy.
-      request "$scheme://$ip:$TEE_PROVER_PORT/ready" "\${probe_options[@]}"
-      if [[ "$response_status" == "429" && "$healthy" == "0" ]]; then
+      if [[ "$ready_status" == "429" && "$healthy" == "0" ]]; then
         healthy=1
         log "$ip: /ready answered HTTP 429 (rate-limited); counted as alive and busy"
       fi
-      job_counts "$response_body"
+      # The body counts whatever the status: the reference build answers 503 while busy.
+      job_counts "$ready_body"
       if [[ "$pending" == "-" || "$processing" == "-" ]]; then
-        log "$ip: /ready gave no job counts (HTTP $response_status)"
+        log "$ip: /ready gave no job counts (HTTP $ready_status)"
       fi
     fi
   fi

@@ -272,6 +272,8 @@ interface ProofCall {
   readonly ip: string;
   readonly path: string;
   readonly headers: readonly string[];
+  /** The client's end of the connection: the same for two requests over one connection. */
+  readonly clientPort: number;
 }
 
 let scenario: Scenario;
@@ -342,7 +344,7 @@ const googleHandler: RequestListener = (req, res) => {
 /** Plays the proof servers; which one is asked is told by the address the request arrived on. */
 const proofHandler: RequestListener = (req, res) => {
   const ip = req.socket.localAddress ?? "";
-  proofCalls.push({ ip, path: req.url ?? "", headers: Object.keys(req.headers) });
+  proofCalls.push({ ip, path: req.url ?? "", headers: Object.keys(req.headers), clientPort: req.socket.remotePort ?? 0 });
   const behaviour = scenario.proof[ip];
   if (behaviour === undefined) return void req.socket.destroy();
   if (req.url === "/health") {
@@ -508,6 +510,12 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
       ["GET", "prover-b", `Bearer ${TOKEN}`],
     ]);
     expect(proofCalls.map((c) => `${c.ip}${c.path}`).sort()).toEqual(["127.0.0.1/health", "127.0.0.1/ready", "127.0.0.2/health", "127.0.0.2/ready"]);
+    // One curl per instance: /health, then /ready over the same connection.
+    for (const ip of ["127.0.0.1", "127.0.0.2"]) {
+      const calls = proofCalls.filter((c) => c.ip === ip);
+      expect(calls.map((c) => c.path)).toEqual(["/health", "/ready"]);
+      expect(new Set(calls.map((c) => c.clientPort)).size).toBe(1);
+    }
     // The instances never see a credential.
     for (const call of proofCalls) expect(call.headers).not.toContain("authorization");
     expect(result.stderr).toContain("published healthy=2 probed=2 jobs_pending_max=120 jobs_processing_total=19");
