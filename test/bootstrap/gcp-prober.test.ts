@@ -375,10 +375,12 @@ beforeAll(async () => {
   requireTool("curl", "curl");
   requireTool("openssl", "openssl");
   googleBase = `http://127.0.0.1:${await listen(createHttpServer(googleHandler), 0, "127.0.0.1")}`;
-  // Three proof servers on one port, one per loopback address; 127.0.0.4 has none (refused).
+  // Five proof servers on one port, one per loopback address; 127.0.0.4 has none (refused).
   proofPort = await listen(createHttpServer(proofHandler), 0, "127.0.0.1");
   await listen(createHttpServer(proofHandler), proofPort, "127.0.0.2");
   await listen(createHttpServer(proofHandler), proofPort, "127.0.0.3");
+  await listen(createHttpServer(proofHandler), proofPort, "127.0.0.5");
+  await listen(createHttpServer(proofHandler), proofPort, "127.0.0.6");
   const dir = scratch("tls");
   const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
   const generated = run("openssl", [
@@ -528,42 +530,57 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
     }
   });
 
+  /**
+   * One run for the two classification tests below (a prober run is most of a test's CPU): five
+   * instances, one per behaviour. .1 answers normally; .2 is rate-limited on both routes; .3 drops
+   * /health but its limiter answers /ready (alive); .5 is down (/health 503, /ready reset); .6
+   * answers neither route (the negative control of the 429s: down). Captured as the run ends,
+   * since every test starts with fresh call lists.
+   */
+  let classification: Promise<{ result: RunResult & { loggerRan: boolean }; series: unknown[]; endTime: string }> | undefined;
+  const classify = () =>
+    (classification ??= (async () => {
+      scenario.proof["127.0.0.2"] = { health: 429, ready: 429 };
+      scenario.proof["127.0.0.3"] = { health: "reset", ready: 429 };
+      scenario.proof["127.0.0.5"] = { health: 503, ready: "reset" };
+      scenario.proof["127.0.0.6"] = { health: "reset", ready: "reset" };
+      scenario.instances = [
+        instance("prover-a", "127.0.0.1"),
+        instance("prover-b", "127.0.0.2"),
+        instance("prover-c", "127.0.0.3"),
+        instance("prover-d", "127.0.0.5"),
+        instance("prover-e", "127.0.0.6"),
+      ];
+      const result = await runProber(proberInput({ port: proofPort }));
+      expect(result.code, result.stderr).toBe(0);
+      return { result, ...published() };
+    })());
+  // a (200), b and c (429, each logged as alive) are the three healthy ones: d and e are not.
+  // Job counts come only from the instance that answered /ready.
+  const classified = (endTime: string) =>
+    expectedSeries(endTime, { healthy_instances: "3", probed_instances: "5", jobs_pending_max: "7", jobs_processing_total: "3" });
+
   it("counts a down instance (/health 503, /ready unreachable) as unhealthy without aborting", async () => {
-    scenario.instances = [instance("prover-a", "127.0.0.1"), instance("prover-d", "127.0.0.3")];
-    const result = await runProber(proberInput({ port: proofPort }));
-    expect(result.code, result.stderr).toBe(0);
-    const { series, endTime } = published();
-    expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "1", probed_instances: "2", jobs_pending_max: "7", jobs_processing_total: "3" }));
-    expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 503");
-    expect(result.stderr).toContain("127.0.0.3: /ready gave no job counts (HTTP 000)");
+    const { result, series, endTime } = await classify();
+    expect(series).toEqual(classified(endTime));
+    expect(result.stderr).toContain("127.0.0.5: /health answered HTTP 503");
+    expect(result.stderr).toContain("127.0.0.5: /ready gave no job counts (HTTP 000)");
+    expect(result.stderr).not.toMatch(/127\.0\.0\.5: .*counted as alive/);
     // Logged once, to stderr (the journal); no logger process per line.
     expect(result.loggerRan).toBe(false);
   });
 
   it("counts a rate-limited instance (429 from /health or /ready) as alive and busy, not down", async () => {
-    // .1 answers normally; .2 is rate-limited on both routes; .3 drops /health but its limiter
-    // answers /ready (alive); the servers are the same process model, so all three are up.
-    scenario.proof["127.0.0.2"] = { health: 429, ready: 429 };
-    scenario.proof["127.0.0.3"] = { health: "reset", ready: 429 };
-    scenario.instances = [instance("prover-a", "127.0.0.1"), instance("prover-b", "127.0.0.2"), instance("prover-c", "127.0.0.3")];
-    const result = await runProber(proberInput({ port: proofPort }));
-    expect(result.code, result.stderr).toBe(0);
-    const { series, endTime } = published();
-    // Job counts come only from the instance that answered /ready.
-    expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "3", probed_instances: "3", jobs_pending_max: "7", jobs_processing_total: "3" }));
+    const { result, series, endTime } = await classify();
+    expect(series).toEqual(classified(endTime));
     expect(result.stderr).toContain("127.0.0.2: /health answered HTTP 429 (rate-limited); counted as alive and busy");
     expect(result.stderr).toContain("127.0.0.2: /ready gave no job counts (HTTP 429)");
     expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 000");
     expect(result.stderr).toContain("127.0.0.3: /ready answered HTTP 429 (rate-limited); counted as alive and busy");
-
     // Negative control: a 429 from neither route, and the instance is down.
-    googleCalls = [];
-    scenario.proof["127.0.0.3"] = { health: "reset", ready: "reset" };
-    scenario.instances = [instance("prover-c", "127.0.0.3")];
-    const down = await runProber(proberInput({ port: proofPort }));
-    expect(down.code, down.stderr).toBe(0);
-    const none = published();
-    expect(none.series).toEqual(expectedSeries(none.endTime, { healthy_instances: "0", probed_instances: "1" }));
+    expect(result.stderr).toContain("127.0.0.6: /health answered HTTP 000");
+    expect(result.stderr).toContain("127.0.0.6: /ready gave no job counts (HTTP 000)");
+    expect(result.stderr).not.toMatch(/127\.0\.0\.6: .*counted as alive/);
   });
 
   it("publishes healthy 0 when nothing answers, and no job gauges when no count is a non-negative integer", async () => {
