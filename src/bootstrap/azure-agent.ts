@@ -85,10 +85,14 @@ read -r region scale_set_id <<<"$target"
 # A token for Azure Monitor as the VM's user-assigned identity (named by client id: the VM may
 # carry more than one identity).
 token_url="$imds/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmonitoring.azure.com%2F&client_id=$TEE_PROVER_IDENTITY_CLIENT_ID"
-if ! token="$(curl --silent --fail --max-time 10 -H Metadata:true "$token_url" | jq -er '.access_token' 2>/dev/null)"; then
+# The token is read with a bash regex, as the secrets unit reads its Key Vault token: IMDS answers
+# one flat JSON object, and a jq process per sample bought nothing.
+if ! token_body="$(curl --silent --fail --max-time 10 -H Metadata:true "$token_url")" ||
+  [[ ! "$token_body" =~ \"access_token\":\ *\"([^\"]+)\" ]]; then
   log "ERROR: no token for https://monitoring.azure.com/ from IMDS; nothing published"
   exit 1
 fi
+token="\${BASH_REMATCH[1]}"
 
 # One document per metric (the API takes one metric per document): the value as a single
 # measurement (min = max = sum, count 1), so Azure's per-minute aggregation averages the fleet.

@@ -105,7 +105,7 @@ const CURL_FN = `() {
   "$REAL_CURL" -H "X-Test-Run: $STUB_STATE" "\${args[@]}"
 }`;
 
-interface AgentRun { readonly result: RunResult; readonly posts: Recorded[]; readonly urls: string[]; readonly curlArgs: string; readonly answered: boolean; readonly loggerRan: boolean }
+interface AgentRun { readonly result: RunResult; readonly posts: Recorded[]; readonly urls: string[]; readonly curlArgs: string; readonly answered: boolean; readonly loggerRan: boolean; readonly jqRuns: number }
 
 interface RunOptions { servesTls?: boolean; proverPort: number; stubPort: number; answered?: boolean; draining?: boolean; systemState?: string }
 
@@ -135,6 +135,8 @@ async function runAgent(stub: ReturnType<typeof azureStub>, options: RunOptions)
     TEE_PROVER_ANSWERED_MARKER: answered,
     TEE_PROVER_DRAINING_MARKER: draining,
     "BASH_FUNC_curl%%": CURL_FN,
+    // Counts the script's jq runs (each is a process on the host, every minute), then runs jq.
+    "BASH_FUNC_jq%%": `() { printf 'jq\\n' >>"$STUB_STATE/jq-runs"; command jq "$@"; }`,
     "BASH_FUNC_systemctl%%": `() { echo ${systemState}; [[ ${systemState} == running ]]; }`,
   }));
   const read = (f: string) => (existsSync(join(state, f)) ? readFileSync(join(state, f), "utf8") : "");
@@ -145,6 +147,7 @@ async function runAgent(stub: ReturnType<typeof azureStub>, options: RunOptions)
     curlArgs: read("curl-args"),
     answered: existsSync(answered),
     loggerRan: existsSync(loggerMark),
+    jqRuns: read("jq-runs").split("\n").filter(Boolean).length,
   };
 }
 
@@ -182,6 +185,8 @@ describe("the Azure host agent", () => {
       expect(r.curlArgs).not.toContain(TOKEN);
       expect(r.result.stderr).toContain(`published availability=1 to ${VMSS_ID}`);
       expect(r.loggerRan).toBe(false);
+      // Three jq per sample: IMDS's compute document, /ready's counts, the metric documents (the token is read by bash).
+      expect(r.jqRuns).toBe(3);
     } finally {
       await close(server);
     }

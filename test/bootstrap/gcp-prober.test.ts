@@ -423,8 +423,11 @@ beforeEach(() => {
  * Runs the rendered script with bash, as the unit would, and waits for it to exit. A `logger` on
  * PATH records whether it ran: the script logs to stderr only (the unit sends it to the journal).
  */
-function runProber(input: GcpProberInput, mutate: (script: string) => string = (s) => s): Promise<RunResult & { loggerRan: boolean }> {
+function runProber(input: GcpProberInput, mutate: (script: string) => string = (s) => s): Promise<RunResult & { loggerRan: boolean; runs: string[] }> {
   const dir = scratch("prober");
+  // Each jq and curl the script starts is a process on the prober VM every interval: bash
+  // functions (imported from the environment, no extra process) note each run, then run the tool.
+  const runsFile = join(dir, "runs");
   const loggerMark = join(dir, "logger-ran");
   writeExecutable(join(dir, "bin", "logger"), `#!/bin/sh\n: >'${loggerMark}'\n`);
   const a = extractGcpProberArtifacts(renderGcpProberCloudInit(input));
@@ -437,6 +440,8 @@ function runProber(input: GcpProberInput, mutate: (script: string) => string = (
     TEE_PROVER_METADATA_URL: googleBase,
     TEE_PROVER_COMPUTE_URL: googleBase,
     TEE_PROVER_MONITORING_URL: googleBase,
+    "BASH_FUNC_jq%%": `() { printf 'jq\\n' >>'${runsFile}'; command jq "$@"; }`,
+    "BASH_FUNC_curl%%": `() { printf 'curl\\n' >>'${runsFile}'; command curl "$@"; }`,
   });
   return new Promise((resolve, reject) => {
     const child = spawn("bash", [script], { env, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000, killSignal: "SIGKILL" });
@@ -446,7 +451,13 @@ function runProber(input: GcpProberInput, mutate: (script: string) => string = (
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.once("error", reject);
     child.once("close", (code, signal) =>
-      resolve({ code: code ?? -1, stdout, stderr: signal === null ? stderr : `${stderr}\nkilled by ${signal}`, loggerRan: existsSync(loggerMark) }),
+      resolve({
+        code: code ?? -1,
+        stdout,
+        stderr: signal === null ? stderr : `${stderr}\nkilled by ${signal}`,
+        loggerRan: existsSync(loggerMark),
+        runs: existsSync(runsFile) ? readFileSync(runsFile, "utf8").split("\n").filter(Boolean) : [],
+      }),
     );
   });
 }
@@ -521,6 +532,11 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
     // The instances never see a credential.
     for (const call of proofCalls) expect(call.headers).not.toContain("authorization");
     expect(result.stderr).toContain("published healthy=2 probed=2 jobs_pending_max=120 jobs_processing_total=19");
+    // Processes per sample: curl for the token, each page, each instance's address, each
+    // instance's /health + /ready (one), the post; jq for the token, each page, each address,
+    // each /ready body, the series.
+    const count = (tool: string) => result.runs.filter((r) => r === tool).length;
+    expect([count("curl"), count("jq")]).toEqual([1 + 2 + 2 + 2 + 1, 1 + 2 + 2 + 2 + 1]);
 
     // Every series is one of the catalogue's metrics, with its kind and type.
     for (const s of series as Array<{ metric: { type: string }; metricKind: string; valueType: string }>) {
