@@ -143,9 +143,11 @@ probe_instance() {
     if [[ "$response_status" != "200" || ! "$ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
       log "no internal IP for $instance_url (HTTP $response_status); counted as unhealthy"
     else
-      # /health, then /ready, with one curl (one process, and the connection kept for the second;
-      # each transfer keeps its own timeouts and a failed one does not stop the next): prints
-      # "\n<health status>\n<ready body>\n<ready status>", 000 for a transfer that got no answer.
+      # /health, then /ready, with one curl (one process, and the connection kept for the second):
+      # one -o per URL in order, --write-out after each transfer, and without --fail-early a
+      # failed transfer does not stop the next (https://everything.curl.dev/cmdline/urls/options,
+      # curl's docs/cmdline-opts/fail-early.d). Prints "\n<health status>\n<ready body>\n<ready
+      # status>", 000 for a transfer that got no answer.
       out="$(curl --silent "\${probe_options[@]}" --write-out '\n%{http_code}\n' \
         --output /dev/null "$scheme://$ip:$TEE_PROVER_PORT/health" \
         --output - "$scheme://$ip:$TEE_PROVER_PORT/ready" 2>/dev/null)" || true
