@@ -27,9 +27,10 @@ draining_marker="\${TEE_PROVER_DRAINING_MARKER:-/run/tee-prover/draining}"
 : "\${TEE_PROVER_IDENTITY_CLIENT_ID:?missing from agent.env}"
 imds="http://169.254.169.254/metadata"
 
+# Under systemd, stderr is the journal, tagged tee-prover-agent by the unit's SyslogIdentifier=:
+# no logger process per line (it only wrote each line a second time).
 log() {
   printf '%s\n' "$*" >&2
-  logger -t tee-prover-agent -- "$*" 2>/dev/null || true
 }
 
 # The drain service marks a scheduled deletion: the server is being emptied on purpose.
@@ -84,14 +85,19 @@ read -r region scale_set_id <<<"$target"
 # A token for Azure Monitor as the VM's user-assigned identity (named by client id: the VM may
 # carry more than one identity).
 token_url="$imds/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmonitoring.azure.com%2F&client_id=$TEE_PROVER_IDENTITY_CLIENT_ID"
-if ! token="$(curl --silent --fail --max-time 10 -H Metadata:true "$token_url" | jq -er '.access_token' 2>/dev/null)"; then
+# The token is read with a bash regex, as the secrets unit reads its Key Vault token: IMDS answers
+# one flat JSON object, and a jq process per sample bought nothing.
+if ! token_body="$(curl --silent --fail --max-time 10 -H Metadata:true "$token_url")" ||
+  [[ ! "$token_body" =~ \"access_token\":\ *\"([^\"]+)\" ]]; then
   log "ERROR: no token for https://monitoring.azure.com/ from IMDS; nothing published"
   exit 1
 fi
+token="\${BASH_REMATCH[1]}"
 
 # One document per metric (the API takes one metric per document): the value as a single
 # measurement (min = max = sum, count 1), so Azure's per-minute aggregation averages the fleet.
-now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# printf's %(...)T is a builtin clock (bash 4.2+): no date process.
+TZ=UTC printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
 # shellcheck disable=SC2016 # $time, $namespace and $fleet are jq variables
 bodies="$(printf '%s\n' "\${metric_lines[@]}" | jq -R -c --arg time "$now" --arg namespace "$TEE_PROVER_METRIC_NAMESPACE" --arg fleet "$TEE_PROVER_FLEET_NAME" '
   select(length > 0) | split(" ") | (.[1] | tonumber) as $value

@@ -110,7 +110,9 @@ events_url="http://169.254.169.254/metadata/scheduledevents?api-version=2020-07-
 draining_marker="\${TEE_PROVER_DRAINING_MARKER:-/run/tee-prover/draining}"
 `;
 
-const DRAIN_SH_MAIN = bash`log() { logger -t tee-prover-drain -- "$*"; }
+const DRAIN_SH_MAIN = bash`# Under systemd, stderr is the journal, tagged tee-prover-drain by the unit's SyslogIdentifier=:
+# no logger process per line.
+log() { printf '%s\n' "$*" >&2; }
 
 self="$(curl --silent --fail -H Metadata:true "http://169.254.169.254/metadata/instance/compute/name?api-version=2021-02-01&format=text")"
 
@@ -128,7 +130,7 @@ while true; do
   if [[ -n "$event_id" ]]; then
     log "terminate event $event_id: draining for at most $TEE_PROVER_DRAIN_SECONDS s"
     # The host agent publishes nothing from now on: an emptied, soon deleted VM is not an outage.
-    { mkdir -p "$(dirname "$draining_marker")" && touch "$draining_marker"; } || log "could not mark the VM as draining"
+    { mkdir -p "\${draining_marker%/*}" && touch "$draining_marker"; } || log "could not mark the VM as draining"
     if [[ "$TEE_PROVER_BLOCK_LB_PROBES" == "true" ]]; then
       # raw PREROUTING: before podman's DNAT, so the probe never reaches the container.
       iptables -t raw -I PREROUTING -s 168.63.129.16 -p tcp --dport "$TEE_PROVER_PORT" -j DROP || log "could not block the load balancer's probes"
@@ -175,7 +177,9 @@ const DRAIN_UNIT: SystemdUnit = {
   name: AZURE_UNIT_NAMES.drain,
   comment: "Holds the scale set's terminate notification until running proofs finish.",
   unit: { Description: "Drain the proof server before a scheduled deletion", Wants: "network-online.target", After: `network-online.target ${AZURE_UNIT_NAMES.server}` },
-  service: { Type: "simple", ExecStart: AZURE_PATHS.drainScript, Restart: "on-failure", RestartSec: 10 },
+  // SyslogIdentifier: the scripts log to stderr, which systemd sends to the journal, tagged as
+  // \`logger -t\` did (systemd.exec(5): StandardError= defaults to the journal; systemd/systemd#8687).
+  service: { Type: "simple", ExecStart: AZURE_PATHS.drainScript, Restart: "on-failure", RestartSec: 10, SyslogIdentifier: "tee-prover-drain" },
   install: { WantedBy: "multi-user.target" },
 };
 
@@ -184,7 +188,7 @@ const AGENT_UNIT: SystemdUnit = {
   comment: "One host-agent sample, posted to Azure Monitor. Ordered after the server so that on shutdown it stops first.",
   unit: { Description: "tee-prover host agent sample", Wants: "network-online.target", After: `network-online.target ${AZURE_UNIT_NAMES.server}` },
   // Each request has its own timeout; this bounds the sum.
-  service: { Type: "oneshot", ExecStart: AZURE_PATHS.agentScript, TimeoutStartSec: "60s" },
+  service: { Type: "oneshot", ExecStart: AZURE_PATHS.agentScript, TimeoutStartSec: "60s", SyslogIdentifier: "tee-prover-agent" },
 };
 
 function agentTimer(intervalSeconds: number): SystemdUnit {

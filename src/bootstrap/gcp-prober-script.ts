@@ -39,9 +39,10 @@ monitoring_url="\${TEE_PROVER_MONITORING_URL:-https://monitoring.googleapis.com}
 : "\${TEE_PROVER_PORT:?missing from prober.env}" "\${TEE_PROVER_SERVER_TLS:?missing from prober.env}"
 : "\${TEE_PROVER_METRIC_PREFIX:?missing from prober.env}"
 
+# Under systemd, stderr is the journal, tagged tee-prover-prober by the unit's SyslogIdentifier=:
+# no logger process per line (it only wrote each line a second time).
 log() {
   printf '%s\n' "$*" >&2
-  logger -t tee-prover-prober -- "$*" 2>/dev/null || true
 }
 
 work="$(mktemp -d)"
@@ -56,19 +57,23 @@ google_api() {
   request "$url" --max-time 15 --header "@$work/auth-header" "$@"
 }
 
-# Prints "<jobsPending> <jobsProcessing>" of the /ready body $1, each when it is a non-negative
-# integer, else "-" (not counted). One jq for both.
+# Sets the caller's pending and processing from the /ready body $1, each when it is a
+# non-negative integer, else "-" (not counted). One jq for both, none for an empty body.
 job_counts() {
-  local counts pending processing
-  counts="$(jq -r '[.jobsPending, .jobsProcessing] | map(if type == "number" and . >= 0 and . == floor then tostring else "-" end) | join(" ")' <<<"$1" 2>/dev/null)" || counts=""
-  read -r pending processing <<<"$counts"
+  local counts=""
+  if [[ -n "\${1//[[:space:]]/}" ]]; then
+    counts="$(jq -r '[.jobsPending, .jobsProcessing] | map(if type == "number" and . >= 0 and . == floor then tostring else "-" end) | join(" ")' <<<"$1" 2>/dev/null)" || counts=""
+  fi
+  read -r pending processing <<<"$counts" || true
   [[ "\${pending:-}" =~ ^[0-9]+$ ]] || pending="-"
   [[ "\${processing:-}" =~ ^[0-9]+$ ]] || processing="-"
-  printf '%s %s\n' "$pending" "$processing"
 }
 
 request "$metadata_url/computeMetadata/v1/instance/service-accounts/default/token" --max-time 5 --header 'Metadata-Flavor: Google'
-token="$(jq -r '.access_token // empty' <<<"$response_body" 2>/dev/null)" || token=""
+token=""
+if [[ "$response_status" == "200" ]]; then
+  token="$(jq -r '.access_token // empty' <<<"$response_body" 2>/dev/null)" || token=""
+fi
 if [[ "$response_status" != "200" || ! "$token" =~ ^[A-Za-z0-9._~+/=-]+$ ]]; then
   log "ERROR: no access token from the metadata server (HTTP $response_status)"
   exit 1
@@ -86,15 +91,21 @@ while true; do
     url+="?pageToken=$page_token"
   fi
   google_api "$url" --request POST --data ''
+  # One jq per page: the next page's token (URL-encoded, "" on the last page) on the first line,
+  # then the RUNNING instances' URLs; it fails when the page holds no list.
   # The blank check first: jq 1.6 -e exits 0 when it reads no input at all.
   if [[ "$response_status" != "200" || -z "\${response_body//[[:space:]]/}" ]] ||
-    ! jq -e '(.managedInstances // []) | type == "array"' >/dev/null 2>&1 <<<"$response_body"; then
+    ! page="$(jq -er '(.managedInstances // []) as $list
+        | if ($list | type) != "array" then error("managedInstances is not a list") else
+          (.nextPageToken // "" | @uri), ($list[] | select(.instanceStatus == "RUNNING") | .instance // empty) end' 2>/dev/null <<<"$response_body")"; then
     # Without the list the fleet's state is unknown: publishing 0 healthy would be a false page.
     log "ERROR: listManagedInstances failed (HTTP $response_status): \${response_body:0:500}"
     exit 1
   fi
-  jq -r '(.managedInstances // [])[] | select(.instanceStatus == "RUNNING") | .instance // empty' <<<"$response_body" >>"$work/instances"
-  page_token="$(jq -r '.nextPageToken // empty | @uri' <<<"$response_body")"
+  page_token="\${page%%$'\n'*}"
+  if [[ "$page" == *$'\n'* ]]; then
+    printf '%s\n' "\${page#*$'\n'}" >>"$work/instances"
+  fi
   pages=$((pages + 1))
   if [[ -z "$page_token" ]]; then
     break
@@ -118,37 +129,53 @@ fi
 
 # probe_instance URL RESULT_FILE: writes "<healthy 0|1> <jobsPending|-> <jobsProcessing|->".
 probe_instance() {
-  local instance_url="$1" result="$2" path ip healthy=0 pending="-" processing="-"
+  local instance_url="$1" result="$2" path ip out health_status ready_status ready_body healthy=0 pending="-" processing="-"
   # Only the path is taken from the listing: the token goes to $compute_url and nowhere else.
   path="\${instance_url#https://*/}"
   if [[ ! "$path" =~ ^compute/v1/projects/[a-z0-9.:-]+/zones/[a-z0-9-]+/instances/[a-z0-9-]+$ ]]; then
     log "unexpected instance URL $instance_url; counted as unhealthy"
   else
     google_api "$compute_url/$path"
-    ip="$(jq -r '.networkInterfaces[0].networkIP // empty' <<<"$response_body" 2>/dev/null)" || ip=""
+    ip=""
+    if [[ "$response_status" == "200" ]]; then
+      ip="$(jq -r '.networkInterfaces[0].networkIP // empty' <<<"$response_body" 2>/dev/null)" || ip=""
+    fi
     if [[ "$response_status" != "200" || ! "$ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
       log "no internal IP for $instance_url (HTTP $response_status); counted as unhealthy"
     else
+      # /health, then /ready, with one curl (one process, and the connection kept for the second):
+      # one -o per URL in order, --write-out after each transfer, and without --fail-early a
+      # failed transfer does not stop the next (https://everything.curl.dev/cmdline/urls/options,
+      # curl's docs/cmdline-opts/fail-early.d). Prints "\n<health status>\n<ready body>\n<ready
+      # status>", 000 for a transfer that got no answer.
+      out="$(curl --silent "\${probe_options[@]}" --write-out '\n%{http_code}\n' \
+        --output /dev/null "$scheme://$ip:$TEE_PROVER_PORT/health" \
+        --output - "$scheme://$ip:$TEE_PROVER_PORT/ready" 2>/dev/null)" || true
+      out="\${out#$'\n'}"
+      health_status="\${out%%$'\n'*}"
+      out="\${out#*$'\n'}"
+      ready_status="\${out##*$'\n'}"
+      ready_body="\${out%$'\n'*}"
+      [[ "$health_status" =~ ^[0-9]{3}$ ]] || health_status="000"
+      [[ "$ready_status" =~ ^[0-9]{3}$ ]] || ready_status="000"
       # 429 is the server's rate limiter, which counts /health and /ready like any route: the
       # server is alive and busy, not down, and must not page as a lost host.
-      request "$scheme://$ip:$TEE_PROVER_PORT/health" "\${probe_options[@]}"
-      if [[ "$response_status" == "200" ]]; then
+      if [[ "$health_status" == "200" ]]; then
         healthy=1
-      elif [[ "$response_status" == "429" ]]; then
+      elif [[ "$health_status" == "429" ]]; then
         healthy=1
         log "$ip: /health answered HTTP 429 (rate-limited); counted as alive and busy"
       else
-        log "$ip: /health answered HTTP $response_status"
+        log "$ip: /health answered HTTP $health_status"
       fi
-      # The body counts whatever the status: the reference build answers 503 while busy.
-      request "$scheme://$ip:$TEE_PROVER_PORT/ready" "\${probe_options[@]}"
-      if [[ "$response_status" == "429" && "$healthy" == "0" ]]; then
+      if [[ "$ready_status" == "429" && "$healthy" == "0" ]]; then
         healthy=1
         log "$ip: /ready answered HTTP 429 (rate-limited); counted as alive and busy"
       fi
-      read -r pending processing < <(job_counts "$response_body")
+      # The body counts whatever the status: the reference build answers 503 while busy.
+      job_counts "$ready_body"
       if [[ "$pending" == "-" || "$processing" == "-" ]]; then
-        log "$ip: /ready gave no job counts (HTTP $response_status)"
+        log "$ip: /ready gave no job counts (HTTP $ready_status)"
       fi
     fi
   fi
@@ -189,7 +216,8 @@ for ((i = 1; i <= probed; i++)); do
   fi
 done
 
-now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# printf's %(...)T is a builtin clock (bash 4.2+): no date process.
+TZ=UTC printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
 # "name value" per series; turned into the timeSeries.create body by one jq (one process, not one
 # per series).
 series_lines=()
@@ -209,8 +237,9 @@ if [[ "$processing_total" != "-" ]]; then
   add_series jobs_processing_total "$processing_total"
 fi
 
+printf -v series_text '%s\n' "\${series_lines[@]}"
 # shellcheck disable=SC2016 # $prefix, $now, $fleet, $project and $region are jq variables
-printf '%s\n' "\${series_lines[@]}" | jq -R -s -c --arg prefix "$TEE_PROVER_METRIC_PREFIX" --arg now "$now" \
+jq -R -s -c --arg prefix "$TEE_PROVER_METRIC_PREFIX" --arg now "$now" \
   --arg fleet "$TEE_PROVER_FLEET_NAME" --arg project "$TEE_PROVER_PROJECT" --arg region "$TEE_PROVER_REGION" '
   {timeSeries: split("\n") | map(select(length > 0) | split(" ") | {
     metric: {type: "\($prefix)/\(.[0])", labels: {fleet: $fleet}},
@@ -218,7 +247,7 @@ printf '%s\n' "\${series_lines[@]}" | jq -R -s -c --arg prefix "$TEE_PROVER_METR
     metricKind: "GAUGE",
     valueType: "INT64",
     points: [{interval: {endTime: $now}, value: {int64Value: .[1]}}]
-  })}' >"$work/time-series.json"
+  })}' <<<"$series_text" >"$work/time-series.json"
 google_api "$monitoring_url/v3/projects/$TEE_PROVER_PROJECT/timeSeries" --request POST \
   --header 'Content-Type: application/json' --data-binary "@$work/time-series.json"
 if [[ "$response_status" != "200" ]]; then

@@ -122,6 +122,10 @@ function proberUnits(input: GcpProberInput): SystemdUnit[] {
         TimeoutStartSec: "5min",
         // It reads a world-readable file and speaks HTTP: a transient unprivileged user suffices.
         DynamicUser: "yes",
+        // The script logs to stderr, which systemd sends to the journal; this tags its lines as
+        // \`logger -t\` did (systemd.exec(5) SyslogIdentifier=, StandardError= defaults to the
+        // journal; systemd/systemd#8687), without a logger process per line.
+        SyslogIdentifier: "tee-prover-prober",
       },
     },
     {

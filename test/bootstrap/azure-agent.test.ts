@@ -87,22 +87,25 @@ const baseInput: Omit<AzureBootstrapInput, "port" | "servesTls"> = {
   agent: { fleetName: FLEET, metricNamespace: NAMESPACE, identityClientId: CLIENT_ID, intervalSeconds: 60 },
 };
 
-// Rewrites the two Azure endpoints to the stub and logs every argument (the token must not be one).
-const CURL_WRAPPER = `#!/usr/bin/env bash
-printf '%s\\n' "$@" >>"$STUB_STATE/curl-args"
-args=()
-for a in "$@"; do
-  case "$a" in
-    http://169.254.169.254/*) printf '%s\\n' "$a" >>"$STUB_STATE/urls"; a="$STUB_AZURE\${a#http://169.254.169.254}" ;;
-    https://*.monitoring.azure.com/*) printf '%s\\n' "$a" >>"$STUB_STATE/urls"; a="$STUB_AZURE/\${a#https://*/}" ;;
-  esac
-  args+=("$a")
-done
-# Which run sent it: runs share one stub server.
-exec "$REAL_CURL" -H "X-Test-Run: $STUB_STATE" "\${args[@]}"
-`;
+// Rewrites the two Azure endpoints to the stub and logs every argument (the token must not be one),
+// then runs the real curl. A bash function the script imports from its environment
+// (BASH_FUNC_curl%%), not a wrapper script: the shim is not under test, and a bash process per
+// curl call was most of this file's process starts.
+const CURL_FN = `() {
+  printf '%s\\n' "$@" >>"$STUB_STATE/curl-args"
+  local a args=()
+  for a in "$@"; do
+    case "$a" in
+      http://169.254.169.254/*) printf '%s\\n' "$a" >>"$STUB_STATE/urls"; a="$STUB_AZURE\${a#http://169.254.169.254}" ;;
+      https://*.monitoring.azure.com/*) printf '%s\\n' "$a" >>"$STUB_STATE/urls"; a="$STUB_AZURE/\${a#https://*/}" ;;
+    esac
+    args+=("$a")
+  done
+  # Which run sent it: runs share one stub server.
+  "$REAL_CURL" -H "X-Test-Run: $STUB_STATE" "\${args[@]}"
+}`;
 
-interface AgentRun { readonly result: RunResult; readonly posts: Recorded[]; readonly urls: string[]; readonly curlArgs: string; readonly answered: boolean }
+interface AgentRun { readonly result: RunResult; readonly posts: Recorded[]; readonly urls: string[]; readonly curlArgs: string; readonly answered: boolean; readonly loggerRan: boolean; readonly jqRuns: number }
 
 interface RunOptions { servesTls?: boolean; proverPort: number; stubPort: number; answered?: boolean; draining?: boolean; systemState?: string }
 
@@ -114,11 +117,11 @@ async function runAgent(stub: ReturnType<typeof azureStub>, options: RunOptions)
   const files = extractNitroArtifacts(renderAzureCloudInit({ ...baseInput, port: options.proverPort, servesTls: options.servesTls ?? false })).files;
   writeFileSync(join(dir, "agent.env"), files.find((f) => f.path === AZURE_PATHS.agentEnv)!.content);
   writeFileSync(join(dir, "agent.sh"), files.find((f) => f.path === AZURE_PATHS.agentScript)!.content);
-  writeExecutable(join(bin, "curl"), CURL_WRAPPER);
-  writeExecutable(join(bin, "logger"), "#!/usr/bin/env bash\nexit 0\n");
+  // The script logs to stderr only (the unit sends it to the journal): a logger run would show.
+  const loggerMark = join(dir, "logger-ran");
+  writeExecutable(join(bin, "logger"), `#!/bin/sh\n: >'${loggerMark}'\n`);
   // `systemctl is-system-running`: prints the state and, like systemctl, fails for any but "running".
   const systemState = options.systemState ?? "running";
-  writeExecutable(join(bin, "systemctl"), `#!/usr/bin/env bash\necho ${systemState}\n[[ ${systemState} == running ]]\n`);
   const answered = join(dir, "run", "server-answered");
   const draining = join(dir, "run", "draining");
   mkdirSync(dirname(answered), { recursive: true });
@@ -131,6 +134,10 @@ async function runAgent(stub: ReturnType<typeof azureStub>, options: RunOptions)
     TEE_PROVER_AGENT_ENV: join(dir, "agent.env"),
     TEE_PROVER_ANSWERED_MARKER: answered,
     TEE_PROVER_DRAINING_MARKER: draining,
+    "BASH_FUNC_curl%%": CURL_FN,
+    // Counts the script's jq runs (each is a process on the host, every minute), then runs jq.
+    "BASH_FUNC_jq%%": `() { printf 'jq\\n' >>"$STUB_STATE/jq-runs"; command jq "$@"; }`,
+    "BASH_FUNC_systemctl%%": `() { echo ${systemState}; [[ ${systemState} == running ]]; }`,
   }));
   const read = (f: string) => (existsSync(join(state, f)) ? readFileSync(join(state, f), "utf8") : "");
   return {
@@ -139,6 +146,8 @@ async function runAgent(stub: ReturnType<typeof azureStub>, options: RunOptions)
     urls: read("urls").split("\n").filter(Boolean),
     curlArgs: read("curl-args"),
     answered: existsSync(answered),
+    loggerRan: existsSync(loggerMark),
+    jqRuns: read("jq-runs").split("\n").filter(Boolean).length,
   };
 }
 
@@ -174,6 +183,10 @@ describe("the Azure host agent", () => {
         expect([p.headers["authorization"], p.headers["content-type"]]).toEqual([`Bearer ${TOKEN}`, "application/json"]);
       }
       expect(r.curlArgs).not.toContain(TOKEN);
+      expect(r.result.stderr).toContain(`published availability=1 to ${VMSS_ID}`);
+      expect(r.loggerRan).toBe(false);
+      // Three jq per sample: IMDS's compute document, /ready's counts, the metric documents (the token is read by bash).
+      expect(r.jqRuns).toBe(3);
     } finally {
       await close(server);
     }

@@ -6,15 +6,17 @@ import { AZURE_PATHS, renderAzureCloudInit, type AzureBootstrapInput } from "../
 import { extractNitroArtifacts } from "../../src/bootstrap/nitro";
 import { requireTool, scratchDirs, scriptEnv, writeExecutable } from "./helpers";
 
-// The drain script run by bash against stubs of IMDS (curl), iptables, logger and sleep: it must
-// approve only this VM's Terminate event, only once the server is idle or the drain time is up,
-// and in passthrough block the load balancer's probes first.
+// The drain script run by bash against stubs of IMDS (curl), iptables and sleep: it must approve
+// only this VM's Terminate event, only once the server is idle or the drain time is up, and in
+// passthrough block the load balancer's probes first. The stubs are bash functions the script
+// imports from its environment (BASH_FUNC_<name>%%) and read their state with builtins: they are
+// not under test, and a bash (plus a cat) per stub call was most of this file's process starts.
 
 const { scratch } = scratchDirs();
 const base: AzureBootstrapInput = { image: `docker.io/midnightntwrk/proof-server@sha256:${"a".repeat(64)}`, servesTls: true, port: 6300, env: {}, drainSeconds: 630, blockLoadBalancerProbes: true, agent: { fleetName: "f", metricNamespace: "TeeProver/f", identityClientId: "0b0c4f4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f", intervalSeconds: 60 } };
 
-const CURL_STUB = `#!/usr/bin/env bash
-url="" method=GET data="" writeout=""
+const CURL_STUB = `() {
+local url="" method=GET data="" writeout="" n=0 file body=""
 while (($#)); do
   case "$1" in
     -X) method="$2"; shift 2 ;;
@@ -28,15 +30,17 @@ done
 echo "$method $url $data" >> "$STUB_STATE/curl.log"
 case "$url" in
   *compute/name*) printf 'vm1' ;;
-  *scheduledevents*) [[ "$method" == POST ]] || cat "$STUB_STATE/events.json" ;;
+  *scheduledevents*) [[ "$method" == POST ]] || { IFS= read -r -d '' body <"$STUB_STATE/events.json" || true; printf '%s' "$body"; } ;;
   */ready)
-    n=$(( $(cat "$STUB_STATE/ready.count" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$STUB_STATE/ready.count"
-    if [[ -f "$STUB_STATE/ready.$n.json" ]]; then cat "$STUB_STATE/ready.$n.json"; else cat "$STUB_STATE/ready.json"; fi
+    [[ ! -f "$STUB_STATE/ready.count" ]] || read -r n <"$STUB_STATE/ready.count"
+    n=$(( n + 1 )); echo "$n" > "$STUB_STATE/ready.count"
+    file="$STUB_STATE/ready.$n.json"; [[ -f "$file" ]] || file="$STUB_STATE/ready.json"
+    IFS= read -r -d '' body <"$file" || true; printf '%s' "$body"
     [[ -z "$writeout" ]] || printf '\\n200' ;;
 esac
-`;
+}`;
 
-interface DrainRun { readonly code: number | null; readonly curl: string[]; readonly iptables: string; readonly readyPolls: number; readonly draining: boolean }
+interface DrainRun { readonly code: number | null; readonly stderr: string; readonly curl: string[]; readonly iptables: string; readonly readyPolls: number; readonly draining: boolean; readonly loggerRan: boolean }
 
 function runDrain(input: AzureBootstrapInput, events: unknown, ready: { busyPolls: number }, options: { drainSecondsInFile?: number; maxSleeps?: number } = {}): DrainRun {
   requireTool("jq", "jq");
@@ -45,11 +49,15 @@ function runDrain(input: AzureBootstrapInput, events: unknown, ready: { busyPoll
   const bin = join(dir, "bin");
   const state = join(dir, "state");
   mkdirSync(state, { recursive: true });
-  writeExecutable(join(bin, "curl"), CURL_STUB);
-  writeExecutable(join(bin, "iptables"), `#!/usr/bin/env bash\necho "$*" >> "$STUB_STATE/iptables.log"\n`);
-  writeExecutable(join(bin, "logger"), "#!/usr/bin/env bash\nexit 0\n");
-  // Each sleep is a poll; after maxSleeps the "VM" gives up (a non-zero exit ends the script under set -e).
-  writeExecutable(join(bin, "sleep"), `#!/usr/bin/env bash\nn=$(( $(cat "$STUB_STATE/sleeps" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$STUB_STATE/sleeps"; (( n < ${options.maxSleeps ?? 20} ))\n`);
+  // The script logs to stderr only (the unit sends it to the journal): a logger run would show.
+  const loggerMark = join(dir, "logger-ran");
+  writeExecutable(join(bin, "logger"), `#!/bin/sh\n: >'${loggerMark}'\n`);
+  const stubs = {
+    "BASH_FUNC_curl%%": CURL_STUB,
+    "BASH_FUNC_iptables%%": `() { echo "$*" >> "$STUB_STATE/iptables.log"; }`,
+    // Each sleep is a poll; after maxSleeps the "VM" gives up (a failing command ends the script under set -e).
+    "BASH_FUNC_sleep%%": `() { local n=0; [[ ! -f "$STUB_STATE/sleeps" ]] || read -r n <"$STUB_STATE/sleeps"; n=$(( n + 1 )); echo "$n" > "$STUB_STATE/sleeps"; (( n < ${options.maxSleeps ?? 20} )); }`,
+  };
   writeFileSync(join(state, "events.json"), JSON.stringify(events));
   for (let i = 1; i <= ready.busyPolls; i++) writeFileSync(join(state, `ready.${i}.json`), JSON.stringify({ jobsPending: 1, jobsProcessing: 1 }));
   writeFileSync(join(state, "ready.json"), JSON.stringify({ jobsPending: 0, jobsProcessing: 0 }));
@@ -57,9 +65,9 @@ function runDrain(input: AzureBootstrapInput, events: unknown, ready: { busyPoll
   // A drain time of 0 (the renderer refuses it) makes "the time is up" deterministic.
   writeFileSync(join(dir, "drain.env"), options.drainSecondsInFile === undefined ? drainEnv : drainEnv.replace(/TEE_PROVER_DRAIN_SECONDS='\d+'/, `TEE_PROVER_DRAIN_SECONDS='${options.drainSecondsInFile}'`));
   writeFileSync(join(dir, "drain.sh"), files.find((f) => f.path === AZURE_PATHS.drainScript)!.content);
-  const result = spawnSync("bash", [join(dir, "drain.sh")], { env: scriptEnv(bin, { STUB_STATE: state, TEE_PROVER_DRAIN_ENV: join(dir, "drain.env"), TEE_PROVER_DRAINING_MARKER: join(dir, "run", "draining") }), encoding: "utf8", timeout: 10_000 });
+  const result = spawnSync("bash", [join(dir, "drain.sh")], { env: scriptEnv(bin, { STUB_STATE: state, TEE_PROVER_DRAIN_ENV: join(dir, "drain.env"), TEE_PROVER_DRAINING_MARKER: join(dir, "run", "draining"), ...stubs }), encoding: "utf8", timeout: 10_000 });
   const read = (f: string) => (existsSync(join(state, f)) ? readFileSync(join(state, f), "utf8") : "");
-  return { code: result.status, curl: read("curl.log").split("\n").filter(Boolean), iptables: read("iptables.log"), readyPolls: Number(read("ready.count") || 0), draining: existsSync(join(dir, "run", "draining")) };
+  return { code: result.status, stderr: result.stderr, loggerRan: existsSync(loggerMark), curl: read("curl.log").split("\n").filter(Boolean), iptables: read("iptables.log"), readyPolls: Number(read("ready.count") || 0), draining: existsSync(join(dir, "run", "draining")) };
 }
 
 const terminate = (resources: string[]) => ({ DocumentIncarnation: 2, Events: [{ EventId: "E-42", EventType: "Terminate", ResourceType: "VirtualMachine", Resources: resources, EventStatus: "Scheduled" }] });
@@ -75,6 +83,9 @@ describe("drain on a scheduled deletion", () => {
     expect(r.draining).toBe(true);
     expect(r.curl).toContain("GET https://127.0.0.1:6300/ready ");
     expect(approvals(r)).toEqual(['POST http://169.254.169.254/metadata/scheduledevents?api-version=2020-07-01 {"StartRequests":[{"EventId":"E-42"}]}']);
+    // Logged to stderr (the journal), without a logger process.
+    expect(r.stderr).toBe("terminate event E-42: draining for at most 630 s\napproving terminate event E-42\n");
+    expect(r.loggerRan).toBe(false);
   });
 
   it("another VM's Terminate is not ours: nothing blocked, nothing approved", () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -17,7 +17,7 @@ import {
   renderGcpProberCloudInit,
   type GcpProberMetricName,
 } from "../../src/bootstrap/gcp-prober";
-import { cloudInitSchemaAll, directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, type RunResult } from "./helpers";
+import { cloudInitSchemaAll, directive, parseUnit, requireTool, run, scratchDirs, scriptEnv, systemdVerifyRoot, writeExecutable, type RunResult } from "./helpers";
 
 /**
  * The fleet prober's user-data: exact values, the real validators (each with a negative control),
@@ -94,6 +94,8 @@ describe("renderGcpProberCloudInit", () => {
     expect(directive(service, "Service", "Type")).toBe("oneshot");
     expect(directive(service, "Service", "ExecStart")).toBe(GCP_PROBER_SCRIPT_PATH);
     expect(directive(service, "Service", "DynamicUser")).toBe("yes");
+    // The script's stderr is its log: the journal tags it as logger -t did.
+    expect(directive(service, "Service", "SyslogIdentifier")).toBe("tee-prover-prober");
     expect(service.has("Install")).toBe(false);
     expect([...(timer.get("Timer") ?? new Map<string, string[]>()).entries()]).toEqual([
       ["OnBootSec", ["60s"]],
@@ -270,6 +272,8 @@ interface ProofCall {
   readonly ip: string;
   readonly path: string;
   readonly headers: readonly string[];
+  /** The client's end of the connection: the same for two requests over one connection. */
+  readonly clientPort: number;
 }
 
 let scenario: Scenario;
@@ -340,7 +344,7 @@ const googleHandler: RequestListener = (req, res) => {
 /** Plays the proof servers; which one is asked is told by the address the request arrived on. */
 const proofHandler: RequestListener = (req, res) => {
   const ip = req.socket.localAddress ?? "";
-  proofCalls.push({ ip, path: req.url ?? "", headers: Object.keys(req.headers) });
+  proofCalls.push({ ip, path: req.url ?? "", headers: Object.keys(req.headers), clientPort: req.socket.remotePort ?? 0 });
   const behaviour = scenario.proof[ip];
   if (behaviour === undefined) return void req.socket.destroy();
   if (req.url === "/health") {
@@ -371,10 +375,12 @@ beforeAll(async () => {
   requireTool("curl", "curl");
   requireTool("openssl", "openssl");
   googleBase = `http://127.0.0.1:${await listen(createHttpServer(googleHandler), 0, "127.0.0.1")}`;
-  // Three proof servers on one port, one per loopback address; 127.0.0.4 has none (refused).
+  // Five proof servers on one port, one per loopback address; 127.0.0.4 has none (refused).
   proofPort = await listen(createHttpServer(proofHandler), 0, "127.0.0.1");
   await listen(createHttpServer(proofHandler), proofPort, "127.0.0.2");
   await listen(createHttpServer(proofHandler), proofPort, "127.0.0.3");
+  await listen(createHttpServer(proofHandler), proofPort, "127.0.0.5");
+  await listen(createHttpServer(proofHandler), proofPort, "127.0.0.6");
   const dir = scratch("tls");
   const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
   const generated = run("openssl", [
@@ -413,9 +419,17 @@ beforeEach(() => {
   };
 });
 
-/** Runs the rendered script with bash, as the unit would, and waits for it to exit. */
-function runProber(input: GcpProberInput, mutate: (script: string) => string = (s) => s): Promise<RunResult> {
+/**
+ * Runs the rendered script with bash, as the unit would, and waits for it to exit. A `logger` on
+ * PATH records whether it ran: the script logs to stderr only (the unit sends it to the journal).
+ */
+function runProber(input: GcpProberInput, mutate: (script: string) => string = (s) => s): Promise<RunResult & { loggerRan: boolean; runs: string[] }> {
   const dir = scratch("prober");
+  // Each jq and curl the script starts is a process on the prober VM every interval: bash
+  // functions (imported from the environment, no extra process) note each run, then run the tool.
+  const runsFile = join(dir, "runs");
+  const loggerMark = join(dir, "logger-ran");
+  writeExecutable(join(dir, "bin", "logger"), `#!/bin/sh\n: >'${loggerMark}'\n`);
   const a = extractGcpProberArtifacts(renderGcpProberCloudInit(input));
   const envFile = join(dir, "prober.env");
   const script = join(dir, "gcp-prober.sh");
@@ -426,6 +440,8 @@ function runProber(input: GcpProberInput, mutate: (script: string) => string = (
     TEE_PROVER_METADATA_URL: googleBase,
     TEE_PROVER_COMPUTE_URL: googleBase,
     TEE_PROVER_MONITORING_URL: googleBase,
+    "BASH_FUNC_jq%%": `() { printf 'jq\\n' >>'${runsFile}'; command jq "$@"; }`,
+    "BASH_FUNC_curl%%": `() { printf 'curl\\n' >>'${runsFile}'; command curl "$@"; }`,
   });
   return new Promise((resolve, reject) => {
     const child = spawn("bash", [script], { env, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000, killSignal: "SIGKILL" });
@@ -434,7 +450,15 @@ function runProber(input: GcpProberInput, mutate: (script: string) => string = (
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal === null ? stderr : `${stderr}\nkilled by ${signal}` }));
+    child.once("close", (code, signal) =>
+      resolve({
+        code: code ?? -1,
+        stdout,
+        stderr: signal === null ? stderr : `${stderr}\nkilled by ${signal}`,
+        loggerRan: existsSync(loggerMark),
+        runs: existsSync(runsFile) ? readFileSync(runsFile, "utf8").split("\n").filter(Boolean) : [],
+      }),
+    );
   });
 }
 
@@ -499,9 +523,20 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
       ["GET", "prover-b", `Bearer ${TOKEN}`],
     ]);
     expect(proofCalls.map((c) => `${c.ip}${c.path}`).sort()).toEqual(["127.0.0.1/health", "127.0.0.1/ready", "127.0.0.2/health", "127.0.0.2/ready"]);
+    // One curl per instance: /health, then /ready over the same connection.
+    for (const ip of ["127.0.0.1", "127.0.0.2"]) {
+      const calls = proofCalls.filter((c) => c.ip === ip);
+      expect(calls.map((c) => c.path)).toEqual(["/health", "/ready"]);
+      expect(new Set(calls.map((c) => c.clientPort)).size).toBe(1);
+    }
     // The instances never see a credential.
     for (const call of proofCalls) expect(call.headers).not.toContain("authorization");
     expect(result.stderr).toContain("published healthy=2 probed=2 jobs_pending_max=120 jobs_processing_total=19");
+    // Processes per sample: curl for the token, each page, each instance's address, each
+    // instance's /health + /ready (one), the post; jq for the token, each page, each address,
+    // each /ready body, the series.
+    const count = (tool: string) => result.runs.filter((r) => r === tool).length;
+    expect([count("curl"), count("jq")]).toEqual([1 + 2 + 2 + 2 + 1, 1 + 2 + 2 + 2 + 1]);
 
     // Every series is one of the catalogue's metrics, with its kind and type.
     for (const s of series as Array<{ metric: { type: string }; metricKind: string; valueType: string }>) {
@@ -511,40 +546,57 @@ describe("gcp-prober.sh against fake Google APIs and proof servers", () => {
     }
   });
 
+  /**
+   * One run for the two classification tests below (a prober run is most of a test's CPU): five
+   * instances, one per behaviour. .1 answers normally; .2 is rate-limited on both routes; .3 drops
+   * /health but its limiter answers /ready (alive); .5 is down (/health 503, /ready reset); .6
+   * answers neither route (the negative control of the 429s: down). Captured as the run ends,
+   * since every test starts with fresh call lists.
+   */
+  let classification: Promise<{ result: RunResult & { loggerRan: boolean }; series: unknown[]; endTime: string }> | undefined;
+  const classify = () =>
+    (classification ??= (async () => {
+      scenario.proof["127.0.0.2"] = { health: 429, ready: 429 };
+      scenario.proof["127.0.0.3"] = { health: "reset", ready: 429 };
+      scenario.proof["127.0.0.5"] = { health: 503, ready: "reset" };
+      scenario.proof["127.0.0.6"] = { health: "reset", ready: "reset" };
+      scenario.instances = [
+        instance("prover-a", "127.0.0.1"),
+        instance("prover-b", "127.0.0.2"),
+        instance("prover-c", "127.0.0.3"),
+        instance("prover-d", "127.0.0.5"),
+        instance("prover-e", "127.0.0.6"),
+      ];
+      const result = await runProber(proberInput({ port: proofPort }));
+      expect(result.code, result.stderr).toBe(0);
+      return { result, ...published() };
+    })());
+  // a (200), b and c (429, each logged as alive) are the three healthy ones: d and e are not.
+  // Job counts come only from the instance that answered /ready.
+  const classified = (endTime: string) =>
+    expectedSeries(endTime, { healthy_instances: "3", probed_instances: "5", jobs_pending_max: "7", jobs_processing_total: "3" });
+
   it("counts a down instance (/health 503, /ready unreachable) as unhealthy without aborting", async () => {
-    scenario.instances = [instance("prover-a", "127.0.0.1"), instance("prover-d", "127.0.0.3")];
-    const result = await runProber(proberInput({ port: proofPort }));
-    expect(result.code, result.stderr).toBe(0);
-    const { series, endTime } = published();
-    expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "1", probed_instances: "2", jobs_pending_max: "7", jobs_processing_total: "3" }));
-    expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 503");
-    expect(result.stderr).toContain("127.0.0.3: /ready gave no job counts (HTTP 000)");
+    const { result, series, endTime } = await classify();
+    expect(series).toEqual(classified(endTime));
+    expect(result.stderr).toContain("127.0.0.5: /health answered HTTP 503");
+    expect(result.stderr).toContain("127.0.0.5: /ready gave no job counts (HTTP 000)");
+    expect(result.stderr).not.toMatch(/127\.0\.0\.5: .*counted as alive/);
+    // Logged once, to stderr (the journal); no logger process per line.
+    expect(result.loggerRan).toBe(false);
   });
 
   it("counts a rate-limited instance (429 from /health or /ready) as alive and busy, not down", async () => {
-    // .1 answers normally; .2 is rate-limited on both routes; .3 drops /health but its limiter
-    // answers /ready (alive); the servers are the same process model, so all three are up.
-    scenario.proof["127.0.0.2"] = { health: 429, ready: 429 };
-    scenario.proof["127.0.0.3"] = { health: "reset", ready: 429 };
-    scenario.instances = [instance("prover-a", "127.0.0.1"), instance("prover-b", "127.0.0.2"), instance("prover-c", "127.0.0.3")];
-    const result = await runProber(proberInput({ port: proofPort }));
-    expect(result.code, result.stderr).toBe(0);
-    const { series, endTime } = published();
-    // Job counts come only from the instance that answered /ready.
-    expect(series).toEqual(expectedSeries(endTime, { healthy_instances: "3", probed_instances: "3", jobs_pending_max: "7", jobs_processing_total: "3" }));
+    const { result, series, endTime } = await classify();
+    expect(series).toEqual(classified(endTime));
     expect(result.stderr).toContain("127.0.0.2: /health answered HTTP 429 (rate-limited); counted as alive and busy");
     expect(result.stderr).toContain("127.0.0.2: /ready gave no job counts (HTTP 429)");
     expect(result.stderr).toContain("127.0.0.3: /health answered HTTP 000");
     expect(result.stderr).toContain("127.0.0.3: /ready answered HTTP 429 (rate-limited); counted as alive and busy");
-
     // Negative control: a 429 from neither route, and the instance is down.
-    googleCalls = [];
-    scenario.proof["127.0.0.3"] = { health: "reset", ready: "reset" };
-    scenario.instances = [instance("prover-c", "127.0.0.3")];
-    const down = await runProber(proberInput({ port: proofPort }));
-    expect(down.code, down.stderr).toBe(0);
-    const none = published();
-    expect(none.series).toEqual(expectedSeries(none.endTime, { healthy_instances: "0", probed_instances: "1" }));
+    expect(result.stderr).toContain("127.0.0.6: /health answered HTTP 000");
+    expect(result.stderr).toContain("127.0.0.6: /ready gave no job counts (HTTP 000)");
+    expect(result.stderr).not.toMatch(/127\.0\.0\.6: .*counted as alive/);
   });
 
   it("publishes healthy 0 when nothing answers, and no job gauges when no count is a non-negative integer", async () => {
