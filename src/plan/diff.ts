@@ -1,5 +1,5 @@
 import { gunzipSync } from "node:zlib";
-import type { PlanPolicy } from "../policy/run";
+import type { PlanPolicy } from "../policy/verdict";
 import { isSecretMarker, SECRET_MARKER, type PlanResource } from "./inputs";
 import type { PlanTreeNode } from "./report";
 

@@ -1,5 +1,5 @@
 import { nitroParentRolePcr3 } from "../attestation/aws-kms-policy";
-import { renderVerdict, type PlanPolicy } from "../policy/run";
+import { renderVerdict, type PlanPolicy } from "../policy/verdict";
 import type { ReviewFacts } from "../review";
 import type { PlannedResource } from "./engine";
 import { planResources, type PlanResource } from "./inputs";
