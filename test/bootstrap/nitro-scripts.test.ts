@@ -22,6 +22,7 @@ import {
   runAsync,
   scriptEnv,
   tempDir,
+  writeStubFunctions,
   writeStubs,
   type RunResult,
   type StubCall,
@@ -30,15 +31,18 @@ import {
 
 /**
  * The host scripts, exactly as rendered, executed with bash on this machine. `aws`, `nitro-cli`,
- * `socat` and `vsock-proxy` are stubs that record their arguments; jq, curl, openssl, awk and
- * date are the real tools.
+ * `systemctl`, the verifier, `socat` and `vsock-proxy` are stubs that record their arguments (the
+ * first four as bash functions read through BASH_ENV, which start no process; see
+ * writeStubFunctions); jq, curl, openssl, awk and date are the real tools.
  */
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
+let bash = "bash";
 beforeAll(() => {
-  requireTool("bash", "bash");
+  // Its absolute path: a bare "bash" is looked up along PATH in every spawned child.
+  bash = requireTool("bash", "bash");
   requireTool("jq", "jq");
   requireTool("curl", "curl");
   requireTool("openssl", "openssl");
@@ -82,7 +86,10 @@ function host(options: TestInputOptions = {}): Host {
   const runDir = join(dir, "run");
   const startedMarker = join(dir, "run-tee-prover", "enclave-started");
   const answeredMarker = join(dir, "run-tee-prover", "server-answered");
-  writeStubs(stubBin);
+  // Executables only for what the scripts `exec`; the rest are functions (BASH_ENV).
+  writeStubs(stubBin, ["socat", "vsock-proxy"]);
+  const stubFunctions = join(dir, "stubs.bash");
+  writeStubFunctions(stubFunctions);
   mkdirSync(stubState, { recursive: true });
   return {
     dir,
@@ -94,6 +101,7 @@ function host(options: TestInputOptions = {}): Host {
     answeredMarker,
     verifier,
     env: scriptEnv(stubBin, {
+      BASH_ENV: stubFunctions,
       STUB_STATE: stubState,
       TEE_PROVER_RELEASE_ENV: releaseEnv,
       TEE_PROVER_STATE_DIR: stateDir,
@@ -101,8 +109,8 @@ function host(options: TestInputOptions = {}): Host {
       TEE_PROVER_STARTED_MARKER: startedMarker,
       TEE_PROVER_ANSWERED_MARKER: answeredMarker,
       TEE_PROVER_POLL_SECONDS: "0",
-      // The stub by default; tests of the real verifier point this at the rendered one.
-      TEE_PROVER_ATTESTATION_VERIFIER: join(stubBin, "verify-attestation"),
+      // The stub (a function) by default; tests of the real verifier point this at the rendered one.
+      TEE_PROVER_ATTESTATION_VERIFIER: "verify-attestation",
     }),
     script: (path) => {
       const local = scripts.get(path);
@@ -117,7 +125,7 @@ function host(options: TestInputOptions = {}): Host {
 
 function verifyEif(h: Host, pcrs: Partial<Record<`PCR${number}`, string>>): RunResult {
   writeFileSync(join(h.stubState, "describe-eif.json"), describeEifJson(pcrs));
-  return run("bash", [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
+  return run(bash, [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
 }
 
 describe("fetch-and-verify-eif.sh", () => {
@@ -189,7 +197,7 @@ describe("fetch-and-verify-eif.sh", () => {
   ])("refuses describe-eif output with %s", (_, output) => {
     const h = host({ warnOnly: [0, 1, 2] });
     writeFileSync(join(h.stubState, "describe-eif.json"), output);
-    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
+    const result = run(bash, [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("printed no Measurements object");
   });
@@ -200,7 +208,7 @@ describe("fetch-and-verify-eif.sh", () => {
 function runEnclave(h: Host, describeSequence: readonly string[], args: readonly string[] = []): RunResult {
   describeSequence.forEach((json, i) => writeFileSync(join(h.stubState, `describe-enclaves.${i + 1}.json`), json));
   writeFileSync(join(h.stubState, "describe-enclaves.json"), "[]");
-  return run("bash", [h.script(NITRO_SCRIPT_PATHS.runEnclave), ...args], { env: h.env });
+  return run(bash, [h.script(NITRO_SCRIPT_PATHS.runEnclave), ...args], { env: h.env });
 }
 
 function withVerifiedEif(h: Host): Host {
@@ -273,7 +281,7 @@ describe("run-enclave.sh", () => {
 
   it("stop terminates the enclave, and the supervisor then exits 0", () => {
     const h = withVerifiedEif(host());
-    const stop = run("bash", [h.script(NITRO_SCRIPT_PATHS.runEnclave), "stop"], { env: h.env });
+    const stop = run(bash, [h.script(NITRO_SCRIPT_PATHS.runEnclave), "stop"], { env: h.env });
     expect(stop.code).toBe(0);
     expect(h.calls()).toEqual([{ cmd: "nitro-cli", args: ["terminate-enclave", "--all"] }]);
 
@@ -291,14 +299,14 @@ describe("run-enclave.sh", () => {
 describe("forwarder.sh and kms-proxy.sh", () => {
   it("forwarder runs socat from the host port to the enclave's vsock CID and port", () => {
     const h = host();
-    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.forwarder)], { env: h.env });
+    const result = run(bash, [h.script(NITRO_SCRIPT_PATHS.forwarder)], { env: h.env });
     expect(result.code, result.stderr).toBe(0);
     expect(h.calls()).toEqual([{ cmd: "socat", args: ["TCP-LISTEN:6300,fork,reuseaddr", "VSOCK-CONNECT:16:6300"] }]);
   });
 
   it("kms-proxy runs vsock-proxy to the region's KMS endpoint only", () => {
     const h = host();
-    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.kmsProxy)], { env: h.env });
+    const result = run(bash, [h.script(NITRO_SCRIPT_PATHS.kmsProxy)], { env: h.env });
     expect(result.code, result.stderr).toBe(0);
     expect(h.calls()).toEqual([
       {
@@ -381,7 +389,7 @@ async function runAgent(h: Host, enclaves: string, options: { started?: boolean;
   writeFileSync(join(h.stubState, "describe-enclaves.json"), enclaves);
   writeFileSync(join(h.dir, "meminfo"), MEMINFO);
   // Async: the agent talks to a server in this process, which must keep serving meanwhile.
-  const result = await runAsync("bash", [h.script(NITRO_SCRIPT_PATHS.hostAgent)], { ...h.env, TEE_PROVER_MEMINFO: join(h.dir, "meminfo") });
+  const result = await runAsync(bash, [h.script(NITRO_SCRIPT_PATHS.hostAgent)], { ...h.env, TEE_PROVER_MEMINFO: join(h.dir, "meminfo") });
   const put = h.calls().find((c) => c.cmd === "aws" && c.args[0] === "cloudwatch");
   const putArgs = put?.args ?? [];
   const data = JSON.parse(putArgs[putArgs.indexOf("--metric-data") + 1] ?? "[]") as Datum[];
@@ -617,8 +625,8 @@ describe("host-agent.sh", () => {
 
   it("exits non-zero when publishing itself fails", async () => {
     const h = host({ hostPort: 1 });
-    // An aws stub that records, then fails like a throttled or unauthorised call.
-    writeFileSync(join(h.stubBin, "aws"), '#!/usr/bin/env bash\necho "AccessDenied" >&2\nexit 255\n');
+    // The aws stub records, then fails like a throttled or unauthorised call.
+    writeFileSync(join(h.stubState, "aws-fail"), "");
     const { result } = await runAgent(h, "[]");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("ERROR: put-metric-data failed");
