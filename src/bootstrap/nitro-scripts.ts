@@ -79,10 +79,19 @@ done
 if ! description="$(nitro-cli describe-eif --eif-path "$download")"; then
   fail "nitro-cli describe-eif failed for $download"
 fi
-# The -n check first: jq 1.6 -e exits 0 when it reads no input at all.
-if [[ -z "\${description//[[:space:]]/}" ]] || ! jq -e '.Measurements | type == "object"' >/dev/null 2>&1 <<<"$description"; then
+# One jq reads every measurement ("PCRn<TAB>value", lowercased; @tsv escapes a tab or newline in a
+# value); it fails unless Measurements is an object. The blank check first: jq reads no input at
+# all from blank text, and succeeds.
+# shellcheck disable=SC2016 # $m is a jq variable
+if [[ -z "\${description//[[:space:]]/}" ]] || ! measurements="$(jq -r '.Measurements as $m
+    | if ($m | type) == "object" then $m else error("no Measurements object") end
+    | to_entries[] | select(.key | test("^PCR[0-9]+$")) | [.key, ((.value // "") | tostring | ascii_downcase)] | @tsv' 2>/dev/null <<<"$description")"; then
   fail "nitro-cli describe-eif printed no Measurements object"
 fi
+declare -A actual_pcrs=()
+while IFS=$'\t' read -r key value; do
+  [[ -z "$key" ]] || actual_pcrs["$key"]="$value"
+done <<<"$measurements"
 
 # All zeros is what a debug-mode enclave reports: never accepted, not even for a warnOnly PCR.
 printf -v all_zero '%096d' 0
@@ -93,7 +102,7 @@ for index in $TEE_PROVER_PINNED_PCRS; do
   expected="\${!expected_var:?missing from release.env}"
   expected="\${expected,,}"
   warn_only="\${!warn_only_var:-false}"
-  actual="$(jq -r --arg key "PCR$index" '(.Measurements[$key] // "") | ascii_downcase' <<<"$description")"
+  actual="\${actual_pcrs["PCR$index"]:-}"
   if [[ "$actual" == "$all_zero" || "$expected" == "$all_zero" ]]; then
     log "ERROR: PCR$index is all zeros (a debug-mode measurement); refusing the EIF"
     failures=$((failures + 1))
@@ -150,28 +159,31 @@ terminate_enclaves() {
 # Returns 0 when our enclave (matched by CID) runs in production mode, 1 when it is absent or not
 # running, 2 when describe-enclaves itself failed.
 check_enclave() {
-  local enclaves entry state flags
+  local enclaves verdict
   if ! enclaves="$(nitro-cli describe-enclaves)"; then
     log "nitro-cli describe-enclaves failed"
     return 2
   fi
-  entry="$(jq -c --argjson cid "$TEE_PROVER_ENCLAVE_CID" 'map(select(.EnclaveCID == $cid)) | first // empty' <<<"$enclaves")"
-  if [[ -z "$entry" ]]; then
-    log "no enclave with CID $TEE_PROVER_ENCLAVE_CID is running"
-    return 1
-  fi
-  state="$(jq -r '.State' <<<"$entry")"
-  flags="$(jq -r '.Flags' <<<"$entry")"
-  if [[ "$flags" == *DEBUG_MODE* ]]; then
-    log "ERROR: enclave CID $TEE_PROVER_ENCLAVE_CID runs in debug mode (its PCRs read as zeros); terminating it"
-    terminate_enclaves
-    return 1
-  fi
-  if [[ "$state" != "RUNNING" ]]; then
-    log "enclave CID $TEE_PROVER_ENCLAVE_CID is in state $state"
-    return 1
-  fi
-  return 0
+  # One jq per poll (every TEE_PROVER_POLL_SECONDS, 10 s, for the host's lifetime): "debug", "running",
+  # "state <State>", or nothing when no enclave has our CID (or the output is not a list).
+  # shellcheck disable=SC2016 # $cid is a jq variable
+  verdict="$(jq -r --argjson cid "$TEE_PROVER_ENCLAVE_CID" 'map(select(.EnclaveCID == $cid)) | first // empty
+    | if (.Flags | tostring | contains("DEBUG_MODE")) then "debug"
+      elif .State == "RUNNING" then "running"
+      else "state \(.State | tostring)" end' <<<"$enclaves")" || verdict=""
+  case "$verdict" in
+    running) return 0 ;;
+    debug)
+      log "ERROR: enclave CID $TEE_PROVER_ENCLAVE_CID runs in debug mode (its PCRs read as zeros); terminating it"
+      terminate_enclaves
+      return 1 ;;
+    "")
+      log "no enclave with CID $TEE_PROVER_ENCLAVE_CID is running"
+      return 1 ;;
+    *)
+      log "enclave CID $TEE_PROVER_ENCLAVE_CID is in \${verdict}"
+      return 1 ;;
+  esac
 }
 
 if [[ "\${1:-}" == "stop" ]]; then

@@ -218,7 +218,7 @@ export function writeStubs(stubBin: string, names: readonly StubName[] = Object.
  * The same stubs as bash functions in one file, for `BASH_ENV`: bash reads it before the script,
  * and a function shadows the executable of the same name on PATH. Each body runs in a subshell
  * (a fork of the script's bash, no exec), so its `exit` and `set` stay its own, and a call costs
- * no process start. `logger` is a no-op: the scripts log to stderr as well (which the tests read)
+ * no process start. `jq` is the real one, counted (countJqRuns). `logger` is a no-op: the scripts log to stderr as well (which the tests read)
  * and ignore logger's failure, so nothing observable depends on it.
  * A script that `exec`s a command (forwarder.sh, kms-proxy.sh) needs the executable: `exec`
  * does not run functions.
@@ -227,7 +227,15 @@ export function writeStubFunctions(file: string, names: readonly StubName[] = ["
   const functions = names.map(
     (name) => `${name}() (\n  set -euo pipefail\n  stub_name=${name}\n  ${STUB_RECORD}\n${STUB_BODIES[name] ?? ""}\n)`,
   );
-  writeFileSync(file, [STUB_SLURP, "logger() { :; }", ...functions, ""].join("\n"));
+  // jq stays the real one; the wrapper only counts its runs in $STUB_STATE/jq-runs (one byte per run).
+  const jq = `jq() { printf . >>"$STUB_STATE/jq-runs"; command jq "$@"; }`;
+  writeFileSync(file, [STUB_SLURP, "logger() { :; }", jq, ...functions, ""].join("\n"));
+}
+
+/** How many times the scripts ran jq, as counted by writeStubFunctions' wrapper. */
+export function countJqRuns(stubState: string): number {
+  const file = join(stubState, "jq-runs");
+  return existsSync(file) ? readFileSync(file, "utf8").length : 0;
 }
 
 export interface StubCall {

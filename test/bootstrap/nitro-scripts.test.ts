@@ -9,6 +9,7 @@ import { HOST_AGENT_METRIC_NAMES } from "../../src/bootstrap/host-agent-metrics"
 import { extractNitroArtifacts, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import {
   ALL_ZERO,
+  countJqRuns,
   PCR0,
   PCR1,
   PCR2,
@@ -63,6 +64,8 @@ interface Host {
   readonly verifier: string;
   script(path: string): string;
   calls(): StubCall[];
+  /** How many jq processes the scripts started so far. */
+  jqRuns(): number;
 }
 
 /** A fake host: the rendered scripts and release.env in a temp dir, stubs first on PATH. */
@@ -118,6 +121,7 @@ function host(options: TestInputOptions = {}): Host {
       return local;
     },
     calls: () => readStubCalls(stubState),
+    jqRuns: () => countJqRuns(stubState),
   };
 }
 
@@ -136,6 +140,9 @@ describe("fetch-and-verify-eif.sh", () => {
     const result = verifyEif(h, { PCR0: PCR0.toUpperCase(), PCR1, PCR2 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("PCR0 matches the pin");
+    expect(result.stderr).toContain("PCR2 matches the pin");
+    // One jq reads every measurement (it was one per pinned PCR plus one for the check).
+    expect(h.jqRuns()).toBe(1);
     expect(readdirSync(h.stateDir)).toEqual(["v6.3.1.eif"]);
     expect(h.calls().slice(0, 2)).toEqual([
       {
@@ -235,12 +242,16 @@ describe("run-enclave.sh", () => {
       ["describe-enclaves"],
     ]);
     expect(JSON.stringify(h.calls())).not.toContain("debug");
+    // One jq per poll (it was three while the enclave ran).
+    expect(h.jqRuns()).toBe(4);
   });
 
-  it("marks this boot's enclave as started once it runs, and keeps the mark when it later dies", () => {
+  it("marks this boot's enclave as started once it runs, and keeps the mark when it later dies (leaves RUNNING)", () => {
     const h = withVerifiedEif(host());
-    const result = runEnclave(h, [running, "[]"]);
+    const result = runEnclave(h, [running, describeEnclavesJson({ state: "TERMINATING" })]);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain("enclave CID 16 is in state TERMINATING");
+    expect(result.stderr).toContain("exiting so systemd restarts it");
     // The agent keeps publishing (EnclaveRunning 0) after a crash: the mark is outside $run_dir.
     expect(existsSync(h.startedMarker)).toBe(true);
     expect(h.startedMarker.startsWith(`${h.runDir}/`)).toBe(false);
