@@ -362,7 +362,9 @@ add_metric EnclaveRunning "$enclave_running" None
 # A fresh document, verified as npm run verify verifies it (verify-attestation.py): ES384 signature
 # by a certificate chain to the pinned AWS root, our nonce inside the signed document, the PCRs of
 # an accepted release (and the parent role's PCR3 when pinned), not a debug enclave, made just now.
-nonce="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# od's spaces and newlines are dropped by bash itself (a tr would be one more process every minute).
+nonce="$(od -An -N16 -tx1 /dev/urandom)"
+nonce="\${nonce//[[:space:]]/}"
 request "$base_url/attestation?nonce=$nonce" "\${curl_options[@]}"
 attestation_failures=1
 if [[ "$response_status" == "429" ]]; then
