@@ -395,7 +395,8 @@ export function cloudInitSchema(document: string, scratch: (prefix: string) => s
 // The handler `cloud-init schema --config-file FILE` runs (cloudinit/config/schema.py,
 // handle_schema_args), called once per file in one interpreter: its output and exit status per
 // file are the command's. An interpreter start with cloud-init's schema is about 0.55 s of CPU,
-// and a second document in the same process costs almost nothing.
+// and a second document in the same process costs almost nothing. Further checks that need
+// cloud-init's modules run after it in the same interpreter (cloudInitPythonAfterSchema).
 const CLOUD_INIT_SCHEMA_MANY = `
 import contextlib, io, json, sys
 from argparse import Namespace
@@ -409,20 +410,36 @@ for path in sys.argv[1:]:
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
     results.append({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
-print(json.dumps(results))
+request = json.load(sys.stdin)
+extra = None
 `;
 
 /** `cloud-init schema` on several documents at once, one result per document, in order. */
 export function cloudInitSchemaAll(documents: readonly string[], scratch: (prefix: string) => string): RunResult[] {
+  return cloudInitPythonAfterSchema(documents, scratch, "", null).schema;
+}
+
+/**
+ * cloudInitSchemaAll, then `python` in the same interpreter (cloud-init's, with its modules and
+ * PyYAML): it reads `request` (`input`, as JSON) and sets `extra` (returned as parsed JSON).
+ * `stderr` is what the interpreter wrote outside the schema runs.
+ */
+export function cloudInitPythonAfterSchema(
+  documents: readonly string[],
+  scratch: (prefix: string) => string,
+  python: string,
+  input: unknown,
+): { schema: RunResult[]; extra: unknown; stderr: string } {
   const dir = scratch("cloud-init");
   const files = documents.map((document, i) => {
     const file = join(dir, `user-data-${i}.yaml`);
     writeFileSync(file, document);
     return file;
   });
-  const result = run(cloudInitPython(), ["-c", CLOUD_INIT_SCHEMA_MANY, ...files]);
+  const script = `${CLOUD_INIT_SCHEMA_MANY}${python}\nprint(json.dumps({"schema": results, "extra": extra}))\n`;
+  const result = run(cloudInitPython(), ["-c", script, ...files], { input: JSON.stringify(input) });
   if (result.code !== 0) throw new Error(`cloud-init's schema module did not run: ${result.stderr}`);
-  const results = JSON.parse(result.stdout) as RunResult[];
-  if (results.length !== documents.length) throw new Error(`expected ${documents.length} results, got ${results.length}`);
-  return results;
+  const out = JSON.parse(result.stdout) as { schema: RunResult[]; extra: unknown };
+  if (out.schema.length !== documents.length) throw new Error(`expected ${documents.length} results, got ${out.schema.length}`);
+  return { schema: out.schema, extra: out.extra, stderr: result.stderr };
 }
