@@ -329,14 +329,6 @@ if host_stopping; then
   exit 0
 fi
 
-# True when $2 is JSON for which the jq filter $1 holds (further jq options follow). Blank text
-# is false: jq 1.6 -e exits 0 when it reads no input at all.
-json_test() {
-  local filter="$1" text="$2"
-  shift 2
-  [[ -n "\${text//[[:space:]]/}" ]] && jq -e "$@" "$filter" >/dev/null 2>&1 <<<"$text"
-}
-
 probe_health
 # The server inside a freshly started enclave needs a moment before it listens.
 first_answer_or_exit "$answered_marker"
@@ -347,17 +339,10 @@ if read_job_counts; then
   add_metric JobsProcessing "$jobs_processing" Count
 fi
 
-# Running, production mode, and (when PCR0 is enforced and reported) the pinned image.
-enclave_running=0
-# shellcheck disable=SC2016 # $cid, $pcr0 and $warn_only are jq variables
-if enclaves="$(nitro-cli describe-enclaves 2>/dev/null)" &&
-  json_test 'any(.[]; .EnclaveCID == $cid and .State == "RUNNING"
-      and ((.Flags // "") | tostring | contains("DEBUG_MODE") | not)
-      and ($warn_only == "true" or ((.Measurements.PCR0 // $pcr0) | ascii_downcase) == $pcr0))' "$enclaves" \
-    --argjson cid "$TEE_PROVER_ENCLAVE_CID" --arg pcr0 "\${TEE_PROVER_PCR0_EXPECTED,,}" --arg warn_only "$TEE_PROVER_PCR0_WARN_ONLY"; then
-  enclave_running=1
-fi
-add_metric EnclaveRunning "$enclave_running" None
+# What the enclaves are now (empty when nitro-cli fails). The value is judged by the jq that builds
+# the request (below), which saves a jq process per sample.
+enclaves="$(nitro-cli describe-enclaves 2>/dev/null)" || enclaves=""
+add_metric EnclaveRunning @enclave_running None
 
 # A fresh document, verified as npm run verify verifies it (verify-attestation.py): ES384 signature
 # by a certificate chain to the pinned AWS root, our nonce inside the signed document, the PCRs of
@@ -416,10 +401,28 @@ if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
   fi
 fi
 
-# shellcheck disable=SC2016 # $fleet is a jq variable
-metrics="$(printf '%s\n' "\${metric_lines[@]}" | jq -R -s -c --arg fleet "$TEE_PROVER_FLEET_NAME" '
-  split("\n") | map(select(length > 0) | split(" ")
-    | {MetricName: .[0], Value: (.[1] | tonumber), Unit: .[2], Dimensions: [{Name: "Fleet", Value: $fleet}]})')"
+# One jq for the request: every "name value unit" line becomes a datum with the Fleet dimension,
+# and EnclaveRunning (@enclave_running) is judged from describe-enclaves' output: 1 when an enclave
+# with our CID is RUNNING, not in debug mode, and (when PCR0 is enforced and reported) runs the
+# pinned image; 0 for anything else, blank or unparsable output included. It prints
+# EnclaveRunning's value, then the request on one line.
+# shellcheck disable=SC2016 # $fleet, $enclaves, $cid, $pcr0 and $warn_only are jq variables
+if ! request_lines="$(printf '%s\n' "\${metric_lines[@]}" | jq -R -s -r \
+  --arg fleet "$TEE_PROVER_FLEET_NAME" --arg enclaves "$enclaves" --argjson cid "$TEE_PROVER_ENCLAVE_CID" \
+  --arg pcr0 "\${TEE_PROVER_PCR0_EXPECTED,,}" --arg warn_only "$TEE_PROVER_PCR0_WARN_ONLY" '
+  [try ($enclaves | fromjson | any(.[]; .EnclaveCID == $cid and .State == "RUNNING"
+      and ((.Flags // "") | tostring | contains("DEBUG_MODE") | not)
+      and ($warn_only == "true" or ((.Measurements.PCR0 // $pcr0) | ascii_downcase) == $pcr0)))
+    catch false] as $verdicts
+  | (if ($verdicts | any) then 1 else 0 end) as $enclave_running
+  | ($enclave_running, (split("\n") | map(select(length > 0) | split(" ")
+      | {MetricName: .[0], Value: (if .[1] == "@enclave_running" then $enclave_running else (.[1] | tonumber) end),
+         Unit: .[2], Dimensions: [{Name: "Fleet", Value: $fleet}]}) | tojson))')"; then
+  log "ERROR: could not build the put-metric-data request"
+  exit 1
+fi
+enclave_running="\${request_lines%%$'\n'*}"
+metrics="\${request_lines#*$'\n'}"
 if ! aws cloudwatch put-metric-data --cli-connect-timeout 5 --cli-read-timeout 10 \
   --namespace "$TEE_PROVER_METRIC_NAMESPACE" --region "$TEE_PROVER_REGION" --metric-data "$metrics"; then
   log "ERROR: put-metric-data failed"

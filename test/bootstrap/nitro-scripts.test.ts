@@ -429,6 +429,10 @@ describe("host-agent.sh", () => {
       });
       for (const datum of data) expect(datum.Dimensions).toEqual([{ Name: "Fleet", Value: "prover-dev" }]);
       expect(data.find((d) => d.MetricName === "MemoryUtilization")?.Unit).toBe("Percent");
+      expect(data.find((d) => d.MetricName === "EnclaveRunning")?.Unit).toBe("None");
+      expect(result.stderr).toContain("published availability=1 enclave_running=1 attestation_failures=0");
+      // Two jq per sample: /ready's counts, and the request with EnclaveRunning judged in it.
+      expect(h.jqRuns()).toBe(2);
     } finally {
       await close(server);
     }
@@ -638,8 +642,10 @@ describe("host-agent.sh", () => {
     const h = host({ hostPort: 1 });
     // The aws stub records, then fails like a throttled or unauthorised call.
     writeFileSync(join(h.stubState, "aws-fail"), "");
-    const { result } = await runAgent(h, "[]");
+    // ... and nitro-cli describe-enclaves fails too: the sample still says EnclaveRunning 0.
+    const { result, metrics } = await runAgent(h, "FAIL");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("ERROR: put-metric-data failed");
+    expect(metrics.get("EnclaveRunning")).toBe(0);
   });
 });
