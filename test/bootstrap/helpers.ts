@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from "node:child_process";
 import { afterAll } from "vitest";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import type { NitroPcrIndex, NitroReleasePins, PcrPin } from "../../src/attestation/pins";
@@ -66,8 +66,30 @@ export function nitroTestInput(options: TestInputOptions = {}): NitroBootstrapIn
   };
 }
 
-/** Tools found so far: asked once per worker, not once per check (each lookup is a bash process). */
+/** Tools found so far: looked up once per worker, not once per check. */
 const toolPaths = new Map<string, string>();
+
+/**
+ * Where `command -v` finds an executable: an absolute or relative path as given, else the first
+ * executable regular file of that name along PATH. Looked up with fs calls, not a shell: a bash
+ * process per lookup cost more than the lookup.
+ */
+function findExecutable(command: string): string | undefined {
+  const executable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return executable(command) ? command : undefined;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const path = join(dir === "" ? "." : dir, command);
+    if (executable(path)) return path;
+  }
+  return undefined;
+}
 
 /**
  * Fails (never skips) when a tool the tests rely on is missing, naming the Debian package to
@@ -76,9 +98,8 @@ const toolPaths = new Map<string, string>();
 export function requireTool(command: string, aptPackage: string): string {
   const known = toolPaths.get(command);
   if (known !== undefined) return known;
-  const found = spawnSync("bash", ["-c", 'command -v -- "$1"', "_", command], { encoding: "utf8" });
-  const path = found.stdout.trim();
-  if (found.status !== 0 || path === "") {
+  const path = findExecutable(command);
+  if (path === undefined) {
     throw new Error(`"${command}" is not installed: install it with "apt-get install -y ${aptPackage}" (Debian package ${aptPackage})`);
   }
   toolPaths.set(command, path);
