@@ -68,9 +68,22 @@ interface Host {
   jqRuns(): number;
 }
 
-/** A fake host: the rendered scripts and release.env in a temp dir, stubs first on PATH. */
-function host(options: TestInputOptions = {}): Host {
-  const dir = tempDir("host");
+interface Rendered {
+  readonly releaseEnv: string;
+  readonly scripts: ReadonlyMap<string, string>;
+  readonly verifier: string;
+}
+
+/**
+ * The rendered scripts, release.env and verifier for one set of options, written once and shared
+ * by every host with those options (the scripts never write next to themselves).
+ */
+const renderedByOptions = new Map<string, Rendered>();
+function rendered(options: TestInputOptions): Rendered {
+  const key = JSON.stringify(options);
+  const known = renderedByOptions.get(key);
+  if (known !== undefined) return known;
+  const dir = tempDir("rendered");
   dirs.push(dir);
   const artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput(options)));
   const releaseEnv = join(dir, "release.env");
@@ -83,16 +96,35 @@ function host(options: TestInputOptions = {}): Host {
   }
   const verifier = join(dir, "verify-attestation.py");
   writeFileSync(verifier, artifacts.files.find((f) => f.path === NITRO_SCRIPT_PATHS.verifyAttestation)?.content ?? "", { mode: 0o755 });
-  const stubBin = join(dir, "bin");
+  const result = { releaseEnv, scripts, verifier };
+  renderedByOptions.set(key, result);
+  return result;
+}
+
+/** The stubs, stateless (their state is $STUB_STATE): one copy for every host. */
+let sharedStubs: { bin: string; functions: string } | undefined;
+function stubs(): { bin: string; functions: string } {
+  if (sharedStubs !== undefined) return sharedStubs;
+  const dir = tempDir("stubs");
+  dirs.push(dir);
+  // Executables only for what the scripts `exec`; the rest are functions (BASH_ENV).
+  writeStubs(join(dir, "bin"), ["socat", "vsock-proxy"]);
+  writeStubFunctions(join(dir, "stubs.bash"));
+  sharedStubs = { bin: join(dir, "bin"), functions: join(dir, "stubs.bash") };
+  return sharedStubs;
+}
+
+/** A fake host: its own state in a temp dir, the rendered scripts and release.env, stubs first on PATH. */
+function host(options: TestInputOptions = {}): Host {
+  const dir = tempDir("host");
+  dirs.push(dir);
+  const { releaseEnv, scripts, verifier } = rendered(options);
+  const { bin: stubBin, functions: stubFunctions } = stubs();
   const stubState = join(dir, "stub-state");
   const stateDir = join(dir, "var-lib");
   const runDir = join(dir, "run");
   const startedMarker = join(dir, "run-tee-prover", "enclave-started");
   const answeredMarker = join(dir, "run-tee-prover", "server-answered");
-  // Executables only for what the scripts `exec`; the rest are functions (BASH_ENV).
-  writeStubs(stubBin, ["socat", "vsock-proxy"]);
-  const stubFunctions = join(dir, "stubs.bash");
-  writeStubFunctions(stubFunctions);
   mkdirSync(stubState, { recursive: true });
   return {
     dir,
