@@ -239,7 +239,8 @@ export function writeStubs(stubBin: string, names: readonly StubName[] = Object.
  * The same stubs as bash functions in one file, for `BASH_ENV`: bash reads it before the script,
  * and a function shadows the executable of the same name on PATH. Each body runs in a subshell
  * (a fork of the script's bash, no exec), so its `exit` and `set` stay its own, and a call costs
- * no process start. `jq` is the real one, counted (countJqRuns). `logger` is a no-op: the scripts log to stderr as well (which the tests read)
+ * no process start. `jq` is the real one, counted (countJqRuns). `sleep` returns at once for 0 and
+ * fails for anything else. `logger` is a no-op: the scripts log to stderr as well (which the tests read)
  * and ignore logger's failure, so nothing observable depends on it.
  * A script that `exec`s a command (forwarder.sh, kms-proxy.sh) needs the executable: `exec`
  * does not run functions.
@@ -250,7 +251,10 @@ export function writeStubFunctions(file: string, names: readonly StubName[] = ["
   );
   // jq stays the real one; the wrapper only counts its runs in $STUB_STATE/jq-runs (one byte per run).
   const jq = `jq() { printf . >>"$STUB_STATE/jq-runs"; command jq "$@"; }`;
-  writeFileSync(file, [STUB_SLURP, "logger() { :; }", jq, ...functions, ""].join("\n"));
+  // The tests poll with TEE_PROVER_POLL_SECONDS=0: `sleep 0` returns at once, and any other
+  // duration is a bug in a test (it would only make the suite slow), so it fails the script.
+  const sleep = `sleep() { [[ "$*" == 0 ]] || { printf 'stub sleep: a test must not sleep %s\\n' "$*" >&2; return 1; }; }`;
+  writeFileSync(file, [STUB_SLURP, "logger() { :; }", sleep, jq, ...functions, ""].join("\n"));
 }
 
 /** How many times the scripts ran jq, as counted by writeStubFunctions' wrapper. */
