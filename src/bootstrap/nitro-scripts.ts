@@ -79,8 +79,9 @@ done
 if ! description="$(nitro-cli describe-eif --eif-path "$download")"; then
   fail "nitro-cli describe-eif failed for $download"
 fi
-# One jq reads every measurement ("PCRn<TAB>value", lowercased; @tsv escapes a tab or newline in a
-# value); it fails unless Measurements is an object. The blank check first: jq reads no input at
+# One jq reads every measurement ("PCRn<TAB>value", lowercased; @tsv escapes a tab, newline or
+# backslash in a value, so no value can forge another line: jq manual, "Format strings and
+# escaping", https://jqlang.github.io/jq/manual/v1.6/); it fails unless Measurements is an object. The blank check first: jq reads no input at
 # all from blank text, and succeeds.
 # shellcheck disable=SC2016 # $m is a jq variable
 if [[ -z "\${description//[[:space:]]/}" ]] || ! measurements="$(jq -r '.Measurements as $m
