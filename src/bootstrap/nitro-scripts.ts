@@ -79,10 +79,20 @@ done
 if ! description="$(nitro-cli describe-eif --eif-path "$download")"; then
   fail "nitro-cli describe-eif failed for $download"
 fi
-# The -n check first: jq 1.6 -e exits 0 when it reads no input at all.
-if [[ -z "\${description//[[:space:]]/}" ]] || ! jq -e '.Measurements | type == "object"' >/dev/null 2>&1 <<<"$description"; then
+# One jq reads every measurement ("PCRn<TAB>value", lowercased; @tsv escapes a tab, newline or
+# backslash in a value, so no value can forge another line: jq manual, "Format strings and
+# escaping", https://jqlang.github.io/jq/manual/v1.6/); it fails unless Measurements is an object. The blank check first: jq reads no input at
+# all from blank text, and succeeds.
+# shellcheck disable=SC2016 # $m is a jq variable
+if [[ -z "\${description//[[:space:]]/}" ]] || ! measurements="$(jq -r '.Measurements as $m
+    | if ($m | type) == "object" then $m else error("no Measurements object") end
+    | to_entries[] | select(.key | test("^PCR[0-9]+$")) | [.key, ((.value // "") | tostring | ascii_downcase)] | @tsv' 2>/dev/null <<<"$description")"; then
   fail "nitro-cli describe-eif printed no Measurements object"
 fi
+declare -A actual_pcrs=()
+while IFS=$'\t' read -r key value; do
+  [[ -z "$key" ]] || actual_pcrs["$key"]="$value"
+done <<<"$measurements"
 
 # All zeros is what a debug-mode enclave reports: never accepted, not even for a warnOnly PCR.
 printf -v all_zero '%096d' 0
@@ -93,7 +103,7 @@ for index in $TEE_PROVER_PINNED_PCRS; do
   expected="\${!expected_var:?missing from release.env}"
   expected="\${expected,,}"
   warn_only="\${!warn_only_var:-false}"
-  actual="$(jq -r --arg key "PCR$index" '(.Measurements[$key] // "") | ascii_downcase' <<<"$description")"
+  actual="\${actual_pcrs["PCR$index"]:-}"
   if [[ "$actual" == "$all_zero" || "$expected" == "$all_zero" ]]; then
     log "ERROR: PCR$index is all zeros (a debug-mode measurement); refusing the EIF"
     failures=$((failures + 1))
@@ -150,28 +160,31 @@ terminate_enclaves() {
 # Returns 0 when our enclave (matched by CID) runs in production mode, 1 when it is absent or not
 # running, 2 when describe-enclaves itself failed.
 check_enclave() {
-  local enclaves entry state flags
+  local enclaves verdict
   if ! enclaves="$(nitro-cli describe-enclaves)"; then
     log "nitro-cli describe-enclaves failed"
     return 2
   fi
-  entry="$(jq -c --argjson cid "$TEE_PROVER_ENCLAVE_CID" 'map(select(.EnclaveCID == $cid)) | first // empty' <<<"$enclaves")"
-  if [[ -z "$entry" ]]; then
-    log "no enclave with CID $TEE_PROVER_ENCLAVE_CID is running"
-    return 1
-  fi
-  state="$(jq -r '.State' <<<"$entry")"
-  flags="$(jq -r '.Flags' <<<"$entry")"
-  if [[ "$flags" == *DEBUG_MODE* ]]; then
-    log "ERROR: enclave CID $TEE_PROVER_ENCLAVE_CID runs in debug mode (its PCRs read as zeros); terminating it"
-    terminate_enclaves
-    return 1
-  fi
-  if [[ "$state" != "RUNNING" ]]; then
-    log "enclave CID $TEE_PROVER_ENCLAVE_CID is in state $state"
-    return 1
-  fi
-  return 0
+  # One jq per poll (every TEE_PROVER_POLL_SECONDS, 10 s, for the host's lifetime): "debug", "running",
+  # "state <State>", or nothing when no enclave has our CID (or the output is not a list).
+  # shellcheck disable=SC2016 # $cid is a jq variable
+  verdict="$(jq -r --argjson cid "$TEE_PROVER_ENCLAVE_CID" 'map(select(.EnclaveCID == $cid)) | first // empty
+    | if (.Flags | tostring | contains("DEBUG_MODE")) then "debug"
+      elif .State == "RUNNING" then "running"
+      else "state \(.State | tostring)" end' <<<"$enclaves")" || verdict=""
+  case "$verdict" in
+    running) return 0 ;;
+    debug)
+      log "ERROR: enclave CID $TEE_PROVER_ENCLAVE_CID runs in debug mode (its PCRs read as zeros); terminating it"
+      terminate_enclaves
+      return 1 ;;
+    "")
+      log "no enclave with CID $TEE_PROVER_ENCLAVE_CID is running"
+      return 1 ;;
+    *)
+      log "enclave CID $TEE_PROVER_ENCLAVE_CID is in \${verdict}"
+      return 1 ;;
+  esac
 }
 
 if [[ "\${1:-}" == "stop" ]]; then
@@ -317,14 +330,6 @@ if host_stopping; then
   exit 0
 fi
 
-# True when $2 is JSON for which the jq filter $1 holds (further jq options follow). Blank text
-# is false: jq 1.6 -e exits 0 when it reads no input at all.
-json_test() {
-  local filter="$1" text="$2"
-  shift 2
-  [[ -n "\${text//[[:space:]]/}" ]] && jq -e "$@" "$filter" >/dev/null 2>&1 <<<"$text"
-}
-
 probe_health
 # The server inside a freshly started enclave needs a moment before it listens.
 first_answer_or_exit "$answered_marker"
@@ -335,22 +340,17 @@ if read_job_counts; then
   add_metric JobsProcessing "$jobs_processing" Count
 fi
 
-# Running, production mode, and (when PCR0 is enforced and reported) the pinned image.
-enclave_running=0
-# shellcheck disable=SC2016 # $cid, $pcr0 and $warn_only are jq variables
-if enclaves="$(nitro-cli describe-enclaves 2>/dev/null)" &&
-  json_test 'any(.[]; .EnclaveCID == $cid and .State == "RUNNING"
-      and ((.Flags // "") | tostring | contains("DEBUG_MODE") | not)
-      and ($warn_only == "true" or ((.Measurements.PCR0 // $pcr0) | ascii_downcase) == $pcr0))' "$enclaves" \
-    --argjson cid "$TEE_PROVER_ENCLAVE_CID" --arg pcr0 "\${TEE_PROVER_PCR0_EXPECTED,,}" --arg warn_only "$TEE_PROVER_PCR0_WARN_ONLY"; then
-  enclave_running=1
-fi
-add_metric EnclaveRunning "$enclave_running" None
+# What the enclaves are now (empty when nitro-cli fails). The value is judged by the jq that builds
+# the request (below), which saves a jq process per sample.
+enclaves="$(nitro-cli describe-enclaves 2>/dev/null)" || enclaves=""
+add_metric EnclaveRunning @enclave_running None
 
 # A fresh document, verified as npm run verify verifies it (verify-attestation.py): ES384 signature
 # by a certificate chain to the pinned AWS root, our nonce inside the signed document, the PCRs of
 # an accepted release (and the parent role's PCR3 when pinned), not a debug enclave, made just now.
-nonce="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# od's spaces and newlines are dropped by bash itself (a tr would be one more process every minute).
+nonce="$(od -An -N16 -tx1 /dev/urandom)"
+nonce="\${nonce//[[:space:]]/}"
 request "$base_url/attestation?nonce=$nonce" "\${curl_options[@]}"
 attestation_failures=1
 if [[ "$response_status" == "429" ]]; then
@@ -402,10 +402,28 @@ if [[ "$TEE_PROVER_EIF_SERVES_TLS" == "true" ]]; then
   fi
 fi
 
-# shellcheck disable=SC2016 # $fleet is a jq variable
-metrics="$(printf '%s\n' "\${metric_lines[@]}" | jq -R -s -c --arg fleet "$TEE_PROVER_FLEET_NAME" '
-  split("\n") | map(select(length > 0) | split(" ")
-    | {MetricName: .[0], Value: (.[1] | tonumber), Unit: .[2], Dimensions: [{Name: "Fleet", Value: $fleet}]})')"
+# One jq for the request: every "name value unit" line becomes a datum with the Fleet dimension,
+# and EnclaveRunning (@enclave_running) is judged from describe-enclaves' output: 1 when an enclave
+# with our CID is RUNNING, not in debug mode, and (when PCR0 is enforced and reported) runs the
+# pinned image; 0 for anything else, blank or unparsable output included. It prints
+# EnclaveRunning's value, then the request on one line.
+# shellcheck disable=SC2016 # $fleet, $enclaves, $cid, $pcr0 and $warn_only are jq variables
+if ! request_lines="$(printf '%s\n' "\${metric_lines[@]}" | jq -R -s -r \
+  --arg fleet "$TEE_PROVER_FLEET_NAME" --arg enclaves "$enclaves" --argjson cid "$TEE_PROVER_ENCLAVE_CID" \
+  --arg pcr0 "\${TEE_PROVER_PCR0_EXPECTED,,}" --arg warn_only "$TEE_PROVER_PCR0_WARN_ONLY" '
+  [try ($enclaves | fromjson | any(.[]; .EnclaveCID == $cid and .State == "RUNNING"
+      and ((.Flags // "") | tostring | contains("DEBUG_MODE") | not)
+      and ($warn_only == "true" or ((.Measurements.PCR0 // $pcr0) | ascii_downcase) == $pcr0)))
+    catch false] as $verdicts
+  | (if ($verdicts | any) then 1 else 0 end) as $enclave_running
+  | ($enclave_running, (split("\n") | map(select(length > 0) | split(" ")
+      | {MetricName: .[0], Value: (if .[1] == "@enclave_running" then $enclave_running else (.[1] | tonumber) end),
+         Unit: .[2], Dimensions: [{Name: "Fleet", Value: $fleet}]}) | tojson))')"; then
+  log "ERROR: could not build the put-metric-data request"
+  exit 1
+fi
+enclave_running="\${request_lines%%$'\n'*}"
+metrics="\${request_lines#*$'\n'}"
 if ! aws cloudwatch put-metric-data --cli-connect-timeout 5 --cli-read-timeout 10 \
   --namespace "$TEE_PROVER_METRIC_NAMESPACE" --region "$TEE_PROVER_REGION" --metric-data "$metrics"; then
   log "ERROR: put-metric-data failed"

@@ -1,10 +1,11 @@
 import { execFile, spawnSync } from "node:child_process";
 import { afterAll } from "vitest";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import type { NitroPcrIndex, NitroReleasePins, PcrPin } from "../../src/attestation/pins";
 import { nitroManifestSchema } from "../../src/attestation/manifest";
+import { bash } from "../../src/bootstrap/cloud-init";
 import type { NitroBootstrapInput } from "../../src/bootstrap/nitro-input";
 
 /** The real published manifest; its pins are what the bootstrap tests check against. */
@@ -65,8 +66,30 @@ export function nitroTestInput(options: TestInputOptions = {}): NitroBootstrapIn
   };
 }
 
-/** Tools found so far: asked once per worker, not once per check (each lookup is a bash process). */
+/** Tools found so far: looked up once per worker, not once per check. */
 const toolPaths = new Map<string, string>();
+
+/**
+ * Where `command -v` finds an executable: an absolute or relative path as given, else the first
+ * executable regular file of that name along PATH. Looked up with fs calls, not a shell: a bash
+ * process per lookup cost more than the lookup.
+ */
+function findExecutable(command: string): string | undefined {
+  const executable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return executable(command) ? command : undefined;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const path = join(dir === "" ? "." : dir, command);
+    if (executable(path)) return path;
+  }
+  return undefined;
+}
 
 /**
  * Fails (never skips) when a tool the tests rely on is missing, naming the Debian package to
@@ -75,9 +98,8 @@ const toolPaths = new Map<string, string>();
 export function requireTool(command: string, aptPackage: string): string {
   const known = toolPaths.get(command);
   if (known !== undefined) return known;
-  const found = spawnSync("bash", ["-c", 'command -v -- "$1"', "_", command], { encoding: "utf8" });
-  const path = found.stdout.trim();
-  if (found.status !== 0 || path === "") {
+  const path = findExecutable(command);
+  if (path === undefined) {
     throw new Error(`"${command}" is not installed: install it with "apt-get install -y ${aptPackage}" (Debian package ${aptPackage})`);
   }
   toolPaths.set(command, path);
@@ -137,88 +159,108 @@ export function scriptEnv(stubBin: string, extra: Record<string, string>): NodeJ
 }
 
 /**
- * Stub `aws`, `nitro-cli`, `systemctl`, `socat`, `vsock-proxy` and `verify-attestation`: each appends its name and argv to
- * $STUB_STATE/calls (readStubCalls parses it). `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
+ * The stubs of `aws`, `nitro-cli`, `systemctl` and `verify-attestation`, as bash code run with
+ * `set -euo pipefail` in a process of its own: each appends its name and argv to $STUB_STATE/calls
+ * (readStubCalls parses it). `nitro-cli describe-eif` prints $STUB_STATE/describe-eif.json;
  * `describe-enclaves` prints $STUB_STATE/describe-enclaves.<n>.json for its n-th call (1-based),
  * falling back to describe-enclaves.json, and exits 1 if the chosen file holds "FAIL"; when
  * describe-enclaves.<n>.touch exists, the path it names is touched first (to simulate ExecStop).
+ * `aws` fails like a refused call (AccessDenied, exit 255) when $STUB_STATE/aws-fail exists.
+ *
+ * The name the stub runs as is in $stub_name. Each body fails explicitly (`|| exit`) rather than
+ * through `set -e`, which bash ignores inside a function called from an `if` or `until` condition.
  */
-export function writeStubs(stubBin: string): void {
-  // One record per call: the argument count, the command name and each argument, every field
-  // NUL-terminated (NUL is the one byte an argument cannot hold). printf is a bash builtin and
-  // \${0##*/} a parameter expansion, so recording starts no process; the stubs run inside the
-  // scripts under test, and a process per call added up.
-  const record = `printf '%s\\0' "$#" "\${0##*/}" "$@" >>"$STUB_STATE/calls"`;
-  // slurp FILE: FILE's bytes into $REPLY with builtins (a missing file fails, as cat did); the
-  // stubs read their state files this way instead of starting a cat per read.
-  const slurp = `slurp() { [[ -r "$1" ]] || { printf 'stub: cannot read %s\\n' "$1" >&2; return 1; }; REPLY=; IFS= read -r -d '' REPLY <"$1" || true; }`;
-  writeExecutable(
-    join(stubBin, "aws"),
-    `#!/usr/bin/env bash
-set -euo pipefail
-${record}
-if [[ "$1 $2" == "s3 cp" ]]; then
-  printf 'EIF-BYTES' >"\${!#}"
-fi
-`,
-  );
-  writeExecutable(
-    join(stubBin, "nitro-cli"),
-    `#!/usr/bin/env bash
-set -euo pipefail
-${record}
-${slurp}
-case "$1" in
-  describe-eif) slurp "$STUB_STATE/describe-eif.json"; printf '%s' "$REPLY" ;;
+const STUB_BODIES: Readonly<Record<string, string>> = {
+  aws: bash`if [[ -e "$STUB_STATE/aws-fail" ]]; then echo "AccessDenied" >&2; exit 255; fi
+if [[ "$1 \${2:-}" == "s3 cp" ]]; then
+  printf 'EIF-BYTES' >"\${!#}" || exit 1
+fi`,
+  "nitro-cli": bash`case "$1" in
+  describe-eif) slurp "$STUB_STATE/describe-eif.json" || exit 1; printf '%s' "$REPLY" ;;
   describe-enclaves)
     count_file="$STUB_STATE/describe-enclaves.count"
     n=0
-    if [[ -f "$count_file" ]]; then read -r n <"$count_file"; fi
+    if [[ -f "$count_file" ]]; then read -r n <"$count_file" || exit 1; fi
     n=$(( n + 1 ))
-    echo "$n" >"$count_file"
-    if [[ -f "$STUB_STATE/describe-enclaves.$n.touch" ]]; then slurp "$STUB_STATE/describe-enclaves.$n.touch"; touch "\${REPLY%$'\\n'}"; fi
+    echo "$n" >"$count_file" || exit 1
+    if [[ -f "$STUB_STATE/describe-enclaves.$n.touch" ]]; then
+      slurp "$STUB_STATE/describe-enclaves.$n.touch" || exit 1
+      : >>"\${REPLY%$'\n'}" || exit 1
+    fi
     file="$STUB_STATE/describe-enclaves.$n.json"
     [[ -f "$file" ]] || file="$STUB_STATE/describe-enclaves.json"
-    slurp "$file"
-    if [[ "$REPLY" =~ ^FAIL$'\\n'*$ ]]; then echo "stub: describe-enclaves failed" >&2; exit 1; fi
+    slurp "$file" || exit 1
+    if [[ "$REPLY" =~ ^FAIL$'\n'*$ ]]; then echo "stub: describe-enclaves failed" >&2; exit 1; fi
     printf '%s' "$REPLY" ;;
   run-enclave) echo '{"EnclaveID":"i-stub-enc1","EnclaveCID":16,"Flags":"NONE"}' ;;
   terminate-enclave) echo '{"Terminated":true}' ;;
   *) echo "stub nitro-cli: unexpected $1" >&2; exit 2 ;;
-esac
-`,
-  );
+esac`,
   // `systemctl is-system-running`: prints $STUB_STATE/system-state (default "running") and, like
   // systemctl, exits non-zero for any state but "running".
-  writeExecutable(
-    join(stubBin, "systemctl"),
-    `#!/usr/bin/env bash
-set -euo pipefail
-${record}
-state=running
+  systemctl: bash`state=running
 if [[ -f "$STUB_STATE/system-state" ]]; then read -r state <"$STUB_STATE/system-state" || true; fi
 echo "$state"
-[[ "$state" == "running" ]]
-`,
-  );
+[[ "$state" == "running" ]]`,
   // The agent's attestation verifier: keeps the body it was given (stdin), prints
   // $STUB_STATE/verifier-output and exits with $STUB_STATE/verifier-exit (default 0: verified).
-  writeExecutable(
-    join(stubBin, "verify-attestation"),
-    `#!/usr/bin/env bash
-set -euo pipefail
-${record}
-${slurp}
-cat >"$STUB_STATE/verifier-stdin"
-if [[ -f "$STUB_STATE/verifier-output" ]]; then slurp "$STUB_STATE/verifier-output"; printf '%s' "$REPLY"; fi
+  "verify-attestation": bash`body=
+IFS= read -r -d '' body || true
+printf '%s' "$body" >"$STUB_STATE/verifier-stdin" || exit 1
+if [[ -f "$STUB_STATE/verifier-output" ]]; then slurp "$STUB_STATE/verifier-output" || exit 1; printf '%s' "$REPLY"; fi
 code=0
 if [[ -f "$STUB_STATE/verifier-exit" ]]; then read -r code <"$STUB_STATE/verifier-exit" || true; fi
-exit "$code"
-`,
-  );
-  for (const name of ["socat", "vsock-proxy"]) {
-    writeExecutable(join(stubBin, name), `#!/usr/bin/env bash\nset -euo pipefail\n${record}\n`);
+exit "$code"`,
+  socat: "",
+  "vsock-proxy": "",
+};
+
+// One record per call: the argument count, the command name and each argument, every field
+// NUL-terminated (NUL is the one byte an argument cannot hold). printf is a bash builtin, so
+// recording starts no process.
+const STUB_RECORD = bash`printf '%s\0' "$#" "$stub_name" "$@" >>"$STUB_STATE/calls" || exit 1`;
+// slurp FILE: FILE's bytes into $REPLY with builtins (a missing file fails, as cat did); the
+// stubs read their state files this way instead of starting a cat per read.
+const STUB_SLURP = bash`slurp() { [[ -r "$1" ]] || { printf 'stub: cannot read %s\n' "$1" >&2; return 1; }; REPLY=; IFS= read -r -d '' REPLY <"$1" || true; }`;
+
+export type StubName = keyof typeof STUB_BODIES;
+
+/** Writes each stub as an executable on `stubBin` (all of them unless `names` says which). */
+export function writeStubs(stubBin: string, names: readonly StubName[] = Object.keys(STUB_BODIES)): void {
+  for (const name of names) {
+    writeExecutable(
+      join(stubBin, name),
+      `#!/usr/bin/env bash\nset -euo pipefail\nstub_name="\${0##*/}"\n${STUB_RECORD}\n${STUB_SLURP}\n${STUB_BODIES[name] ?? ""}\n`,
+    );
   }
+}
+
+/**
+ * The same stubs as bash functions in one file, for `BASH_ENV`: bash reads it before the script,
+ * and a function shadows the executable of the same name on PATH. Each body runs in a subshell
+ * (a fork of the script's bash, no exec), so its `exit` and `set` stay its own, and a call costs
+ * no process start. `jq` is the real one, counted (countJqRuns). `sleep` returns at once for 0 and
+ * fails for anything else. `logger` is a no-op: the scripts log to stderr as well (which the tests read)
+ * and ignore logger's failure, so nothing observable depends on it.
+ * A script that `exec`s a command (forwarder.sh, kms-proxy.sh) needs the executable: `exec`
+ * does not run functions.
+ */
+export function writeStubFunctions(file: string, names: readonly StubName[] = ["aws", "nitro-cli", "systemctl", "verify-attestation"]): void {
+  const functions = names.map(
+    (name) => `${name}() (\n  set -euo pipefail\n  stub_name=${name}\n  ${STUB_RECORD}\n${STUB_BODIES[name] ?? ""}\n)`,
+  );
+  // jq stays the real one; the wrapper only counts its runs in $STUB_STATE/jq-runs (one byte per run).
+  const jq = `jq() { printf . >>"$STUB_STATE/jq-runs"; command jq "$@"; }`;
+  // The tests poll with TEE_PROVER_POLL_SECONDS=0: `sleep 0` returns at once, and any other
+  // duration is a bug in a test (it would only make the suite slow), so it fails the script.
+  const sleep = `sleep() { [[ "$*" == 0 ]] || { printf 'stub sleep: a test must not sleep %s\\n' "$*" >&2; return 1; }; }`;
+  writeFileSync(file, [STUB_SLURP, "logger() { :; }", sleep, jq, ...functions, ""].join("\n"));
+}
+
+/** How many times the scripts ran jq, as counted by writeStubFunctions' wrapper. */
+export function countJqRuns(stubState: string): number {
+  const file = join(stubState, "jq-runs");
+  return existsSync(file) ? readFileSync(file, "utf8").length : 0;
 }
 
 export interface StubCall {
@@ -378,7 +420,8 @@ export function cloudInitSchema(document: string, scratch: (prefix: string) => s
 // The handler `cloud-init schema --config-file FILE` runs (cloudinit/config/schema.py,
 // handle_schema_args), called once per file in one interpreter: its output and exit status per
 // file are the command's. An interpreter start with cloud-init's schema is about 0.55 s of CPU,
-// and a second document in the same process costs almost nothing.
+// and a second document in the same process costs almost nothing. Further checks that need
+// cloud-init's modules run after it in the same interpreter (cloudInitPythonAfterSchema).
 const CLOUD_INIT_SCHEMA_MANY = `
 import contextlib, io, json, sys
 from argparse import Namespace
@@ -392,20 +435,36 @@ for path in sys.argv[1:]:
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
     results.append({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
-print(json.dumps(results))
+request = json.load(sys.stdin)
+extra = None
 `;
 
 /** `cloud-init schema` on several documents at once, one result per document, in order. */
 export function cloudInitSchemaAll(documents: readonly string[], scratch: (prefix: string) => string): RunResult[] {
+  return cloudInitPythonAfterSchema(documents, scratch, "", null).schema;
+}
+
+/**
+ * cloudInitSchemaAll, then `python` in the same interpreter (cloud-init's, with its modules and
+ * PyYAML): it reads `request` (`input`, as JSON) and sets `extra` (returned as parsed JSON).
+ * `stderr` is what the interpreter wrote outside the schema runs.
+ */
+export function cloudInitPythonAfterSchema(
+  documents: readonly string[],
+  scratch: (prefix: string) => string,
+  python: string,
+  input: unknown,
+): { schema: RunResult[]; extra: unknown; stderr: string } {
   const dir = scratch("cloud-init");
   const files = documents.map((document, i) => {
     const file = join(dir, `user-data-${i}.yaml`);
     writeFileSync(file, document);
     return file;
   });
-  const result = run(cloudInitPython(), ["-c", CLOUD_INIT_SCHEMA_MANY, ...files]);
+  const script = `${CLOUD_INIT_SCHEMA_MANY}${python}\nprint(json.dumps({"schema": results, "extra": extra}))\n`;
+  const result = run(cloudInitPython(), ["-c", script, ...files], { input: JSON.stringify(input) });
   if (result.code !== 0) throw new Error(`cloud-init's schema module did not run: ${result.stderr}`);
-  const results = JSON.parse(result.stdout) as RunResult[];
-  if (results.length !== documents.length) throw new Error(`expected ${documents.length} results, got ${results.length}`);
-  return results;
+  const out = JSON.parse(result.stdout) as { schema: RunResult[]; extra: unknown };
+  if (out.schema.length !== documents.length) throw new Error(`expected ${documents.length} results, got ${out.schema.length}`);
+  return { schema: out.schema, extra: out.extra, stderr: result.stderr };
 }

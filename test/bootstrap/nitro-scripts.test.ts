@@ -9,6 +9,7 @@ import { HOST_AGENT_METRIC_NAMES } from "../../src/bootstrap/host-agent-metrics"
 import { extractNitroArtifacts, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import {
   ALL_ZERO,
+  countJqRuns,
   PCR0,
   PCR1,
   PCR2,
@@ -22,6 +23,7 @@ import {
   runAsync,
   scriptEnv,
   tempDir,
+  writeStubFunctions,
   writeStubs,
   type RunResult,
   type StubCall,
@@ -30,15 +32,18 @@ import {
 
 /**
  * The host scripts, exactly as rendered, executed with bash on this machine. `aws`, `nitro-cli`,
- * `socat` and `vsock-proxy` are stubs that record their arguments; jq, curl, openssl, awk and
- * date are the real tools.
+ * `systemctl`, the verifier, `socat` and `vsock-proxy` are stubs that record their arguments (the
+ * first four as bash functions read through BASH_ENV, which start no process; see
+ * writeStubFunctions); jq, curl, openssl, awk and date are the real tools.
  */
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
+let bash = "bash";
 beforeAll(() => {
-  requireTool("bash", "bash");
+  // Its absolute path: a bare "bash" is looked up along PATH in every spawned child.
+  bash = requireTool("bash", "bash");
   requireTool("jq", "jq");
   requireTool("curl", "curl");
   requireTool("openssl", "openssl");
@@ -59,11 +64,26 @@ interface Host {
   readonly verifier: string;
   script(path: string): string;
   calls(): StubCall[];
+  /** How many jq processes the scripts started so far. */
+  jqRuns(): number;
 }
 
-/** A fake host: the rendered scripts and release.env in a temp dir, stubs first on PATH. */
-function host(options: TestInputOptions = {}): Host {
-  const dir = tempDir("host");
+interface Rendered {
+  readonly releaseEnv: string;
+  readonly scripts: ReadonlyMap<string, string>;
+  readonly verifier: string;
+}
+
+/**
+ * The rendered scripts, release.env and verifier for one set of options, written once and shared
+ * by every host with those options (the scripts never write next to themselves).
+ */
+const renderedByOptions = new Map<string, Rendered>();
+function rendered(options: TestInputOptions): Rendered {
+  const key = JSON.stringify(options);
+  const known = renderedByOptions.get(key);
+  if (known !== undefined) return known;
+  const dir = tempDir("rendered");
   dirs.push(dir);
   const artifacts = extractNitroArtifacts(renderNitroCloudInit(nitroTestInput(options)));
   const releaseEnv = join(dir, "release.env");
@@ -76,13 +96,35 @@ function host(options: TestInputOptions = {}): Host {
   }
   const verifier = join(dir, "verify-attestation.py");
   writeFileSync(verifier, artifacts.files.find((f) => f.path === NITRO_SCRIPT_PATHS.verifyAttestation)?.content ?? "", { mode: 0o755 });
-  const stubBin = join(dir, "bin");
+  const result = { releaseEnv, scripts, verifier };
+  renderedByOptions.set(key, result);
+  return result;
+}
+
+/** The stubs, stateless (their state is $STUB_STATE): one copy for every host. */
+let sharedStubs: { bin: string; functions: string } | undefined;
+function stubs(): { bin: string; functions: string } {
+  if (sharedStubs !== undefined) return sharedStubs;
+  const dir = tempDir("stubs");
+  dirs.push(dir);
+  // Executables only for what the scripts `exec`; the rest are functions (BASH_ENV).
+  writeStubs(join(dir, "bin"), ["socat", "vsock-proxy"]);
+  writeStubFunctions(join(dir, "stubs.bash"));
+  sharedStubs = { bin: join(dir, "bin"), functions: join(dir, "stubs.bash") };
+  return sharedStubs;
+}
+
+/** A fake host: its own state in a temp dir, the rendered scripts and release.env, stubs first on PATH. */
+function host(options: TestInputOptions = {}): Host {
+  const dir = tempDir("host");
+  dirs.push(dir);
+  const { releaseEnv, scripts, verifier } = rendered(options);
+  const { bin: stubBin, functions: stubFunctions } = stubs();
   const stubState = join(dir, "stub-state");
   const stateDir = join(dir, "var-lib");
   const runDir = join(dir, "run");
   const startedMarker = join(dir, "run-tee-prover", "enclave-started");
   const answeredMarker = join(dir, "run-tee-prover", "server-answered");
-  writeStubs(stubBin);
   mkdirSync(stubState, { recursive: true });
   return {
     dir,
@@ -94,6 +136,7 @@ function host(options: TestInputOptions = {}): Host {
     answeredMarker,
     verifier,
     env: scriptEnv(stubBin, {
+      BASH_ENV: stubFunctions,
       STUB_STATE: stubState,
       TEE_PROVER_RELEASE_ENV: releaseEnv,
       TEE_PROVER_STATE_DIR: stateDir,
@@ -101,8 +144,8 @@ function host(options: TestInputOptions = {}): Host {
       TEE_PROVER_STARTED_MARKER: startedMarker,
       TEE_PROVER_ANSWERED_MARKER: answeredMarker,
       TEE_PROVER_POLL_SECONDS: "0",
-      // The stub by default; tests of the real verifier point this at the rendered one.
-      TEE_PROVER_ATTESTATION_VERIFIER: join(stubBin, "verify-attestation"),
+      // The stub (a function) by default; tests of the real verifier point this at the rendered one.
+      TEE_PROVER_ATTESTATION_VERIFIER: "verify-attestation",
     }),
     script: (path) => {
       const local = scripts.get(path);
@@ -110,6 +153,7 @@ function host(options: TestInputOptions = {}): Host {
       return local;
     },
     calls: () => readStubCalls(stubState),
+    jqRuns: () => countJqRuns(stubState),
   };
 }
 
@@ -117,7 +161,7 @@ function host(options: TestInputOptions = {}): Host {
 
 function verifyEif(h: Host, pcrs: Partial<Record<`PCR${number}`, string>>): RunResult {
   writeFileSync(join(h.stubState, "describe-eif.json"), describeEifJson(pcrs));
-  return run("bash", [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
+  return run(bash, [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
 }
 
 describe("fetch-and-verify-eif.sh", () => {
@@ -128,6 +172,9 @@ describe("fetch-and-verify-eif.sh", () => {
     const result = verifyEif(h, { PCR0: PCR0.toUpperCase(), PCR1, PCR2 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("PCR0 matches the pin");
+    expect(result.stderr).toContain("PCR2 matches the pin");
+    // One jq reads every measurement (it was one per pinned PCR plus one for the check).
+    expect(h.jqRuns()).toBe(1);
     expect(readdirSync(h.stateDir)).toEqual(["v6.3.1.eif"]);
     expect(h.calls().slice(0, 2)).toEqual([
       {
@@ -189,7 +236,7 @@ describe("fetch-and-verify-eif.sh", () => {
   ])("refuses describe-eif output with %s", (_, output) => {
     const h = host({ warnOnly: [0, 1, 2] });
     writeFileSync(join(h.stubState, "describe-eif.json"), output);
-    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
+    const result = run(bash, [h.script(NITRO_SCRIPT_PATHS.fetchAndVerifyEif)], { env: h.env });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("printed no Measurements object");
   });
@@ -200,7 +247,7 @@ describe("fetch-and-verify-eif.sh", () => {
 function runEnclave(h: Host, describeSequence: readonly string[], args: readonly string[] = []): RunResult {
   describeSequence.forEach((json, i) => writeFileSync(join(h.stubState, `describe-enclaves.${i + 1}.json`), json));
   writeFileSync(join(h.stubState, "describe-enclaves.json"), "[]");
-  return run("bash", [h.script(NITRO_SCRIPT_PATHS.runEnclave), ...args], { env: h.env });
+  return run(bash, [h.script(NITRO_SCRIPT_PATHS.runEnclave), ...args], { env: h.env });
 }
 
 function withVerifiedEif(h: Host): Host {
@@ -227,12 +274,16 @@ describe("run-enclave.sh", () => {
       ["describe-enclaves"],
     ]);
     expect(JSON.stringify(h.calls())).not.toContain("debug");
+    // One jq per poll (it was three while the enclave ran).
+    expect(h.jqRuns()).toBe(4);
   });
 
-  it("marks this boot's enclave as started once it runs, and keeps the mark when it later dies", () => {
+  it("marks this boot's enclave as started once it runs, and keeps the mark when it later dies (leaves RUNNING)", () => {
     const h = withVerifiedEif(host());
-    const result = runEnclave(h, [running, "[]"]);
+    const result = runEnclave(h, [running, describeEnclavesJson({ state: "TERMINATING" })]);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain("enclave CID 16 is in state TERMINATING");
+    expect(result.stderr).toContain("exiting so systemd restarts it");
     // The agent keeps publishing (EnclaveRunning 0) after a crash: the mark is outside $run_dir.
     expect(existsSync(h.startedMarker)).toBe(true);
     expect(h.startedMarker.startsWith(`${h.runDir}/`)).toBe(false);
@@ -273,7 +324,7 @@ describe("run-enclave.sh", () => {
 
   it("stop terminates the enclave, and the supervisor then exits 0", () => {
     const h = withVerifiedEif(host());
-    const stop = run("bash", [h.script(NITRO_SCRIPT_PATHS.runEnclave), "stop"], { env: h.env });
+    const stop = run(bash, [h.script(NITRO_SCRIPT_PATHS.runEnclave), "stop"], { env: h.env });
     expect(stop.code).toBe(0);
     expect(h.calls()).toEqual([{ cmd: "nitro-cli", args: ["terminate-enclave", "--all"] }]);
 
@@ -291,14 +342,14 @@ describe("run-enclave.sh", () => {
 describe("forwarder.sh and kms-proxy.sh", () => {
   it("forwarder runs socat from the host port to the enclave's vsock CID and port", () => {
     const h = host();
-    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.forwarder)], { env: h.env });
+    const result = run(bash, [h.script(NITRO_SCRIPT_PATHS.forwarder)], { env: h.env });
     expect(result.code, result.stderr).toBe(0);
     expect(h.calls()).toEqual([{ cmd: "socat", args: ["TCP-LISTEN:6300,fork,reuseaddr", "VSOCK-CONNECT:16:6300"] }]);
   });
 
   it("kms-proxy runs vsock-proxy to the region's KMS endpoint only", () => {
     const h = host();
-    const result = run("bash", [h.script(NITRO_SCRIPT_PATHS.kmsProxy)], { env: h.env });
+    const result = run(bash, [h.script(NITRO_SCRIPT_PATHS.kmsProxy)], { env: h.env });
     expect(result.code, result.stderr).toBe(0);
     expect(h.calls()).toEqual([
       {
@@ -381,7 +432,7 @@ async function runAgent(h: Host, enclaves: string, options: { started?: boolean;
   writeFileSync(join(h.stubState, "describe-enclaves.json"), enclaves);
   writeFileSync(join(h.dir, "meminfo"), MEMINFO);
   // Async: the agent talks to a server in this process, which must keep serving meanwhile.
-  const result = await runAsync("bash", [h.script(NITRO_SCRIPT_PATHS.hostAgent)], { ...h.env, TEE_PROVER_MEMINFO: join(h.dir, "meminfo") });
+  const result = await runAsync(bash, [h.script(NITRO_SCRIPT_PATHS.hostAgent)], { ...h.env, TEE_PROVER_MEMINFO: join(h.dir, "meminfo") });
   const put = h.calls().find((c) => c.cmd === "aws" && c.args[0] === "cloudwatch");
   const putArgs = put?.args ?? [];
   const data = JSON.parse(putArgs[putArgs.indexOf("--metric-data") + 1] ?? "[]") as Datum[];
@@ -410,6 +461,10 @@ describe("host-agent.sh", () => {
       });
       for (const datum of data) expect(datum.Dimensions).toEqual([{ Name: "Fleet", Value: "prover-dev" }]);
       expect(data.find((d) => d.MetricName === "MemoryUtilization")?.Unit).toBe("Percent");
+      expect(data.find((d) => d.MetricName === "EnclaveRunning")?.Unit).toBe("None");
+      expect(result.stderr).toContain("published availability=1 enclave_running=1 attestation_failures=0");
+      // Two jq per sample: /ready's counts, and the request with EnclaveRunning judged in it.
+      expect(h.jqRuns()).toBe(2);
     } finally {
       await close(server);
     }
@@ -617,10 +672,12 @@ describe("host-agent.sh", () => {
 
   it("exits non-zero when publishing itself fails", async () => {
     const h = host({ hostPort: 1 });
-    // An aws stub that records, then fails like a throttled or unauthorised call.
-    writeFileSync(join(h.stubBin, "aws"), '#!/usr/bin/env bash\necho "AccessDenied" >&2\nexit 255\n');
-    const { result } = await runAgent(h, "[]");
+    // The aws stub records, then fails like a throttled or unauthorised call.
+    writeFileSync(join(h.stubState, "aws-fail"), "");
+    // ... and nitro-cli describe-enclaves fails too: the sample still says EnclaveRunning 0.
+    const { result, metrics } = await runAgent(h, "FAIL");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("ERROR: put-metric-data failed");
+    expect(metrics.get("EnclaveRunning")).toBe(0);
   });
 });

@@ -6,8 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { encodeNitroUserData, extractNitroArtifacts, NITRO_PACKAGE_UNITS, NITRO_SCRIPT_PATHS, renderNitroCloudInit } from "../../src/bootstrap/nitro";
 import {
-  cloudInitPython,
-  cloudInitSchemaAll,
+  cloudInitPythonAfterSchema,
   nitroTestInput,
   requireTool,
   run,
@@ -32,74 +31,99 @@ const artifacts = extractNitroArtifacts(rendered);
 
 describe("cloud-init schema", () => {
   const bad = rendered.replace('permissions: "0644"', "permissions: 644");
-  // Both documents in one interpreter (helpers.ts), validated when the first test asks.
-  let results: [RunResult, RunResult] | undefined;
-  const schema = (): [RunResult, RunResult] => (results ??= cloudInitSchemaAll([rendered, bad], scratch) as [RunResult, RunResult]);
+  // One interpreter (cloud-init's) validates both documents, loads the rendered one with PyYAML and
+  // decodes the gzip-encoded user-data with cloud-init's own user-data processor; run when the
+  // first test asks.
+  const AFTER_SCHEMA = [
+    "import yaml",
+    "from cloudinit.user_data import UserDataProcessor",
+    "loaded = yaml.safe_load(open(sys.argv[1]).read())",
+    "msg = UserDataProcessor({}).process(open(request['gzip'], 'rb').read())",
+    "parts = [p for p in msg.walk() if p.get_content_maintype() != 'multipart']",
+    "extra = {'yaml': loaded, 'types': [p.get_content_type() for p in parts], 'payload': parts[0].get_payload(decode=True).decode() if parts else None}",
+  ].join("\n");
+  interface AfterSchema {
+    readonly yaml: unknown;
+    readonly types: string[];
+    readonly payload: string | null;
+  }
+  let results: { schema: [RunResult, RunResult]; extra: AfterSchema; stderr: string } | undefined;
+  const validated = (): { schema: [RunResult, RunResult]; extra: AfterSchema; stderr: string } => {
+    if (results !== undefined) return results;
+    const gzip = join(scratch("gzip"), "user-data.gz");
+    writeFileSync(gzip, Buffer.from(encodeNitroUserData(rendered), "base64"));
+    const out = cloudInitPythonAfterSchema([rendered, bad], scratch, AFTER_SCHEMA, { gzip });
+    results = { schema: out.schema as [RunResult, RunResult], extra: out.extra as AfterSchema, stderr: out.stderr };
+    return results;
+  };
 
   it("accepts the rendered document", () => {
-    const result = schema()[0];
+    const result = validated().schema[0];
     expect(result.stdout + result.stderr).toMatch(/Valid cloud-config/);
     expect(result.code).toBe(0);
   });
 
   it("catches a numeric file mode (negative control)", () => {
     expect(bad).not.toBe(rendered);
-    const result = schema()[1];
+    const result = validated().schema[1];
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/permissions/);
   });
 
   it("is read by PyYAML (cloud-init's parser) exactly as the renderer wrote it", () => {
-    const result = run(cloudInitPython(), ["-c", "import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin.read())))"], {
-      input: rendered,
-    });
-    expect(result.stderr).toBe("");
-    expect(JSON.parse(result.stdout)).toEqual(parse(rendered, { version: "1.1" }));
+    const { extra, stderr } = validated();
+    expect(stderr).toBe("");
+    expect(extra.yaml).toEqual(parse(rendered, { version: "1.1" }));
   });
 
   it("decodes the gzip-encoded user-data back to this exact #cloud-config part", () => {
-    // cloud-init's own user-data processor.
-    const python = cloudInitPython();
-    const file = join(scratch("gzip"), "user-data.gz");
-    writeFileSync(file, Buffer.from(encodeNitroUserData(rendered), "base64"));
-    const result = run(python, [
-      "-c",
-      [
-        "import sys",
-        "from cloudinit.user_data import UserDataProcessor",
-        "msg = UserDataProcessor({}).process(open(sys.argv[1], 'rb').read())",
-        "parts = [p for p in msg.walk() if p.get_content_maintype() != 'multipart']",
-        "assert len(parts) == 1 and parts[0].get_content_type() == 'text/cloud-config', [p.get_content_type() for p in parts]",
-        "sys.stdout.write(parts[0].get_payload(decode=True).decode())",
-      ].join("\n"),
-      file,
-    ]);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(result.stdout).toBe(rendered);
+    const { extra, stderr } = validated();
+    expect(stderr).toBe("");
+    expect(extra.types).toEqual(["text/cloud-config"]);
+    expect(extra.payload).toBe(rendered);
   });
 });
 
 // ---- shellcheck ---------------------------------------------------------------------------
 
-function shellcheck(content: string, shell: string): RunResult {
+/** shellcheck on several scripts in one run (one file each); `--format gcc` names the file on every finding. */
+function shellcheck(scripts: ReadonlyArray<{ content: string; shell: string }>): { result: RunResult; files: string[] } {
   requireTool("shellcheck", "shellcheck");
-  const file = join(scratch("shellcheck"), "script.sh");
-  writeFileSync(file, content);
+  const shells = new Set(scripts.map((s) => s.shell));
+  if (shells.size !== 1) throw new Error(`one shell per run, got ${[...shells].join(", ")}`);
+  const dir = scratch("shellcheck");
+  const files = scripts.map((script, i) => {
+    const file = join(dir, `script-${i}.sh`);
+    writeFileSync(file, script.content);
+    return file;
+  });
   // Style level: the strictest; any finding is a failure.
-  return run("shellcheck", ["--shell", shell, "--severity", "style", "--format", "gcc", file]);
+  return { result: run("shellcheck", ["--shell", [...shells][0] ?? "bash", "--severity", "style", "--format", "gcc", ...files]), files };
 }
 
 describe("shellcheck", () => {
-  it.each(artifacts.scripts.map((s) => [s.path, s] as const))("finds nothing in %s", (_, script) => {
-    const result = shellcheck(script.content, script.shell);
+  // Every rendered script in one shellcheck run (each script is its own file; findings name it).
+  let checked: { result: RunResult; files: string[] } | undefined;
+  const all = (): { result: RunResult; files: string[] } => (checked ??= shellcheck(artifacts.scripts));
+
+  it("reads every rendered script, all of them bash", () => {
+    expect(artifacts.scripts.map((s) => s.shell)).toEqual(artifacts.scripts.map(() => "bash"));
+    expect(all().files).toHaveLength(artifacts.scripts.length);
+  });
+
+  it.each(artifacts.scripts.map((s, i) => [s.path, i] as const))("finds nothing in %s", (_, i) => {
+    const { result, files } = all();
+    const file = files[i] ?? "";
+    expect(result.stdout.split("\n").filter((line) => line.startsWith(`${file}:`))).toEqual([]);
+    // Exit 0 only when no script has a finding (and shellcheck itself ran).
     expect(result.stdout + result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
 
   it("catches an unquoted variable (negative control)", () => {
-    const result = shellcheck('#!/usr/bin/env bash\nset -euo pipefail\ndir="$1"\nrm -rf $dir/cache\n', "bash");
+    const { result, files } = shellcheck([{ content: '#!/usr/bin/env bash\nset -euo pipefail\ndir="$1"\nrm -rf $dir/cache\n', shell: "bash" }]);
     expect(result.code).not.toBe(0);
+    expect(result.stdout).toContain(`${files[0] ?? ""}:4:`);
     expect(result.stdout).toContain("SC2086");
   });
 });
@@ -123,6 +147,19 @@ function verdict(result: RunResult): string | undefined {
 
 describe("systemd-analyze verify", () => {
   const unitNames = artifacts.units.map((u) => u.name);
+  // One run for every unit and the package's allocator with our drop-in, and one for two negative
+  // controls at once (each finding names its unit); each run when the first test asks.
+  let good: RunResult | undefined;
+  const verifiedAll = (): RunResult => (good ??= systemdVerify(artifacts.files, [...unitNames, NITRO_PACKAGE_UNITS.allocator]));
+  let broken: RunResult | undefined;
+  const verifiedBroken = (): RunResult =>
+    (broken ??= systemdVerify(
+      artifacts.files
+        // The drop-in's ExecStartPre moved where nothing is, and forwarder.sh gone.
+        .filter((f) => f.path !== NITRO_SCRIPT_PATHS.forwarder)
+        .map((f) => (f.path.includes(".service.d/") ? { ...f, content: f.content.replace("/usr/bin/install", "/usr/local/bin/install") } : f)),
+      [NITRO_PACKAGE_UNITS.allocator, "tee-prover-forwarder.service"],
+    ));
 
   it("systemd-analyze supports --root for verify", () => {
     requireTool("systemd-analyze", "systemd");
@@ -133,17 +170,16 @@ describe("systemd-analyze verify", () => {
 
   it("accepts every unit, with its scripts in place", () => {
     expect(unitNames).toHaveLength(6);
-    expect(verdict(systemdVerify(artifacts.files, unitNames))).toBeUndefined();
+    expect(verdict(verifiedAll())).toBeUndefined();
   });
 
   it("accepts the allocator drop-in on the package's unit", () => {
     expect(artifacts.dropIns.map((d) => d.name)).toEqual(["nitro-enclaves-allocator.service.d/tee-prover.conf"]);
-    expect(verdict(systemdVerify(artifacts.files, [NITRO_PACKAGE_UNITS.allocator]))).toBeUndefined();
+    expect(verdict(verifiedAll())).toBeUndefined();
   });
 
   it("reads the drop-in: an ExecStartPre that is not there fails (negative control)", () => {
-    const files = artifacts.files.map((f) => (f.path.includes(".service.d/") ? { ...f, content: f.content.replace("/usr/bin/install", "/usr/local/bin/install") } : f));
-    expect(verdict(systemdVerify(files, [NITRO_PACKAGE_UNITS.allocator]))).toMatch(/\/usr\/local\/bin\/install is not executable/);
+    expect(verdict(verifiedBroken())).toMatch(/nitro-enclaves-allocator\.service: Command \/usr\/local\/bin\/install is not executable/);
   });
 
   it("catches an ignored directive, which it reports only as a warning (negative control)", () => {
@@ -156,8 +192,7 @@ describe("systemd-analyze verify", () => {
   });
 
   it("catches an ExecStart= script that is not there (negative control)", () => {
-    const files = artifacts.files.filter((f) => f.path !== NITRO_SCRIPT_PATHS.forwarder);
-    expect(verdict(systemdVerify(files, ["tee-prover-forwarder.service"]))).toMatch(/forwarder\.sh is not executable/);
+    expect(verdict(verifiedBroken())).toMatch(/tee-prover-forwarder\.service: Command \S*forwarder\.sh is not executable/);
   });
 });
 
