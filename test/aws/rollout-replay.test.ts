@@ -13,7 +13,7 @@ import {
   runAsync,
   scratchDirs,
   scriptEnv,
-  writeStubs,
+  writeStubFunctions,
 } from "../bootstrap/helpers";
 import { alarmFromInputs, replay, type AlarmDefinition, type MetricId, type MetricSource, type ReplayResult, type Sample } from "../helpers/cloudwatch-replay";
 import { devValues, ofType, planStack } from "../helpers/offline";
@@ -90,7 +90,11 @@ async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
   writeFileSync(script, artifacts.scripts.find((s) => s.path === NITRO_SCRIPT_PATHS.hostAgent)?.content ?? "");
   const stubBin = join(dir, "bin");
   const stubState = join(dir, "stub-state");
-  writeStubs(stubBin);
+  // The stubs as bash functions (BASH_ENV), as test/bootstrap/nitro-scripts.test.ts runs the agent:
+  // a stub call starts no process.
+  const stubFunctions = join(dir, "stubs.bash");
+  mkdirSync(stubBin, { recursive: true });
+  writeStubFunctions(stubFunctions);
   mkdirSync(stubState, { recursive: true });
   const marker = join(dir, "run", "enclave-started");
   const answered = join(dir, "run", "server-answered");
@@ -105,13 +109,14 @@ async function agentSample(phase: AgentPhase, port: number): Promise<Datum[]> {
   const meminfo = join(dir, "meminfo");
   writeFileSync(meminfo, "MemTotal: 16000000 kB\nMemAvailable: 9000000 kB\nHugetlb: 4194304 kB\n");
   const result = await runAsync("bash", [script], scriptEnv(stubBin, {
+    BASH_ENV: stubFunctions,
     STUB_STATE: stubState,
     TEE_PROVER_RELEASE_ENV: releaseEnv,
     TEE_PROVER_STARTED_MARKER: marker,
     TEE_PROVER_ANSWERED_MARKER: answered,
     TEE_PROVER_MEMINFO: meminfo,
     // The stub verifier says "verified"; what a real document needs is test/bootstrap's business.
-    TEE_PROVER_ATTESTATION_VERIFIER: join(stubBin, "verify-attestation"),
+    TEE_PROVER_ATTESTATION_VERIFIER: "verify-attestation",
   }));
   if (result.code !== 0) throw new Error(`host-agent.sh failed in phase ${phase}: ${result.stderr}`);
   const put = readStubCalls(stubState).find((c) => c.cmd === "aws" && c.args[1] === "put-metric-data");
