@@ -90,9 +90,9 @@ function pause(ms) {
 /**
  * Compiles the tree for `key` unless it exists; concurrent plans of the same tree compile it once
  * (the others wait for the first). Returns the tree's directory.
- * @param {{ builds: string; key: string; compile: (outDir: string) => { status: number | null; output: string } }} options
+ * @param {{ builds: string; key: string; compile: (outDir: string) => { status: number | null; output: string }; say?: (line: string) => void }} options
  */
-function ensureCompiled({ builds, key, compile }) {
+function ensureCompiled({ builds, key, compile, say = (line) => process.stderr.write(line) }) {
   const out = path.join(builds, key);
   const entry = path.join(out, ENTRY);
   if (fs.existsSync(entry)) return out;
@@ -114,14 +114,14 @@ function ensureCompiled({ builds, key, compile }) {
     if (fs.existsSync(entry)) return out;
     const staging = `${out}.tmp-${process.pid}`;
     fs.rmSync(staging, { recursive: true, force: true });
-    process.stderr.write(`Compiling the plan's sources (once per change of ${INPUTS.slice(0, 6).join(", ")} ...)\n`);
+    say(`Compiling the plan's sources (once per change of ${INPUTS.slice(0, 6).join(", ")} ...)\n`);
     const { status, output } = compile(staging);
     // TypeScript emits despite type errors, as tsx ran them; `pulumi up` type-checks and would not.
     if (!fs.existsSync(path.join(staging, ENTRY))) {
       fs.rmSync(staging, { recursive: true, force: true });
       throw new Error(`TypeScript did not compile the plan (exit ${status}):\n${output}`);
     }
-    if (status !== 0) process.stderr.write(`note: TypeScript reports errors in the sources (npm run typecheck shows them); pulumi up type-checks and would refuse them.\n`);
+    if (status !== 0) say(`note: TypeScript reports errors in the sources (npm run typecheck shows them); pulumi up type-checks and would refuse them.\n`);
     fs.renameSync(staging, out);
     pruneBuilds(builds, key);
     return out;

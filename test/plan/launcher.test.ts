@@ -12,9 +12,12 @@ interface Launcher {
   inputFiles(root: string): string[];
   sourceKey(root: string, files: readonly string[], compilerVersion: string): string;
   currentKey(root: string, builds: string, compilerVersion: string): string;
-  ensureCompiled(options: { builds: string; key: string; compile: Compile }): string;
+  ensureCompiled(options: { builds: string; key: string; compile: Compile; say?: (line: string) => void }): string;
 }
 const launcher = createRequire(path.join(PROJECT_DIR, "package.json"))("./bin/plan.cjs") as Launcher;
+/** What the launcher said on stderr, per test. */
+let said: string[] = [];
+const ensureCompiled = (options: { builds: string; key: string; compile: Compile }) => launcher.ensureCompiled({ ...options, say: (line) => said.push(line) });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-launcher-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -86,14 +89,16 @@ describe("the key of the compiled tree", () => {
 
 describe("compiling once per key", () => {
   test("compiles a missing tree into a staging directory, then reuses it", () => {
+    said = [];
     const builds = path.join(tmp, "builds-a");
     const { compile, runs } = standInCompiler();
-    const out = launcher.ensureCompiled({ builds, key: "0123456789abcdef0123", compile });
+    const out = ensureCompiled({ builds, key: "0123456789abcdef0123", compile });
     expect(out).toBe(path.join(builds, "0123456789abcdef0123"));
     expect(fs.existsSync(path.join(out, "src/plan/cli.js"))).toBe(true);
     expect(runs).toEqual([path.join(builds, `0123456789abcdef0123.tmp-${process.pid}`)]);
-    expect(launcher.ensureCompiled({ builds, key: "0123456789abcdef0123", compile })).toBe(out);
+    expect(ensureCompiled({ builds, key: "0123456789abcdef0123", compile })).toBe(out);
     expect(runs).toHaveLength(1);
+    expect(said).toEqual([expect.stringMatching(/^Compiling the plan's sources \(once per change of index\.ts, lib\.ts, src/)]);
     // Nothing left besides the tree: no staging directory, no lock.
     expect(fs.readdirSync(builds)).toEqual(["0123456789abcdef0123"]);
   });
@@ -101,15 +106,17 @@ describe("compiling once per key", () => {
   test("a compiler that emits nothing fails with its output and leaves nothing behind", () => {
     const builds = path.join(tmp, "builds-b");
     const { compile } = standInCompiler({ status: 1, writesEntry: false });
-    expect(() => launcher.ensureCompiled({ builds, key: "aaaaaaaaaaaaaaaaaaaa", compile })).toThrow(/TypeScript did not compile the plan \(exit 1\):\nsrc\/x\.ts\(1,1\): error TS1005/);
+    expect(() => ensureCompiled({ builds, key: "aaaaaaaaaaaaaaaaaaaa", compile })).toThrow(/TypeScript did not compile the plan \(exit 1\):\nsrc\/x\.ts\(1,1\): error TS1005/);
     expect(fs.readdirSync(builds)).toEqual([]);
   });
 
-  test("type errors do not stop the plan (as under tsx), and the tree is kept", () => {
+  test("type errors do not stop the plan (as under tsx), and the tree is kept; stderr says so", () => {
+    said = [];
     const builds = path.join(tmp, "builds-c");
     const { compile } = standInCompiler({ status: 2, writesEntry: true });
-    const out = launcher.ensureCompiled({ builds, key: "bbbbbbbbbbbbbbbbbbbb", compile });
+    const out = ensureCompiled({ builds, key: "bbbbbbbbbbbbbbbbbbbb", compile });
     expect(fs.existsSync(path.join(out, "src/plan/cli.js"))).toBe(true);
+    expect(said[1]).toMatch(/^note: TypeScript reports errors in the sources \(npm run typecheck shows them\); pulumi up type-checks and would refuse them\.\n$/);
   });
 
   test("a lock left by a compile that died is taken over once it is old", () => {
@@ -118,7 +125,7 @@ describe("compiling once per key", () => {
     const old = new Date(Date.now() - 10 * 60_000);
     fs.utimesSync(path.join(builds, "cccccccccccccccccccc.lock"), old, old);
     const { compile, runs } = standInCompiler();
-    launcher.ensureCompiled({ builds, key: "cccccccccccccccccccc", compile });
+    ensureCompiled({ builds, key: "cccccccccccccccccccc", compile });
     expect(runs).toHaveLength(1);
     expect(fs.existsSync(path.join(builds, "cccccccccccccccccccc.lock"))).toBe(false);
   });
@@ -128,7 +135,7 @@ describe("compiling once per key", () => {
     const { compile } = standInCompiler();
     const keys = ["1", "2", "3", "4"].map((d) => d.repeat(20));
     keys.forEach((key, i) => {
-      launcher.ensureCompiled({ builds, key, compile });
+      ensureCompiled({ builds, key, compile });
       const when = new Date(Date.now() - (10 - i) * 60_000);
       fs.utimesSync(path.join(builds, key), when, when);
     });
@@ -137,7 +144,7 @@ describe("compiling once per key", () => {
     fs.writeFileSync(path.join(builds, "keys", "a".repeat(20)), keys[3]!);
     fs.writeFileSync(path.join(builds, "keys", "b".repeat(20)), keys[0]!);
     fs.writeFileSync(path.join(builds, "keys", "c".repeat(20)), "5".repeat(20));
-    launcher.ensureCompiled({ builds, key: "5".repeat(20), compile });
+    ensureCompiled({ builds, key: "5".repeat(20), compile });
     expect(fs.readdirSync(builds).sort()).toEqual([keys[2], keys[3], "5".repeat(20), "keys"]);
     expect(fs.readdirSync(path.join(builds, "keys")).sort()).toEqual(["a".repeat(20), "c".repeat(20)]);
   });
