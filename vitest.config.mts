@@ -46,6 +46,7 @@ const SHARED = [
   "test/config/ingress.test.ts",
   "test/config/releases.test.ts",
   "test/config/stack-config.test.ts",
+  "test/config/load.test.ts",
   "test/evidence/evidence.test.ts",
   "test/gcp/armor.test.ts",
   "test/gcp/first-up.test.ts",

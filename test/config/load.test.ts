@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, formatProblems, keyOf, suggestKey } from "../../src/config/errors";
 import { SECRET_PLACEHOLDER, readStackFile, toPulumiConfigMap } from "../../src/config/load";
 import { configFromPulumiRuntime } from "../../src/config/runtime";
@@ -14,6 +14,10 @@ import { PROJECT } from "../../src/config/schema";
 import { PROJECT_DIR, configError, devValues, devWith, files, resolveOk, type Json } from "./helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures");
+
+// Some tests set Pulumi's config as `pulumi up` would; none leaves it set, so this file shares a
+// worker with the others (vitest.config.mts).
+afterEach(() => pulumi.runtime.setAllConfig({}));
 
 describe("readStackFile", () => {
   it("reads Pulumi.dev.yaml with fully-qualified keys and structured values", () => {
