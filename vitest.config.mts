@@ -47,6 +47,7 @@ const SHARED = [
   "test/config/releases.test.ts",
   "test/config/stack-config.test.ts",
   "test/config/load.test.ts",
+  "test/config/before-resources.test.ts",
   "test/evidence/evidence.test.ts",
   "test/gcp/armor.test.ts",
   "test/gcp/first-up.test.ts",

@@ -36,7 +36,12 @@ beforeAll(async () => {
   process.chdir(PROJECT_DIR);
 });
 
-afterAll(() => process.chdir(previousCwd));
+// What this file set, unset: it shares a worker with the others (vitest.config.mts). The mocks
+// need no undoing, every later run installs its own (runOffline).
+afterAll(() => {
+  process.chdir(previousCwd);
+  pulumi.runtime.setAllConfig({});
+});
 
 it("index.ts with an invalid config throws the ConfigError and declares nothing", async () => {
   const bad = devWith((_v, p) => {
