@@ -3,7 +3,8 @@ import { baselinePack } from "../../policy/baseline/pack";
 import type { PlannedResource } from "../plan/engine";
 import { PolicyConfigError, readPolicyPackConfigFile, type PolicyConfigEntry } from "./config";
 import { toOfflineResources } from "./resources";
-import { combineVerdicts, runPack, type PackDefinition, type PolicyVerdict } from "./run";
+import { runPack, type PackDefinition } from "./run";
+import { combineVerdicts, type PolicyVerdict } from "./verdict";
 
 /** The packs the offline plan runs, in the order `--policy-pack-config` files are matched to them. */
 export const PLAN_PACKS: readonly PackDefinition[] = [attestationPack, baselinePack];

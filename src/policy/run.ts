@@ -3,8 +3,6 @@ import { reconcilePolicyConfig, type EffectivePolicyConfig, type PolicyConfigEnt
 import { runResourcePolicy, runStackPolicy, type OfflineResource } from "./evaluate";
 import type { PackVerdict, PolicyLevel, PolicyResult, Violation } from "./verdict";
 
-export { combineVerdicts, OFFLINE_POLICY_NOTES, renderVerdict, type PackVerdict, type PlanPolicy, type PolicyResult, type PolicyVerdict, type Violation } from "./verdict";
-
 // The verdict spells out @pulumi/policy's EnforcementLevel as PolicyLevel; this fails to compile if they drift.
 type Holds<T extends true> = T;
 export type PolicyLevelIsEnforcementLevel = Holds<[EnforcementLevel] extends [PolicyLevel] ? ([PolicyLevel] extends [EnforcementLevel] ? true : false) : false>;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compareInputs, decodeScript, diffPlans, GITHUB_COMMENT_LIMIT, parsePlanJson, PlanFileError, renderDiff, type DiffablePlan } from "../../src/plan/diff";
 import { ciphertextFingerprints, fingerprintKeyFromEnv, planInputs, SECRET_MARKER } from "../../src/plan/inputs";
 import type { PlanResource } from "../../src/plan/inputs";
-import type { PlanPolicy } from "../../src/policy/run";
+import type { PlanPolicy } from "../../src/policy/verdict";
 import { buildPlan, stableJson } from "../../src/plan/report";
 import { plaintextExposure } from "../../src/ingress/model";
 

@@ -9,7 +9,8 @@ import type { PlannedResource } from "../../src/plan/engine";
 import { parsePolicyPackConfig, PolicyConfigError, reconcilePolicyConfig, validateJsonSchema } from "../../src/policy/config";
 import { configsForPacks, PLAN_PACKS, runPlanPolicies } from "../../src/policy/packs";
 import { buildUrn, stackUrn, toOfflineResources, toStateFile } from "../../src/policy/resources";
-import { packConfig, renderVerdict, runPack, combineVerdicts, type PackDefinition } from "../../src/policy/run";
+import { packConfig, runPack, type PackDefinition } from "../../src/policy/run";
+import { combineVerdicts, renderVerdict } from "../../src/policy/verdict";
 
 // The offline runner: the engine's config merge, levels, URNs and the state export, with trivial
 // test rules (the real rules live in policy/ and have their own tests).
