@@ -21,7 +21,7 @@ interface PlanRun {
 const PARALLEL_RUNS = Math.max(2, os.availableParallelism());
 let running = 0;
 const waiting: Array<() => void> = [];
-async function plan(args: string[], via: "node-import" | "traced" = "node-import"): Promise<PlanRun> {
+async function plan(args: string[], via: "plain" | "traced" = "plain"): Promise<PlanRun> {
   if (running >= PARALLEL_RUNS) await new Promise<void>((start) => waiting.push(start));
   else running++;
   try {
@@ -32,7 +32,7 @@ async function plan(args: string[], via: "node-import" | "traced" = "node-import
     else running--;
   }
 }
-function planNow(args: string[], via: "node-import" | "traced"): Promise<PlanRun> {
+function planNow(args: string[], via: "plain" | "traced"): Promise<PlanRun> {
   const argv = [...(via === "traced" ? ["--require", tracer] : []), CLI, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd: PROJECT_DIR, stdio: ["ignore", "pipe", "pipe"] });
